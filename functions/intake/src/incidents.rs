@@ -1,0 +1,67 @@
+use crate::App;
+use api::intake::{draw_incident, replay, Draw, Drawn};
+use api::{ApiError, Ctx, Reply};
+use domain::incident::can_view;
+use domain::intake::Submission;
+use domain::IncidentStatus;
+use store::idempotency::IdempotencyWrite;
+
+const OPERATION: &str = "POST /incidents";
+
+/// `POST /incidents`: checks, draws one unit and creates the incident in one transaction.
+pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    let key = ctx.idempotency_key()?;
+    let body = ctx.json()?;
+    let fingerprint = ctx.fingerprint(&body);
+    let idempotency = IdempotencyWrite::new(&ctx.actor.account_id, OPERATION, &key, fingerprint.clone(), ctx.now);
+    if let Some(record) = app.store.idempotency_record(&idempotency.key).await? {
+        return replay(&record, &fingerprint);
+    }
+    let submission = Submission::parse(&body).map_err(ApiError::invalid)?;
+    let draw = Draw {
+        actor: &ctx.actor,
+        submission: &submission,
+        now: ctx.now,
+        incident_id: store::ids::new_id("inc"),
+        idempotency: Some(idempotency),
+        parent_incident_id: None,
+        parent: None,
+    };
+    match draw_incident(&app.store, app.calendars, draw).await? {
+        Drawn::Created { incident, submitted } => Reply::created(incident.view(Some(vec![submitted]))),
+        Drawn::Replayed(record) => replay(&record, &fingerprint),
+    }
+}
+
+/// `GET /incidents`: the caller's incidents, newest first; staff see all, `?status=` filters.
+pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    let page = ctx.page()?;
+    let status = match ctx.query("status") {
+        None => None,
+        Some(s) => Some(s.parse::<IncidentStatus>().map_err(|m| ApiError::invalid_field("status", &m))?),
+    };
+    let (incidents, next) = if ctx.actor.is_staff() {
+        app.store.all_incidents(status, &page).await?
+    } else {
+        if status.is_some() {
+            // Customers filter their own list; the index partition is theirs, the filter is ours.
+            let (all, next) = app.store.incidents_of(&ctx.actor.account_id, &page).await?;
+            let kept = all.into_iter().filter(|i| Some(i.status) == status).collect();
+            (kept, next)
+        } else {
+            app.store.incidents_of(&ctx.actor.account_id, &page).await?
+        }
+    };
+    Reply::page(incidents.iter().map(|i| i.view(None)).collect(), next)
+}
+
+/// `GET /incidents/{incident_id}`: the incident with its timeline (one Query).
+pub async fn get(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    let Some((stored, timeline)) = app.store.incident_with_timeline(ctx.param("incident_id")).await? else {
+        return Err(ApiError::NotFound);
+    };
+    if !can_view(&stored.incident, &ctx.actor) {
+        return Err(ApiError::NotFound);
+    }
+    Reply::ok(stored.incident.view(Some(timeline)))
+}

@@ -1,0 +1,28 @@
+//! `intake`: the catalogue, SLA quotes and calendars, and submitting and reading incidents.
+
+mod catalogue;
+mod incidents;
+mod sla;
+
+use domain::calendar::Calendars;
+
+pub struct App {
+    pub store: store::Store,
+    pub calendars: &'static Calendars,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::telemetry::init();
+    let calendars = Calendars::shipped().map_err(|e| format!("support calendars: {e}"))?;
+    let store = store::Store::from_env().await?;
+    let routes = api::routes![App;
+        "GET" "/products" => catalogue::list_products,
+        "GET" "/sla/quote" => sla::quote,
+        "GET" "/calendars" => sla::calendars,
+        "POST" "/incidents" => incidents::submit,
+        "GET" "/incidents" => incidents::list,
+        "GET" "/incidents/{incident_id}" => incidents::get,
+    ];
+    api::serve(App { store, calendars }, api::AuthConfig::from_env(), routes).await
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make dev`: the whole API on http://127.0.0.1:9000 against a local DynamoDB-compatible server.
+set -euo pipefail
+source "$(dirname "$0")/stack.sh"
+STATE="$ROOT/.local/dev"
+DEV_PORT="${DEV_PORT:-9000}"
+DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
+trap 'echo; echo "==> stopping"; stack_stop' EXIT INT TERM
+
+bash "$ROOT/scripts/tools.sh"
+echo "==> building (first build takes a few minutes)"
+cargo build --workspace --bins
+echo "==> starting the local DynamoDB-compatible server on 127.0.0.1:$DYNAMODB_PORT"
+start_dynamodb "$DYNAMODB_PORT"
+setup_table
+echo "==> starting the functions (cargo lambda watch) on 127.0.0.1:$DEV_PORT"
+start_watch "$DEV_PORT"
+"$CARGO_TARGET_DIR/debug/dev-tokens"
+cat <<MSG
+
+The API is at $INCIDENT_DESK_URL  (try: curl -H "Authorization: Bearer \$CUSTOMER" $INCIDENT_DESK_URL/products)
+The sweeper: .venv/bin/cargo-lambda lambda invoke sla-sweeper -P $DEV_PORT --data-file tests/events/scheduled.json
+Logs: $STATE/watch.log and $STATE/dynamodb.log. Ctrl-C stops everything.
+MSG
+wait

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Shared by `make dev`, `make test` and `make bench`: start and stop the local stack.
+# Source it; call stack_start, and stack_stop on exit.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+STATE="${STACK_STATE:-$ROOT/.local/stack-$$}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+export AWS_EC2_METADATA_DISABLED=true
+export TABLE_NAME="${TABLE_NAME:-incident-desk}"
+export LOCAL_AUTH_SECRET="${LOCAL_AUTH_SECRET:-incident-desk-local-dev-secret}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+PIDS=()
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_port() { # port, what, seconds
+  local deadline=$((SECONDS + ${3:-60}))
+  until python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),1)" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then echo "!! $2 did not start on port $1; see $STATE/*.log" >&2; return 1; fi
+    sleep 0.3
+  done
+}
+
+start_dynamodb() { # port
+  mkdir -p "$STATE"
+  "$VENV/bin/python" "$ROOT/infra/local/dynamodb_server.py" "$1" >"$STATE/dynamodb.log" 2>&1 &
+  PIDS+=($!)
+  wait_for_port "$1" "the local DynamoDB-compatible server" 60
+  export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1"
+}
+
+setup_table() {
+  "$CARGO_TARGET_DIR/debug/local-setup"
+}
+
+start_watch() { # port
+  mkdir -p "$STATE"
+  # setsid: its own process group, so stopping it also stops the functions it spawned.
+  (cd "$ROOT" && exec setsid "$VENV/bin/cargo-lambda" lambda watch -A 127.0.0.1 -P "$1" --concurrency 8 --timeout 30 \
+    --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
+    >"$STATE/watch.log" 2>&1) &
+  PIDS+=($!)
+  wait_for_port "$1" "cargo lambda watch" 120
+  export INCIDENT_DESK_URL="http://127.0.0.1:$1"
+  export CARGO_LAMBDA_INVOKE_PORT="$1"
+}
+
+stack_stop() {
+  local pid
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] || continue
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+    pkill -P "$pid" 2>/dev/null || true
+  done
+  # Functions started by watch outlive a killed parent: stop the ones from this target dir.
+  pkill -f "$CARGO_TARGET_DIR/debug/(intake|response|closure|pack-purchase|sla-sweeper)\$" 2>/dev/null || true
+  wait 2>/dev/null || true
+}

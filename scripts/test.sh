@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make test`: installs what it needs, starts the local stack on free ports, runs every test
+# (unit, store integration, end to end over HTTP and `cargo lambda invoke`), the infra checks,
+# stops what it started. Exits non-zero on any failure.
+set -euo pipefail
+source "$(dirname "$0")/stack.sh"
+trap stack_stop EXIT INT TERM
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+bash "$ROOT/scripts/tools.sh"
+echo "==> format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+echo "==> building"
+cargo build --workspace --all-targets
+echo "==> starting the local stack"
+start_dynamodb "$(free_port)"
+setup_table
+start_watch "$(free_port)"
+export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
+echo "    dynamodb $AWS_ENDPOINT_URL_DYNAMODB, api $INCIDENT_DESK_URL"
+echo "==> tests"
+cargo test --workspace --no-fail-fast -- --test-threads 8
+if [ -f "$ROOT/scripts/infra-checks.sh" ]; then
+  echo "==> infrastructure checks"
+  bash "$ROOT/scripts/infra-checks.sh"
+fi
+echo "==> all green"

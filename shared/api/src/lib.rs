@@ -1,0 +1,15 @@
+//! What the four HTTP functions share: identity (authorizer claims or a locally verified token),
+//! problem+json errors, body limits and parsing, `Idempotency-Key`, paging, routing and logging.
+//! It translates HTTP to domain calls and back; it never talks to DynamoDB types directly.
+
+pub mod identity;
+pub mod intake;
+pub mod problem;
+pub mod request;
+pub mod service;
+pub mod telemetry;
+
+pub use identity::{AuthConfig, Identity};
+pub use problem::ApiError;
+pub use request::{Ctx, Reply};
+pub use service::{serve, Route};

@@ -1,0 +1,190 @@
+//! The request pipeline every HTTP function runs: authenticate, enforce the body limit, route,
+//! call the handler, turn any error into problem+json, log one line. A function adds a route by
+//! writing a handler and listing it; nothing else in the plumbing changes.
+
+use crate::identity::{self, AuthConfig};
+use crate::problem::ApiError;
+use crate::request::{Ctx, MAX_BODY_BYTES};
+use chrono::{SubsecRound, Utc};
+use domain::Actor;
+use lambda_http::request::RequestContext;
+use lambda_http::{service_fn, Body, Request, RequestExt, Response};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<crate::Reply, ApiError>> + Send>>;
+
+/// One line of a function's routing table. `pattern` uses `{name}` for path parameters.
+pub struct Route<A: 'static> {
+    pub method: &'static str,
+    pub pattern: &'static str,
+    pub handler: fn(&'static A, Ctx) -> HandlerFuture,
+}
+
+/// Builds a routing table: `routes![App; "GET" "/products" => list_products, …]`.
+#[macro_export]
+macro_rules! routes {
+    ($app:ty; $($method:literal $pattern:literal => $handler:path),* $(,)?) => {
+        vec![$($crate::Route::<$app> {
+            method: $method,
+            pattern: $pattern,
+            handler: |app, ctx| Box::pin($handler(app, ctx)),
+        }),*]
+    };
+}
+
+/// Runs the Lambda HTTP loop. `app` is built once at cold start and lives for the process.
+pub async fn serve<A: Sync + Send + 'static>(app: A, auth: AuthConfig, routes: Vec<Route<A>>) -> Result<(), lambda_http::Error> {
+    let app: &'static A = Box::leak(Box::new(app));
+    let auth: &'static AuthConfig = Box::leak(Box::new(auth));
+    let routes: &'static [Route<A>] = Vec::leak(routes);
+    lambda_http::run(service_fn(move |req: Request| async move { Ok::<_, Infallible>(handle(app, auth, routes, req).await) })).await
+}
+
+/// Handles one request; never fails (every error becomes a response).
+pub async fn handle<A: Sync + 'static>(app: &'static A, auth: &AuthConfig, routes: &'static [Route<A>], req: Request) -> Response<Body> {
+    let started = std::time::Instant::now();
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+    let outcome = dispatch(app, auth, routes, req, &method, &path, request_id.clone()).await;
+    let (response, account) = match outcome {
+        Ok((reply, account)) => (reply.into_response(), account),
+        Err((e, account)) => {
+            if e.status().is_server_error() {
+                tracing::error!(error = %e, code = e.code(), "request failed");
+            }
+            (e.into_response(), account)
+        }
+    };
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        account = account.as_deref().unwrap_or("-"),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+type Dispatched = Result<(crate::Reply, Option<String>), (ApiError, Option<String>)>;
+
+async fn dispatch<A: Sync + 'static>(
+    app: &'static A,
+    auth: &AuthConfig,
+    routes: &'static [Route<A>],
+    req: Request,
+    method: &str,
+    path: &str,
+    request_id: String,
+) -> Dispatched {
+    let now = Utc::now().trunc_subsecs(0);
+    let actor = authenticate(&req, auth, now.timestamp()).map_err(|e| (e, None))?;
+    let account = Some(actor.account_id.clone());
+    let fail = |e: ApiError| (e, account.clone());
+    let body = match req.body() {
+        Body::Empty => Vec::new(),
+        Body::Text(t) => t.as_bytes().to_vec(),
+        Body::Binary(b) => b.clone(),
+        _ => Vec::new(),
+    };
+    if body.len() > MAX_BODY_BYTES {
+        return Err(fail(ApiError::PayloadTooLarge));
+    }
+    let Some((route, params)) = find_route(routes, method, path) else {
+        return Err(fail(ApiError::NotFound));
+    };
+    let query = req
+        .query_string_parameters_ref()
+        .map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        .unwrap_or_default();
+    let ctx = Ctx {
+        actor,
+        now,
+        request_id,
+        method: method.to_string(),
+        path: path.to_string(),
+        params,
+        query,
+        headers: req.headers().clone(),
+        body,
+    };
+    (route.handler)(app, ctx).await.map(|r| (r, account.clone())).map_err(fail)
+}
+
+fn authenticate(req: &Request, auth: &AuthConfig, now_epoch: i64) -> Result<Actor, ApiError> {
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
+        if let Some(jwt) = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()) {
+            if !jwt.claims.is_empty() {
+                return identity::from_authorizer_claims(&jwt.claims).ok_or(ApiError::Unauthenticated);
+            }
+        }
+    }
+    let Some(secret) = auth.local_secret() else {
+        return Err(ApiError::Unauthenticated);
+    };
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .ok_or(ApiError::Unauthenticated)?;
+    identity::verify_local_token(secret, token.trim(), now_epoch).map_err(|_| ApiError::Unauthenticated)
+}
+
+fn find_route<A>(routes: &'static [Route<A>], method: &str, path: &str) -> Option<(&'static Route<A>, HashMap<String, String>)> {
+    routes.iter().find_map(|r| {
+        if !r.method.eq_ignore_ascii_case(method) {
+            return None;
+        }
+        match_path(r.pattern, path).map(|p| (r, p))
+    })
+}
+
+/// Matches `/incidents/{incident_id}` against a concrete path; parameters must be non-empty.
+pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let mut pat = pattern.split('/');
+    let mut got = path.split('/');
+    let mut params = HashMap::new();
+    loop {
+        match (pat.next(), got.next()) {
+            (None, None) => return Some(params),
+            (Some(p), Some(g)) => {
+                if let Some(name) = p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    if g.is_empty() || g.len() > 200 {
+                        return None;
+                    }
+                    params.insert(name.to_string(), g.to_string());
+                } else if p != g {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_parameters_are_taken_from_their_segments() {
+        let p = match_path("/incidents/{incident_id}/sub-problems/{proposal_id}/decision", "/incidents/i1/sub-problems/p2/decision").expect("match");
+        assert_eq!(p["incident_id"], "i1");
+        assert_eq!(p["proposal_id"], "p2");
+    }
+
+    #[test]
+    fn paths_of_another_length_or_literal_do_not_match() {
+        assert!(match_path("/incidents/{id}", "/incidents").is_none());
+        assert!(match_path("/incidents/{id}", "/incidents//").is_none());
+        assert!(match_path("/packs", "/pack").is_none());
+        assert!(match_path("/packs", "/packs/").is_some());
+    }
+}

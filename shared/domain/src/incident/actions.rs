@@ -1,0 +1,282 @@
+use super::model::*;
+use crate::time::{format_instant, Instant};
+use crate::{Actor, Channel, Charge, IncidentStatus, SlaOutcome};
+use serde_json::json;
+
+/// Everything that can happen to an incident after intake.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Respond { message: String, channel: Channel },
+    CustomerMessage { message: String },
+    ProposeScope { problem_statement: String, resolution_criteria: String },
+    DecideScope { accept: bool, comment: Option<String> },
+    ProposeSubProblem { proposal_id: String, title: String, description: String },
+    DecideSubProblem { proposal_id: String, accept: bool, child_incident_id: Option<String> },
+    Resolve { solutions: Vec<String> },
+    CloseUnresolved { explanation: String, charge: Charge },
+    RequestClosure { reason: String },
+    DecideCharge { charge: Charge },
+    Breach,
+}
+
+/// Who may take an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Engineer,
+    Owner,
+    Staff,
+    System,
+}
+
+impl Action {
+    pub fn party(&self) -> Party {
+        match self {
+            Action::Respond { .. }
+            | Action::ProposeScope { .. }
+            | Action::ProposeSubProblem { .. }
+            | Action::Resolve { .. }
+            | Action::CloseUnresolved { .. } => Party::Engineer,
+            Action::CustomerMessage { .. } | Action::DecideScope { .. } | Action::DecideSubProblem { .. } | Action::RequestClosure { .. } => {
+                Party::Owner
+            }
+            Action::DecideCharge { .. } => Party::Staff,
+            Action::Breach => Party::System,
+        }
+    }
+}
+
+/// The result of an action: the incident's next state and what to append to its timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub incident: Incident,
+    pub events: Vec<Event>,
+    /// One unit goes back to the incident's pack (ledger credit keyed by the incident).
+    pub refund: bool,
+    /// Nothing changes (a repeated identical charge decision).
+    pub no_op: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: only {0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    InvalidState(String),
+}
+
+/// Staff see every incident; a customer sees only its own.
+pub fn can_view(incident: &Incident, actor: &Actor) -> bool {
+    actor.is_staff() || incident.account_id == actor.account_id
+}
+
+fn authorize(incident: &Incident, actor: &Actor, party: Party) -> Result<(), ActionError> {
+    if !can_view(incident, actor) {
+        return Err(ActionError::NotFound);
+    }
+    let allowed = match party {
+        Party::Engineer => actor.engineer,
+        Party::Owner => incident.account_id == actor.account_id,
+        Party::Staff => actor.is_staff(),
+        Party::System => true,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ActionError::Forbidden(match party {
+            Party::Engineer => "support engineers",
+            Party::Owner => "the incident's owner",
+            _ => "support staff",
+        }))
+    }
+}
+
+fn closed(incident: &Incident) -> ActionError {
+    ActionError::InvalidState(format!("the incident is closed ({})", incident.status))
+}
+
+/// Applies `action` by `actor` at `now`. Pure: the caller persists the transition atomically.
+pub fn apply(current: &Incident, actor: &Actor, action: Action, now: Instant) -> Result<Transition, ActionError> {
+    authorize(current, actor, action.party())?;
+    let who = actor.account_id.as_str();
+    let mut next = current.clone();
+    let mut events = Vec::new();
+    let mut refund = false;
+    let is_closed = current.status.is_closed();
+    match action {
+        Action::Respond { message, channel } => {
+            if is_closed {
+                return Err(closed(current));
+            }
+            events.push(Event::new(now, EventKind::Response, who, json!({"message": message, "channel": channel})));
+            first_response(&mut next, now, &mut events);
+        }
+        Action::CustomerMessage { message } => {
+            if is_closed {
+                return Err(closed(current));
+            }
+            events.push(Event::new(now, EventKind::CustomerMessage, who, json!({"message": message})));
+        }
+        Action::ProposeScope { problem_statement, resolution_criteria } => {
+            if is_closed {
+                return Err(closed(current));
+            }
+            if current.scope.as_ref().is_some_and(|s| s.status == ScopeStatus::Accepted) {
+                return Err(ActionError::InvalidState("the scope is already agreed".into()));
+            }
+            events.push(Event::new(
+                now,
+                EventKind::ScopeProposed,
+                who,
+                json!({"problem_statement": problem_statement, "resolution_criteria": resolution_criteria}),
+            ));
+            next.scope = Some(Scope {
+                problem_statement,
+                resolution_criteria,
+                status: ScopeStatus::Proposed,
+                proposed_by: who.to_string(),
+                proposed_at: now,
+                decided_at: None,
+                comment: None,
+            });
+        }
+        Action::DecideScope { accept, comment } => {
+            if is_closed {
+                return Err(closed(current));
+            }
+            let Some(scope) = next.scope.as_mut().filter(|s| s.status == ScopeStatus::Proposed) else {
+                return Err(ActionError::InvalidState("there is no scope proposal awaiting a decision".into()));
+            };
+            scope.status = if accept { ScopeStatus::Accepted } else { ScopeStatus::Rejected };
+            scope.decided_at = Some(now);
+            scope.comment = comment.clone();
+            let kind = if accept { EventKind::ScopeAccepted } else { EventKind::ScopeRejected };
+            events.push(Event::new(now, kind, who, json!({"comment": comment})));
+        }
+        Action::ProposeSubProblem { proposal_id, title, description } => {
+            if is_closed {
+                return Err(closed(current));
+            }
+            events.push(Event::new(
+                now,
+                EventKind::SubProblemProposed,
+                who,
+                json!({"proposal_id": proposal_id, "title": title, "description": description}),
+            ));
+        }
+        Action::DecideSubProblem { proposal_id, accept, child_incident_id } => {
+            if is_closed {
+                return Err(closed(current));
+            }
+            let (kind, details) = if accept {
+                (EventKind::SubProblemAccepted, json!({"proposal_id": proposal_id, "child_incident_id": child_incident_id}))
+            } else {
+                (EventKind::SubProblemDeclined, json!({"proposal_id": proposal_id}))
+            };
+            events.push(Event::new(now, kind, who, details));
+        }
+        Action::Resolve { solutions } => {
+            if is_closed {
+                return Err(closed(current));
+            }
+            if solutions.is_empty() {
+                return Err(ActionError::InvalidState("a resolution needs at least one solution".into()));
+            }
+            events.push(Event::new(now, EventKind::Resolved, who, json!({"solutions": solutions})));
+            first_response(&mut next, now, &mut events);
+            next.status = IncidentStatus::Resolved;
+            next.charge = Charge::Consumed;
+            next.charge_decided = true;
+            next.closed_at = Some(now);
+        }
+        Action::CloseUnresolved { explanation, charge } => {
+            if is_closed {
+                return Err(closed(current));
+            }
+            if charge == Charge::Pending {
+                return Err(ActionError::InvalidState("an unresolved closure decides the charge: consumed or refunded".into()));
+            }
+            events.push(Event::new(now, EventKind::ClosedUnresolved, who, json!({"explanation": explanation})));
+            first_response(&mut next, now, &mut events);
+            next.status = IncidentStatus::Unresolved;
+            next.closed_at = Some(now);
+            decide_charge(&mut next, charge, who, now, &mut events);
+            refund = charge == Charge::Refunded;
+        }
+        Action::RequestClosure { reason } => {
+            if is_closed {
+                return Err(closed(current));
+            }
+            events.push(Event::new(now, EventKind::ClosureRequested, who, json!({"reason": reason})));
+            if next.first_responded_at.is_none() && next.sla == SlaOutcome::Pending {
+                next.sla = SlaOutcome::Withdrawn;
+            }
+            next.status = IncidentStatus::ClosedByCustomer;
+            next.charge = Charge::Pending;
+            next.charge_decided = false;
+            next.closed_at = Some(now);
+        }
+        Action::DecideCharge { charge } => {
+            if !is_closed {
+                return Err(ActionError::InvalidState("the charge is decided once the incident is closed".into()));
+            }
+            if charge == Charge::Pending {
+                return Err(ActionError::InvalidState("a charge decision is consumed or refunded".into()));
+            }
+            if current.charge == Charge::Pending {
+                decide_charge(&mut next, charge, who, now, &mut events);
+                refund = charge == Charge::Refunded;
+            } else if current.charge == charge {
+                return Ok(Transition { incident: next, events, refund: false, no_op: true });
+            } else {
+                return Err(ActionError::InvalidState(format!("the charge was already decided: {}", current.charge)));
+            }
+        }
+        Action::Breach => {
+            if !current.sla_clock_running() || current.first_response_due_at > now {
+                return Err(ActionError::InvalidState("the incident is not due for a breach".into()));
+            }
+            breach(&mut next, now, &mut events);
+        }
+    }
+    Ok(Transition { incident: next, events, refund, no_op: false })
+}
+
+fn decide_charge(next: &mut Incident, charge: Charge, who: &str, now: Instant, events: &mut Vec<Event>) {
+    next.charge = charge;
+    next.charge_decided = true;
+    events.push(Event::new(now, EventKind::ChargeDecided, who, json!({"charge": charge})));
+}
+
+/// The first engineer contact stops the clock: `met` if on time, otherwise `breached` (with
+/// its one breach event, unless the sweep already recorded it).
+fn first_response(next: &mut Incident, now: Instant, events: &mut Vec<Event>) {
+    if next.first_responded_at.is_some() {
+        return;
+    }
+    next.first_responded_at = Some(now);
+    if next.status == IncidentStatus::AwaitingResponse {
+        next.status = IncidentStatus::InProgress;
+    }
+    if next.sla == SlaOutcome::Pending {
+        if now <= next.first_response_due_at {
+            next.sla = SlaOutcome::Met;
+        } else {
+            breach(next, now, events);
+        }
+    }
+}
+
+fn breach(next: &mut Incident, now: Instant, events: &mut Vec<Event>) {
+    next.sla = SlaOutcome::Breached;
+    events.push(Event::new(
+        now,
+        EventKind::SlaBreached,
+        "system",
+        json!({"first_response_due_at": format_instant(next.first_response_due_at)}),
+    ));
+}
+
+#[cfg(test)]
+mod tests;

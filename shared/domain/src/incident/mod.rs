@@ -1,0 +1,9 @@
+//! Incidents (S1–S3, S7, S8): the record, its timeline, and every action on it as a pure
+//! transition from one state to the next. The store writes a transition as one conditional
+//! transaction on the incident's version, so transitions never interleave.
+
+mod actions;
+mod model;
+
+pub use actions::*;
+pub use model::*;

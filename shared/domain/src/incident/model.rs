@@ -1,0 +1,156 @@
+use crate::intake::Category;
+use crate::time::{serde_instant, Instant};
+use crate::{CalendarId, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeStatus {
+    Proposed,
+    Accepted,
+    Rejected,
+}
+
+/// The agreed definition of the problem (S7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub problem_statement: String,
+    pub resolution_criteria: String,
+    pub status: ScopeStatus,
+    pub proposed_by: String,
+    #[serde(with = "serde_instant")]
+    pub proposed_at: Instant,
+    #[serde(with = "serde_instant::option", default)]
+    pub decided_at: Option<Instant>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    pub incident_id: String,
+    pub account_id: String,
+    pub pack_id: String,
+    pub parent_incident_id: Option<String>,
+    pub product_id: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub handling: Handling,
+    pub calendar: CalendarId,
+    pub title: String,
+    pub description: String,
+    pub contact: Contact,
+    pub status: IncidentStatus,
+    #[serde(with = "serde_instant")]
+    pub created_at: Instant,
+    #[serde(with = "serde_instant")]
+    pub first_response_due_at: Instant,
+    #[serde(with = "serde_instant::option", default)]
+    pub first_responded_at: Option<Instant>,
+    pub sla: SlaOutcome,
+    #[serde(default)]
+    pub scope: Option<Scope>,
+    pub charge: Charge,
+    /// Set once staff (or the resolution itself) has decided the charge of a closed incident.
+    #[serde(default)]
+    pub charge_decided: bool,
+    #[serde(with = "serde_instant::option", default)]
+    pub closed_at: Option<Instant>,
+}
+
+impl Incident {
+    /// In the engineers' queue: no first response yet, not closed.
+    pub fn awaiting_response(&self) -> bool {
+        self.status == IncidentStatus::AwaitingResponse
+    }
+
+    /// Watched by the breach sweep: awaiting, and the clock still running.
+    pub fn sla_clock_running(&self) -> bool {
+        self.awaiting_response() && self.sla == SlaOutcome::Pending
+    }
+
+    pub fn view(&self, timeline: Option<Vec<Event>>) -> IncidentView {
+        IncidentView { incident: self.clone(), timeline }
+    }
+}
+
+/// An incident as the API shows it; the timeline is left out of list views.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentView {
+    #[serde(flatten)]
+    pub incident: Incident,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<Event>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Submitted,
+    Response,
+    CustomerMessage,
+    ScopeProposed,
+    ScopeAccepted,
+    ScopeRejected,
+    SubProblemProposed,
+    SubProblemAccepted,
+    SubProblemDeclined,
+    SlaBreached,
+    Resolved,
+    ClosedUnresolved,
+    ClosureRequested,
+    ChargeDecided,
+}
+
+/// One entry of an incident's timeline: when, what, who, and the kind's own fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    #[serde(with = "serde_instant")]
+    pub at: Instant,
+    pub kind: EventKind,
+    pub actor_account_id: String,
+    #[serde(flatten)]
+    pub details: Map<String, Value>,
+}
+
+impl Event {
+    pub fn new(at: Instant, kind: EventKind, actor: &str, details: Value) -> Event {
+        let details = match details {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        Event { at, kind, actor_account_id: actor.to_string(), details }
+    }
+}
+
+/// A proposal that a sub-problem become its own incident (S1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubProblemProposal {
+    pub proposal_id: String,
+    pub incident_id: String,
+    pub title: String,
+    pub description: String,
+    pub status: ProposalStatus,
+    pub proposed_by: String,
+    #[serde(with = "serde_instant")]
+    pub proposed_at: Instant,
+    #[serde(default)]
+    pub child_incident_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProposalStatus {
+    Proposed,
+    Accepted,
+    Declined,
+}

@@ -1,0 +1,198 @@
+//! Intake (S1–S6): what a submission must say, what is turned away and why, in the order the
+//! contract fixes: request shape, exclusions, lifecycle, severity A's 24x7 rule, then the pack.
+
+use crate::catalogue::{Phase, Product};
+use crate::incident::{Contact, Event, EventKind, Incident};
+use crate::time::{format_date, Instant};
+use crate::types::wire_enum;
+use crate::validation::{looks_like_email, looks_like_phone, FieldError, Fields};
+use crate::{CalendarId, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
+use serde_json::{json, Value};
+
+wire_enum!(
+    /// What an incident is about. The last six are not covered by professional support (S5, S6).
+    Category {
+        Installation => "installation",
+        Configuration => "configuration",
+        ErrorOrCrash => "error_or_crash",
+        Performance => "performance",
+        Connectivity => "connectivity",
+        DataRecovery => "data_recovery",
+        UpgradeMigration => "upgrade_migration",
+        OtherTechnical => "other_technical",
+        FeatureRequest => "feature_request",
+        OnsiteSupport => "onsite_support",
+        CustomCode => "custom_code",
+        DeveloperSupport => "developer_support",
+        SecurityIncidentResponse => "security_incident_response",
+        BillingQuestion => "billing_question",
+    }
+);
+
+impl Category {
+    /// Where an excluded request belongs instead; `None` for categories in scope.
+    pub fn redirect(self) -> Option<&'static str> {
+        Some(match self {
+            Category::FeatureRequest => {
+                "Product feature proposals are not support incidents: send them through the product feedback channel, where the product team reviews them."
+            }
+            Category::OnsiteSupport => {
+                "Professional support is delivered remotely; for work at your premises, contact a consulting partner or the vendor's consulting services."
+            }
+            Category::CustomCode => {
+                "Writing or reviewing custom code is not covered: engage a consulting partner or the vendor's consulting services."
+            }
+            Category::DeveloperSupport => {
+                "Developer questions about add-ins, APIs and the like (including Microsoft Graph) belong to a developer support plan or the developer community forums."
+            }
+            Category::SecurityIncidentResponse => {
+                "Security incidents are handled by a dedicated incident response service: contact the vendor's security incident response team."
+            }
+            Category::BillingQuestion => {
+                "Card billing questions are answered on the vendor's account site (account settings, billing section), not by technical support."
+            }
+            _ => return None,
+        })
+    }
+}
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_DESCRIPTION: usize = 20_000;
+
+/// A well-formed submission (`POST /incidents`), before any business check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    pub product_id: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub handling: Handling,
+    pub calendar: CalendarId,
+    pub title: String,
+    pub description: String,
+    pub contact: Contact,
+    pub pack_id: Option<String>,
+}
+
+impl Submission {
+    /// Checks the request's shape and names every bad field. A 24x7 request without a phone is a
+    /// shape error, except for severity A, where the stronger `severity_a_requires_24x7` answers.
+    pub fn parse(body: &Value) -> Result<Submission, Vec<FieldError>> {
+        let mut f = Fields::of(body);
+        let product_id = f.required_str("product_id", 100);
+        let category = f.required_enum::<Category>("category");
+        let severity = f.required_enum::<Severity>("severity");
+        let handling = f.required_enum::<Handling>("handling");
+        let calendar = f.optional_enum::<CalendarId>("calendar");
+        let calendar_given = body.get("calendar").is_some_and(|c| !c.is_null());
+        let title = f.required_str("title", MAX_TITLE);
+        let description = f.required_str("description", MAX_DESCRIPTION);
+        let contact = f.nested("contact", |c| {
+            let name = c.required_str("name", 200);
+            let email = c.required_str("email", 254);
+            if email.as_deref().is_some_and(|e| !looks_like_email(e)) {
+                c.error("email", "must be an e-mail address");
+            }
+            let phone = c.optional_str("phone", 40);
+            if phone.as_deref().is_some_and(|p| !looks_like_phone(p)) {
+                c.error("phone", "must be a phone number (digits, optionally +, spaces, dashes)");
+            }
+            Some(Contact { name: name?, email: email?, phone })
+        });
+        if handling == Some(Handling::TwentyFourSeven)
+            && severity != Some(Severity::A)
+            && body.get("contact").and_then(|c| c.get("phone")).is_none_or(Value::is_null)
+            && body.get("contact").is_some_and(Value::is_object)
+        {
+            f.error("contact.phone", "is required for 24x7 handling: someone must be reachable around the clock");
+        }
+        let pack_id = f.optional_str("pack_id", 100);
+        if calendar_given && calendar.is_none() && f.errors.iter().all(|e| e.field != "calendar") {
+            f.error("calendar", format!("must be one of: {}", CalendarId::expected()));
+        }
+        let value = (|| {
+            Some(Submission {
+                product_id: product_id?,
+                category: category?,
+                severity: severity?,
+                handling: handling?,
+                calendar: calendar.unwrap_or(CalendarId::Pl),
+                title: title?,
+                description: description?,
+                contact: contact?,
+                pack_id,
+            })
+        })();
+        f.finish(value)
+    }
+}
+
+/// Why a well-formed submission is turned away (nothing is consumed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownProduct,
+    OutOfScope { exclusion: Category, redirect: &'static str },
+    ProductOutOfLifecycle { support_ended_on: String },
+    SeverityARequires24x7,
+}
+
+/// The business checks before the entitlement, in the contract's order.
+pub fn check(submission: &Submission, product: Option<&Product>, now: Instant) -> Result<(), Refusal> {
+    if let Some(redirect) = submission.category.redirect() {
+        return Err(Refusal::OutOfScope { exclusion: submission.category, redirect });
+    }
+    let product = product.ok_or(Refusal::UnknownProduct)?;
+    if product.phase(now.date_naive()) == Phase::Ended {
+        return Err(Refusal::ProductOutOfLifecycle { support_ended_on: format_date(product.support_ends_on()) });
+    }
+    if submission.severity == Severity::A && (submission.handling != Handling::TwentyFourSeven || submission.contact.phone.is_none()) {
+        return Err(Refusal::SeverityARequires24x7);
+    }
+    Ok(())
+}
+
+/// Where a new incident comes from: a customer's submission or an accepted sub-problem.
+pub struct NewIncident<'a> {
+    pub incident_id: String,
+    pub account_id: &'a str,
+    pub pack_id: &'a str,
+    pub parent_incident_id: Option<String>,
+    pub first_response_due_at: Instant,
+    pub now: Instant,
+}
+
+/// The incident as created by a successful draw, with its `submitted` event.
+pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
+    let incident = Incident {
+        incident_id: n.incident_id,
+        account_id: n.account_id.to_string(),
+        pack_id: n.pack_id.to_string(),
+        parent_incident_id: n.parent_incident_id.clone(),
+        product_id: s.product_id.clone(),
+        category: s.category,
+        severity: s.severity,
+        handling: s.handling,
+        calendar: s.calendar,
+        title: s.title.clone(),
+        description: s.description.clone(),
+        contact: s.contact.clone(),
+        status: IncidentStatus::AwaitingResponse,
+        created_at: n.now,
+        first_response_due_at: n.first_response_due_at,
+        first_responded_at: None,
+        sla: SlaOutcome::Pending,
+        scope: None,
+        charge: Charge::Consumed,
+        charge_decided: false,
+        closed_at: None,
+    };
+    let event = Event::new(
+        n.now,
+        EventKind::Submitted,
+        n.account_id,
+        json!({"pack_id": n.pack_id, "parent_incident_id": n.parent_incident_id, "severity": s.severity}),
+    );
+    (incident, event)
+}
+
+#[cfg(test)]
+mod tests;

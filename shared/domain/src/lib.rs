@@ -1,0 +1,15 @@
+//! The rules of incident-desk: what a pack, an incident, a support calendar and a charge are, and
+//! every decision made about them. Pure: no AWS, no I/O, no clock (`now` is always an argument),
+//! so the rules are tested in milliseconds. Never depend on the store, the api crate or Lambda.
+
+pub mod calendar;
+pub mod catalogue;
+pub mod incident;
+pub mod intake;
+pub mod pack;
+pub mod pricing;
+pub mod time;
+pub mod types;
+pub mod validation;
+
+pub use types::*;

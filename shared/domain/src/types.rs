@@ -1,0 +1,146 @@
+//! The small closed vocabularies of the support business, each with its wire spelling.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $wire)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            /// The accepted spellings, for error messages.
+            pub fn expected() -> String {
+                [$($wire),+].join(", ")
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(format!("must be one of: {}", Self::expected())),
+                }
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
+wire_enum!(
+    /// Business impact of an incident (S2).
+    Severity { A => "A", B => "B", C => "C" }
+);
+
+wire_enum!(
+    /// Hours during which an incident is worked (S3).
+    Handling { TwentyFourSeven => "24x7", BusinessHours => "business_hours" }
+);
+
+wire_enum!(
+    /// The support calendars the product ships.
+    CalendarId { Pl => "PL", Us => "US", Uk => "UK" }
+);
+
+wire_enum!(
+    Offer { Single => "single", FivePack => "five_pack" }
+);
+
+wire_enum!(
+    IncidentStatus {
+        AwaitingResponse => "awaiting_response",
+        InProgress => "in_progress",
+        Resolved => "resolved",
+        Unresolved => "unresolved",
+        ClosedByCustomer => "closed_by_customer",
+    }
+);
+
+wire_enum!(
+    SlaOutcome { Pending => "pending", Met => "met", Breached => "breached", Withdrawn => "withdrawn" }
+);
+
+wire_enum!(
+    Charge { Consumed => "consumed", Pending => "pending", Refunded => "refunded" }
+);
+
+wire_enum!(
+    Channel { Email => "email", Phone => "phone", RemoteSession => "remote_session", OfflineResearch => "offline_research" }
+);
+
+wire_enum!(
+    PackStatus { Active => "active", UsedUp => "used_up", Expired => "expired" }
+);
+
+wire_enum!(
+    ReviewStatus { Pending => "pending", Approved => "approved", Rejected => "rejected" }
+);
+
+wire_enum!(
+    ExemptionStatus { Pending => "pending", Verified => "verified", Rejected => "rejected" }
+);
+
+impl Offer {
+    pub fn incidents(self) -> u32 {
+        match self {
+            Offer::Single => 1,
+            Offer::FivePack => 5,
+        }
+    }
+}
+
+impl IncidentStatus {
+    pub fn is_closed(self) -> bool {
+        matches!(self, IncidentStatus::Resolved | IncidentStatus::Unresolved | IncidentStatus::ClosedByCustomer)
+    }
+}
+
+/// Roles come from the identity's groups; every signed-in account is a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Customer,
+    Engineer,
+    Admin,
+}
+
+/// Who is acting: the account (`sub`) and the staff groups it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: String,
+    pub email: Option<String>,
+    pub engineer: bool,
+    pub admin: bool,
+}
+
+impl Actor {
+    pub fn customer(account_id: impl Into<String>) -> Self {
+        Actor { account_id: account_id.into(), email: None, engineer: false, admin: false }
+    }
+    pub fn is_staff(&self) -> bool {
+        self.engineer || self.admin
+    }
+}
+
+/// Money in integer minor units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub currency: String,
+    pub net: i64,
+    pub tax: i64,
+    pub gross: i64,
+}

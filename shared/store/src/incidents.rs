@@ -1,0 +1,318 @@
+//! Incidents, their timelines and sub-problem proposals. An incident and its timeline share a
+//! partition (one Query returns both). Every change after intake is one transaction guarded by
+//! the incident's version, so concurrent actions serialise and never lose an update.
+
+use crate::idempotency::{IdempotencyRecord, IdempotencyWrite};
+use crate::items::{check, from_item, key_attrs, n, put, put_new, s, to_item, with, Cond, Item};
+use crate::keys::{self, EVENT_PREFIX};
+use crate::packs::{draw_unit, return_unit, LedgerEntry, LedgerKind};
+use crate::table::{ALL_INCIDENTS, AWAITING, BY_OWNER, BY_STATUS, QUEUE};
+use crate::{Page, Store, StoreError};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use domain::incident::{Event, Incident, SubProblemProposal, Transition};
+use domain::time::{format_instant, Instant};
+use domain::IncidentStatus;
+
+/// An incident as stored: the domain record plus the version its next change must match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredIncident {
+    pub incident: Incident,
+    pub version: u64,
+    pub event_count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreateOutcome {
+    Created,
+    /// The pack's condition failed (not the owner's, expired, or used up): try another.
+    PackUnusable,
+    Replayed(IdempotencyRecord),
+    /// The parent incident changed under a sub-problem acceptance: decide again.
+    ParentChanged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    Applied,
+    /// Another change landed first; re-read and decide again.
+    Conflict,
+}
+
+/// A sub-problem acceptance: the parent's transition and the proposal's new state.
+pub struct ParentChange<'a> {
+    pub parent: &'a StoredIncident,
+    pub transition: &'a Transition,
+    pub proposal: &'a SubProblemProposal,
+}
+
+fn incident_item(incident: &Incident, version: u64, event_count: u64) -> Result<Item, StoreError> {
+    let id = &incident.incident_id;
+    let created = format!("{}#{}", format_instant(incident.created_at), id);
+    let due = format!("{}#{}", format_instant(incident.first_response_due_at), id);
+    let mut attrs: Vec<(&'static str, AttributeValue)> = key_attrs(&keys::incident(id)).into();
+    attrs.extend([
+        ("version", n(version)),
+        ("event_count", n(event_count)),
+        (BY_OWNER.pk, s(keys::account(&incident.account_id))),
+        (BY_OWNER.sk, s(format!("INCIDENT#{created}"))),
+        (BY_STATUS.pk, s(status_partition(incident.status))),
+        (BY_STATUS.sk, s(created.clone())),
+        (ALL_INCIDENTS.pk, s("INCIDENTS")),
+        (ALL_INCIDENTS.sk, s(created)),
+    ]);
+    // Sparse indexes: present only while they apply, so removing them is part of the change.
+    if incident.sla_clock_running() {
+        attrs.extend([(AWAITING.pk, s(keys::await_shard(id))), (AWAITING.sk, s(due.clone()))]);
+    }
+    if incident.awaiting_response() {
+        attrs.extend([(QUEUE.pk, s("QUEUE")), (QUEUE.sk, s(due))]);
+    }
+    Ok(with(to_item(incident)?, attrs))
+}
+
+fn status_partition(status: IncidentStatus) -> String {
+    format!("INCIDENT_STATUS#{status}")
+}
+
+fn event_item(incident_id: &str, seq: u64, event: &Event) -> Result<Item, StoreError> {
+    Ok(with(to_item(event)?, key_attrs(&keys::event(incident_id, seq))))
+}
+
+fn stored_from_item(item: Item) -> Result<StoredIncident, StoreError> {
+    let number = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<u64>().ok());
+    let version = number("version").ok_or_else(|| StoreError::Corrupt("incident without version".into()))?;
+    let event_count = number("event_count").unwrap_or(0);
+    Ok(StoredIncident { incident: from_item(item)?, version, event_count })
+}
+
+/// The writes of a transition: the incident (guarded by version), its new events, and a refund's
+/// credit plus unit. Index 0 is always the guarded incident.
+fn transition_items(table: &str, stored: &StoredIncident, t: &Transition, now: Instant) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let id = &stored.incident.incident_id;
+    let event_count = stored.event_count + t.events.len() as u64;
+    let mut items = vec![put(
+        table,
+        incident_item(&t.incident, stored.version + 1, event_count)?,
+        Cond::new("version = :v").value(":v", n(stored.version)),
+    )?];
+    for (i, event) in t.events.iter().enumerate() {
+        items.push(put_new(table, event_item(id, stored.event_count + 1 + i as u64, event)?)?);
+    }
+    if t.refund {
+        let credit = LedgerEntry {
+            pack_id: t.incident.pack_id.clone(),
+            kind: LedgerKind::Credit,
+            units: 1,
+            reference: id.clone(),
+            account_id: t.incident.account_id.clone(),
+            at: format_instant(now),
+        };
+        items.push(return_unit(table, &t.incident.pack_id)?);
+        items.push(credit.transact_item(table)?);
+    }
+    Ok(items)
+}
+
+impl Store {
+    /// Intake's one transaction: draw a unit from the pack (conditional), create the incident and
+    /// its `submitted` event, debit the ledger, and record the idempotent answer — and for an
+    /// accepted sub-problem, the parent's change and the proposal's decision. All or nothing.
+    pub async fn create_incident(
+        &self,
+        incident: &Incident,
+        submitted: &Event,
+        now: Instant,
+        idempotency: Option<&IdempotencyWrite>,
+        parent: Option<ParentChange<'_>>,
+    ) -> Result<CreateOutcome, StoreError> {
+        let id = &incident.incident_id;
+        let debit = LedgerEntry {
+            pack_id: incident.pack_id.clone(),
+            kind: LedgerKind::Debit,
+            units: -1,
+            reference: id.clone(),
+            account_id: incident.account_id.clone(),
+            at: format_instant(now),
+        };
+        let mut items = vec![
+            draw_unit(&self.table, &incident.pack_id, &incident.account_id, now)?,
+            put_new(&self.table, incident_item(incident, 1, 1)?)?,
+            put_new(&self.table, event_item(id, 1, submitted)?)?,
+            debit.transact_item(&self.table)?,
+        ];
+        let idempotency_at = idempotency.map(|_| items.len());
+        if let Some(w) = idempotency {
+            items.push(w.transact_item(&self.table)?);
+        }
+        let parent_at = parent.as_ref().map(|_| items.len());
+        if let Some(p) = &parent {
+            items.extend(transition_items(&self.table, p.parent, p.transition, now)?);
+            let proposal_key = keys::proposal(&p.proposal.incident_id, &p.proposal.proposal_id);
+            items.push(put(
+                &self.table,
+                with(to_item(p.proposal)?, key_attrs(&proposal_key)),
+                Cond::new("#status = :proposed").name("#status", "status").value(":proposed", s("proposed")),
+            )?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(CreateOutcome::Created),
+            Err(e) if idempotency_at.is_some_and(|i| e.condition_failed_at(i)) => {
+                let key = &idempotency.map(|w| w.key.clone()).ok_or_else(|| StoreError::Other("no idempotency key".into()))?;
+                match self.idempotency_record(key).await? {
+                    Some(record) => Ok(CreateOutcome::Replayed(record)),
+                    None => Err(StoreError::Unavailable("idempotency record not readable yet; retry".into())),
+                }
+            }
+            Err(e) if parent_at.is_some_and(|i| e.condition_failed_at(i)) => Ok(CreateOutcome::ParentChanged),
+            Err(e) if e.condition_failed_at(0) => Ok(CreateOutcome::PackUnusable),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn incident(&self, incident_id: &str) -> Result<Option<StoredIncident>, StoreError> {
+        self.get(&keys::incident(incident_id)).await?.map(stored_from_item).transpose()
+    }
+
+    /// The incident and its timeline, in order, from one Query of its partition.
+    pub async fn incident_with_timeline(&self, incident_id: &str) -> Result<Option<(StoredIncident, Vec<Event>)>, StoreError> {
+        let key = keys::incident(incident_id);
+        let mut stored = None;
+        let mut events = Vec::new();
+        for item in self.query_prefix(&key.pk, "").await? {
+            let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            if sk == key.sk {
+                stored = Some(stored_from_item(item)?);
+            } else if sk.starts_with(EVENT_PREFIX) {
+                events.push(from_item(item)?);
+            }
+        }
+        Ok(stored.map(|s| (s, events)))
+    }
+
+    /// Writes a transition if the incident is still at the version it was decided on.
+    pub async fn apply_transition(&self, stored: &StoredIncident, t: &Transition, now: Instant) -> Result<ApplyOutcome, StoreError> {
+        self.apply_with(stored, t, now, Vec::new()).await
+    }
+
+    async fn apply_with(&self, stored: &StoredIncident, t: &Transition, now: Instant, extra: Vec<TransactWriteItem>) -> Result<ApplyOutcome, StoreError> {
+        if t.no_op {
+            return Ok(ApplyOutcome::Applied);
+        }
+        let mut items = transition_items(&self.table, stored, t, now)?;
+        items.extend(extra);
+        match self.transact(items).await {
+            Ok(()) => Ok(ApplyOutcome::Applied),
+            Err(e) if e.condition_failed_at(0) => Ok(ApplyOutcome::Conflict),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads, decides and writes until the decision lands on the version it was made on.
+    /// `None` when the incident does not exist.
+    pub async fn update_incident<E, F>(&self, incident_id: &str, now: Instant, mut decide: F) -> Result<Option<(StoredIncident, Transition)>, E>
+    where
+        E: From<StoreError>,
+        F: FnMut(&StoredIncident) -> Result<Transition, E>,
+    {
+        for _ in 0..8 {
+            let Some(stored) = self.incident(incident_id).await? else {
+                return Ok(None);
+            };
+            let t = decide(&stored)?;
+            if self.apply_transition(&stored, &t, now).await? == ApplyOutcome::Applied {
+                return Ok(Some((stored, t)));
+            }
+        }
+        Err(StoreError::Unavailable(format!("incident {incident_id} is changing too fast; retry")).into())
+    }
+
+    /// Records a sub-problem proposal with the parent's `sub_problem_proposed` event.
+    pub async fn propose_sub_problem(
+        &self,
+        parent: &StoredIncident,
+        t: &Transition,
+        proposal: &SubProblemProposal,
+        now: Instant,
+    ) -> Result<ApplyOutcome, StoreError> {
+        let key = keys::proposal(&proposal.incident_id, &proposal.proposal_id);
+        let item = put_new(&self.table, with(to_item(proposal)?, key_attrs(&key)))?;
+        self.apply_with(parent, t, now, vec![item]).await
+    }
+
+    /// Records a declined proposal with the parent's event; the proposal must still be open.
+    pub async fn decline_sub_problem(
+        &self,
+        parent: &StoredIncident,
+        t: &Transition,
+        proposal: &SubProblemProposal,
+        now: Instant,
+    ) -> Result<ApplyOutcome, StoreError> {
+        let key = keys::proposal(&proposal.incident_id, &proposal.proposal_id);
+        let item = put(
+            &self.table,
+            with(to_item(proposal)?, key_attrs(&key)),
+            Cond::new("#status = :proposed").name("#status", "status").value(":proposed", s("proposed")),
+        )?;
+        self.apply_with(parent, t, now, vec![item]).await
+    }
+
+    pub async fn proposal(&self, incident_id: &str, proposal_id: &str) -> Result<Option<SubProblemProposal>, StoreError> {
+        self.get(&keys::proposal(incident_id, proposal_id)).await?.map(from_item).transpose()
+    }
+
+    /// An account's incidents, newest first.
+    pub async fn incidents_of(&self, account_id: &str, page: &Page) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        let (items, next) = self.query_index_page(&BY_OWNER, &keys::account(account_id), Some("INCIDENT#"), true, page).await?;
+        Ok((items.into_iter().map(from_item).collect::<Result<_, _>>()?, next))
+    }
+
+    /// Every incident (staff), newest first, optionally of one status.
+    pub async fn all_incidents(&self, status: Option<IncidentStatus>, page: &Page) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        let (items, next) = match status {
+            Some(st) => self.query_index_page(&BY_STATUS, &status_partition(st), None, true, page).await?,
+            None => self.query_index_page(&ALL_INCIDENTS, "INCIDENTS", None, true, page).await?,
+        };
+        Ok((items.into_iter().map(from_item).collect::<Result<_, _>>()?, next))
+    }
+
+    /// The engineers' queue: awaiting a first response, earliest deadline first.
+    pub async fn queue(&self, page: &Page) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        let (items, next) = self.query_index_page(&QUEUE, "QUEUE", None, false, page).await?;
+        Ok((items.into_iter().map(from_item).collect::<Result<_, _>>()?, next))
+    }
+
+    /// One page of one shard of the awaiting index: incidents whose deadline is at or before
+    /// `as_of`. Reads only what is due; the table's size does not matter.
+    pub async fn due_for_breach(
+        &self,
+        shard: u32,
+        as_of: Instant,
+        limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<StoredIncident>, Option<Item>), StoreError> {
+        // Every key of this shard sorts below "<as_of>#~": '~' is above any id character.
+        let upper = format!("{}#~", format_instant(as_of));
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(AWAITING.name)
+            .key_condition_expression("#pk = :pk AND #sk <= :upper")
+            .expression_attribute_names("#pk", AWAITING.pk)
+            .expression_attribute_names("#sk", AWAITING.sk)
+            .expression_attribute_values(":pk", s(keys::await_partition(shard)))
+            .expression_attribute_values(":upper", s(upper))
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| crate::error::classify("Query", e))?;
+        let items = out.items.unwrap_or_default().into_iter().map(stored_from_item).collect::<Result<_, _>>()?;
+        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+
+    /// A guard that an incident exists and is at a version (for transactions elsewhere).
+    pub fn incident_version_check(&self, stored: &StoredIncident) -> Result<TransactWriteItem, StoreError> {
+        check(&self.table, keys::incident(&stored.incident.incident_id).to_item(), Cond::new("version = :v").value(":v", n(stored.version)))
+    }
+}

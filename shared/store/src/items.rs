@@ -1,0 +1,198 @@
+//! Item mapping and the transaction building blocks every store module uses.
+
+use crate::StoreError;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Other(format!("mapping an item: {e}")))
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn build_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(format!("building a request: {e}"))
+}
+
+/// Condition and its placeholders.
+#[derive(Default, Clone)]
+pub struct Cond {
+    pub expression: Option<String>,
+    pub names: HashMap<String, String>,
+    pub values: Item,
+}
+
+impl Cond {
+    pub fn new(expression: &str) -> Cond {
+        Cond { expression: Some(expression.to_string()), ..Cond::default() }
+    }
+    pub fn name(mut self, placeholder: &str, attribute: &str) -> Cond {
+        self.names.insert(placeholder.to_string(), attribute.to_string());
+        self
+    }
+    pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Cond {
+        self.values.insert(placeholder.to_string(), value);
+        self
+    }
+    fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+    fn values(&self) -> Option<Item> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+pub fn put(table: &str, item: Item, cond: Cond) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(cond.expression.clone())
+        .set_expression_attribute_names(cond.names())
+        .set_expression_attribute_values(cond.values())
+        .build()
+        .map_err(build_err)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// A put that only creates: it fails if the item exists.
+pub fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    put(table, item, Cond::new("attribute_not_exists(PK)"))
+}
+
+pub fn update(table: &str, key: Item, update_expression: &str, cond: Cond) -> Result<TransactWriteItem, StoreError> {
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .update_expression(update_expression)
+        .set_condition_expression(cond.expression.clone())
+        .set_expression_attribute_names(cond.names())
+        .set_expression_attribute_values(cond.values())
+        .build()
+        .map_err(build_err)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+
+pub fn check(table: &str, key: Item, cond: Cond) -> Result<TransactWriteItem, StoreError> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .set_condition_expression(cond.expression.clone())
+        .set_expression_attribute_names(cond.names())
+        .set_expression_attribute_values(cond.values())
+        .build()
+        .map_err(build_err)?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
+/// Adds attributes (keys, index keys, bookkeeping) to a mapped item.
+pub fn with(mut item: Item, extra: impl IntoIterator<Item = (&'static str, AttributeValue)>) -> Item {
+    for (k, v) in extra {
+        item.insert(k.to_string(), v);
+    }
+    item
+}
+
+pub fn key_attrs(key: &crate::keys::Key) -> [(&'static str, AttributeValue); 2] {
+    [(crate::keys::PK, s(&key.pk)), (crate::keys::SK, s(&key.sk))]
+}
+
+impl crate::Store {
+    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(crate::error::classify_transaction)?;
+        Ok(())
+    }
+
+    pub(crate) async fn get(&self, key: &crate::keys::Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_item()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| crate::error::classify("GetItem", e))?;
+        Ok(out.item)
+    }
+
+    /// All items of one partition whose sort key starts with `prefix` (every page).
+    pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut q = self.client.query().table_name(&self.table).expression_attribute_values(":pk", s(pk));
+            // DynamoDB refuses an empty key value, so "the whole partition" has no prefix test.
+            q = if prefix.is_empty() {
+                q.key_condition_expression("PK = :pk")
+            } else {
+                q.key_condition_expression("PK = :pk AND begins_with(SK, :prefix)").expression_attribute_values(":prefix", s(prefix))
+            };
+            let out = q
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| crate::error::classify("Query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// One page of an index partition, optionally bounded by a sort-key prefix, in either order.
+    pub(crate) async fn query_index_page(
+        &self,
+        index: &crate::table::IndexSpec,
+        partition: &str,
+        sk_prefix: Option<&str>,
+        newest_first: bool,
+        page: &crate::Page,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        let start = match &page.cursor {
+            Some(c) => Some(crate::paging::decode(c, (index.pk, partition))?),
+            None => None,
+        };
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index.name)
+            .expression_attribute_names("#pk", index.pk)
+            .expression_attribute_values(":pk", s(partition))
+            .scan_index_forward(!newest_first)
+            .limit(page.limit)
+            .set_exclusive_start_key(start);
+        q = match sk_prefix {
+            Some(prefix) => q
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", index.sk)
+                .expression_attribute_values(":prefix", s(prefix)),
+            None => q.key_condition_expression("#pk = :pk"),
+        };
+        let out = q.send().await.map_err(|e| crate::error::classify("Query", e))?;
+        let next = out.last_evaluated_key.filter(|k| !k.is_empty()).and_then(|k| crate::paging::encode(&k));
+        Ok((out.items.unwrap_or_default(), next))
+    }
+}

@@ -1,0 +1,218 @@
+//! Packs and their append-only usage ledger. Remaining units live on the pack item for cheap
+//! conditional draws; the ledger (opening, one debit per incident, at most one credit per
+//! incident) lets anyone recompute them: remaining = total − debits + credits.
+
+use crate::error::classify;
+use crate::idempotency::{IdempotencyRecord, IdempotencyWrite};
+use crate::items::{from_item, key_attrs, n, put_new, s, to_item, with, Item};
+use crate::keys::{self, LEDGER_PREFIX};
+use crate::table::BY_OWNER;
+use crate::{Page, Store, StoreError};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use domain::pack::Pack;
+use domain::time::{format_instant, Instant};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerKind {
+    Opening,
+    Debit,
+    Credit,
+    Transfer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub pack_id: String,
+    pub kind: LedgerKind,
+    /// Signed change of remaining units: +total, −1, +1, 0.
+    pub units: i64,
+    pub reference: String,
+    pub account_id: String,
+    pub at: String,
+}
+
+impl LedgerEntry {
+    pub fn sort_key(&self) -> String {
+        match self.kind {
+            LedgerKind::Opening => "OPENING".to_string(),
+            LedgerKind::Debit => format!("DEBIT#{}", self.reference),
+            LedgerKind::Credit => format!("CREDIT#{}", self.reference),
+            LedgerKind::Transfer => format!("TRANSFER#{}", self.reference),
+        }
+    }
+
+    /// Written once: the key names what it is for, and the put refuses to overwrite.
+    pub(crate) fn transact_item(&self, table: &str) -> Result<TransactWriteItem, StoreError> {
+        let item = with(to_item(self)?, key_attrs(&keys::ledger(&self.pack_id, &self.sort_key())));
+        put_new(table, item)
+    }
+}
+
+/// The ledger of one pack, recomputed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciliation {
+    pub pack_id: String,
+    pub total: i64,
+    pub debits: i64,
+    pub credits: i64,
+    pub stored_remaining: i64,
+}
+
+impl Reconciliation {
+    pub fn ledger_remaining(&self) -> i64 {
+        self.total - self.debits + self.credits
+    }
+    pub fn balances(&self) -> bool {
+        self.ledger_remaining() == self.stored_remaining && self.stored_remaining >= 0 && self.stored_remaining <= self.total
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PurchaseOutcome {
+    Created,
+    /// The same `Idempotency-Key` was used before: its record.
+    Replayed(IdempotencyRecord),
+    /// The order confirmation number is taken (astronomically unlikely): draw another.
+    NumberTaken,
+}
+
+pub(crate) fn pack_item(pack: &Pack) -> Result<Item, StoreError> {
+    Ok(with(
+        to_item(pack)?,
+        key_attrs(&keys::pack(&pack.pack_id)).into_iter().chain([
+            (BY_OWNER.pk, s(keys::account(&pack.owner_account_id))),
+            (BY_OWNER.sk, s(format!("PACK#{}#{}", format_instant(pack.purchased_at), pack.pack_id))),
+        ]),
+    ))
+}
+
+impl Store {
+    /// Writes a new pack, its order number, its ledger opening and the idempotency record in
+    /// one transaction.
+    pub async fn purchase(&self, pack: &Pack, idempotency: &IdempotencyWrite) -> Result<PurchaseOutcome, StoreError> {
+        let opening = LedgerEntry {
+            pack_id: pack.pack_id.clone(),
+            kind: LedgerKind::Opening,
+            units: i64::from(pack.incidents_total),
+            reference: pack.order_confirmation_number.clone(),
+            account_id: pack.owner_account_id.clone(),
+            at: format_instant(pack.purchased_at),
+        };
+        let order = with(
+            Item::new(),
+            key_attrs(&keys::order_confirmation(&pack.order_confirmation_number)).into_iter().chain([("pack_id", s(&pack.pack_id))]),
+        );
+        let items = vec![
+            idempotency.transact_item(&self.table)?,
+            put_new(&self.table, pack_item(pack)?)?,
+            put_new(&self.table, order)?,
+            opening.transact_item(&self.table)?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(PurchaseOutcome::Created),
+            Err(e) if e.condition_failed_at(0) => match self.idempotency_record(&idempotency.key).await? {
+                Some(record) => Ok(PurchaseOutcome::Replayed(record)),
+                None => Err(StoreError::Unavailable("idempotency record vanished; retry".into())),
+            },
+            Err(e) if e.condition_failed_at(2) => Ok(PurchaseOutcome::NumberTaken),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn pack(&self, pack_id: &str) -> Result<Option<Pack>, StoreError> {
+        self.get(&keys::pack(pack_id)).await?.map(from_item).transpose()
+    }
+
+    pub async fn pack_id_by_order_number(&self, number: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.get(&keys::order_confirmation(number)).await?.and_then(|item| item.get("pack_id").and_then(|v| v.as_s().ok()).cloned()))
+    }
+
+    /// One page of an account's packs, newest first.
+    pub async fn packs_of(&self, account_id: &str, page: &Page) -> Result<(Vec<Pack>, Option<String>), StoreError> {
+        let (items, next) = self.query_index_page(&BY_OWNER, &keys::account(account_id), Some("PACK#"), true, page).await?;
+        Ok((items.into_iter().map(from_item).collect::<Result<_, _>>()?, next))
+    }
+
+    /// Every pack an account owns (for choosing which to draw from).
+    pub async fn all_packs_of(&self, account_id: &str) -> Result<Vec<Pack>, StoreError> {
+        let mut packs = Vec::new();
+        let mut page = Page { limit: 100, cursor: None };
+        loop {
+            let (mut items, next) = self.packs_of(account_id, &page).await?;
+            packs.append(&mut items);
+            match next {
+                Some(c) => page.cursor = Some(c),
+                None => return Ok(packs),
+            }
+        }
+    }
+
+    pub async fn ledger(&self, pack_id: &str) -> Result<Vec<LedgerEntry>, StoreError> {
+        self.query_prefix(&keys::pack(pack_id).pk, LEDGER_PREFIX).await?.into_iter().map(from_item).collect()
+    }
+
+    /// Recomputes a pack's remaining units from its ledger, next to the stored figure.
+    pub async fn reconcile(&self, pack_id: &str) -> Result<Option<Reconciliation>, StoreError> {
+        let Some(pack) = self.pack(pack_id).await? else {
+            return Ok(None);
+        };
+        let mut r = Reconciliation {
+            pack_id: pack_id.to_string(),
+            total: 0,
+            debits: 0,
+            credits: 0,
+            stored_remaining: i64::from(pack.incidents_remaining),
+        };
+        for entry in self.ledger(pack_id).await? {
+            match entry.kind {
+                LedgerKind::Opening => r.total += entry.units,
+                LedgerKind::Debit => r.debits += -entry.units,
+                LedgerKind::Credit => r.credits += entry.units,
+                LedgerKind::Transfer => {}
+            }
+        }
+        Ok(Some(r))
+    }
+
+    /// Moves a pack's expiry (operations and tests: e.g. to prove an expired pack is refused).
+    pub async fn set_pack_expiry(&self, pack_id: &str, expires_at: Instant) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::pack(pack_id).to_item()))
+            .update_expression("SET expires_at = :e")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":e", AttributeValue::S(format_instant(expires_at)))
+            .send()
+            .await
+            .map_err(|e| classify("UpdateItem", e))?;
+        Ok(())
+    }
+}
+
+/// The conditional decrement of a draw: only the owner, only before expiry, only while units
+/// remain. Remaining can never go below zero, whatever the concurrency.
+pub(crate) fn draw_unit(table: &str, pack_id: &str, caller: &str, now: Instant) -> Result<TransactWriteItem, StoreError> {
+    crate::items::update(
+        table,
+        keys::pack(pack_id).to_item(),
+        "SET incidents_remaining = incidents_remaining - :one",
+        crate::items::Cond::new("owner_account_id = :caller AND expires_at > :now AND incidents_remaining > :zero")
+            .value(":one", n(1))
+            .value(":zero", n(0))
+            .value(":caller", s(caller))
+            .value(":now", s(format_instant(now))),
+    )
+}
+
+/// The increment of a refund: to the incident's own pack, whatever its state.
+pub(crate) fn return_unit(table: &str, pack_id: &str) -> Result<TransactWriteItem, StoreError> {
+    crate::items::update(
+        table,
+        keys::pack(pack_id).to_item(),
+        "SET incidents_remaining = incidents_remaining + :one",
+        crate::items::Cond::new("attribute_exists(PK)").value(":one", n(1)),
+    )
+}

@@ -1,0 +1,217 @@
+//! Drives the running local stack as the front end does: over HTTP through `cargo lambda watch`
+//! (its router standing in for API Gateway), and the sweeper through `cargo lambda invoke`.
+//! `make test` starts the stack and exports where it is; run outside it, the tests fail loudly.
+
+use api::identity::{mint_local_token, ADMINS_GROUP, ENGINEERS_GROUP};
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the suite with `make test`, which starts the local stack"))
+}
+
+pub fn base_url() -> String {
+    env("INCIDENT_DESK_URL")
+}
+
+pub fn secret() -> String {
+    env("LOCAL_AUTH_SECRET")
+}
+
+fn http() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| reqwest::Client::builder().timeout(Duration::from_secs(90)).build().expect("http client"))
+}
+
+/// A signed-in person: an account id and a token carrying its groups.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub account_id: String,
+    pub token: String,
+}
+
+impl User {
+    pub fn new(groups: &[&str]) -> User {
+        let account_id = store::ids::new_id("acct");
+        let exp = chrono::Utc::now().timestamp() + 3600;
+        let token = mint_local_token(secret().as_bytes(), &account_id, &format!("{account_id}@example.com"), groups, exp);
+        User { account_id, token }
+    }
+    pub fn customer() -> User {
+        User::new(&[])
+    }
+    pub fn engineer() -> User {
+        User::new(&[ENGINEERS_GROUP])
+    }
+    pub fn admin() -> User {
+        User::new(&[ADMINS_GROUP])
+    }
+}
+
+/// What came back: status, headers, JSON body (`Value::Null` if none).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// Asserts the status, showing the body when it differs.
+    pub fn expect(self, status: u16) -> Answer {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        self
+    }
+    /// Asserts a problem+json answer with this status and code.
+    pub fn expect_problem(self, status: u16, code: &str) -> Answer {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(self.body["code"], code, "unexpected code; body: {}", self.body);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        self
+    }
+    /// The fields named in a 400's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"].as_array().map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+    }
+}
+
+pub struct Req {
+    builder: reqwest::RequestBuilder,
+}
+
+impl Req {
+    pub fn token(mut self, user: &User) -> Req {
+        self.builder = self.builder.bearer_auth(&user.token);
+        self
+    }
+    pub fn raw_token(mut self, token: &str) -> Req {
+        self.builder = self.builder.bearer_auth(token);
+        self
+    }
+    pub fn json(mut self, body: &Value) -> Req {
+        self.builder = self.builder.json(body);
+        self
+    }
+    pub fn body(mut self, content_type: &str, body: impl Into<reqwest::Body>) -> Req {
+        self.builder = self.builder.header("content-type", content_type).body(body);
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Req {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+    pub fn idempotency_key(self, key: &str) -> Req {
+        self.header("Idempotency-Key", key)
+    }
+    pub async fn send(self) -> Answer {
+        let response = self.builder.send().await.expect("the local stack answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("a body");
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&bytes)})) };
+        Answer { status, headers, body }
+    }
+}
+
+pub fn get(path: &str) -> Req {
+    Req { builder: http().get(format!("{}{}", base_url(), path)) }
+}
+
+pub fn post(path: &str) -> Req {
+    Req { builder: http().post(format!("{}{}", base_url(), path)) }
+}
+
+pub fn request(method: &str, path: &str) -> Req {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    Req { builder: http().request(method, format!("{}{}", base_url(), path)) }
+}
+
+pub fn new_key() -> String {
+    store::ids::new_id("key")
+}
+
+/// The same table the functions use, for ledger checks and test set-up through the store.
+pub async fn store() -> store::Store {
+    store::Store::from_env().await.expect("TABLE_NAME is set by make test")
+}
+
+/// Buys a pack as `user` and returns its JSON.
+pub async fn buy_pack(user: &User, offer: &str) -> Value {
+    post("/packs").token(user).idempotency_key(&new_key()).json(&json!({"offer": offer, "billing_country": "PL"})).send().await.expect(201).body
+}
+
+/// A valid submission body for a product in support, severity C.
+pub fn submission() -> Value {
+    json!({
+        "product_id": "windows-server-2022",
+        "category": "configuration",
+        "severity": "C",
+        "handling": "business_hours",
+        "calendar": "PL",
+        "title": "Cluster validation fails",
+        "description": "Validation of a two-node cluster reports a storage warning.",
+        "contact": {"name": "Ada Admin", "email": "ada@example.com", "phone": "+48 22 123 45 67"}
+    })
+}
+
+/// Submits an incident; returns the answer.
+pub async fn submit(user: &User, body: &Value) -> Answer {
+    post("/incidents").token(user).idempotency_key(&new_key()).json(body).send().await
+}
+
+/// Asserts that every pack's ledger reconciles: remaining = total − debits + credits, never negative.
+pub async fn assert_reconciles(pack_ids: &[String]) {
+    let store = store().await;
+    for id in pack_ids {
+        let r = store.reconcile(id).await.expect("store reachable").expect("pack exists");
+        assert!(r.balances(), "pack {id} does not reconcile: {r:?}");
+    }
+}
+
+/// Runs `cargo lambda invoke <function>` against the running watch with a JSON event.
+pub async fn lambda_invoke(function: &str, event: &Value) -> Value {
+    let bin = env("CARGO_LAMBDA_BIN");
+    let port = env("CARGO_LAMBDA_INVOKE_PORT");
+    let out = tokio::process::Command::new(bin)
+        .args(["lambda", "invoke", function, "--invoke-address", "127.0.0.1", "--invoke-port", &port, "--data-ascii", &event.to_string(), "--output-format", "json"])
+        .output()
+        .await
+        .expect("cargo lambda runs");
+    assert!(out.status.success(), "cargo lambda invoke {function} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("invoke output is not JSON: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// An API Gateway HTTP API (payload 2.0) event as the JWT authorizer delivers it.
+pub fn http_event(method: &str, path: &str, claims: Value) -> Value {
+    http_event_with_body(method, path, claims, None)
+}
+
+pub fn http_event_with_body(method: &str, path: &str, claims: Value, body: Option<&Value>) -> Value {
+    json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json", "idempotency-key": new_key()},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "api",
+            "authorizer": {"jwt": {"claims": claims, "scopes": null}},
+            "domainName": "api.example.com",
+            "domainPrefix": "api",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "e2e"},
+            "requestId": new_key(),
+            "routeKey": format!("{method} {path}"),
+            "stage": "$default",
+            "time": "25/Nov/2026:12:00:00 +0000",
+            "timeEpoch": 1_795_000_000_000_i64
+        },
+        "body": body.map(|b| b.to_string()),
+        "isBase64Encoded": false
+    })
+}

@@ -1,0 +1,1 @@
+//! closure (tests land with the issue)

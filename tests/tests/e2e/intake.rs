@@ -1,0 +1,1 @@
+//! intake (tests land with the issue)

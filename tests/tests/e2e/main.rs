@@ -1,0 +1,11 @@
+//! End-to-end tests against the running local stack (`make test` starts it). One binary, a
+//! module per area; every test uses fresh accounts, so tests run in parallel.
+
+mod closure;
+mod foundation;
+mod intake;
+mod packs;
+mod reliability;
+mod response;
+mod sla;
+mod sweeper;

@@ -1,0 +1,1 @@
+//! packs (tests land with the issue)

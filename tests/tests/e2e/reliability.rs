@@ -1,0 +1,1 @@
+//! reliability (tests land with the issue)

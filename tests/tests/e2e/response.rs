@@ -1,0 +1,1 @@
+//! response (tests land with the issue)

@@ -1,0 +1,1 @@
+//! sla (tests land with the issue)

@@ -1,0 +1,1 @@
+//! sweeper (tests land with the issue)
