@@ -41,7 +41,7 @@ setup_table() {
 start_watch() { # port
   mkdir -p "$STATE"
   # setsid: its own process group, so stopping it also stops the functions it spawned.
-  (cd "$ROOT" && exec setsid "$VENV/bin/cargo-lambda" lambda watch -A 127.0.0.1 -P "$1" --concurrency 8 --timeout 30 \
+  (cd "$ROOT" && exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} -A 127.0.0.1 -P "$1" --concurrency 8 --timeout 30 \
     --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
     >"$STATE/watch.log" 2>&1) &
   PIDS+=($!)
@@ -57,7 +57,5 @@ stack_stop() {
     kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
     pkill -P "$pid" 2>/dev/null || true
   done
-  # Functions started by watch outlive a killed parent: stop the ones from this target dir.
-  pkill -f "$CARGO_TARGET_DIR/debug/(intake|response|closure|pack-purchase|sla-sweeper)\$" 2>/dev/null || true
   wait 2>/dev/null || true
 }

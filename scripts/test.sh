@@ -16,7 +16,7 @@ cargo build --workspace --all-targets
 echo "==> starting the local stack"
 start_dynamodb "$(free_port)"
 setup_table
-start_watch "$(free_port)"
+WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
 echo "    dynamodb $AWS_ENDPOINT_URL_DYNAMODB, api $INCIDENT_DESK_URL"
 echo "==> tests"

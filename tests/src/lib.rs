@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the suite with `make test`, which starts the local stack"))
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the suite with `make test`, which starts the local stack")
+    })
 }
 
 pub fn base_url() -> String {
@@ -22,7 +24,12 @@ pub fn secret() -> String {
 
 fn http() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| reqwest::Client::builder().timeout(Duration::from_secs(90)).build().expect("http client"))
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(90))
+            .build()
+            .expect("http client")
+    })
 }
 
 /// A signed-in person: an account id and a token carrying its groups.
@@ -36,7 +43,13 @@ impl User {
     pub fn new(groups: &[&str]) -> User {
         let account_id = store::ids::new_id("acct");
         let exp = chrono::Utc::now().timestamp() + 3600;
-        let token = mint_local_token(secret().as_bytes(), &account_id, &format!("{account_id}@example.com"), groups, exp);
+        let token = mint_local_token(
+            secret().as_bytes(),
+            &account_id,
+            &format!("{account_id}@example.com"),
+            groups,
+            exp,
+        );
         User { account_id, token }
     }
     pub fn customer() -> User {
@@ -64,19 +77,41 @@ impl Answer {
     }
     /// Asserts the status, showing the body when it differs.
     pub fn expect(self, status: u16) -> Answer {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
         self
     }
     /// Asserts a problem+json answer with this status and code.
     pub fn expect_problem(self, status: u16, code: &str) -> Answer {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
-        assert_eq!(self.body["code"], code, "unexpected code; body: {}", self.body);
-        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        assert_eq!(
+            self.body["code"], code,
+            "unexpected code; body: {}",
+            self.body
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
         self
     }
     /// The fields named in a 400's `errors`.
     pub fn error_fields(&self) -> Vec<String> {
-        self.body["errors"].as_array().map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -113,22 +148,37 @@ impl Req {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("a body");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&bytes)})) };
-        Answer { status, headers, body }
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&bytes)}))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
 pub fn get(path: &str) -> Req {
-    Req { builder: http().get(format!("{}{}", base_url(), path)) }
+    Req {
+        builder: http().get(format!("{}{}", base_url(), path)),
+    }
 }
 
 pub fn post(path: &str) -> Req {
-    Req { builder: http().post(format!("{}{}", base_url(), path)) }
+    Req {
+        builder: http().post(format!("{}{}", base_url(), path)),
+    }
 }
 
 pub fn request(method: &str, path: &str) -> Req {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    Req { builder: http().request(method, format!("{}{}", base_url(), path)) }
+    Req {
+        builder: http().request(method, format!("{}{}", base_url(), path)),
+    }
 }
 
 pub fn new_key() -> String {
@@ -137,12 +187,21 @@ pub fn new_key() -> String {
 
 /// The same table the functions use, for ledger checks and test set-up through the store.
 pub async fn store() -> store::Store {
-    store::Store::from_env().await.expect("TABLE_NAME is set by make test")
+    store::Store::from_env()
+        .await
+        .expect("TABLE_NAME is set by make test")
 }
 
 /// Buys a pack as `user` and returns its JSON.
 pub async fn buy_pack(user: &User, offer: &str) -> Value {
-    post("/packs").token(user).idempotency_key(&new_key()).json(&json!({"offer": offer, "billing_country": "PL"})).send().await.expect(201).body
+    post("/packs")
+        .token(user)
+        .idempotency_key(&new_key())
+        .json(&json!({"offer": offer, "billing_country": "PL"}))
+        .send()
+        .await
+        .expect(201)
+        .body
 }
 
 /// A valid submission body for a product in support, severity C.
@@ -161,14 +220,23 @@ pub fn submission() -> Value {
 
 /// Submits an incident; returns the answer.
 pub async fn submit(user: &User, body: &Value) -> Answer {
-    post("/incidents").token(user).idempotency_key(&new_key()).json(body).send().await
+    post("/incidents")
+        .token(user)
+        .idempotency_key(&new_key())
+        .json(body)
+        .send()
+        .await
 }
 
 /// Asserts that every pack's ledger reconciles: remaining = total − debits + credits, never negative.
 pub async fn assert_reconciles(pack_ids: &[String]) {
     let store = store().await;
     for id in pack_ids {
-        let r = store.reconcile(id).await.expect("store reachable").expect("pack exists");
+        let r = store
+            .reconcile(id)
+            .await
+            .expect("store reachable")
+            .expect("pack exists");
         assert!(r.balances(), "pack {id} does not reconcile: {r:?}");
     }
 }
@@ -178,12 +246,33 @@ pub async fn lambda_invoke(function: &str, event: &Value) -> Value {
     let bin = env("CARGO_LAMBDA_BIN");
     let port = env("CARGO_LAMBDA_INVOKE_PORT");
     let out = tokio::process::Command::new(bin)
-        .args(["lambda", "invoke", function, "--invoke-address", "127.0.0.1", "--invoke-port", &port, "--data-ascii", &event.to_string(), "--output-format", "json"])
+        .args([
+            "lambda",
+            "invoke",
+            function,
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &port,
+            "--data-ascii",
+            &event.to_string(),
+            "--output-format",
+            "json",
+        ])
         .output()
         .await
         .expect("cargo lambda runs");
-    assert!(out.status.success(), "cargo lambda invoke {function} failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("invoke output is not JSON: {}", String::from_utf8_lossy(&out.stdout)))
+    assert!(
+        out.status.success(),
+        "cargo lambda invoke {function} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "invoke output is not JSON: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 /// An API Gateway HTTP API (payload 2.0) event as the JWT authorizer delivers it.
@@ -191,7 +280,12 @@ pub fn http_event(method: &str, path: &str, claims: Value) -> Value {
     http_event_with_body(method, path, claims, None)
 }
 
-pub fn http_event_with_body(method: &str, path: &str, claims: Value, body: Option<&Value>) -> Value {
+pub fn http_event_with_body(
+    method: &str,
+    path: &str,
+    claims: Value,
+    body: Option<&Value>,
+) -> Value {
     json!({
         "version": "2.0",
         "routeKey": format!("{method} {path}"),

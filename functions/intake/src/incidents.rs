@@ -13,7 +13,13 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let key = ctx.idempotency_key()?;
     let body = ctx.json()?;
     let fingerprint = ctx.fingerprint(&body);
-    let idempotency = IdempotencyWrite::new(&ctx.actor.account_id, OPERATION, &key, fingerprint.clone(), ctx.now);
+    let idempotency = IdempotencyWrite::new(
+        &ctx.actor.account_id,
+        OPERATION,
+        &key,
+        fingerprint.clone(),
+        ctx.now,
+    );
     if let Some(record) = app.store.idempotency_record(&idempotency.key).await? {
         return replay(&record, &fingerprint);
     }
@@ -28,7 +34,10 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         parent: None,
     };
     match draw_incident(&app.store, app.calendars, draw).await? {
-        Drawn::Created { incident, submitted } => Reply::created(incident.view(Some(vec![submitted]))),
+        Drawn::Created {
+            incident,
+            submitted,
+        } => Reply::created(incident.view(Some(vec![submitted]))),
         Drawn::Replayed(record) => replay(&record, &fingerprint),
     }
 }
@@ -38,7 +47,10 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let page = ctx.page()?;
     let status = match ctx.query("status") {
         None => None,
-        Some(s) => Some(s.parse::<IncidentStatus>().map_err(|m| ApiError::invalid_field("status", &m))?),
+        Some(s) => Some(
+            s.parse::<IncidentStatus>()
+                .map_err(|m| ApiError::invalid_field("status", &m))?,
+        ),
     };
     let (incidents, next) = if ctx.actor.is_staff() {
         app.store.all_incidents(status, &page).await?
@@ -46,7 +58,10 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         if status.is_some() {
             // Customers filter their own list; the index partition is theirs, the filter is ours.
             let (all, next) = app.store.incidents_of(&ctx.actor.account_id, &page).await?;
-            let kept = all.into_iter().filter(|i| Some(i.status) == status).collect();
+            let kept = all
+                .into_iter()
+                .filter(|i| Some(i.status) == status)
+                .collect();
             (kept, next)
         } else {
             app.store.incidents_of(&ctx.actor.account_id, &page).await?
@@ -57,7 +72,11 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 
 /// `GET /incidents/{incident_id}`: the incident with its timeline (one Query).
 pub async fn get(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    let Some((stored, timeline)) = app.store.incident_with_timeline(ctx.param("incident_id")).await? else {
+    let Some((stored, timeline)) = app
+        .store
+        .incident_with_timeline(ctx.param("incident_id"))
+        .await?
+    else {
         return Err(ApiError::NotFound);
     };
     if !can_view(&stored.incident, &ctx.actor) {

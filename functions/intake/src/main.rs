@@ -24,5 +24,10 @@ async fn main() -> Result<(), lambda_http::Error> {
         "GET" "/incidents" => incidents::list,
         "GET" "/incidents/{incident_id}" => incidents::get,
     ];
-    api::serve(App { store, calendars }, api::AuthConfig::from_env(), routes).await
+    api::serve(
+        App { store, calendars },
+        api::AuthConfig::from_env(),
+        routes,
+    )
+    .await
 }

@@ -19,16 +19,29 @@ pub async fn quote(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     };
     let severity = read("severity");
     let calendar = read("calendar");
-    let severity = severity.and_then(|s| s.parse::<Severity>().map_err(|m| errors.push(FieldError::new("severity", m))).ok());
-    let calendar = calendar.and_then(|s| s.parse::<CalendarId>().map_err(|m| errors.push(FieldError::new("calendar", m))).ok());
+    let severity = severity.and_then(|s| {
+        s.parse::<Severity>()
+            .map_err(|m| errors.push(FieldError::new("severity", m)))
+            .ok()
+    });
+    let calendar = calendar.and_then(|s| {
+        s.parse::<CalendarId>()
+            .map_err(|m| errors.push(FieldError::new("calendar", m)))
+            .ok()
+    });
     let from = match ctx.query("at") {
         None => Some(ctx.now),
         Some(at) => parse_instant(at).or_else(|| {
-            errors.push(FieldError::new("at", "must be an RFC 3339 instant, e.g. 2026-12-23T13:00:00Z"));
+            errors.push(FieldError::new(
+                "at",
+                "must be an RFC 3339 instant, e.g. 2026-12-23T13:00:00Z",
+            ));
             None
         }),
     };
-    let (Some(severity), Some(calendar), Some(from), true) = (severity, calendar, from, errors.is_empty()) else {
+    let (Some(severity), Some(calendar), Some(from), true) =
+        (severity, calendar, from, errors.is_empty())
+    else {
         return Err(ApiError::invalid(errors));
     };
     let due = first_response_due(app.calendars.get(calendar), severity, from);
@@ -44,6 +57,10 @@ pub async fn quote(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 /// `GET /calendars`: each support calendar with its hours and holidays this year and next.
 pub async fn calendars(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let year = ctx.now.year();
-    let items: Vec<_> = app.calendars.all().map(|c| c.view(&[year, year + 1])).collect();
+    let items: Vec<_> = app
+        .calendars
+        .all()
+        .map(|c| c.view(&[year, year + 1]))
+        .collect();
     Reply::ok(json!({ "items": items }))
 }

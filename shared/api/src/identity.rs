@@ -21,12 +21,17 @@ pub struct AuthConfig {
 
 impl AuthConfig {
     pub fn from_env() -> Self {
-        let local_secret = std::env::var("LOCAL_AUTH_SECRET").ok().filter(|s| !s.is_empty()).map(String::into_bytes);
+        let local_secret = std::env::var("LOCAL_AUTH_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(String::into_bytes);
         AuthConfig { local_secret }
     }
 
     pub fn with_local_secret(secret: &str) -> Self {
-        AuthConfig { local_secret: Some(secret.as_bytes().to_vec()) }
+        AuthConfig {
+            local_secret: Some(secret.as_bytes().to_vec()),
+        }
     }
 
     pub fn local_secret(&self) -> Option<&[u8]> {
@@ -50,8 +55,14 @@ pub enum AuthFailure {
 
 /// Identity from the authorizer's claims (strings, as API Gateway HTTP APIs deliver them).
 pub fn from_authorizer_claims(claims: &HashMap<String, String>) -> Option<Actor> {
-    let sub = claims.get("sub").map(|s| s.trim()).filter(|s| !s.is_empty())?;
-    let groups = claims.get("cognito:groups").map(|g| parse_groups_claim(g)).unwrap_or_default();
+    let sub = claims
+        .get("sub")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())?;
+    let groups = claims
+        .get("cognito:groups")
+        .map(|g| parse_groups_claim(g))
+        .unwrap_or_default();
     Some(actor(sub, claims.get("email").cloned(), &groups))
 }
 
@@ -63,10 +74,21 @@ pub fn parse_groups_claim(raw: &str) -> Vec<String> {
         return Vec::new();
     }
     if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(raw) {
-        return items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+        return items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
     }
-    let inner = raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(raw);
-    inner.split([' ', ',']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    let inner = raw
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(raw);
+    inner
+        .split([' ', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn actor(sub: &str, email: Option<String>, groups: &[String]) -> Actor {
@@ -79,45 +101,77 @@ fn actor(sub: &str, email: Option<String>, groups: &[String]) -> Actor {
 }
 
 /// Verifies a locally issued HS256 token: header, signature (constant time), `sub`, `exp`.
-pub fn verify_local_token(secret: &[u8], token: &str, now_epoch: i64) -> Result<Actor, AuthFailure> {
+pub fn verify_local_token(
+    secret: &[u8],
+    token: &str,
+    now_epoch: i64,
+) -> Result<Actor, AuthFailure> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(AuthFailure::Malformed);
     };
     let header: Value = decode_json(h)?;
     if header.get("alg").and_then(Value::as_str) != Some("HS256") {
         return Err(AuthFailure::Malformed);
     }
-    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| AuthFailure::Malformed)?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| AuthFailure::Malformed)?;
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| AuthFailure::Malformed)?;
     mac.update(h.as_bytes());
     mac.update(b".");
     mac.update(p.as_bytes());
-    mac.verify_slice(&signature).map_err(|_| AuthFailure::BadSignature)?;
+    mac.verify_slice(&signature)
+        .map_err(|_| AuthFailure::BadSignature)?;
     let claims: Value = decode_json(p)?;
-    let exp = claims.get("exp").and_then(Value::as_i64).ok_or(AuthFailure::Malformed)?;
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or(AuthFailure::Malformed)?;
     if exp <= now_epoch {
         return Err(AuthFailure::Expired);
     }
-    let sub = claims.get("sub").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).ok_or(AuthFailure::Malformed)?;
+    let sub = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or(AuthFailure::Malformed)?;
     let groups = match claims.get("cognito:groups") {
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         Some(Value::String(s)) => parse_groups_claim(s),
         _ => Vec::new(),
     };
-    let email = claims.get("email").and_then(Value::as_str).map(str::to_string);
+    let email = claims
+        .get("email")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Ok(actor(sub, email, &groups))
 }
 
 fn decode_json(segment: &str) -> Result<Value, AuthFailure> {
-    let bytes = URL_SAFE_NO_PAD.decode(segment).map_err(|_| AuthFailure::Malformed)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| AuthFailure::Malformed)?;
     serde_json::from_slice(&bytes).map_err(|_| AuthFailure::Malformed)
 }
 
 /// Issues a token the local verifier accepts (for `make dev` and the tests).
-pub fn mint_local_token(secret: &[u8], sub: &str, email: &str, groups: &[&str], exp_epoch: i64) -> String {
+pub fn mint_local_token(
+    secret: &[u8],
+    sub: &str,
+    email: &str,
+    groups: &[&str],
+    exp_epoch: i64,
+) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let claims = serde_json::json!({"sub": sub, "email": email, "cognito:groups": groups, "exp": exp_epoch});
+    let claims =
+        serde_json::json!({"sub": sub, "email": email, "cognito:groups": groups, "exp": exp_epoch});
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
     let signing_input = format!("{header}.{payload}");
     let signature = match Hmac::<Sha256>::new_from_slice(secret) {
@@ -135,24 +189,39 @@ mod tests {
     use super::*;
 
     fn claims(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn groups_claim_is_read_from_the_bracketed_string_form() {
-        let a = from_authorizer_claims(&claims(&[("sub", "u1"), ("cognito:groups", "[support-engineers support-admins]")])).expect("actor");
+        let a = from_authorizer_claims(&claims(&[
+            ("sub", "u1"),
+            ("cognito:groups", "[support-engineers support-admins]"),
+        ]))
+        .expect("actor");
         assert!(a.engineer && a.admin);
     }
 
     #[test]
     fn groups_claim_is_read_from_a_json_array() {
-        let a = from_authorizer_claims(&claims(&[("sub", "u1"), ("cognito:groups", r#"["support-admins"]"#)])).expect("actor");
+        let a = from_authorizer_claims(&claims(&[
+            ("sub", "u1"),
+            ("cognito:groups", r#"["support-admins"]"#),
+        ]))
+        .expect("actor");
         assert!(!a.engineer && a.admin);
     }
 
     #[test]
     fn groups_claim_is_read_from_a_single_value() {
-        let a = from_authorizer_claims(&claims(&[("sub", "u1"), ("cognito:groups", "support-engineers")])).expect("actor");
+        let a = from_authorizer_claims(&claims(&[
+            ("sub", "u1"),
+            ("cognito:groups", "support-engineers"),
+        ]))
+        .expect("actor");
         assert!(a.engineer && !a.admin);
     }
 
@@ -163,7 +232,13 @@ mod tests {
 
     #[test]
     fn a_minted_token_verifies_and_carries_its_groups() {
-        let t = mint_local_token(b"s3cret", "acct-1", "a@example.com", &["support-engineers"], 2_000);
+        let t = mint_local_token(
+            b"s3cret",
+            "acct-1",
+            "a@example.com",
+            &["support-engineers"],
+            2_000,
+        );
         let a = verify_local_token(b"s3cret", &t, 1_000).expect("valid");
         assert_eq!(a.account_id, "acct-1");
         assert!(a.engineer && !a.admin);
@@ -173,20 +248,32 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_secret_is_refused() {
         let t = mint_local_token(b"other", "acct-1", "a@example.com", &[], 2_000);
-        assert_eq!(verify_local_token(b"s3cret", &t, 1_000), Err(AuthFailure::BadSignature));
+        assert_eq!(
+            verify_local_token(b"s3cret", &t, 1_000),
+            Err(AuthFailure::BadSignature)
+        );
     }
 
     #[test]
     fn an_expired_token_is_refused() {
         let t = mint_local_token(b"s3cret", "acct-1", "a@example.com", &[], 1_000);
-        assert_eq!(verify_local_token(b"s3cret", &t, 1_000), Err(AuthFailure::Expired));
+        assert_eq!(
+            verify_local_token(b"s3cret", &t, 1_000),
+            Err(AuthFailure::Expired)
+        );
     }
 
     #[test]
     fn a_token_with_alg_none_or_garbage_is_malformed() {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
         let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"x","exp":99999999999}"#);
-        assert_eq!(verify_local_token(b"s", &format!("{header}.{payload}."), 0), Err(AuthFailure::Malformed));
-        assert_eq!(verify_local_token(b"s", "not-a-token", 0), Err(AuthFailure::Malformed));
+        assert_eq!(
+            verify_local_token(b"s", &format!("{header}.{payload}."), 0),
+            Err(AuthFailure::Malformed)
+        );
+        assert_eq!(
+            verify_local_token(b"s", "not-a-token", 0),
+            Err(AuthFailure::Malformed)
+        );
     }
 }

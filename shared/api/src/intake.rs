@@ -13,16 +13,30 @@ use store::incidents::{CreateOutcome, ParentChange};
 use store::Store;
 
 pub enum Drawn {
-    Created { incident: Box<Incident>, submitted: Event },
+    Created {
+        incident: Box<Incident>,
+        submitted: Event,
+    },
     Replayed(IdempotencyRecord),
 }
 
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> Self {
         match r {
-            Refusal::UnknownProduct => ApiError::invalid_field("product_id", "is not a product in the catalogue (see GET /products)"),
-            Refusal::OutOfScope { exclusion, redirect } => ApiError::OutOfScope { exclusion: exclusion.to_string(), redirect: redirect.to_string() },
-            Refusal::ProductOutOfLifecycle { support_ended_on } => ApiError::ProductOutOfLifecycle { support_ended_on },
+            Refusal::UnknownProduct => ApiError::invalid_field(
+                "product_id",
+                "is not a product in the catalogue (see GET /products)",
+            ),
+            Refusal::OutOfScope {
+                exclusion,
+                redirect,
+            } => ApiError::OutOfScope {
+                exclusion: exclusion.to_string(),
+                redirect: redirect.to_string(),
+            },
+            Refusal::ProductOutOfLifecycle { support_ended_on } => {
+                ApiError::ProductOutOfLifecycle { support_ended_on }
+            }
             Refusal::SeverityARequires24x7 => ApiError::SeverityARequires24x7,
         }
     }
@@ -41,15 +55,32 @@ pub struct Draw<'a> {
 
 /// Runs the intake checks, then draws from the first usable pack that accepts the draw (the
 /// named one, or soonest expiry first), creating the incident in the same transaction.
-pub async fn draw_incident(store: &Store, calendars: &Calendars, draw: Draw<'_>) -> Result<Drawn, ApiError> {
-    let Draw { actor, submission, now, incident_id, idempotency, parent_incident_id, parent } = draw;
+pub async fn draw_incident(
+    store: &Store,
+    calendars: &Calendars,
+    draw: Draw<'_>,
+) -> Result<Drawn, ApiError> {
+    let Draw {
+        actor,
+        submission,
+        now,
+        incident_id,
+        idempotency,
+        parent_incident_id,
+        parent,
+    } = draw;
     let product = store.product(&submission.product_id).await?;
     check(submission, product.as_ref(), now)?;
     let packs = match &submission.pack_id {
         Some(id) => store.pack(id).await?.into_iter().collect(),
         None => store.all_packs_of(&actor.account_id).await?,
     };
-    let candidates = draw_candidates(&packs, &actor.account_id, submission.pack_id.as_deref(), now);
+    let candidates = draw_candidates(
+        &packs,
+        &actor.account_id,
+        submission.pack_id.as_deref(),
+        now,
+    );
     let due = first_response_due(calendars.get(submission.calendar), submission.severity, now);
     for pack in candidates {
         let (incident, submitted) = new_incident(
@@ -64,15 +95,31 @@ pub async fn draw_incident(store: &Store, calendars: &Calendars, draw: Draw<'_>)
             },
         );
         let idempotency = idempotency.clone().map(|mut w| {
-            w.body = serde_json::to_value(incident.view(Some(vec![submitted.clone()]))).unwrap_or_default();
+            w.body = serde_json::to_value(incident.view(Some(vec![submitted.clone()])))
+                .unwrap_or_default();
             w
         });
-        let parent = parent.as_ref().map(|p| ParentChange { parent: p.parent, transition: p.transition, proposal: p.proposal });
-        match store.create_incident(&incident, &submitted, now, idempotency.as_ref(), parent).await? {
-            CreateOutcome::Created => return Ok(Drawn::Created { incident: Box::new(incident), submitted }),
+        let parent = parent.as_ref().map(|p| ParentChange {
+            parent: p.parent,
+            transition: p.transition,
+            proposal: p.proposal,
+        });
+        match store
+            .create_incident(&incident, &submitted, now, idempotency.as_ref(), parent)
+            .await?
+        {
+            CreateOutcome::Created => {
+                return Ok(Drawn::Created {
+                    incident: Box::new(incident),
+                    submitted,
+                })
+            }
             CreateOutcome::Replayed(record) => return Ok(Drawn::Replayed(record)),
             CreateOutcome::ParentChanged => {
-                return Err(ApiError::InvalidState("the incident changed while the sub-problem was being accepted; try again".into()))
+                return Err(ApiError::InvalidState(
+                    "the incident changed while the sub-problem was being accepted; try again"
+                        .into(),
+                ))
             }
             CreateOutcome::PackUnusable => continue,
         }

@@ -3,6 +3,7 @@
 //! It translates HTTP to domain calls and back; it never talks to DynamoDB types directly.
 
 pub mod identity;
+pub mod incidents;
 pub mod intake;
 pub mod problem;
 pub mod request;

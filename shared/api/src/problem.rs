@@ -9,7 +9,10 @@ use serde_json::{json, Map, Value};
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("invalid request: {detail}")]
-    InvalidRequest { detail: String, errors: Vec<FieldError> },
+    InvalidRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     #[error("unauthenticated")]
     Unauthenticated,
     #[error("forbidden: needs {0}")]
@@ -135,7 +138,13 @@ impl ApiError {
     pub fn body(&self) -> Value {
         let code = self.code();
         let mut body = Map::new();
-        body.insert("type".into(), json!(format!("https://errors.support.example/{}", code.replace('_', "-"))));
+        body.insert(
+            "type".into(),
+            json!(format!(
+                "https://errors.support.example/{}",
+                code.replace('_', "-")
+            )),
+        );
         body.insert("title".into(), json!(self.title()));
         body.insert("status".into(), json!(self.status().as_u16()));
         body.insert("code".into(), json!(code));
@@ -144,7 +153,10 @@ impl ApiError {
             ApiError::InvalidRequest { errors, .. } => {
                 body.insert("errors".into(), json!(errors));
             }
-            ApiError::OutOfScope { exclusion, redirect } => {
+            ApiError::OutOfScope {
+                exclusion,
+                redirect,
+            } => {
                 body.insert("exclusion".into(), json!(exclusion));
                 body.insert("redirect".into(), json!(redirect));
             }
@@ -165,13 +177,19 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        let mut builder = Response::builder().status(self.status()).header(header::CONTENT_TYPE, "application/problem+json");
+        let mut builder = Response::builder()
+            .status(self.status())
+            .header(header::CONTENT_TYPE, "application/problem+json");
         if let Some(secs) = self.retry_after() {
             builder = builder.header(header::RETRY_AFTER, secs.to_string());
         }
         builder
             .body(Body::Text(self.body().to_string()))
-            .unwrap_or_else(|_| Response::new(Body::Text(r#"{"code":"internal_error","status":500}"#.into())))
+            .unwrap_or_else(|_| {
+                Response::new(Body::Text(
+                    r#"{"code":"internal_error","status":500}"#.into(),
+                ))
+            })
     }
 }
 
@@ -202,7 +220,10 @@ mod tests {
     fn internal_errors_never_carry_their_cause() {
         let e = ApiError::Internal("DispatchFailure: connection refused at 10.0.0.1".into());
         let text = e.body().to_string();
-        assert!(!text.contains("DispatchFailure") && !text.contains("10.0.0.1"), "{text}");
+        assert!(
+            !text.contains("DispatchFailure") && !text.contains("10.0.0.1"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -210,7 +231,10 @@ mod tests {
         let r = ApiError::ServiceUnavailable("throttled".into()).into_response();
         assert_eq!(r.status(), 503);
         assert_eq!(r.headers()[header::RETRY_AFTER], "1");
-        let r = ApiError::TooManyAttempts { retry_after_secs: 1200 }.into_response();
+        let r = ApiError::TooManyAttempts {
+            retry_after_secs: 1200,
+        }
+        .into_response();
         assert_eq!(r.headers()[header::RETRY_AFTER], "1200");
     }
 }

@@ -28,7 +28,10 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn param(&self, name: &str) -> &str {
-        self.params.get(name).map(String::as_str).unwrap_or_default()
+        self.params
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     pub fn query(&self, name: &str) -> Option<&str> {
@@ -41,19 +44,32 @@ impl Ctx {
             let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
             let essence = ct.split(';').next().unwrap_or_default().trim();
             if !(essence == "application/json" || essence.ends_with("+json")) {
-                return Err(ApiError::invalid_field("Content-Type", "must be application/json"));
+                return Err(ApiError::invalid_field(
+                    "Content-Type",
+                    "must be application/json",
+                ));
             }
         }
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::invalid_field("body", "a JSON object is required"));
         }
         serde_json::from_slice(&self.body).map_err(|e| {
-            ApiError::invalid_field("body", &format!("is not valid JSON (line {}, column {})", e.line(), e.column()))
+            ApiError::invalid_field(
+                "body",
+                &format!(
+                    "is not valid JSON (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            )
         })
     }
 
     /// Reads the body with a use case's own shape check, which names every bad field.
-    pub fn read<T>(&self, parse: impl FnOnce(&Value) -> Result<T, Vec<FieldError>>) -> Result<T, ApiError> {
+    pub fn read<T>(
+        &self,
+        parse: impl FnOnce(&Value) -> Result<T, Vec<FieldError>>,
+    ) -> Result<T, ApiError> {
         let body = self.json()?;
         parse(&body).map_err(ApiError::invalid)
     }
@@ -61,12 +77,19 @@ impl Ctx {
     /// `Idempotency-Key`: required, 1–128 printable ASCII characters.
     pub fn idempotency_key(&self) -> Result<String, ApiError> {
         let Some(raw) = self.headers.get("idempotency-key") else {
-            return Err(ApiError::invalid_field("Idempotency-Key", "header is required"));
+            return Err(ApiError::invalid_field(
+                "Idempotency-Key",
+                "header is required",
+            ));
         };
         let key = raw.to_str().unwrap_or_default();
-        let printable = !key.is_empty() && key.len() <= 128 && key.bytes().all(|b| (0x20..=0x7e).contains(&b));
+        let printable =
+            !key.is_empty() && key.len() <= 128 && key.bytes().all(|b| (0x20..=0x7e).contains(&b));
         if !printable || raw.as_bytes().len() != key.len() {
-            return Err(ApiError::invalid_field("Idempotency-Key", "must be 1 to 128 printable ASCII characters"));
+            return Err(ApiError::invalid_field(
+                "Idempotency-Key",
+                "must be 1 to 128 printable ASCII characters",
+            ));
         }
         Ok(key.to_string())
     }
@@ -89,10 +112,18 @@ impl Ctx {
             None => 25,
             Some(s) => match s.parse::<i32>() {
                 Ok(n) if (1..=100).contains(&n) => n,
-                _ => return Err(ApiError::invalid_field("limit", "must be a whole number from 1 to 100")),
+                _ => {
+                    return Err(ApiError::invalid_field(
+                        "limit",
+                        "must be a whole number from 1 to 100",
+                    ))
+                }
             },
         };
-        let cursor = self.query("cursor").filter(|c| !c.is_empty()).map(str::to_string);
+        let cursor = self
+            .query("cursor")
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
         Ok(store::Page { limit, cursor })
     }
 
@@ -139,17 +170,29 @@ impl Reply {
     }
 
     pub fn with_status(status: StatusCode, body: impl Serialize) -> Result<Reply, ApiError> {
-        let body = serde_json::to_value(body).map_err(|e| ApiError::Internal(format!("serialising a reply: {e}")))?;
-        Ok(Reply { status, body, replayed: false })
+        let body = serde_json::to_value(body)
+            .map_err(|e| ApiError::Internal(format!("serialising a reply: {e}")))?;
+        Ok(Reply {
+            status,
+            body,
+            replayed: false,
+        })
     }
 
     /// A stored answer to an earlier request with the same `Idempotency-Key`.
     pub fn replay(status: u16, body: Value) -> Reply {
-        Reply { status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body, replayed: true }
+        Reply {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            body,
+            replayed: true,
+        }
     }
 
     /// A list page in the API's shape.
-    pub fn page<T: Serialize>(items: Vec<T>, next_cursor: Option<String>) -> Result<Reply, ApiError> {
+    pub fn page<T: Serialize>(
+        items: Vec<T>,
+        next_cursor: Option<String>,
+    ) -> Result<Reply, ApiError> {
         Self::ok(serde_json::json!({ "items": items, "next_cursor": next_cursor }))
     }
 
@@ -157,7 +200,10 @@ impl Reply {
         let mut response = Response::new(Body::Text(self.body.to_string()));
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if self.replayed {
             headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
         }

@@ -36,19 +36,34 @@ macro_rules! routes {
 }
 
 /// Runs the Lambda HTTP loop. `app` is built once at cold start and lives for the process.
-pub async fn serve<A: Sync + Send + 'static>(app: A, auth: AuthConfig, routes: Vec<Route<A>>) -> Result<(), lambda_http::Error> {
+pub async fn serve<A: Sync + Send + 'static>(
+    app: A,
+    auth: AuthConfig,
+    routes: Vec<Route<A>>,
+) -> Result<(), lambda_http::Error> {
     let app: &'static A = Box::leak(Box::new(app));
     let auth: &'static AuthConfig = Box::leak(Box::new(auth));
     let routes: &'static [Route<A>] = Vec::leak(routes);
-    lambda_http::run(service_fn(move |req: Request| async move { Ok::<_, Infallible>(handle(app, auth, routes, req).await) })).await
+    lambda_http::run(service_fn(move |req: Request| async move {
+        Ok::<_, Infallible>(handle(app, auth, routes, req).await)
+    }))
+    .await
 }
 
 /// Handles one request; never fails (every error becomes a response).
-pub async fn handle<A: Sync + 'static>(app: &'static A, auth: &AuthConfig, routes: &'static [Route<A>], req: Request) -> Response<Body> {
+pub async fn handle<A: Sync + 'static>(
+    app: &'static A,
+    auth: &AuthConfig,
+    routes: &'static [Route<A>],
+    req: Request,
+) -> Response<Body> {
     let started = std::time::Instant::now();
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
-    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+    let request_id = req
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_default();
     let outcome = dispatch(app, auth, routes, req, &method, &path, request_id.clone()).await;
     let (response, account) = match outcome {
         Ok((reply, account)) => (reply.into_response(), account),
@@ -100,7 +115,11 @@ async fn dispatch<A: Sync + 'static>(
     };
     let query = req
         .query_string_parameters_ref()
-        .map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        .map(|q| {
+            q.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
         .unwrap_or_default();
     let ctx = Ctx {
         actor,
@@ -113,14 +132,18 @@ async fn dispatch<A: Sync + 'static>(
         headers: req.headers().clone(),
         body,
     };
-    (route.handler)(app, ctx).await.map(|r| (r, account.clone())).map_err(fail)
+    (route.handler)(app, ctx)
+        .await
+        .map(|r| (r, account.clone()))
+        .map_err(fail)
 }
 
 fn authenticate(req: &Request, auth: &AuthConfig, now_epoch: i64) -> Result<Actor, ApiError> {
     if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
         if let Some(jwt) = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()) {
             if !jwt.claims.is_empty() {
-                return identity::from_authorizer_claims(&jwt.claims).ok_or(ApiError::Unauthenticated);
+                return identity::from_authorizer_claims(&jwt.claims)
+                    .ok_or(ApiError::Unauthenticated);
             }
         }
     }
@@ -131,12 +154,20 @@ fn authenticate(req: &Request, auth: &AuthConfig, now_epoch: i64) -> Result<Acto
         .headers()
         .get("authorization")
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
         .ok_or(ApiError::Unauthenticated)?;
-    identity::verify_local_token(secret, token.trim(), now_epoch).map_err(|_| ApiError::Unauthenticated)
+    identity::verify_local_token(secret, token.trim(), now_epoch)
+        .map_err(|_| ApiError::Unauthenticated)
 }
 
-fn find_route<A>(routes: &'static [Route<A>], method: &str, path: &str) -> Option<(&'static Route<A>, HashMap<String, String>)> {
+fn find_route<A>(
+    routes: &'static [Route<A>],
+    method: &str,
+    path: &str,
+) -> Option<(&'static Route<A>, HashMap<String, String>)> {
     routes.iter().find_map(|r| {
         if !r.method.eq_ignore_ascii_case(method) {
             return None;
@@ -147,7 +178,10 @@ fn find_route<A>(routes: &'static [Route<A>], method: &str, path: &str) -> Optio
 
 /// Matches `/incidents/{incident_id}` against a concrete path; parameters must be non-empty.
 pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
-    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let path = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
     let mut pat = pattern.split('/');
     let mut got = path.split('/');
     let mut params = HashMap::new();
@@ -175,7 +209,11 @@ mod tests {
 
     #[test]
     fn path_parameters_are_taken_from_their_segments() {
-        let p = match_path("/incidents/{incident_id}/sub-problems/{proposal_id}/decision", "/incidents/i1/sub-problems/p2/decision").expect("match");
+        let p = match_path(
+            "/incidents/{incident_id}/sub-problems/{proposal_id}/decision",
+            "/incidents/i1/sub-problems/p2/decision",
+        )
+        .expect("match");
         assert_eq!(p["incident_id"], "i1");
         assert_eq!(p["proposal_id"], "p2");
     }

@@ -49,7 +49,10 @@ impl Product {
     }
 
     pub fn view(&self, today: NaiveDate) -> ProductView {
-        ProductView { product: self.clone(), phase: self.phase(today) }
+        ProductView {
+            product: self.clone(),
+            phase: self.phase(today),
+        }
     }
 }
 
@@ -60,17 +63,29 @@ struct CatalogueFile {
 
 /// Parses and validates the catalogue file (`infra/data/products.json`).
 pub fn parse_catalogue(text: &str) -> Result<Vec<Product>, String> {
-    let file: CatalogueFile = serde_json::from_str(text).map_err(|e| format!("products file, line {}: {e}", e.line()))?;
+    let file: CatalogueFile =
+        serde_json::from_str(text).map_err(|e| format!("products file, line {}: {e}", e.line()))?;
     let mut seen = std::collections::HashSet::new();
     for p in &file.products {
-        if p.product_id.is_empty() || !p.product_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(format!("product id {:?} must be letters, digits and dashes", p.product_id));
+        if p.product_id.is_empty()
+            || !p
+                .product_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(format!(
+                "product id {:?} must be letters, digits and dashes",
+                p.product_id
+            ));
         }
         if !seen.insert(p.product_id.clone()) {
             return Err(format!("product id {} appears twice", p.product_id));
         }
         if p.extended_end.is_some_and(|e| e < p.mainstream_end) {
-            return Err(format!("product {}: extended support ends before mainstream", p.product_id));
+            return Err(format!(
+                "product {}: extended support ends before mainstream",
+                p.product_id
+            ));
         }
     }
     Ok(file.products)
@@ -117,7 +132,11 @@ mod tests {
         assert!(products.len() >= 12);
         let today = day("2026-11-25");
         let count = |phase| products.iter().filter(|p| p.phase(today) == phase).count();
-        assert!(count(Phase::Ended) >= 2 && count(Phase::Extended) >= 2 && count(Phase::Mainstream) >= 2);
+        assert!(
+            count(Phase::Ended) >= 2
+                && count(Phase::Extended) >= 2
+                && count(Phase::Mainstream) >= 2
+        );
     }
 
     #[test]

@@ -94,20 +94,36 @@ impl Submission {
             }
             let phone = c.optional_str("phone", 40);
             if phone.as_deref().is_some_and(|p| !looks_like_phone(p)) {
-                c.error("phone", "must be a phone number (digits, optionally +, spaces, dashes)");
+                c.error(
+                    "phone",
+                    "must be a phone number (digits, optionally +, spaces, dashes)",
+                );
             }
-            Some(Contact { name: name?, email: email?, phone })
+            Some(Contact {
+                name: name?,
+                email: email?,
+                phone,
+            })
         });
         if handling == Some(Handling::TwentyFourSeven)
             && severity != Some(Severity::A)
-            && body.get("contact").and_then(|c| c.get("phone")).is_none_or(Value::is_null)
+            && body
+                .get("contact")
+                .and_then(|c| c.get("phone"))
+                .is_none_or(Value::is_null)
             && body.get("contact").is_some_and(Value::is_object)
         {
-            f.error("contact.phone", "is required for 24x7 handling: someone must be reachable around the clock");
+            f.error(
+                "contact.phone",
+                "is required for 24x7 handling: someone must be reachable around the clock",
+            );
         }
         let pack_id = f.optional_str("pack_id", 100);
         if calendar_given && calendar.is_none() && f.errors.iter().all(|e| e.field != "calendar") {
-            f.error("calendar", format!("must be one of: {}", CalendarId::expected()));
+            f.error(
+                "calendar",
+                format!("must be one of: {}", CalendarId::expected()),
+            );
         }
         let value = (|| {
             Some(Submission {
@@ -130,21 +146,37 @@ impl Submission {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     UnknownProduct,
-    OutOfScope { exclusion: Category, redirect: &'static str },
-    ProductOutOfLifecycle { support_ended_on: String },
+    OutOfScope {
+        exclusion: Category,
+        redirect: &'static str,
+    },
+    ProductOutOfLifecycle {
+        support_ended_on: String,
+    },
     SeverityARequires24x7,
 }
 
 /// The business checks before the entitlement, in the contract's order.
-pub fn check(submission: &Submission, product: Option<&Product>, now: Instant) -> Result<(), Refusal> {
+pub fn check(
+    submission: &Submission,
+    product: Option<&Product>,
+    now: Instant,
+) -> Result<(), Refusal> {
     if let Some(redirect) = submission.category.redirect() {
-        return Err(Refusal::OutOfScope { exclusion: submission.category, redirect });
+        return Err(Refusal::OutOfScope {
+            exclusion: submission.category,
+            redirect,
+        });
     }
     let product = product.ok_or(Refusal::UnknownProduct)?;
     if product.phase(now.date_naive()) == Phase::Ended {
-        return Err(Refusal::ProductOutOfLifecycle { support_ended_on: format_date(product.support_ends_on()) });
+        return Err(Refusal::ProductOutOfLifecycle {
+            support_ended_on: format_date(product.support_ends_on()),
+        });
     }
-    if submission.severity == Severity::A && (submission.handling != Handling::TwentyFourSeven || submission.contact.phone.is_none()) {
+    if submission.severity == Severity::A
+        && (submission.handling != Handling::TwentyFourSeven || submission.contact.phone.is_none())
+    {
         return Err(Refusal::SeverityARequires24x7);
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! every decision made about them. Pure: no AWS, no I/O, no clock (`now` is always an argument),
 //! so the rules are tested in milliseconds. Never depend on the store, the api crate or Lambda.
 
+pub mod account;
 pub mod calendar;
 pub mod catalogue;
 pub mod incident;

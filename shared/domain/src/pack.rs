@@ -71,7 +71,10 @@ impl Pack {
     }
 
     pub fn view(&self, now: Instant) -> PackView {
-        PackView { pack: self.clone(), status: self.status(now) }
+        PackView {
+            pack: self.clone(),
+            status: self.status(now),
+        }
     }
 }
 
@@ -87,10 +90,20 @@ pub fn expiry_for(purchased_at: Instant) -> Instant {
 
 /// Which packs a submission may draw from, in the order to try them: the named pack only, or
 /// every usable pack of the caller, soonest expiry first (ties: older purchase first).
-pub fn draw_candidates<'a>(packs: &'a [Pack], account_id: &str, named: Option<&str>, now: Instant) -> Vec<&'a Pack> {
-    let mut usable: Vec<&Pack> =
-        packs.iter().filter(|p| named.is_none_or(|n| p.pack_id == n)).filter(|p| p.usable_by(account_id, now)).collect();
-    usable.sort_by(|a, b| (a.expires_at, a.purchased_at, &a.pack_id).cmp(&(b.expires_at, b.purchased_at, &b.pack_id)));
+pub fn draw_candidates<'a>(
+    packs: &'a [Pack],
+    account_id: &str,
+    named: Option<&str>,
+    now: Instant,
+) -> Vec<&'a Pack> {
+    let mut usable: Vec<&Pack> = packs
+        .iter()
+        .filter(|p| named.is_none_or(|n| p.pack_id == n))
+        .filter(|p| p.usable_by(account_id, now))
+        .collect();
+    usable.sort_by(|a, b| {
+        (a.expires_at, a.purchased_at, &a.pack_id).cmp(&(b.expires_at, b.purchased_at, &b.pack_id))
+    });
     usable
 }
 
@@ -148,20 +161,39 @@ mod tests {
     }
 
     fn pack(id: &str, owner: &str, remaining: u32, purchased: &str) -> Pack {
-        let money = Money { currency: "PLN".into(), net: 1, tax: 0, gross: 1 };
-        let mut p = Pack::new(id.into(), Offer::FivePack, owner, at(purchased), "N".into(), money, false);
+        let money = Money {
+            currency: "PLN".into(),
+            net: 1,
+            tax: 0,
+            gross: 1,
+        };
+        let mut p = Pack::new(
+            id.into(),
+            Offer::FivePack,
+            owner,
+            at(purchased),
+            "N".into(),
+            money,
+            false,
+        );
         p.incidents_remaining = remaining;
         p
     }
 
     #[test]
     fn a_pack_expires_one_calendar_year_after_purchase() {
-        assert_eq!(expiry_for(at("2026-11-25T12:41:04Z")), at("2027-11-25T12:41:04Z"));
+        assert_eq!(
+            expiry_for(at("2026-11-25T12:41:04Z")),
+            at("2027-11-25T12:41:04Z")
+        );
     }
 
     #[test]
     fn a_29_february_purchase_expires_on_28_february() {
-        assert_eq!(expiry_for(at("2028-02-29T10:00:00Z")), at("2029-02-28T10:00:00Z"));
+        assert_eq!(
+            expiry_for(at("2028-02-29T10:00:00Z")),
+            at("2029-02-28T10:00:00Z")
+        );
     }
 
     #[test]
@@ -191,9 +223,15 @@ mod tests {
             pack("empty", "a", 0, "2025-08-01T00:00:00Z"),
             pack("theirs", "b", 5, "2025-07-01T00:00:00Z"),
         ];
-        let ids: Vec<_> = draw_candidates(&packs, "a", None, now).iter().map(|p| p.pack_id.as_str()).collect();
+        let ids: Vec<_> = draw_candidates(&packs, "a", None, now)
+            .iter()
+            .map(|p| p.pack_id.as_str())
+            .collect();
         assert_eq!(ids, ["soon", "late"]);
-        let named: Vec<_> = draw_candidates(&packs, "a", Some("late"), now).iter().map(|p| p.pack_id.as_str()).collect();
+        let named: Vec<_> = draw_candidates(&packs, "a", Some("late"), now)
+            .iter()
+            .map(|p| p.pack_id.as_str())
+            .collect();
         assert_eq!(named, ["late"]);
         assert!(draw_candidates(&packs, "a", Some("expired"), now).is_empty());
     }
@@ -203,7 +241,10 @@ mod tests {
         let n = order_confirmation_number(&[0xff; 13]);
         assert_eq!(n.len(), 23);
         assert_eq!(n.matches('-').count(), 3);
-        assert_ne!(order_confirmation_number(&[0; 13]), order_confirmation_number(&[1; 13]));
+        assert_ne!(
+            order_confirmation_number(&[0; 13]),
+            order_confirmation_number(&[1; 13])
+        );
         assert!(!n.contains(['I', 'L', 'O', 'U']));
     }
 
@@ -211,8 +252,14 @@ mod tests {
     fn a_number_typed_loosely_is_read_back_exactly() {
         let n = order_confirmation_number(&[7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
         let typed = n.to_lowercase().replace('-', " ").replace('0', "o");
-        assert_eq!(normalise_order_confirmation_number(&typed).as_deref(), Some(n.as_str()));
+        assert_eq!(
+            normalise_order_confirmation_number(&typed).as_deref(),
+            Some(n.as_str())
+        );
         assert_eq!(normalise_order_confirmation_number("too-short"), None);
-        assert_eq!(normalise_order_confirmation_number("UUUUU-UUUUU-UUUUU-UUUUU"), None);
+        assert_eq!(
+            normalise_order_confirmation_number("UUUUU-UUUUU-UUUUU-UUUUU"),
+            None
+        );
     }
 }

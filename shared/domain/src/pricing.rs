@@ -23,11 +23,18 @@ pub const SHIPPED_PRICES: &str = include_str!("../../../infra/data/prices.json")
 
 impl PriceList {
     pub fn parse(text: &str) -> Result<PriceList, String> {
-        let list: PriceList = serde_json::from_str(text).map_err(|e| format!("price list, line {}: {e}", e.line()))?;
+        let list: PriceList = serde_json::from_str(text)
+            .map_err(|e| format!("price list, line {}: {e}", e.line()))?;
         for (country, p) in &list.countries {
             let valid_code = country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase());
-            let valid_currency = p.currency.len() == 3 && p.currency.bytes().all(|b| b.is_ascii_uppercase());
-            if !valid_code || !valid_currency || p.single <= 0 || p.five_pack <= 0 || p.tax_rate_bp > 10_000 {
+            let valid_currency =
+                p.currency.len() == 3 && p.currency.bytes().all(|b| b.is_ascii_uppercase());
+            if !valid_code
+                || !valid_currency
+                || p.single <= 0
+                || p.five_pack <= 0
+                || p.tax_rate_bp > 10_000
+            {
                 return Err(format!("price list entry {country} is invalid"));
             }
         }
@@ -45,8 +52,17 @@ impl PriceList {
             Offer::Single => p.single,
             Offer::FivePack => p.five_pack,
         };
-        let tax = if tax_exempt { 0 } else { tax_on(net, p.tax_rate_bp) };
-        Some(Money { currency: p.currency.clone(), net, tax, gross: net + tax })
+        let tax = if tax_exempt {
+            0
+        } else {
+            tax_on(net, p.tax_rate_bp)
+        };
+        Some(Money {
+            currency: p.currency.clone(),
+            net,
+            tax,
+            gross: net + tax,
+        })
     }
 
     pub fn countries(&self) -> impl Iterator<Item = &str> {
@@ -66,14 +82,21 @@ mod tests {
     #[test]
     fn polish_vat_on_a_single_incident_matches_the_contract_example() {
         let list = PriceList::shipped().expect("valid price list");
-        let m = list.quote(Offer::Single, "PL", false).expect("PL is sold to");
-        assert_eq!((m.currency.as_str(), m.net, m.tax, m.gross), ("PLN", 199_900, 45_977, 245_877));
+        let m = list
+            .quote(Offer::Single, "PL", false)
+            .expect("PL is sold to");
+        assert_eq!(
+            (m.currency.as_str(), m.net, m.tax, m.gross),
+            ("PLN", 199_900, 45_977, 245_877)
+        );
     }
 
     #[test]
     fn an_exempt_purchase_carries_no_tax() {
         let list = PriceList::shipped().expect("valid price list");
-        let m = list.quote(Offer::FivePack, "PL", true).expect("PL is sold to");
+        let m = list
+            .quote(Offer::FivePack, "PL", true)
+            .expect("PL is sold to");
         assert_eq!(m.tax, 0);
         assert_eq!(m.gross, m.net);
     }

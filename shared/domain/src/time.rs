@@ -6,12 +6,15 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, Utc};
 pub type Instant = DateTime<Utc>;
 
 pub fn format_instant(t: Instant) -> String {
-    t.trunc_subsecs(0).to_rfc3339_opts(SecondsFormat::Secs, true)
+    t.trunc_subsecs(0)
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Parses an RFC 3339 instant with any offset; the result is UTC.
 pub fn parse_instant(s: &str) -> Option<Instant> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 pub fn format_date(d: NaiveDate) -> String {
@@ -49,7 +52,9 @@ pub mod serde_instant {
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Instant>, D::Error> {
             match Option::<String>::deserialize(d)? {
                 None => Ok(None),
-                Some(s) => parse_instant(&s).map(Some).ok_or_else(|| serde::de::Error::custom("not an RFC 3339 instant")),
+                Some(s) => parse_instant(&s)
+                    .map(Some)
+                    .ok_or_else(|| serde::de::Error::custom("not an RFC 3339 instant")),
             }
         }
     }
@@ -79,7 +84,9 @@ pub mod serde_date {
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
             match Option::<String>::deserialize(d)? {
                 None => Ok(None),
-                Some(s) => parse_date(&s).map(Some).ok_or_else(|| serde::de::Error::custom("not a YYYY-MM-DD date")),
+                Some(s) => parse_date(&s)
+                    .map(Some)
+                    .ok_or_else(|| serde::de::Error::custom("not a YYYY-MM-DD date")),
             }
         }
     }
@@ -98,6 +105,9 @@ mod tests {
     #[test]
     fn dates_must_have_the_full_form() {
         assert!(parse_date("2026-2-3").is_none());
-        assert_eq!(parse_date("2028-02-29").map(format_date).as_deref(), Some("2028-02-29"));
+        assert_eq!(
+            parse_date("2028-02-29").map(format_date).as_deref(),
+            Some("2028-02-29")
+        );
     }
 }

@@ -106,7 +106,12 @@ impl Offer {
 
 impl IncidentStatus {
     pub fn is_closed(self) -> bool {
-        matches!(self, IncidentStatus::Resolved | IncidentStatus::Unresolved | IncidentStatus::ClosedByCustomer)
+        matches!(
+            self,
+            IncidentStatus::Resolved
+                | IncidentStatus::Unresolved
+                | IncidentStatus::ClosedByCustomer
+        )
     }
 }
 
@@ -129,7 +134,12 @@ pub struct Actor {
 
 impl Actor {
     pub fn customer(account_id: impl Into<String>) -> Self {
-        Actor { account_id: account_id.into(), email: None, engineer: false, admin: false }
+        Actor {
+            account_id: account_id.into(),
+            email: None,
+            engineer: false,
+            admin: false,
+        }
     }
     pub fn is_staff(&self) -> bool {
         self.engineer || self.admin

@@ -14,7 +14,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -28,9 +31,14 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// The body must be an object; anything else is one error on the whole body.
     pub fn of(body: &'a Value) -> Self {
-        let mut f = Fields { prefix: String::new(), object: body.as_object(), errors: Vec::new() };
+        let mut f = Fields {
+            prefix: String::new(),
+            object: body.as_object(),
+            errors: Vec::new(),
+        };
         if f.object.is_none() {
-            f.errors.push(FieldError::new("body", "must be a JSON object"));
+            f.errors
+                .push(FieldError::new("body", "must be a JSON object"));
         }
         f
     }
@@ -40,7 +48,9 @@ impl<'a> Fields<'a> {
     }
 
     fn raw(&self, key: &str) -> Option<&'a Value> {
-        self.object.and_then(|o| o.get(key)).filter(|v| !v.is_null())
+        self.object
+            .and_then(|o| o.get(key))
+            .filter(|v| !v.is_null())
     }
 
     pub fn error(&mut self, key: &str, message: impl Into<String>) {
@@ -81,7 +91,9 @@ impl<'a> Fields<'a> {
             self.error(key, format!("must be at most {max} characters"));
             return None;
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        if s.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
             self.error(key, "must not contain control characters");
             return None;
         }
@@ -126,7 +138,12 @@ impl<'a> Fields<'a> {
     }
 
     /// A non-empty array of strings, each checked like `required_str`.
-    pub fn required_str_list(&mut self, key: &str, max_items: usize, max_len: usize) -> Option<Vec<String>> {
+    pub fn required_str_list(
+        &mut self,
+        key: &str,
+        max_items: usize,
+        max_len: usize,
+    ) -> Option<Vec<String>> {
         let Some(v) = self.raw(key) else {
             if self.object.is_some() {
                 self.error(key, "is required");
@@ -157,7 +174,11 @@ impl<'a> Fields<'a> {
     }
 
     /// A nested object read with its own reader; its errors come back prefixed (`contact.phone`).
-    pub fn nested<T>(&mut self, key: &str, read: impl FnOnce(&mut Fields<'a>) -> Option<T>) -> Option<T> {
+    pub fn nested<T>(
+        &mut self,
+        key: &str,
+        read: impl FnOnce(&mut Fields<'a>) -> Option<T>,
+    ) -> Option<T> {
         let Some(v) = self.raw(key) else {
             if self.object.is_some() {
                 self.error(key, "is required");
@@ -168,7 +189,11 @@ impl<'a> Fields<'a> {
             self.error(key, "must be an object");
             return None;
         };
-        let mut inner = Fields { prefix: format!("{}{}.", self.prefix, key), object: Some(obj), errors: Vec::new() };
+        let mut inner = Fields {
+            prefix: format!("{}{}.", self.prefix, key),
+            object: Some(obj),
+            errors: Vec::new(),
+        };
         let out = read(&mut inner);
         let failed = !inner.errors.is_empty();
         self.errors.append(&mut inner.errors);
@@ -207,7 +232,9 @@ pub fn looks_like_email(s: &str) -> bool {
 /// 6 to 20 digits.
 pub fn looks_like_phone(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
-    (6..=20).contains(&digits) && s.chars().all(|c| c.is_ascii_digit() || " +-.()".contains(c))
+    (6..=20).contains(&digits)
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
 }
 
 #[cfg(test)]
@@ -230,7 +257,16 @@ mod tests {
         let missing = f.required_str("description", 10);
         assert!(sev.is_none() && title.is_none() && contact.is_none() && missing.is_none());
         let names: Vec<_> = f.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(names, ["severity", "title", "contact.name", "contact.email", "description"]);
+        assert_eq!(
+            names,
+            [
+                "severity",
+                "title",
+                "contact.name",
+                "contact.email",
+                "description"
+            ]
+        );
     }
 
     #[test]
@@ -239,7 +275,10 @@ mod tests {
         let mut f = Fields::of(&body);
         let t = f.required_str("title", 10);
         let r: Result<String, _> = f.finish(t);
-        assert_eq!(r.unwrap_err(), vec![FieldError::new("body", "must be a JSON object")]);
+        assert_eq!(
+            r.unwrap_err(),
+            vec![FieldError::new("body", "must be a JSON object")]
+        );
     }
 
     #[test]

@@ -44,7 +44,11 @@ impl StoreError {
             // A transaction cancelled only by conflicts with concurrent transactions holds no
             // decision: it is safe to try again.
             StoreError::Cancelled(reasons) => {
-                reasons.iter().flatten().all(|c| c == "TransactionConflict" || c == "ThrottlingError") && reasons.iter().any(Option::is_some)
+                reasons
+                    .iter()
+                    .flatten()
+                    .all(|c| c == "TransactionConflict" || c == "ThrottlingError")
+                    && reasons.iter().any(Option::is_some)
             }
             _ => false,
         }
@@ -53,7 +57,9 @@ impl StoreError {
     /// Whether item `index` of a cancelled transaction failed its condition.
     pub fn condition_failed_at(&self, index: usize) -> bool {
         match self {
-            StoreError::Cancelled(reasons) => reasons.get(index).and_then(|r| r.as_deref()) == Some("ConditionalCheckFailed"),
+            StoreError::Cancelled(reasons) => {
+                reasons.get(index).and_then(|r| r.as_deref()) == Some("ConditionalCheckFailed")
+            }
             StoreError::ConditionFailed => index == 0,
             _ => false,
         }
@@ -62,7 +68,10 @@ impl StoreError {
     pub fn is_condition_failure(&self) -> bool {
         match self {
             StoreError::ConditionFailed => true,
-            StoreError::Cancelled(reasons) => reasons.iter().flatten().any(|c| c == "ConditionalCheckFailed"),
+            StoreError::Cancelled(reasons) => reasons
+                .iter()
+                .flatten()
+                .any(|c| c == "ConditionalCheckFailed"),
             _ => false,
         }
     }
@@ -80,7 +89,9 @@ where
         }
         SdkError::ServiceError(service) => match service.err().code() {
             Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
-            Some(code) if RETRYABLE_CODES.contains(&code) => StoreError::Unavailable(format!("{operation}: {code}")),
+            Some(code) if RETRYABLE_CODES.contains(&code) => {
+                StoreError::Unavailable(format!("{operation}: {code}"))
+            }
             _ => StoreError::Other(format!("{operation}: {}", DisplayErrorContext(&err))),
         },
         _ => StoreError::Other(format!("{operation}: {}", DisplayErrorContext(&err))),
@@ -113,7 +124,10 @@ mod tests {
     fn a_cancellation_by_conflicts_alone_is_retryable() {
         let e = StoreError::Cancelled(vec![None, Some("TransactionConflict".into())]);
         assert!(e.is_retryable());
-        let e = StoreError::Cancelled(vec![Some("ConditionalCheckFailed".into()), Some("TransactionConflict".into())]);
+        let e = StoreError::Cancelled(vec![
+            Some("ConditionalCheckFailed".into()),
+            Some("TransactionConflict".into()),
+        ]);
         assert!(!e.is_retryable());
         assert!(e.condition_failed_at(0) && !e.condition_failed_at(1));
     }

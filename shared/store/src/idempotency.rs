@@ -22,8 +22,20 @@ pub struct IdempotencyWrite {
 }
 
 impl IdempotencyWrite {
-    pub fn new(account_id: &str, operation: &str, client_key: &str, fingerprint: String, now: Instant) -> Self {
-        IdempotencyWrite { key: keys::idempotency(account_id, operation, client_key), fingerprint, status: 201, body: Value::Null, now }
+    pub fn new(
+        account_id: &str,
+        operation: &str,
+        client_key: &str,
+        fingerprint: String,
+        now: Instant,
+    ) -> Self {
+        IdempotencyWrite {
+            key: keys::idempotency(account_id, operation, client_key),
+            fingerprint,
+            status: 201,
+            body: Value::Null,
+            now,
+        }
     }
 
     pub(crate) fn transact_item(&self, table: &str) -> Result<TransactWriteItem, StoreError> {
@@ -36,7 +48,10 @@ impl IdempotencyWrite {
                 ("status", n(self.status)),
                 ("body", s(self.body.to_string())),
                 ("created_at", s(format_instant(self.now))),
-                (crate::table::TTL_ATTRIBUTE, n(self.now.timestamp() + RETENTION_SECS)),
+                (
+                    crate::table::TTL_ATTRIBUTE,
+                    n(self.now.timestamp() + RETENTION_SECS),
+                ),
             ],
         );
         put_new(table, item)
@@ -57,7 +72,10 @@ impl IdempotencyRecord {
 }
 
 impl Store {
-    pub async fn idempotency_record(&self, key: &Key) -> Result<Option<IdempotencyRecord>, StoreError> {
+    pub async fn idempotency_record(
+        &self,
+        key: &Key,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.get(key).await?.map(from_item).transpose()
     }
 }

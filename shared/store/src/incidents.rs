@@ -62,7 +62,10 @@ fn incident_item(incident: &Incident, version: u64, event_count: u64) -> Result<
     ]);
     // Sparse indexes: present only while they apply, so removing them is part of the change.
     if incident.sla_clock_running() {
-        attrs.extend([(AWAITING.pk, s(keys::await_shard(id))), (AWAITING.sk, s(due.clone()))]);
+        attrs.extend([
+            (AWAITING.pk, s(keys::await_shard(id))),
+            (AWAITING.sk, s(due.clone())),
+        ]);
     }
     if incident.awaiting_response() {
         attrs.extend([(QUEUE.pk, s("QUEUE")), (QUEUE.sk, s(due))]);
@@ -75,19 +78,36 @@ fn status_partition(status: IncidentStatus) -> String {
 }
 
 fn event_item(incident_id: &str, seq: u64, event: &Event) -> Result<Item, StoreError> {
-    Ok(with(to_item(event)?, key_attrs(&keys::event(incident_id, seq))))
+    Ok(with(
+        to_item(event)?,
+        key_attrs(&keys::event(incident_id, seq)),
+    ))
 }
 
 fn stored_from_item(item: Item) -> Result<StoredIncident, StoreError> {
-    let number = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<u64>().ok());
-    let version = number("version").ok_or_else(|| StoreError::Corrupt("incident without version".into()))?;
+    let number = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    let version =
+        number("version").ok_or_else(|| StoreError::Corrupt("incident without version".into()))?;
     let event_count = number("event_count").unwrap_or(0);
-    Ok(StoredIncident { incident: from_item(item)?, version, event_count })
+    Ok(StoredIncident {
+        incident: from_item(item)?,
+        version,
+        event_count,
+    })
 }
 
 /// The writes of a transition: the incident (guarded by version), its new events, and a refund's
 /// credit plus unit. Index 0 is always the guarded incident.
-fn transition_items(table: &str, stored: &StoredIncident, t: &Transition, now: Instant) -> Result<Vec<TransactWriteItem>, StoreError> {
+fn transition_items(
+    table: &str,
+    stored: &StoredIncident,
+    t: &Transition,
+    now: Instant,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
     let id = &stored.incident.incident_id;
     let event_count = stored.event_count + t.events.len() as u64;
     let mut items = vec![put(
@@ -96,7 +116,10 @@ fn transition_items(table: &str, stored: &StoredIncident, t: &Transition, now: I
         Cond::new("version = :v").value(":v", n(stored.version)),
     )?];
     for (i, event) in t.events.iter().enumerate() {
-        items.push(put_new(table, event_item(id, stored.event_count + 1 + i as u64, event)?)?);
+        items.push(put_new(
+            table,
+            event_item(id, stored.event_count + 1 + i as u64, event)?,
+        )?);
     }
     if t.refund {
         let credit = LedgerEntry {
@@ -151,35 +174,53 @@ impl Store {
             items.push(put(
                 &self.table,
                 with(to_item(p.proposal)?, key_attrs(&proposal_key)),
-                Cond::new("#status = :proposed").name("#status", "status").value(":proposed", s("proposed")),
+                Cond::new("#status = :proposed")
+                    .name("#status", "status")
+                    .value(":proposed", s("proposed")),
             )?);
         }
         match self.transact(items).await {
             Ok(()) => Ok(CreateOutcome::Created),
             Err(e) if idempotency_at.is_some_and(|i| e.condition_failed_at(i)) => {
-                let key = &idempotency.map(|w| w.key.clone()).ok_or_else(|| StoreError::Other("no idempotency key".into()))?;
+                let key = &idempotency
+                    .map(|w| w.key.clone())
+                    .ok_or_else(|| StoreError::Other("no idempotency key".into()))?;
                 match self.idempotency_record(key).await? {
                     Some(record) => Ok(CreateOutcome::Replayed(record)),
-                    None => Err(StoreError::Unavailable("idempotency record not readable yet; retry".into())),
+                    None => Err(StoreError::Unavailable(
+                        "idempotency record not readable yet; retry".into(),
+                    )),
                 }
             }
-            Err(e) if parent_at.is_some_and(|i| e.condition_failed_at(i)) => Ok(CreateOutcome::ParentChanged),
+            Err(e) if parent_at.is_some_and(|i| e.condition_failed_at(i)) => {
+                Ok(CreateOutcome::ParentChanged)
+            }
             Err(e) if e.condition_failed_at(0) => Ok(CreateOutcome::PackUnusable),
             Err(e) => Err(e),
         }
     }
 
     pub async fn incident(&self, incident_id: &str) -> Result<Option<StoredIncident>, StoreError> {
-        self.get(&keys::incident(incident_id)).await?.map(stored_from_item).transpose()
+        self.get(&keys::incident(incident_id))
+            .await?
+            .map(stored_from_item)
+            .transpose()
     }
 
     /// The incident and its timeline, in order, from one Query of its partition.
-    pub async fn incident_with_timeline(&self, incident_id: &str) -> Result<Option<(StoredIncident, Vec<Event>)>, StoreError> {
+    pub async fn incident_with_timeline(
+        &self,
+        incident_id: &str,
+    ) -> Result<Option<(StoredIncident, Vec<Event>)>, StoreError> {
         let key = keys::incident(incident_id);
         let mut stored = None;
         let mut events = Vec::new();
         for item in self.query_prefix(&key.pk, "").await? {
-            let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            let sk = item
+                .get(keys::SK)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
             if sk == key.sk {
                 stored = Some(stored_from_item(item)?);
             } else if sk.starts_with(EVENT_PREFIX) {
@@ -190,11 +231,22 @@ impl Store {
     }
 
     /// Writes a transition if the incident is still at the version it was decided on.
-    pub async fn apply_transition(&self, stored: &StoredIncident, t: &Transition, now: Instant) -> Result<ApplyOutcome, StoreError> {
+    pub async fn apply_transition(
+        &self,
+        stored: &StoredIncident,
+        t: &Transition,
+        now: Instant,
+    ) -> Result<ApplyOutcome, StoreError> {
         self.apply_with(stored, t, now, Vec::new()).await
     }
 
-    async fn apply_with(&self, stored: &StoredIncident, t: &Transition, now: Instant, extra: Vec<TransactWriteItem>) -> Result<ApplyOutcome, StoreError> {
+    async fn apply_with(
+        &self,
+        stored: &StoredIncident,
+        t: &Transition,
+        now: Instant,
+        extra: Vec<TransactWriteItem>,
+    ) -> Result<ApplyOutcome, StoreError> {
         if t.no_op {
             return Ok(ApplyOutcome::Applied);
         }
@@ -209,7 +261,12 @@ impl Store {
 
     /// Reads, decides and writes until the decision lands on the version it was made on.
     /// `None` when the incident does not exist.
-    pub async fn update_incident<E, F>(&self, incident_id: &str, now: Instant, mut decide: F) -> Result<Option<(StoredIncident, Transition)>, E>
+    pub async fn update_incident<E, F>(
+        &self,
+        incident_id: &str,
+        now: Instant,
+        mut decide: F,
+    ) -> Result<Option<(StoredIncident, Transition)>, E>
     where
         E: From<StoreError>,
         F: FnMut(&StoredIncident) -> Result<Transition, E>,
@@ -223,7 +280,10 @@ impl Store {
                 return Ok(Some((stored, t)));
             }
         }
-        Err(StoreError::Unavailable(format!("incident {incident_id} is changing too fast; retry")).into())
+        Err(StoreError::Unavailable(format!(
+            "incident {incident_id} is changing too fast; retry"
+        ))
+        .into())
     }
 
     /// Records a sub-problem proposal with the parent's `sub_problem_proposed` event.
@@ -251,34 +311,76 @@ impl Store {
         let item = put(
             &self.table,
             with(to_item(proposal)?, key_attrs(&key)),
-            Cond::new("#status = :proposed").name("#status", "status").value(":proposed", s("proposed")),
+            Cond::new("#status = :proposed")
+                .name("#status", "status")
+                .value(":proposed", s("proposed")),
         )?;
         self.apply_with(parent, t, now, vec![item]).await
     }
 
-    pub async fn proposal(&self, incident_id: &str, proposal_id: &str) -> Result<Option<SubProblemProposal>, StoreError> {
-        self.get(&keys::proposal(incident_id, proposal_id)).await?.map(from_item).transpose()
+    pub async fn proposal(
+        &self,
+        incident_id: &str,
+        proposal_id: &str,
+    ) -> Result<Option<SubProblemProposal>, StoreError> {
+        self.get(&keys::proposal(incident_id, proposal_id))
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     /// An account's incidents, newest first.
-    pub async fn incidents_of(&self, account_id: &str, page: &Page) -> Result<(Vec<Incident>, Option<String>), StoreError> {
-        let (items, next) = self.query_index_page(&BY_OWNER, &keys::account(account_id), Some("INCIDENT#"), true, page).await?;
-        Ok((items.into_iter().map(from_item).collect::<Result<_, _>>()?, next))
+    pub async fn incidents_of(
+        &self,
+        account_id: &str,
+        page: &Page,
+    ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        let (items, next) = self
+            .query_index_page(
+                &BY_OWNER,
+                &keys::account(account_id),
+                Some("INCIDENT#"),
+                true,
+                page,
+            )
+            .await?;
+        Ok((
+            items.into_iter().map(from_item).collect::<Result<_, _>>()?,
+            next,
+        ))
     }
 
     /// Every incident (staff), newest first, optionally of one status.
-    pub async fn all_incidents(&self, status: Option<IncidentStatus>, page: &Page) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+    pub async fn all_incidents(
+        &self,
+        status: Option<IncidentStatus>,
+        page: &Page,
+    ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
         let (items, next) = match status {
-            Some(st) => self.query_index_page(&BY_STATUS, &status_partition(st), None, true, page).await?,
-            None => self.query_index_page(&ALL_INCIDENTS, "INCIDENTS", None, true, page).await?,
+            Some(st) => {
+                self.query_index_page(&BY_STATUS, &status_partition(st), None, true, page)
+                    .await?
+            }
+            None => {
+                self.query_index_page(&ALL_INCIDENTS, "INCIDENTS", None, true, page)
+                    .await?
+            }
         };
-        Ok((items.into_iter().map(from_item).collect::<Result<_, _>>()?, next))
+        Ok((
+            items.into_iter().map(from_item).collect::<Result<_, _>>()?,
+            next,
+        ))
     }
 
     /// The engineers' queue: awaiting a first response, earliest deadline first.
     pub async fn queue(&self, page: &Page) -> Result<(Vec<Incident>, Option<String>), StoreError> {
-        let (items, next) = self.query_index_page(&QUEUE, "QUEUE", None, false, page).await?;
-        Ok((items.into_iter().map(from_item).collect::<Result<_, _>>()?, next))
+        let (items, next) = self
+            .query_index_page(&QUEUE, "QUEUE", None, false, page)
+            .await?;
+        Ok((
+            items.into_iter().map(from_item).collect::<Result<_, _>>()?,
+            next,
+        ))
     }
 
     /// One page of one shard of the awaiting index: incidents whose deadline is at or before
@@ -307,12 +409,24 @@ impl Store {
             .send()
             .await
             .map_err(|e| crate::error::classify("Query", e))?;
-        let items = out.items.unwrap_or_default().into_iter().map(stored_from_item).collect::<Result<_, _>>()?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(stored_from_item)
+            .collect::<Result<_, _>>()?;
         Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
     }
 
     /// A guard that an incident exists and is at a version (for transactions elsewhere).
-    pub fn incident_version_check(&self, stored: &StoredIncident) -> Result<TransactWriteItem, StoreError> {
-        check(&self.table, keys::incident(&stored.incident.incident_id).to_item(), Cond::new("version = :v").value(":v", n(stored.version)))
+    pub fn incident_version_check(
+        &self,
+        stored: &StoredIncident,
+    ) -> Result<TransactWriteItem, StoreError> {
+        check(
+            &self.table,
+            keys::incident(&stored.incident.incident_id).to_item(),
+            Cond::new("version = :v").value(":v", n(stored.version)),
+        )
     }
 }

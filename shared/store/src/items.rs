@@ -38,10 +38,14 @@ pub struct Cond {
 
 impl Cond {
     pub fn new(expression: &str) -> Cond {
-        Cond { expression: Some(expression.to_string()), ..Cond::default() }
+        Cond {
+            expression: Some(expression.to_string()),
+            ..Cond::default()
+        }
     }
     pub fn name(mut self, placeholder: &str, attribute: &str) -> Cond {
-        self.names.insert(placeholder.to_string(), attribute.to_string());
+        self.names
+            .insert(placeholder.to_string(), attribute.to_string());
         self
     }
     pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Cond {
@@ -73,7 +77,12 @@ pub fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError>
     put(table, item, Cond::new("attribute_not_exists(PK)"))
 }
 
-pub fn update(table: &str, key: Item, update_expression: &str, cond: Cond) -> Result<TransactWriteItem, StoreError> {
+pub fn update(
+    table: &str,
+    key: Item,
+    update_expression: &str,
+    cond: Cond,
+) -> Result<TransactWriteItem, StoreError> {
     let update = Update::builder()
         .table_name(table)
         .set_key(Some(key))
@@ -85,7 +94,6 @@ pub fn update(table: &str, key: Item, update_expression: &str, cond: Cond) -> Re
         .map_err(build_err)?;
     Ok(TransactWriteItem::builder().update(update).build())
 }
-
 
 pub fn check(table: &str, key: Item, cond: Cond) -> Result<TransactWriteItem, StoreError> {
     let check = ConditionCheck::builder()
@@ -100,7 +108,10 @@ pub fn check(table: &str, key: Item, cond: Cond) -> Result<TransactWriteItem, St
 }
 
 /// Adds attributes (keys, index keys, bookkeeping) to a mapped item.
-pub fn with(mut item: Item, extra: impl IntoIterator<Item = (&'static str, AttributeValue)>) -> Item {
+pub fn with(
+    mut item: Item,
+    extra: impl IntoIterator<Item = (&'static str, AttributeValue)>,
+) -> Item {
     for (k, v) in extra {
         item.insert(k.to_string(), v);
     }
@@ -136,16 +147,25 @@ impl crate::Store {
     }
 
     /// All items of one partition whose sort key starts with `prefix` (every page).
-    pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
+    pub(crate) async fn query_prefix(
+        &self,
+        pk: &str,
+        prefix: &str,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let mut q = self.client.query().table_name(&self.table).expression_attribute_values(":pk", s(pk));
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .expression_attribute_values(":pk", s(pk));
             // DynamoDB refuses an empty key value, so "the whole partition" has no prefix test.
             q = if prefix.is_empty() {
                 q.key_condition_expression("PK = :pk")
             } else {
-                q.key_condition_expression("PK = :pk AND begins_with(SK, :prefix)").expression_attribute_values(":prefix", s(prefix))
+                q.key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                    .expression_attribute_values(":prefix", s(prefix))
             };
             let out = q
                 .consistent_read(true)
@@ -191,8 +211,14 @@ impl crate::Store {
                 .expression_attribute_values(":prefix", s(prefix)),
             None => q.key_condition_expression("#pk = :pk"),
         };
-        let out = q.send().await.map_err(|e| crate::error::classify("Query", e))?;
-        let next = out.last_evaluated_key.filter(|k| !k.is_empty()).and_then(|k| crate::paging::encode(&k));
+        let out = q
+            .send()
+            .await
+            .map_err(|e| crate::error::classify("Query", e))?;
+        let next = out
+            .last_evaluated_key
+            .filter(|k| !k.is_empty())
+            .and_then(|k| crate::paging::encode(&k));
         Ok((out.items.unwrap_or_default(), next))
     }
 }

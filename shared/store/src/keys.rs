@@ -19,7 +19,10 @@ impl Key {
     }
 
     pub fn to_item(&self) -> HashMap<String, AttributeValue> {
-        HashMap::from([(PK.to_string(), AttributeValue::S(self.pk.clone())), (SK.to_string(), AttributeValue::S(self.sk.clone()))])
+        HashMap::from([
+            (PK.to_string(), AttributeValue::S(self.pk.clone())),
+            (SK.to_string(), AttributeValue::S(self.sk.clone())),
+        ])
     }
 }
 
@@ -44,11 +47,17 @@ pub fn incident(incident_id: &str) -> Key {
 pub const EVENT_PREFIX: &str = "EVENT#";
 
 pub fn event(incident_id: &str, seq: u64) -> Key {
-    Key::new(format!("INCIDENT#{incident_id}"), format!("{EVENT_PREFIX}{seq:08}"))
+    Key::new(
+        format!("INCIDENT#{incident_id}"),
+        format!("{EVENT_PREFIX}{seq:08}"),
+    )
 }
 
 pub fn proposal(incident_id: &str, proposal_id: &str) -> Key {
-    Key::new(format!("INCIDENT#{incident_id}"), format!("PROPOSAL#{proposal_id}"))
+    Key::new(
+        format!("INCIDENT#{incident_id}"),
+        format!("PROPOSAL#{proposal_id}"),
+    )
 }
 
 pub fn claim(claim_id: &str) -> Key {
@@ -62,7 +71,10 @@ pub fn tax_exemption(account_id: &str) -> Key {
 pub const CLAIM_FAILURE_PREFIX: &str = "CLAIM_FAILURE#";
 
 pub fn claim_failure(account_id: &str, at: &str, nonce: &str) -> Key {
-    Key::new(account(account_id), format!("{CLAIM_FAILURE_PREFIX}{at}#{nonce}"))
+    Key::new(
+        account(account_id),
+        format!("{CLAIM_FAILURE_PREFIX}{at}#{nonce}"),
+    )
 }
 
 /// Idempotency records are keyed by a digest of (account, operation, key), so no separator in a
@@ -92,7 +104,9 @@ pub const AWAIT_SHARDS: u32 = 4;
 
 /// Shard of the awaiting-response index for an incident: spreads writes so no partition is hot.
 pub fn await_shard(incident_id: &str) -> String {
-    let h = incident_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let h = incident_id
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     await_partition(h % AWAIT_SHARDS)
 }
 

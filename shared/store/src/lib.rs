@@ -4,6 +4,7 @@
 //!
 //! The table design and its access patterns are written down in `shared/store/ACCESS_PATTERNS.md`.
 
+pub mod accounts;
 pub mod catalogue;
 pub mod error;
 pub mod idempotency;
@@ -43,12 +44,21 @@ impl Store {
     /// `AWS_ENDPOINT_URL_DYNAMODB` for the local server, credentials). Timeouts are tight so a
     /// stalled data store answers `503` well inside the function's own timeout.
     pub async fn from_env() -> Result<Store, StoreInitError> {
-        let table = std::env::var("TABLE_NAME").ok().filter(|t| !t.is_empty()).ok_or(StoreInitError::MissingVariable("TABLE_NAME"))?;
-        Ok(Store { client: client_from_env().await, table })
+        let table = std::env::var("TABLE_NAME")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .ok_or(StoreInitError::MissingVariable("TABLE_NAME"))?;
+        Ok(Store {
+            client: client_from_env().await,
+            table,
+        })
     }
 
     pub fn new(client: Client, table: impl Into<String>) -> Store {
-        Store { client, table: table.into() }
+        Store {
+            client,
+            table: table.into(),
+        }
     }
 
     pub fn table_name(&self) -> &str {
@@ -62,7 +72,12 @@ impl Store {
 
 /// Millisecond setting from the environment, or the default.
 fn env_millis(name: &str, default: u64) -> Duration {
-    Duration::from_millis(std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default))
+    Duration::from_millis(
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default),
+    )
 }
 
 pub async fn client_from_env() -> Client {

@@ -45,7 +45,10 @@ impl LedgerEntry {
 
     /// Written once: the key names what it is for, and the put refuses to overwrite.
     pub(crate) fn transact_item(&self, table: &str) -> Result<TransactWriteItem, StoreError> {
-        let item = with(to_item(self)?, key_attrs(&keys::ledger(&self.pack_id, &self.sort_key())));
+        let item = with(
+            to_item(self)?,
+            key_attrs(&keys::ledger(&self.pack_id, &self.sort_key())),
+        );
         put_new(table, item)
     }
 }
@@ -65,7 +68,9 @@ impl Reconciliation {
         self.total - self.debits + self.credits
     }
     pub fn balances(&self) -> bool {
-        self.ledger_remaining() == self.stored_remaining && self.stored_remaining >= 0 && self.stored_remaining <= self.total
+        self.ledger_remaining() == self.stored_remaining
+            && self.stored_remaining >= 0
+            && self.stored_remaining <= self.total
     }
 }
 
@@ -83,7 +88,14 @@ pub(crate) fn pack_item(pack: &Pack) -> Result<Item, StoreError> {
         to_item(pack)?,
         key_attrs(&keys::pack(&pack.pack_id)).into_iter().chain([
             (BY_OWNER.pk, s(keys::account(&pack.owner_account_id))),
-            (BY_OWNER.sk, s(format!("PACK#{}#{}", format_instant(pack.purchased_at), pack.pack_id))),
+            (
+                BY_OWNER.sk,
+                s(format!(
+                    "PACK#{}#{}",
+                    format_instant(pack.purchased_at),
+                    pack.pack_id
+                )),
+            ),
         ]),
     ))
 }
@@ -91,7 +103,11 @@ pub(crate) fn pack_item(pack: &Pack) -> Result<Item, StoreError> {
 impl Store {
     /// Writes a new pack, its order number, its ledger opening and the idempotency record in
     /// one transaction.
-    pub async fn purchase(&self, pack: &Pack, idempotency: &IdempotencyWrite) -> Result<PurchaseOutcome, StoreError> {
+    pub async fn purchase(
+        &self,
+        pack: &Pack,
+        idempotency: &IdempotencyWrite,
+    ) -> Result<PurchaseOutcome, StoreError> {
         let opening = LedgerEntry {
             pack_id: pack.pack_id.clone(),
             kind: LedgerKind::Opening,
@@ -102,7 +118,9 @@ impl Store {
         };
         let order = with(
             Item::new(),
-            key_attrs(&keys::order_confirmation(&pack.order_confirmation_number)).into_iter().chain([("pack_id", s(&pack.pack_id))]),
+            key_attrs(&keys::order_confirmation(&pack.order_confirmation_number))
+                .into_iter()
+                .chain([("pack_id", s(&pack.pack_id))]),
         );
         let items = vec![
             idempotency.transact_item(&self.table)?,
@@ -112,33 +130,64 @@ impl Store {
         ];
         match self.transact(items).await {
             Ok(()) => Ok(PurchaseOutcome::Created),
-            Err(e) if e.condition_failed_at(0) => match self.idempotency_record(&idempotency.key).await? {
-                Some(record) => Ok(PurchaseOutcome::Replayed(record)),
-                None => Err(StoreError::Unavailable("idempotency record vanished; retry".into())),
-            },
+            Err(e) if e.condition_failed_at(0) => {
+                match self.idempotency_record(&idempotency.key).await? {
+                    Some(record) => Ok(PurchaseOutcome::Replayed(record)),
+                    None => Err(StoreError::Unavailable(
+                        "idempotency record vanished; retry".into(),
+                    )),
+                }
+            }
             Err(e) if e.condition_failed_at(2) => Ok(PurchaseOutcome::NumberTaken),
             Err(e) => Err(e),
         }
     }
 
     pub async fn pack(&self, pack_id: &str) -> Result<Option<Pack>, StoreError> {
-        self.get(&keys::pack(pack_id)).await?.map(from_item).transpose()
+        self.get(&keys::pack(pack_id))
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
-    pub async fn pack_id_by_order_number(&self, number: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.get(&keys::order_confirmation(number)).await?.and_then(|item| item.get("pack_id").and_then(|v| v.as_s().ok()).cloned()))
+    pub async fn pack_id_by_order_number(
+        &self,
+        number: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get(&keys::order_confirmation(number))
+            .await?
+            .and_then(|item| item.get("pack_id").and_then(|v| v.as_s().ok()).cloned()))
     }
 
     /// One page of an account's packs, newest first.
-    pub async fn packs_of(&self, account_id: &str, page: &Page) -> Result<(Vec<Pack>, Option<String>), StoreError> {
-        let (items, next) = self.query_index_page(&BY_OWNER, &keys::account(account_id), Some("PACK#"), true, page).await?;
-        Ok((items.into_iter().map(from_item).collect::<Result<_, _>>()?, next))
+    pub async fn packs_of(
+        &self,
+        account_id: &str,
+        page: &Page,
+    ) -> Result<(Vec<Pack>, Option<String>), StoreError> {
+        let (items, next) = self
+            .query_index_page(
+                &BY_OWNER,
+                &keys::account(account_id),
+                Some("PACK#"),
+                true,
+                page,
+            )
+            .await?;
+        Ok((
+            items.into_iter().map(from_item).collect::<Result<_, _>>()?,
+            next,
+        ))
     }
 
     /// Every pack an account owns (for choosing which to draw from).
     pub async fn all_packs_of(&self, account_id: &str) -> Result<Vec<Pack>, StoreError> {
         let mut packs = Vec::new();
-        let mut page = Page { limit: 100, cursor: None };
+        let mut page = Page {
+            limit: 100,
+            cursor: None,
+        };
         loop {
             let (mut items, next) = self.packs_of(account_id, &page).await?;
             packs.append(&mut items);
@@ -150,7 +199,11 @@ impl Store {
     }
 
     pub async fn ledger(&self, pack_id: &str) -> Result<Vec<LedgerEntry>, StoreError> {
-        self.query_prefix(&keys::pack(pack_id).pk, LEDGER_PREFIX).await?.into_iter().map(from_item).collect()
+        self.query_prefix(&keys::pack(pack_id).pk, LEDGER_PREFIX)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
     }
 
     /// Recomputes a pack's remaining units from its ledger, next to the stored figure.
@@ -177,7 +230,11 @@ impl Store {
     }
 
     /// Moves a pack's expiry (operations and tests: e.g. to prove an expired pack is refused).
-    pub async fn set_pack_expiry(&self, pack_id: &str, expires_at: Instant) -> Result<(), StoreError> {
+    pub async fn set_pack_expiry(
+        &self,
+        pack_id: &str,
+        expires_at: Instant,
+    ) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -194,16 +251,23 @@ impl Store {
 
 /// The conditional decrement of a draw: only the owner, only before expiry, only while units
 /// remain. Remaining can never go below zero, whatever the concurrency.
-pub(crate) fn draw_unit(table: &str, pack_id: &str, caller: &str, now: Instant) -> Result<TransactWriteItem, StoreError> {
+pub(crate) fn draw_unit(
+    table: &str,
+    pack_id: &str,
+    caller: &str,
+    now: Instant,
+) -> Result<TransactWriteItem, StoreError> {
     crate::items::update(
         table,
         keys::pack(pack_id).to_item(),
         "SET incidents_remaining = incidents_remaining - :one",
-        crate::items::Cond::new("owner_account_id = :caller AND expires_at > :now AND incidents_remaining > :zero")
-            .value(":one", n(1))
-            .value(":zero", n(0))
-            .value(":caller", s(caller))
-            .value(":now", s(format_instant(now))),
+        crate::items::Cond::new(
+            "owner_account_id = :caller AND expires_at > :now AND incidents_remaining > :zero",
+        )
+        .value(":one", n(1))
+        .value(":zero", n(0))
+        .value(":caller", s(caller))
+        .value(":now", s(format_instant(now))),
     )
 }
 

@@ -15,7 +15,10 @@ pub struct Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Page { limit: 25, cursor: None }
+        Page {
+            limit: 25,
+            cursor: None,
+        }
     }
 }
 
@@ -24,17 +27,28 @@ pub fn encode(key: &HashMap<String, AttributeValue>) -> Option<String> {
     for (k, v) in key {
         plain.insert(k.clone(), v.as_s().ok()?.clone());
     }
-    serde_json::to_vec(&plain).ok().map(|b| URL_SAFE_NO_PAD.encode(b))
+    serde_json::to_vec(&plain)
+        .ok()
+        .map(|b| URL_SAFE_NO_PAD.encode(b))
 }
 
 /// Decodes a cursor; `partition` is the (attribute, value) the query is bound to.
-pub fn decode(cursor: &str, partition: (&str, &str)) -> Result<HashMap<String, AttributeValue>, StoreError> {
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| StoreError::InvalidCursor)?;
-    let plain: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
+pub fn decode(
+    cursor: &str,
+    partition: (&str, &str),
+) -> Result<HashMap<String, AttributeValue>, StoreError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| StoreError::InvalidCursor)?;
+    let plain: BTreeMap<String, String> =
+        serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
     if plain.get(partition.0).map(String::as_str) != Some(partition.1) || plain.len() > 4 {
         return Err(StoreError::InvalidCursor);
     }
-    Ok(plain.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect())
+    Ok(plain
+        .into_iter()
+        .map(|(k, v)| (k, AttributeValue::S(v)))
+        .collect())
 }
 
 #[cfg(test)]
@@ -43,10 +57,22 @@ mod tests {
 
     #[test]
     fn a_cursor_round_trips_within_its_partition_only() {
-        let key = HashMap::from([("GSI1PK".to_string(), AttributeValue::S("ACCOUNT#a".into())), ("PK".to_string(), AttributeValue::S("PACK#1".into()))]);
+        let key = HashMap::from([
+            ("GSI1PK".to_string(), AttributeValue::S("ACCOUNT#a".into())),
+            ("PK".to_string(), AttributeValue::S("PACK#1".into())),
+        ]);
         let c = encode(&key).expect("encodable");
-        assert_eq!(decode(&c, ("GSI1PK", "ACCOUNT#a")).expect("same partition"), key);
-        assert!(matches!(decode(&c, ("GSI1PK", "ACCOUNT#b")), Err(StoreError::InvalidCursor)));
-        assert!(matches!(decode("%%%", ("GSI1PK", "ACCOUNT#a")), Err(StoreError::InvalidCursor)));
+        assert_eq!(
+            decode(&c, ("GSI1PK", "ACCOUNT#a")).expect("same partition"),
+            key
+        );
+        assert!(matches!(
+            decode(&c, ("GSI1PK", "ACCOUNT#b")),
+            Err(StoreError::InvalidCursor)
+        ));
+        assert!(matches!(
+            decode("%%%", ("GSI1PK", "ACCOUNT#a")),
+            Err(StoreError::InvalidCursor)
+        ));
     }
 }

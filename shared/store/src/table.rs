@@ -4,8 +4,8 @@
 use crate::error::classify;
 use crate::{Store, StoreError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -16,8 +16,18 @@ pub struct IndexSpec {
     pub purpose: &'static str,
 }
 
-pub const BY_OWNER: IndexSpec = IndexSpec { name: "by_owner", pk: "GSI1PK", sk: "GSI1SK", purpose: "an account's packs and incidents, newest first" };
-pub const BY_STATUS: IndexSpec = IndexSpec { name: "by_status", pk: "GSI2PK", sk: "GSI2SK", purpose: "incidents and claims by status" };
+pub const BY_OWNER: IndexSpec = IndexSpec {
+    name: "by_owner",
+    pk: "GSI1PK",
+    sk: "GSI1SK",
+    purpose: "an account's packs and incidents, newest first",
+};
+pub const BY_STATUS: IndexSpec = IndexSpec {
+    name: "by_status",
+    pk: "GSI2PK",
+    sk: "GSI2SK",
+    purpose: "incidents and claims by status",
+};
 pub const AWAITING: IndexSpec = IndexSpec {
     name: "awaiting_response",
     pk: "AWAIT_PK",
@@ -30,13 +40,22 @@ pub const QUEUE: IndexSpec = IndexSpec {
     sk: "QUEUE_SK",
     purpose: "sparse: the engineers' queue, incidents awaiting a first response by deadline (breached ones too)",
 };
-pub const ALL_INCIDENTS: IndexSpec = IndexSpec { name: "all_incidents", pk: "GSI4PK", sk: "GSI4SK", purpose: "every incident, newest first (staff)" };
+pub const ALL_INCIDENTS: IndexSpec = IndexSpec {
+    name: "all_incidents",
+    pk: "GSI4PK",
+    sk: "GSI4SK",
+    purpose: "every incident, newest first (staff)",
+};
 
 pub const INDEXES: [&IndexSpec; 5] = [&BY_OWNER, &BY_STATUS, &AWAITING, &QUEUE, &ALL_INCIDENTS];
 pub const TTL_ATTRIBUTE: &str = "expires_ttl";
 
 fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
-    KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(|e| StoreError::Other(e.to_string()))
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .map_err(|e| StoreError::Other(e.to_string()))
 }
 
 fn attr(name: &str) -> Result<AttributeDefinition, StoreError> {
@@ -58,22 +77,36 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
         .attribute_definitions(attr(crate::keys::PK)?)
         .attribute_definitions(attr(crate::keys::SK)?);
     for index in INDEXES {
-        request = request.attribute_definitions(attr(index.pk)?).attribute_definitions(attr(index.sk)?).global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(index.name)
-                .key_schema(key(index.pk, KeyType::Hash)?)
-                .key_schema(key(index.sk, KeyType::Range)?)
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                .build()
-                .map_err(|e| StoreError::Other(e.to_string()))?,
-        );
+        request = request
+            .attribute_definitions(attr(index.pk)?)
+            .attribute_definitions(attr(index.sk)?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .key_schema(key(index.pk, KeyType::Hash)?)
+                    .key_schema(key(index.sk, KeyType::Range)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(|e| StoreError::Other(e.to_string()))?,
+            );
     }
-    request.send().await.map_err(|e| classify("CreateTable", e))?;
+    request
+        .send()
+        .await
+        .map_err(|e| classify("CreateTable", e))?;
     client
         .update_time_to_live()
         .table_name(name)
         .time_to_live_specification(
-            TimeToLiveSpecification::builder().attribute_name(TTL_ATTRIBUTE).enabled(true).build().map_err(|e| StoreError::Other(e.to_string()))?,
+            TimeToLiveSpecification::builder()
+                .attribute_name(TTL_ATTRIBUTE)
+                .enabled(true)
+                .build()
+                .map_err(|e| StoreError::Other(e.to_string()))?,
         )
         .send()
         .await
@@ -86,7 +119,10 @@ pub async fn ensure_table(client: &Client, name: &str) -> Result<bool, StoreErro
     match client.describe_table().table_name(name).send().await {
         Ok(_) => Ok(false),
         Err(e) => {
-            let is_missing = e.as_service_error().map(|s| s.is_resource_not_found_exception()).unwrap_or(false);
+            let is_missing = e
+                .as_service_error()
+                .map(|s| s.is_resource_not_found_exception())
+                .unwrap_or(false);
             if !is_missing {
                 return Err(classify("DescribeTable", e));
             }
@@ -98,7 +134,12 @@ pub async fn ensure_table(client: &Client, name: &str) -> Result<bool, StoreErro
 
 impl Store {
     pub async fn delete_table(&self) -> Result<(), StoreError> {
-        self.client.delete_table().table_name(&self.table).send().await.map_err(|e| classify("DeleteTable", e))?;
+        self.client
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(|e| classify("DeleteTable", e))?;
         Ok(())
     }
 }

@@ -3,7 +3,8 @@
 use api::identity::{mint_local_token, ADMINS_GROUP, ENGINEERS_GROUP};
 
 fn main() {
-    let secret = std::env::var("LOCAL_AUTH_SECRET").unwrap_or_else(|_| "incident-desk-local-dev-secret".into());
+    let secret = std::env::var("LOCAL_AUTH_SECRET")
+        .unwrap_or_else(|_| "incident-desk-local-dev-secret".into());
     let exp = chrono::Utc::now().timestamp() + 12 * 3600;
     println!("\nTokens (valid 12 hours), for example: export CUSTOMER=… ENGINEER=… ADMIN=…");
     for (name, sub, groups) in [
@@ -11,7 +12,13 @@ fn main() {
         ("ENGINEER", "dev-engineer", vec![ENGINEERS_GROUP]),
         ("ADMIN", "dev-admin", vec![ADMINS_GROUP, ENGINEERS_GROUP]),
     ] {
-        let token = mint_local_token(secret.as_bytes(), sub, &format!("{sub}@example.com"), &groups, exp);
+        let token = mint_local_token(
+            secret.as_bytes(),
+            sub,
+            &format!("{sub}@example.com"),
+            &groups,
+            exp,
+        );
         println!("export {name}={token}");
     }
 }

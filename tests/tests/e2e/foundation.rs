@@ -6,10 +6,20 @@ use serde_json::json;
 
 #[tokio::test]
 async fn products_are_listed_with_their_phase_for_a_signed_in_user() {
-    let a = get("/products").token(&User::customer()).send().await.expect(200);
+    let a = get("/products")
+        .token(&User::customer())
+        .send()
+        .await
+        .expect(200);
     let items = a.body["items"].as_array().expect("items");
     assert!(items.len() >= 12);
-    let phase = |id: &str| items.iter().find(|p| p["product_id"] == id).map(|p| p["phase"].clone()).expect(id);
+    let phase = |id: &str| {
+        items
+            .iter()
+            .find(|p| p["product_id"] == id)
+            .map(|p| p["phase"].clone())
+            .expect(id)
+    };
     assert_eq!(phase("windows-server-2012-r2"), "ended");
     assert_eq!(phase("windows-server-2016"), "extended");
     assert_eq!(phase("sql-server-2022"), "mainstream");
@@ -17,30 +27,63 @@ async fn products_are_listed_with_their_phase_for_a_signed_in_user() {
 
 #[tokio::test]
 async fn a_request_without_a_token_is_401_problem_json() {
-    get("/products").send().await.expect_problem(401, "unauthenticated");
+    get("/products")
+        .send()
+        .await
+        .expect_problem(401, "unauthenticated");
 }
 
 #[tokio::test]
 async fn a_token_signed_with_another_secret_is_401() {
-    let forged = mint_local_token(b"not-the-secret", "someone", "x@example.com", &["support-admins"], chrono::Utc::now().timestamp() + 600);
-    get("/products").raw_token(&forged).send().await.expect_problem(401, "unauthenticated");
+    let forged = mint_local_token(
+        b"not-the-secret",
+        "someone",
+        "x@example.com",
+        &["support-admins"],
+        chrono::Utc::now().timestamp() + 600,
+    );
+    get("/products")
+        .raw_token(&forged)
+        .send()
+        .await
+        .expect_problem(401, "unauthenticated");
 }
 
 #[tokio::test]
 async fn an_expired_token_is_401() {
-    let expired = mint_local_token(secret().as_bytes(), "someone", "x@example.com", &[], chrono::Utc::now().timestamp() - 5);
-    get("/products").raw_token(&expired).send().await.expect_problem(401, "unauthenticated");
+    let expired = mint_local_token(
+        secret().as_bytes(),
+        "someone",
+        "x@example.com",
+        &[],
+        chrono::Utc::now().timestamp() - 5,
+    );
+    get("/products")
+        .raw_token(&expired)
+        .send()
+        .await
+        .expect_problem(401, "unauthenticated");
 }
 
 #[tokio::test]
 async fn an_unknown_incident_is_404_problem_json() {
-    get("/incidents/inc_doesnotexist").token(&User::customer()).send().await.expect_problem(404, "not_found");
+    get("/incidents/inc_doesnotexist")
+        .token(&User::customer())
+        .send()
+        .await
+        .expect_problem(404, "not_found");
 }
 
 #[tokio::test]
 async fn a_body_over_64_kib_is_413() {
     let big = json!({"title": "x".repeat(70 * 1024)});
-    post("/incidents").token(&User::customer()).idempotency_key(&new_key()).json(&big).send().await.expect_problem(413, "payload_too_large");
+    post("/incidents")
+        .token(&User::customer())
+        .idempotency_key(&new_key())
+        .json(&big)
+        .send()
+        .await
+        .expect_problem(413, "payload_too_large");
 }
 
 #[tokio::test]
@@ -57,17 +100,28 @@ async fn malformed_json_is_400_naming_the_body() {
 
 #[tokio::test]
 async fn a_non_json_content_type_is_400() {
-    post("/incidents").token(&User::customer()).idempotency_key(&new_key()).body("text/plain", "hello").send().await.expect_problem(400, "invalid_request");
+    post("/incidents")
+        .token(&User::customer())
+        .idempotency_key(&new_key())
+        .body("text/plain", "hello")
+        .send()
+        .await
+        .expect_problem(400, "invalid_request");
 }
 
 /// The deployed path: API Gateway's authorizer hands claims over as strings; the function
 /// trusts them (and never needs a token). Driven through `cargo lambda invoke`.
 #[tokio::test]
 async fn authorizer_claims_identify_the_caller_through_cargo_lambda_invoke() {
-    let event = http_event("GET", "/products", json!({"sub": "acct-from-authorizer", "email": "a@example.com"}));
+    let event = http_event(
+        "GET",
+        "/products",
+        json!({"sub": "acct-from-authorizer", "email": "a@example.com"}),
+    );
     let out = lambda_invoke("intake", &event).await;
     assert_eq!(out["statusCode"], 200, "{out}");
-    let body: serde_json::Value = serde_json::from_str(out["body"].as_str().expect("body")).expect("json body");
+    let body: serde_json::Value =
+        serde_json::from_str(out["body"].as_str().expect("body")).expect("json body");
     assert!(body["items"].as_array().is_some_and(|i| !i.is_empty()));
 }
 

@@ -1,9 +1,9 @@
 //! Support calendars and the first-response deadline (S2, S3).
 //!
 //! A support calendar is an IANA time zone, weekly opening intervals in local wall-clock time and
-//! public-holiday rules. The shipped calendars live in `infra/data/calendars.json` (see [`load`]
-//! for its shape) and are compiled in. Business time is real elapsed time inside opening intervals,
-//! so DST changes neither shift nor lose any of it.
+//! public-holiday rules. The shipped calendars live in `infra/data/calendars.json` (its shape is
+//! documented in `load.rs`) and are compiled in. Business time is real elapsed time inside opening
+//! intervals, so DST changes neither shift nor lose any of it.
 
 mod clock;
 mod entries;

@@ -6,16 +6,44 @@ use serde_json::json;
 /// Everything that can happen to an incident after intake.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Respond { message: String, channel: Channel },
-    CustomerMessage { message: String },
-    ProposeScope { problem_statement: String, resolution_criteria: String },
-    DecideScope { accept: bool, comment: Option<String> },
-    ProposeSubProblem { proposal_id: String, title: String, description: String },
-    DecideSubProblem { proposal_id: String, accept: bool, child_incident_id: Option<String> },
-    Resolve { solutions: Vec<String> },
-    CloseUnresolved { explanation: String, charge: Charge },
-    RequestClosure { reason: String },
-    DecideCharge { charge: Charge },
+    Respond {
+        message: String,
+        channel: Channel,
+    },
+    CustomerMessage {
+        message: String,
+    },
+    ProposeScope {
+        problem_statement: String,
+        resolution_criteria: String,
+    },
+    DecideScope {
+        accept: bool,
+        comment: Option<String>,
+    },
+    ProposeSubProblem {
+        proposal_id: String,
+        title: String,
+        description: String,
+    },
+    DecideSubProblem {
+        proposal_id: String,
+        accept: bool,
+        child_incident_id: Option<String>,
+    },
+    Resolve {
+        solutions: Vec<String>,
+    },
+    CloseUnresolved {
+        explanation: String,
+        charge: Charge,
+    },
+    RequestClosure {
+        reason: String,
+    },
+    DecideCharge {
+        charge: Charge,
+    },
     Breach,
 }
 
@@ -36,9 +64,10 @@ impl Action {
             | Action::ProposeSubProblem { .. }
             | Action::Resolve { .. }
             | Action::CloseUnresolved { .. } => Party::Engineer,
-            Action::CustomerMessage { .. } | Action::DecideScope { .. } | Action::DecideSubProblem { .. } | Action::RequestClosure { .. } => {
-                Party::Owner
-            }
+            Action::CustomerMessage { .. }
+            | Action::DecideScope { .. }
+            | Action::DecideSubProblem { .. }
+            | Action::RequestClosure { .. } => Party::Owner,
             Action::DecideCharge { .. } => Party::Staff,
             Action::Breach => Party::System,
         }
@@ -97,7 +126,12 @@ fn closed(incident: &Incident) -> ActionError {
 }
 
 /// Applies `action` by `actor` at `now`. Pure: the caller persists the transition atomically.
-pub fn apply(current: &Incident, actor: &Actor, action: Action, now: Instant) -> Result<Transition, ActionError> {
+pub fn apply(
+    current: &Incident,
+    actor: &Actor,
+    action: Action,
+    now: Instant,
+) -> Result<Transition, ActionError> {
     authorize(current, actor, action.party())?;
     let who = actor.account_id.as_str();
     let mut next = current.clone();
@@ -109,21 +143,40 @@ pub fn apply(current: &Incident, actor: &Actor, action: Action, now: Instant) ->
             if is_closed {
                 return Err(closed(current));
             }
-            events.push(Event::new(now, EventKind::Response, who, json!({"message": message, "channel": channel})));
+            events.push(Event::new(
+                now,
+                EventKind::Response,
+                who,
+                json!({"message": message, "channel": channel}),
+            ));
             first_response(&mut next, now, &mut events);
         }
         Action::CustomerMessage { message } => {
             if is_closed {
                 return Err(closed(current));
             }
-            events.push(Event::new(now, EventKind::CustomerMessage, who, json!({"message": message})));
+            events.push(Event::new(
+                now,
+                EventKind::CustomerMessage,
+                who,
+                json!({"message": message}),
+            ));
         }
-        Action::ProposeScope { problem_statement, resolution_criteria } => {
+        Action::ProposeScope {
+            problem_statement,
+            resolution_criteria,
+        } => {
             if is_closed {
                 return Err(closed(current));
             }
-            if current.scope.as_ref().is_some_and(|s| s.status == ScopeStatus::Accepted) {
-                return Err(ActionError::InvalidState("the scope is already agreed".into()));
+            if current
+                .scope
+                .as_ref()
+                .is_some_and(|s| s.status == ScopeStatus::Accepted)
+            {
+                return Err(ActionError::InvalidState(
+                    "the scope is already agreed".into(),
+                ));
             }
             events.push(Event::new(
                 now,
@@ -145,16 +198,34 @@ pub fn apply(current: &Incident, actor: &Actor, action: Action, now: Instant) ->
             if is_closed {
                 return Err(closed(current));
             }
-            let Some(scope) = next.scope.as_mut().filter(|s| s.status == ScopeStatus::Proposed) else {
-                return Err(ActionError::InvalidState("there is no scope proposal awaiting a decision".into()));
+            let Some(scope) = next
+                .scope
+                .as_mut()
+                .filter(|s| s.status == ScopeStatus::Proposed)
+            else {
+                return Err(ActionError::InvalidState(
+                    "there is no scope proposal awaiting a decision".into(),
+                ));
             };
-            scope.status = if accept { ScopeStatus::Accepted } else { ScopeStatus::Rejected };
+            scope.status = if accept {
+                ScopeStatus::Accepted
+            } else {
+                ScopeStatus::Rejected
+            };
             scope.decided_at = Some(now);
             scope.comment = comment.clone();
-            let kind = if accept { EventKind::ScopeAccepted } else { EventKind::ScopeRejected };
+            let kind = if accept {
+                EventKind::ScopeAccepted
+            } else {
+                EventKind::ScopeRejected
+            };
             events.push(Event::new(now, kind, who, json!({"comment": comment})));
         }
-        Action::ProposeSubProblem { proposal_id, title, description } => {
+        Action::ProposeSubProblem {
+            proposal_id,
+            title,
+            description,
+        } => {
             if is_closed {
                 return Err(closed(current));
             }
@@ -165,14 +236,24 @@ pub fn apply(current: &Incident, actor: &Actor, action: Action, now: Instant) ->
                 json!({"proposal_id": proposal_id, "title": title, "description": description}),
             ));
         }
-        Action::DecideSubProblem { proposal_id, accept, child_incident_id } => {
+        Action::DecideSubProblem {
+            proposal_id,
+            accept,
+            child_incident_id,
+        } => {
             if is_closed {
                 return Err(closed(current));
             }
             let (kind, details) = if accept {
-                (EventKind::SubProblemAccepted, json!({"proposal_id": proposal_id, "child_incident_id": child_incident_id}))
+                (
+                    EventKind::SubProblemAccepted,
+                    json!({"proposal_id": proposal_id, "child_incident_id": child_incident_id}),
+                )
             } else {
-                (EventKind::SubProblemDeclined, json!({"proposal_id": proposal_id}))
+                (
+                    EventKind::SubProblemDeclined,
+                    json!({"proposal_id": proposal_id}),
+                )
             };
             events.push(Event::new(now, kind, who, details));
         }
@@ -181,23 +262,40 @@ pub fn apply(current: &Incident, actor: &Actor, action: Action, now: Instant) ->
                 return Err(closed(current));
             }
             if solutions.is_empty() {
-                return Err(ActionError::InvalidState("a resolution needs at least one solution".into()));
+                return Err(ActionError::InvalidState(
+                    "a resolution needs at least one solution".into(),
+                ));
             }
-            events.push(Event::new(now, EventKind::Resolved, who, json!({"solutions": solutions})));
+            events.push(Event::new(
+                now,
+                EventKind::Resolved,
+                who,
+                json!({"solutions": solutions}),
+            ));
             first_response(&mut next, now, &mut events);
             next.status = IncidentStatus::Resolved;
             next.charge = Charge::Consumed;
             next.charge_decided = true;
             next.closed_at = Some(now);
         }
-        Action::CloseUnresolved { explanation, charge } => {
+        Action::CloseUnresolved {
+            explanation,
+            charge,
+        } => {
             if is_closed {
                 return Err(closed(current));
             }
             if charge == Charge::Pending {
-                return Err(ActionError::InvalidState("an unresolved closure decides the charge: consumed or refunded".into()));
+                return Err(ActionError::InvalidState(
+                    "an unresolved closure decides the charge: consumed or refunded".into(),
+                ));
             }
-            events.push(Event::new(now, EventKind::ClosedUnresolved, who, json!({"explanation": explanation})));
+            events.push(Event::new(
+                now,
+                EventKind::ClosedUnresolved,
+                who,
+                json!({"explanation": explanation}),
+            ));
             first_response(&mut next, now, &mut events);
             next.status = IncidentStatus::Unresolved;
             next.closed_at = Some(now);
@@ -208,7 +306,12 @@ pub fn apply(current: &Incident, actor: &Actor, action: Action, now: Instant) ->
             if is_closed {
                 return Err(closed(current));
             }
-            events.push(Event::new(now, EventKind::ClosureRequested, who, json!({"reason": reason})));
+            events.push(Event::new(
+                now,
+                EventKind::ClosureRequested,
+                who,
+                json!({"reason": reason}),
+            ));
             if next.first_responded_at.is_none() && next.sla == SlaOutcome::Pending {
                 next.sla = SlaOutcome::Withdrawn;
             }
@@ -219,34 +322,64 @@ pub fn apply(current: &Incident, actor: &Actor, action: Action, now: Instant) ->
         }
         Action::DecideCharge { charge } => {
             if !is_closed {
-                return Err(ActionError::InvalidState("the charge is decided once the incident is closed".into()));
+                return Err(ActionError::InvalidState(
+                    "the charge is decided once the incident is closed".into(),
+                ));
             }
             if charge == Charge::Pending {
-                return Err(ActionError::InvalidState("a charge decision is consumed or refunded".into()));
+                return Err(ActionError::InvalidState(
+                    "a charge decision is consumed or refunded".into(),
+                ));
             }
             if current.charge == Charge::Pending {
                 decide_charge(&mut next, charge, who, now, &mut events);
                 refund = charge == Charge::Refunded;
             } else if current.charge == charge {
-                return Ok(Transition { incident: next, events, refund: false, no_op: true });
+                return Ok(Transition {
+                    incident: next,
+                    events,
+                    refund: false,
+                    no_op: true,
+                });
             } else {
-                return Err(ActionError::InvalidState(format!("the charge was already decided: {}", current.charge)));
+                return Err(ActionError::InvalidState(format!(
+                    "the charge was already decided: {}",
+                    current.charge
+                )));
             }
         }
         Action::Breach => {
             if !current.sla_clock_running() || current.first_response_due_at > now {
-                return Err(ActionError::InvalidState("the incident is not due for a breach".into()));
+                return Err(ActionError::InvalidState(
+                    "the incident is not due for a breach".into(),
+                ));
             }
             breach(&mut next, now, &mut events);
         }
     }
-    Ok(Transition { incident: next, events, refund, no_op: false })
+    Ok(Transition {
+        incident: next,
+        events,
+        refund,
+        no_op: false,
+    })
 }
 
-fn decide_charge(next: &mut Incident, charge: Charge, who: &str, now: Instant, events: &mut Vec<Event>) {
+fn decide_charge(
+    next: &mut Incident,
+    charge: Charge,
+    who: &str,
+    now: Instant,
+    events: &mut Vec<Event>,
+) {
     next.charge = charge;
     next.charge_decided = true;
-    events.push(Event::new(now, EventKind::ChargeDecided, who, json!({"charge": charge})));
+    events.push(Event::new(
+        now,
+        EventKind::ChargeDecided,
+        who,
+        json!({"charge": charge}),
+    ));
 }
 
 /// The first engineer contact stops the clock: `met` if on time, otherwise `breached` (with

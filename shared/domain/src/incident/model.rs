@@ -79,7 +79,10 @@ impl Incident {
     }
 
     pub fn view(&self, timeline: Option<Vec<Event>>) -> IncidentView {
-        IncidentView { incident: self.clone(), timeline }
+        IncidentView {
+            incident: self.clone(),
+            timeline,
+        }
     }
 }
 
@@ -128,7 +131,12 @@ impl Event {
             Value::Object(m) => m,
             _ => Map::new(),
         };
-        Event { at, kind, actor_account_id: actor.to_string(), details }
+        Event {
+            at,
+            kind,
+            actor_account_id: actor.to_string(),
+            details,
+        }
     }
 }
 

@@ -45,7 +45,9 @@ fn merge(target: &mut Value, changes: Value) {
             Value::Null => {
                 t.remove(&k);
             }
-            Value::Object(_) if t.get(&k).is_some_and(Value::is_object) => merge(t.get_mut(&k).expect("present"), v),
+            Value::Object(_) if t.get(&k).is_some_and(Value::is_object) => {
+                merge(t.get_mut(&k).expect("present"), v)
+            }
             v => {
                 t.insert(k, v);
             }
@@ -104,7 +106,10 @@ fn submission(severity: Severity, handling: Handling, phone: Option<&str>) -> Su
 }
 
 fn in_category(category: Category) -> Submission {
-    Submission { category, ..parsed(&body()) }
+    Submission {
+        category,
+        ..parsed(&body())
+    }
 }
 
 const EXCLUDED: [Category; 6] = [
@@ -132,7 +137,11 @@ fn a_valid_body_parses_into_a_trimmed_submission() {
     assert_eq!(s.title, "Service crashes on start");
     assert_eq!(
         s.contact,
-        Contact { name: "Ops on call".into(), email: "ops@customer.example".into(), phone: Some("+48 22 123 45 67".into()) }
+        Contact {
+            name: "Ops on call".into(),
+            email: "ops@customer.example".into(),
+            phone: Some("+48 22 123 45 67".into())
+        }
     );
     assert_eq!(s.pack_id.as_deref(), Some("pack-1"));
 }
@@ -174,17 +183,34 @@ fn missing_fields_are_each_required() {
     let errors = errors_of(&json!({}));
     assert_eq!(
         field_names(&errors),
-        ["category", "contact", "description", "handling", "product_id", "severity", "title"],
+        [
+            "category",
+            "contact",
+            "description",
+            "handling",
+            "product_id",
+            "severity",
+            "title"
+        ],
         "{errors:#?}"
     );
-    assert!(errors.iter().all(|e| e.message == "is required"), "{errors:#?}");
+    assert!(
+        errors.iter().all(|e| e.message == "is required"),
+        "{errors:#?}"
+    );
 }
 
 #[test]
 fn wrong_types_are_named_by_field() {
-    let b = body_with(json!({"severity": 1, "handling": true, "title": ["a"], "contact": "ops@customer.example"}));
+    let b = body_with(
+        json!({"severity": 1, "handling": true, "title": ["a"], "contact": "ops@customer.example"}),
+    );
     let errors = errors_of(&b);
-    assert_eq!(field_names(&errors), ["contact", "handling", "severity", "title"], "{errors:#?}");
+    assert_eq!(
+        field_names(&errors),
+        ["contact", "handling", "severity", "title"],
+        "{errors:#?}"
+    );
 }
 
 #[test]
@@ -197,27 +223,47 @@ fn a_body_that_is_not_an_object_is_one_error_on_the_body() {
 fn unknown_vocabulary_values_list_the_accepted_ones() {
     let cases = [
         ("severity", json!({"severity": "a"}), "A, B, C"),
-        ("handling", json!({"handling": "24/7"}), "24x7, business_hours"),
+        (
+            "handling",
+            json!({"handling": "24/7"}),
+            "24x7, business_hours",
+        ),
         ("calendar", json!({"calendar": "DE"}), "PL, US, UK"),
         ("category", json!({"category": "gardening"}), "installation"),
     ];
     for (field, change, listed) in cases {
         let errors = errors_of(&body_with(change));
         assert_eq!(field_names(&errors), [field], "{errors:#?}");
-        assert!(errors[0].message.contains(listed), "{field}: {}", errors[0].message);
+        assert!(
+            errors[0].message.contains(listed),
+            "{field}: {}",
+            errors[0].message
+        );
     }
 }
 
 #[test]
 fn a_bad_email_and_a_bad_phone_are_named_inside_the_contact() {
-    let errors = errors_of(&body_with(json!({"contact": {"email": "ops.customer.example", "phone": "ask reception"}})));
-    assert_eq!(field_names(&errors), ["contact.email", "contact.phone"], "{errors:#?}");
+    let errors = errors_of(&body_with(
+        json!({"contact": {"email": "ops.customer.example", "phone": "ask reception"}}),
+    ));
+    assert_eq!(
+        field_names(&errors),
+        ["contact.email", "contact.phone"],
+        "{errors:#?}"
+    );
 }
 
 #[test]
 fn a_title_is_limited_to_its_maximum_length_in_characters() {
     let longest = "ż".repeat(MAX_TITLE);
-    assert_eq!(parsed(&body_with(json!({"title": longest}))).title.chars().count(), MAX_TITLE);
+    assert_eq!(
+        parsed(&body_with(json!({"title": longest})))
+            .title
+            .chars()
+            .count(),
+        MAX_TITLE
+    );
     let errors = errors_of(&body_with(json!({"title": "ż".repeat(MAX_TITLE + 1)})));
     assert_eq!(field_names(&errors), ["title"]);
 }
@@ -225,16 +271,26 @@ fn a_title_is_limited_to_its_maximum_length_in_characters() {
 #[test]
 fn blank_strings_are_refused() {
     let errors = errors_of(&body_with(json!({"title": "   ", "description": ""})));
-    assert_eq!(field_names(&errors), ["description", "title"], "{errors:#?}");
+    assert_eq!(
+        field_names(&errors),
+        ["description", "title"],
+        "{errors:#?}"
+    );
 }
 
 #[test]
 fn the_calendar_defaults_to_pl() {
-    assert_eq!(parsed(&body_with(json!({"calendar": null}))).calendar, CalendarId::Pl);
+    assert_eq!(
+        parsed(&body_with(json!({"calendar": null}))).calendar,
+        CalendarId::Pl
+    );
     let mut b = body();
     b["calendar"] = Value::Null;
     assert_eq!(parsed(&b).calendar, CalendarId::Pl);
-    assert_eq!(parsed(&body_with(json!({"calendar": "UK"}))).calendar, CalendarId::Uk);
+    assert_eq!(
+        parsed(&body_with(json!({"calendar": "UK"}))).calendar,
+        CalendarId::Uk
+    );
 }
 
 #[test]
@@ -252,19 +308,28 @@ fn business_hours_handling_needs_no_phone() {
 fn round_the_clock_handling_without_a_phone_names_the_contact_phone_for_severities_b_and_c() {
     for severity in ["B", "C"] {
         let mut absent = body_with(json!({"severity": severity, "handling": "24x7"}));
-        absent["contact"].as_object_mut().expect("a contact").remove("phone");
+        absent["contact"]
+            .as_object_mut()
+            .expect("a contact")
+            .remove("phone");
         let mut null = body_with(json!({"severity": severity, "handling": "24x7"}));
         null["contact"]["phone"] = Value::Null;
         for b in [absent, null] {
             let errors = errors_of(&b);
-            assert_eq!(field_names(&errors), ["contact.phone"], "{severity}: {errors:#?}");
+            assert_eq!(
+                field_names(&errors),
+                ["contact.phone"],
+                "{severity}: {errors:#?}"
+            );
         }
     }
 }
 
 #[test]
 fn round_the_clock_handling_with_a_blank_phone_is_one_error_on_the_contact_phone() {
-    let errors = errors_of(&body_with(json!({"handling": "24x7", "contact": {"phone": "  "}})));
+    let errors = errors_of(&body_with(
+        json!({"handling": "24x7", "contact": {"phone": "  "}}),
+    ));
     assert_eq!(field_names(&errors), ["contact.phone"], "{errors:#?}");
 }
 
@@ -279,9 +344,13 @@ fn round_the_clock_handling_with_a_phone_is_accepted() {
 #[test]
 fn severity_a_without_a_phone_parses_but_is_refused_by_the_check() {
     let b = body_with(json!({"severity": "A", "handling": "24x7", "contact": {"phone": null}}));
-    let s = Submission::parse(&b).expect("not a 400: the stronger severity_a_requires_24x7 answers");
+    let s =
+        Submission::parse(&b).expect("not a 400: the stronger severity_a_requires_24x7 answers");
     assert_eq!(s.contact.phone, None);
-    assert_eq!(check(&s, Some(&current_product()), now()), Err(Refusal::SeverityARequires24x7));
+    assert_eq!(
+        check(&s, Some(&current_product()), now()),
+        Err(Refusal::SeverityARequires24x7)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,15 +359,29 @@ fn severity_a_without_a_phone_parses_but_is_refused_by_the_check() {
 
 #[test]
 fn severity_a_with_business_hours_handling_requires_24x7() {
-    let with_phone = submission(Severity::A, Handling::BusinessHours, Some("+48 22 123 45 67"));
-    assert_eq!(check(&with_phone, Some(&current_product()), now()), Err(Refusal::SeverityARequires24x7));
+    let with_phone = submission(
+        Severity::A,
+        Handling::BusinessHours,
+        Some("+48 22 123 45 67"),
+    );
+    assert_eq!(
+        check(&with_phone, Some(&current_product()), now()),
+        Err(Refusal::SeverityARequires24x7)
+    );
     let without_phone = submission(Severity::A, Handling::BusinessHours, None);
-    assert_eq!(check(&without_phone, Some(&current_product()), now()), Err(Refusal::SeverityARequires24x7));
+    assert_eq!(
+        check(&without_phone, Some(&current_product()), now()),
+        Err(Refusal::SeverityARequires24x7)
+    );
 }
 
 #[test]
 fn severity_a_with_24x7_handling_and_a_phone_is_accepted() {
-    let s = submission(Severity::A, Handling::TwentyFourSeven, Some("+48 22 123 45 67"));
+    let s = submission(
+        Severity::A,
+        Handling::TwentyFourSeven,
+        Some("+48 22 123 45 67"),
+    );
     assert_eq!(check(&s, Some(&current_product()), now()), Ok(()));
 }
 
@@ -306,7 +389,11 @@ fn severity_a_with_24x7_handling_and_a_phone_is_accepted() {
 fn severities_b_and_c_may_use_business_hours() {
     for severity in [Severity::B, Severity::C] {
         let s = submission(severity, Handling::BusinessHours, None);
-        assert_eq!(check(&s, Some(&current_product()), now()), Ok(()), "{severity}");
+        assert_eq!(
+            check(&s, Some(&current_product()), now()),
+            Ok(()),
+            "{severity}"
+        );
     }
 }
 
@@ -317,11 +404,16 @@ fn severities_b_and_c_may_use_business_hours() {
 #[test]
 fn each_excluded_category_is_out_of_scope_with_its_redirect() {
     for category in EXCLUDED {
-        let redirect = category.redirect().unwrap_or_else(|| panic!("{category} must redirect"));
+        let redirect = category
+            .redirect()
+            .unwrap_or_else(|| panic!("{category} must redirect"));
         assert!(redirect.trim().len() > 20, "{category}: {redirect:?}");
         assert_eq!(
             check(&in_category(category), Some(&current_product()), now()),
-            Err(Refusal::OutOfScope { exclusion: category, redirect }),
+            Err(Refusal::OutOfScope {
+                exclusion: category,
+                redirect
+            }),
             "{category}"
         );
     }
@@ -349,10 +441,22 @@ fn developer_support_mentions_microsoft_graph() {
 
 #[test]
 fn only_the_six_excluded_categories_redirect_and_every_other_one_is_accepted() {
-    let redirecting: Vec<Category> = Category::ALL.iter().copied().filter(|c| c.redirect().is_some()).collect();
+    let redirecting: Vec<Category> = Category::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.redirect().is_some())
+        .collect();
     assert_eq!(redirecting, EXCLUDED);
-    for category in Category::ALL.iter().copied().filter(|c| !EXCLUDED.contains(c)) {
-        assert_eq!(check(&in_category(category), Some(&current_product()), now()), Ok(()), "{category}");
+    for category in Category::ALL
+        .iter()
+        .copied()
+        .filter(|c| !EXCLUDED.contains(c))
+    {
+        assert_eq!(
+            check(&in_category(category), Some(&current_product()), now()),
+            Ok(()),
+            "{category}"
+        );
     }
     assert_eq!(Category::ALL.len(), 14);
 }
@@ -362,7 +466,10 @@ fn an_excluded_category_parses_and_is_refused_by_the_check_not_as_a_bad_request(
     let s = parsed(&body_with(json!({"category": "billing_question"})));
     assert!(matches!(
         check(&s, Some(&current_product()), now()),
-        Err(Refusal::OutOfScope { exclusion: Category::BillingQuestion, .. })
+        Err(Refusal::OutOfScope {
+            exclusion: Category::BillingQuestion,
+            ..
+        })
     ));
 }
 
@@ -375,7 +482,9 @@ fn a_product_past_extended_support_is_out_of_lifecycle_naming_the_end_date() {
     let s = parsed(&body());
     assert_eq!(
         check(&s, Some(&ended_product()), now()),
-        Err(Refusal::ProductOutOfLifecycle { support_ended_on: "2023-10-10".into() })
+        Err(Refusal::ProductOutOfLifecycle {
+            support_ended_on: "2023-10-10".into()
+        })
     );
 }
 
@@ -384,14 +493,19 @@ fn a_product_without_extended_support_names_the_end_of_mainstream() {
     let s = parsed(&body());
     assert_eq!(
         check(&s, Some(&product("2024-01-09", None)), now()),
-        Err(Refusal::ProductOutOfLifecycle { support_ended_on: "2024-01-09".into() })
+        Err(Refusal::ProductOutOfLifecycle {
+            support_ended_on: "2024-01-09".into()
+        })
     );
 }
 
 #[test]
 fn a_product_in_extended_support_is_accepted() {
     let s = parsed(&body());
-    assert_eq!(extended_product().phase(now().date_naive()), Phase::Extended);
+    assert_eq!(
+        extended_product().phase(now().date_naive()),
+        Phase::Extended
+    );
     assert_eq!(check(&s, Some(&extended_product()), now()), Ok(()));
 }
 
@@ -402,13 +516,18 @@ fn the_last_day_of_extended_support_is_still_eligible_and_the_next_is_not() {
     assert_eq!(check(&s, Some(&p), at("2023-10-10T23:59:59Z")), Ok(()));
     assert_eq!(
         check(&s, Some(&p), at("2023-10-11T00:00:00Z")),
-        Err(Refusal::ProductOutOfLifecycle { support_ended_on: "2023-10-10".into() })
+        Err(Refusal::ProductOutOfLifecycle {
+            support_ended_on: "2023-10-10".into()
+        })
     );
 }
 
 #[test]
 fn an_unknown_product_is_refused() {
-    assert_eq!(check(&parsed(&body()), None, now()), Err(Refusal::UnknownProduct));
+    assert_eq!(
+        check(&parsed(&body()), None, now()),
+        Err(Refusal::UnknownProduct)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,26 +539,44 @@ fn exclusion_is_checked_before_lifecycle() {
     let s = in_category(Category::CustomCode);
     assert!(matches!(
         check(&s, Some(&ended_product()), now()),
-        Err(Refusal::OutOfScope { exclusion: Category::CustomCode, .. })
+        Err(Refusal::OutOfScope {
+            exclusion: Category::CustomCode,
+            ..
+        })
     ));
 }
 
 #[test]
 fn exclusion_is_checked_before_the_product_is_looked_up() {
     let s = in_category(Category::FeatureRequest);
-    assert!(matches!(check(&s, None, now()), Err(Refusal::OutOfScope { exclusion: Category::FeatureRequest, .. })));
+    assert!(matches!(
+        check(&s, None, now()),
+        Err(Refusal::OutOfScope {
+            exclusion: Category::FeatureRequest,
+            ..
+        })
+    ));
 }
 
 #[test]
 fn lifecycle_is_checked_before_severity_a() {
     let s = submission(Severity::A, Handling::BusinessHours, None);
-    assert!(matches!(check(&s, Some(&ended_product()), now()), Err(Refusal::ProductOutOfLifecycle { .. })));
+    assert!(matches!(
+        check(&s, Some(&ended_product()), now()),
+        Err(Refusal::ProductOutOfLifecycle { .. })
+    ));
 }
 
 #[test]
 fn exclusion_is_checked_before_severity_a() {
-    let s = Submission { category: Category::OnsiteSupport, ..submission(Severity::A, Handling::BusinessHours, None) };
-    assert!(matches!(check(&s, Some(&current_product()), now()), Err(Refusal::OutOfScope { .. })));
+    let s = Submission {
+        category: Category::OnsiteSupport,
+        ..submission(Severity::A, Handling::BusinessHours, None)
+    };
+    assert!(matches!(
+        check(&s, Some(&current_product()), now()),
+        Err(Refusal::OutOfScope { .. })
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,5 +634,8 @@ fn a_new_incident_awaits_a_response_with_the_clock_running_and_the_unit_consumed
 fn a_sub_problem_incident_names_its_parent() {
     let (incident, event) = new_incident(&parsed(&body()), creation(Some("inc-1")));
     assert_eq!(incident.parent_incident_id.as_deref(), Some("inc-1"));
-    assert_eq!(event.details.get("parent_incident_id"), Some(&json!("inc-1")));
+    assert_eq!(
+        event.details.get("parent_incident_id"),
+        Some(&json!("inc-1"))
+    );
 }

@@ -17,7 +17,9 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let store = store::Store::from_env().await.map_err(|e| e.to_string())?;
-    let created = store::table::ensure_table(store.client(), store.table_name()).await.map_err(|e| e.to_string())?;
+    let created = store::table::ensure_table(store.client(), store.table_name())
+        .await
+        .map_err(|e| e.to_string())?;
     let products = parse_catalogue(SHIPPED_CATALOGUE)?;
     for p in &products {
         store.put_product(p).await.map_err(|e| e.to_string())?;

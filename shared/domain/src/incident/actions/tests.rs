@@ -43,16 +43,31 @@ fn stranger() -> Actor {
 }
 
 fn engineer() -> Actor {
-    Actor { account_id: ENGINEER.into(), email: Some("eng@support.example".into()), engineer: true, admin: false }
+    Actor {
+        account_id: ENGINEER.into(),
+        email: Some("eng@support.example".into()),
+        engineer: true,
+        admin: false,
+    }
 }
 
 fn admin() -> Actor {
-    Actor { account_id: ADMIN.into(), email: Some("admin@support.example".into()), engineer: false, admin: true }
+    Actor {
+        account_id: ADMIN.into(),
+        email: Some("admin@support.example".into()),
+        engineer: false,
+        admin: true,
+    }
 }
 
 /// The breach sweep acts as staff (a non-staff actor could not even see the incident).
 fn sweeper() -> Actor {
-    Actor { account_id: "system".into(), email: None, engineer: false, admin: true }
+    Actor {
+        account_id: "system".into(),
+        email: None,
+        engineer: false,
+        admin: true,
+    }
 }
 
 fn actor_for(party: Party) -> Actor {
@@ -78,7 +93,11 @@ fn awaiting() -> Incident {
         calendar: CalendarId::Pl,
         title: "Service crashes on start".into(),
         description: "Since the last update the service stops within a minute.".into(),
-        contact: Contact { name: "Ops".into(), email: "ops@customer.example".into(), phone: Some("+48 22 123 45 67".into()) },
+        contact: Contact {
+            name: "Ops".into(),
+            email: "ops@customer.example".into(),
+            phone: Some("+48 22 123 45 67".into()),
+        },
         status: IncidentStatus::AwaitingResponse,
         created_at: created(),
         first_response_due_at: due(),
@@ -92,7 +111,10 @@ fn awaiting() -> Incident {
 }
 
 fn awaiting_breached() -> Incident {
-    Incident { sla: SlaOutcome::Breached, ..awaiting() }
+    Incident {
+        sla: SlaOutcome::Breached,
+        ..awaiting()
+    }
 }
 
 fn in_progress() -> Incident {
@@ -115,7 +137,12 @@ fn resolved() -> Incident {
 }
 
 fn unresolved(charge: Charge) -> Incident {
-    Incident { status: IncidentStatus::Unresolved, charge, charge_decided: true, ..resolved() }
+    Incident {
+        status: IncidentStatus::Unresolved,
+        charge,
+        charge_decided: true,
+        ..resolved()
+    }
 }
 
 fn closed_by_customer() -> Incident {
@@ -143,15 +170,26 @@ fn proposed_scope() -> Scope {
 }
 
 fn with_scope(incident: Incident, status: ScopeStatus) -> Incident {
-    Incident { scope: Some(Scope { status, ..proposed_scope() }), ..incident }
+    Incident {
+        scope: Some(Scope {
+            status,
+            ..proposed_scope()
+        }),
+        ..incident
+    }
 }
 
 fn respond() -> Action {
-    Action::Respond { message: "Please send the event log.".into(), channel: Channel::Email }
+    Action::Respond {
+        message: "Please send the event log.".into(),
+        channel: Channel::Email,
+    }
 }
 
 fn message() -> Action {
-    Action::CustomerMessage { message: "Log attached.".into() }
+    Action::CustomerMessage {
+        message: "Log attached.".into(),
+    }
 }
 
 fn propose_scope() -> Action {
@@ -162,7 +200,10 @@ fn propose_scope() -> Action {
 }
 
 fn decide_scope(accept: bool) -> Action {
-    Action::DecideScope { accept, comment: Some(if accept { "agreed" } else { "not quite" }.into()) }
+    Action::DecideScope {
+        accept,
+        comment: Some(if accept { "agreed" } else { "not quite" }.into()),
+    }
 }
 
 fn propose_sub_problem() -> Action {
@@ -182,15 +223,22 @@ fn decide_sub_problem(accept: bool) -> Action {
 }
 
 fn resolve() -> Action {
-    Action::Resolve { solutions: vec!["Roll back KB123".into(), "Apply the hotfix".into()] }
+    Action::Resolve {
+        solutions: vec!["Roll back KB123".into(), "Apply the hotfix".into()],
+    }
 }
 
 fn close_unresolved(charge: Charge) -> Action {
-    Action::CloseUnresolved { explanation: "No fix exists yet".into(), charge }
+    Action::CloseUnresolved {
+        explanation: "No fix exists yet".into(),
+        charge,
+    }
 }
 
 fn request_closure() -> Action {
-    Action::RequestClosure { reason: "We found the cause ourselves".into() }
+    Action::RequestClosure {
+        reason: "We found the cause ourselves".into(),
+    }
 }
 
 fn decide_charge(charge: Charge) -> Action {
@@ -198,7 +246,11 @@ fn decide_charge(charge: Charge) -> Action {
 }
 
 /// Applies `action` as the party the action belongs to.
-fn apply_as_party(incident: &Incident, action: Action, now: Instant) -> Result<Transition, ActionError> {
+fn apply_as_party(
+    incident: &Incident,
+    action: Action,
+    now: Instant,
+) -> Result<Transition, ActionError> {
     let actor = actor_for(action.party());
     apply(incident, &actor, action, now)
 }
@@ -260,7 +312,9 @@ fn column_of(action: &Action) -> usize {
         Action::Resolve { .. } => 6,
         Action::CloseUnresolved { .. } => 7,
         Action::RequestClosure { .. } => 8,
-        Action::DecideCharge { charge: Charge::Refunded } => 10,
+        Action::DecideCharge {
+            charge: Charge::Refunded,
+        } => 10,
         Action::DecideCharge { .. } => 9,
         Action::Breach => 11,
     }
@@ -273,14 +327,16 @@ fn column_of(action: &Action) -> usize {
 fn table() -> Vec<(&'static str, Incident, [Outcome; 12])> {
     let p = |i: Incident| with_scope(i, ScopeStatus::Proposed);
     vec![
-        //                                                       resp msg  psc  dsc  psub dsub res  unr  clo  $con $ref breach
-        ("awaiting_response, sla pending",   p(awaiting()),           [A,   A,   A,   A,   A,   A,   A,   A,   A,   X,   X,   A]),
-        ("awaiting_response, sla breached",  p(awaiting_breached()),  [A,   A,   A,   A,   A,   A,   A,   A,   A,   X,   X,   X]),
-        ("in_progress",                      p(in_progress()),        [A,   A,   A,   A,   A,   A,   A,   A,   A,   X,   X,   X]),
-        ("resolved",                         p(resolved()),           [X,   X,   X,   X,   X,   X,   X,   X,   X,   N,   X,   X]),
-        ("unresolved, consumed (decided)",   p(unresolved(Charge::Consumed)), [X, X, X,   X,   X,   X,   X,   X,   X,   N,   X,   X]),
-        ("unresolved, refunded",             p(unresolved(Charge::Refunded)), [X, X, X,   X,   X,   X,   X,   X,   X,   X,   N,   X]),
-        ("closed_by_customer, charge pending", p(closed_by_customer()), [X,  X,   X,   X,   X,   X,   X,   X,   X,   A,   A,   X]),
+        // rsp respond, msg customer message, psc/dsc propose/decide scope, psp/dsp propose/decide sub-problem,
+        // res resolve, unr close unresolved, clo request closure, $co/$rf decide charge consumed/refunded, brc breach
+        //                                                                       rsp msg psc dsc psp dsp res unr clo $co $rf brc
+        ("awaiting_response, sla pending",     p(awaiting()),                   [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  A]),
+        ("awaiting_response, sla breached",    p(awaiting_breached()),          [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X]),
+        ("in_progress",                        p(in_progress()),                [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X]),
+        ("resolved",                           p(resolved()),                   [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X]),
+        ("unresolved, consumed (decided)",     p(unresolved(Charge::Consumed)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X]),
+        ("unresolved, refunded",               p(unresolved(Charge::Refunded)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X]),
+        ("closed_by_customer, charge pending", p(closed_by_customer()),         [X,  X,  X,  X,  X,  X,  X,  X,  X,  A,  A,  X]),
     ]
 }
 
@@ -305,22 +361,33 @@ fn every_state_and_action_pair_gives_the_outcome_of_the_table() {
                 Err(other) => Err(other.clone()),
             };
             if got != Ok(expected) {
-                failures.push(format!("({state}, {name}): expected {expected:?}, got {got:?}"));
+                failures.push(format!(
+                    "({state}, {name}): expected {expected:?}, got {got:?}"
+                ));
                 continue;
             }
             // What every outcome must look like, beyond its kind.
             match result {
                 Ok(t) if t.no_op => {
                     if t.incident != incident || !t.events.is_empty() || t.refund {
-                        failures.push(format!("({state}, {name}): a no-op changed something: {t:?}"));
+                        failures.push(format!(
+                            "({state}, {name}): a no-op changed something: {t:?}"
+                        ));
                     }
                 }
                 Ok(t) => {
                     if t.events.is_empty() || t.events.iter().any(|e| e.at != now) {
-                        failures.push(format!("({state}, {name}): events missing or not at now: {:?}", t.events));
+                        failures.push(format!(
+                            "({state}, {name}): events missing or not at now: {:?}",
+                            t.events
+                        ));
                     }
-                    if t.incident.incident_id != incident.incident_id || t.incident.account_id != incident.account_id {
-                        failures.push(format!("({state}, {name}): the identity of the incident changed"));
+                    if t.incident.incident_id != incident.incident_id
+                        || t.incident.account_id != incident.account_id
+                    {
+                        failures.push(format!(
+                            "({state}, {name}): the identity of the incident changed"
+                        ));
                     }
                     if incident.status.is_closed() && !t.incident.status.is_closed() {
                         failures.push(format!("({state}, {name}): a closed incident was reopened"));
@@ -330,7 +397,12 @@ fn every_state_and_action_pair_gives_the_outcome_of_the_table() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failing (state, action) pairs:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing (state, action) pairs:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,7 +417,10 @@ fn a_first_response_on_time_meets_the_sla_and_starts_the_work() {
     assert_eq!(t.incident.first_responded_at, Some(before_due()));
     assert_eq!(kinds(&t.events), [EventKind::Response]);
     assert_eq!(detail(&t.events[0], "channel"), "email");
-    assert_eq!(detail(&t.events[0], "message"), "Please send the event log.");
+    assert_eq!(
+        detail(&t.events[0], "message"),
+        "Please send the event log."
+    );
     assert!(!t.refund && !t.no_op);
 }
 
@@ -362,15 +437,27 @@ fn a_first_response_after_the_deadline_before_the_sweep_breaches_with_exactly_on
     assert_eq!(t.incident.sla, SlaOutcome::Breached);
     assert_eq!(t.incident.status, IncidentStatus::InProgress);
     assert_eq!(t.incident.first_responded_at, Some(after_due()));
-    assert_eq!(kinds(&t.events), [EventKind::Response, EventKind::SlaBreached]);
+    assert_eq!(
+        kinds(&t.events),
+        [EventKind::Response, EventKind::SlaBreached]
+    );
     let breach = &t.events[1];
     assert_eq!(breach.actor_account_id, "system");
-    assert_eq!(detail(breach, "first_response_due_at"), "2026-03-02T11:00:00Z");
+    assert_eq!(
+        detail(breach, "first_response_due_at"),
+        "2026-03-02T11:00:00Z"
+    );
 }
 
 #[test]
 fn a_first_response_after_the_sweep_breached_keeps_breached_and_adds_no_second_breach_event() {
-    let swept = apply(&awaiting(), &sweeper(), Action::Breach, at("2026-03-02T11:01:00Z")).unwrap();
+    let swept = apply(
+        &awaiting(),
+        &sweeper(),
+        Action::Breach,
+        at("2026-03-02T11:01:00Z"),
+    )
+    .unwrap();
     assert_eq!(kinds(&swept.events), [EventKind::SlaBreached]);
     let t = apply(&swept.incident, &engineer(), respond(), after_due()).unwrap();
     assert_eq!(t.incident.sla, SlaOutcome::Breached);
@@ -381,7 +468,9 @@ fn a_first_response_after_the_sweep_breached_keeps_breached_and_adds_no_second_b
 
 #[test]
 fn later_responses_do_not_move_the_first_response_or_the_sla() {
-    let first = apply(&awaiting(), &engineer(), respond(), before_due()).unwrap().incident;
+    let first = apply(&awaiting(), &engineer(), respond(), before_due())
+        .unwrap()
+        .incident;
     let t = apply(&first, &engineer(), respond(), after_due()).unwrap();
     assert_eq!(t.incident.first_responded_at, Some(before_due()));
     assert_eq!(t.incident.sla, SlaOutcome::Met);
@@ -399,12 +488,21 @@ fn a_resolution_counts_as_the_first_response() {
     let late = apply(&awaiting(), &engineer(), resolve(), after_due()).unwrap();
     assert_eq!(late.incident.first_responded_at, Some(after_due()));
     assert_eq!(late.incident.sla, SlaOutcome::Breached);
-    assert_eq!(kinds(&late.events), [EventKind::Resolved, EventKind::SlaBreached]);
+    assert_eq!(
+        kinds(&late.events),
+        [EventKind::Resolved, EventKind::SlaBreached]
+    );
 }
 
 #[test]
 fn an_unresolved_closure_also_counts_as_the_first_response() {
-    let t = apply(&awaiting(), &engineer(), close_unresolved(Charge::Consumed), before_due()).unwrap();
+    let t = apply(
+        &awaiting(),
+        &engineer(),
+        close_unresolved(Charge::Consumed),
+        before_due(),
+    )
+    .unwrap();
     assert_eq!(t.incident.first_responded_at, Some(before_due()));
     assert_eq!(t.incident.sla, SlaOutcome::Met);
 }
@@ -414,12 +512,19 @@ fn the_sweep_breaches_a_due_incident_once_with_a_system_event() {
     let now = at("2026-03-02T11:01:00Z");
     let t = apply(&awaiting(), &sweeper(), Action::Breach, now).unwrap();
     assert_eq!(t.incident.sla, SlaOutcome::Breached);
-    assert_eq!(t.incident.status, IncidentStatus::AwaitingResponse, "still in the queue");
+    assert_eq!(
+        t.incident.status,
+        IncidentStatus::AwaitingResponse,
+        "still in the queue"
+    );
     assert_eq!(t.incident.first_responded_at, None);
     assert_eq!(kinds(&t.events), [EventKind::SlaBreached]);
     assert_eq!(t.events[0].at, now);
     assert_eq!(t.events[0].actor_account_id, "system");
-    assert_eq!(detail(&t.events[0], "first_response_due_at"), "2026-03-02T11:00:00Z");
+    assert_eq!(
+        detail(&t.events[0], "first_response_due_at"),
+        "2026-03-02T11:00:00Z"
+    );
     // A second, overlapping sweep finds nothing to do.
     let again = apply(&t.incident, &sweeper(), Action::Breach, now);
     assert!(is_invalid_state(&again), "{again:?}");
@@ -434,14 +539,22 @@ fn a_breach_before_the_deadline_is_refused() {
 #[test]
 #[ignore = "BUG: actions.rs Breach accepts now == first_response_due_at, the instant a response still counts as met"]
 fn a_breach_exactly_at_the_deadline_is_refused_because_a_response_then_is_still_on_time() {
-    assert_eq!(apply(&awaiting(), &engineer(), respond(), due()).unwrap().incident.sla, SlaOutcome::Met);
+    assert_eq!(
+        apply(&awaiting(), &engineer(), respond(), due())
+            .unwrap()
+            .incident
+            .sla,
+        SlaOutcome::Met
+    );
     let r = apply(&awaiting(), &sweeper(), Action::Breach, due());
     assert!(is_invalid_state(&r), "{r:?}");
 }
 
 #[test]
 fn a_breach_of_an_answered_incident_is_refused_even_after_the_deadline() {
-    let answered = apply(&awaiting(), &engineer(), respond(), before_due()).unwrap().incident;
+    let answered = apply(&awaiting(), &engineer(), respond(), before_due())
+        .unwrap()
+        .incident;
     let r = apply(&answered, &sweeper(), Action::Breach, after_due());
     assert!(is_invalid_state(&r), "{r:?}");
 }
@@ -459,31 +572,54 @@ fn a_resolution_consumes_the_charge_and_closes_the_incident() {
     assert_eq!(t.incident.closed_at, Some(after_due()));
     assert!(!t.refund);
     assert_eq!(kinds(&t.events), [EventKind::Resolved]);
-    assert_eq!(detail(&t.events[0], "solutions"), &serde_json::json!(["Roll back KB123", "Apply the hotfix"]));
+    assert_eq!(
+        detail(&t.events[0], "solutions"),
+        &serde_json::json!(["Roll back KB123", "Apply the hotfix"])
+    );
 }
 
 #[test]
 fn a_resolution_without_any_solution_is_refused() {
-    let r = apply(&in_progress(), &engineer(), Action::Resolve { solutions: vec![] }, after_due());
+    let r = apply(
+        &in_progress(),
+        &engineer(),
+        Action::Resolve { solutions: vec![] },
+        after_due(),
+    );
     assert!(is_invalid_state(&r), "{r:?}");
 }
 
 #[test]
 fn an_unresolved_closure_with_a_refund_sets_the_refund_flag() {
-    let t = apply(&in_progress(), &engineer(), close_unresolved(Charge::Refunded), after_due()).unwrap();
+    let t = apply(
+        &in_progress(),
+        &engineer(),
+        close_unresolved(Charge::Refunded),
+        after_due(),
+    )
+    .unwrap();
     assert_eq!(t.incident.status, IncidentStatus::Unresolved);
     assert_eq!(t.incident.charge, Charge::Refunded);
     assert!(t.incident.charge_decided);
     assert_eq!(t.incident.closed_at, Some(after_due()));
     assert!(t.refund);
-    assert_eq!(kinds(&t.events), [EventKind::ClosedUnresolved, EventKind::ChargeDecided]);
+    assert_eq!(
+        kinds(&t.events),
+        [EventKind::ClosedUnresolved, EventKind::ChargeDecided]
+    );
     assert_eq!(detail(&t.events[0], "explanation"), "No fix exists yet");
     assert_eq!(detail(&t.events[1], "charge"), "refunded");
 }
 
 #[test]
 fn an_unresolved_closure_with_the_charge_consumed_refunds_nothing() {
-    let t = apply(&in_progress(), &engineer(), close_unresolved(Charge::Consumed), after_due()).unwrap();
+    let t = apply(
+        &in_progress(),
+        &engineer(),
+        close_unresolved(Charge::Consumed),
+        after_due(),
+    )
+    .unwrap();
     assert_eq!(t.incident.status, IncidentStatus::Unresolved);
     assert_eq!(t.incident.charge, Charge::Consumed);
     assert!(t.incident.charge_decided);
@@ -493,7 +629,12 @@ fn an_unresolved_closure_with_the_charge_consumed_refunds_nothing() {
 
 #[test]
 fn an_unresolved_closure_must_decide_the_charge() {
-    let r = apply(&in_progress(), &engineer(), close_unresolved(Charge::Pending), after_due());
+    let r = apply(
+        &in_progress(),
+        &engineer(),
+        close_unresolved(Charge::Pending),
+        after_due(),
+    );
     assert!(is_invalid_state(&r), "{r:?}");
 }
 
@@ -508,12 +649,21 @@ fn a_customer_closure_before_any_response_withdraws_the_sla_and_leaves_the_charg
     assert_eq!(t.incident.first_responded_at, None);
     assert!(!t.refund);
     assert_eq!(kinds(&t.events), [EventKind::ClosureRequested]);
-    assert_eq!(detail(&t.events[0], "reason"), "We found the cause ourselves");
+    assert_eq!(
+        detail(&t.events[0], "reason"),
+        "We found the cause ourselves"
+    );
 }
 
 #[test]
 fn a_customer_closure_after_a_breach_keeps_the_breach() {
-    let t = apply(&awaiting_breached(), &owner(), request_closure(), after_due()).unwrap();
+    let t = apply(
+        &awaiting_breached(),
+        &owner(),
+        request_closure(),
+        after_due(),
+    )
+    .unwrap();
     assert_eq!(t.incident.sla, SlaOutcome::Breached);
     assert_eq!(t.incident.status, IncidentStatus::ClosedByCustomer);
     assert_eq!(t.incident.charge, Charge::Pending);
@@ -534,7 +684,10 @@ fn a_customer_closure_after_the_unanswered_deadline_is_a_breach_even_before_the_
     // too, or the final outcome depends on when the sweep happened to run.
     let t = apply(&awaiting(), &owner(), request_closure(), after_due()).unwrap();
     assert_eq!(t.incident.sla, SlaOutcome::Breached);
-    assert_eq!(kinds(&t.events), [EventKind::ClosureRequested, EventKind::SlaBreached]);
+    assert_eq!(
+        kinds(&t.events),
+        [EventKind::ClosureRequested, EventKind::SlaBreached]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,14 +697,26 @@ fn a_customer_closure_after_the_unanswered_deadline_is_a_breach_even_before_the_
 #[test]
 fn a_charge_decision_on_a_pending_charge_applies_it() {
     let now = after_due();
-    let consumed = apply(&closed_by_customer(), &engineer(), decide_charge(Charge::Consumed), now).unwrap();
+    let consumed = apply(
+        &closed_by_customer(),
+        &engineer(),
+        decide_charge(Charge::Consumed),
+        now,
+    )
+    .unwrap();
     assert_eq!(consumed.incident.charge, Charge::Consumed);
     assert!(consumed.incident.charge_decided);
     assert!(!consumed.refund && !consumed.no_op);
     assert_eq!(kinds(&consumed.events), [EventKind::ChargeDecided]);
     assert_eq!(detail(&consumed.events[0], "charge"), "consumed");
 
-    let refunded = apply(&closed_by_customer(), &engineer(), decide_charge(Charge::Refunded), now).unwrap();
+    let refunded = apply(
+        &closed_by_customer(),
+        &engineer(),
+        decide_charge(Charge::Refunded),
+        now,
+    )
+    .unwrap();
     assert_eq!(refunded.incident.charge, Charge::Refunded);
     assert!(refunded.incident.charge_decided);
     assert!(refunded.refund && !refunded.no_op);
@@ -563,33 +728,76 @@ fn a_charge_decision_on_a_pending_charge_applies_it() {
 
 #[test]
 fn the_same_charge_decision_again_is_a_no_op_that_refunds_nothing() {
-    let decided = apply(&closed_by_customer(), &engineer(), decide_charge(Charge::Refunded), after_due()).unwrap().incident;
-    let again = apply(&decided, &admin(), decide_charge(Charge::Refunded), after_due()).unwrap();
+    let decided = apply(
+        &closed_by_customer(),
+        &engineer(),
+        decide_charge(Charge::Refunded),
+        after_due(),
+    )
+    .unwrap()
+    .incident;
+    let again = apply(
+        &decided,
+        &admin(),
+        decide_charge(Charge::Refunded),
+        after_due(),
+    )
+    .unwrap();
     assert!(again.no_op);
-    assert!(!again.refund, "a retried refund must not return a second unit");
+    assert!(
+        !again.refund,
+        "a retried refund must not return a second unit"
+    );
     assert!(again.events.is_empty());
     assert_eq!(again.incident, decided);
 }
 
 #[test]
 fn a_different_charge_decision_after_deciding_is_invalid_state() {
-    let decided = apply(&closed_by_customer(), &engineer(), decide_charge(Charge::Consumed), after_due()).unwrap().incident;
-    let r = apply(&decided, &engineer(), decide_charge(Charge::Refunded), after_due());
+    let decided = apply(
+        &closed_by_customer(),
+        &engineer(),
+        decide_charge(Charge::Consumed),
+        after_due(),
+    )
+    .unwrap()
+    .incident;
+    let r = apply(
+        &decided,
+        &engineer(),
+        decide_charge(Charge::Refunded),
+        after_due(),
+    );
     assert!(is_invalid_state(&r), "{r:?}");
-    let r = apply(&unresolved(Charge::Refunded), &engineer(), decide_charge(Charge::Consumed), after_due());
+    let r = apply(
+        &unresolved(Charge::Refunded),
+        &engineer(),
+        decide_charge(Charge::Consumed),
+        after_due(),
+    );
     assert!(is_invalid_state(&r), "{r:?}");
 }
 
 #[test]
 fn a_charge_decision_of_pending_is_refused() {
-    let r = apply(&closed_by_customer(), &engineer(), decide_charge(Charge::Pending), after_due());
+    let r = apply(
+        &closed_by_customer(),
+        &engineer(),
+        decide_charge(Charge::Pending),
+        after_due(),
+    );
     assert!(is_invalid_state(&r), "{r:?}");
 }
 
 #[test]
 fn a_charge_decision_on_an_open_incident_is_invalid_state() {
     for incident in [awaiting(), awaiting_breached(), in_progress()] {
-        let r = apply(&incident, &admin(), decide_charge(Charge::Refunded), after_due());
+        let r = apply(
+            &incident,
+            &admin(),
+            decide_charge(Charge::Refunded),
+            after_due(),
+        );
         assert!(is_invalid_state(&r), "{:?}: {r:?}", incident.status);
     }
 }
@@ -600,7 +808,13 @@ fn a_charge_decision_on_an_open_incident_is_invalid_state() {
 
 #[test]
 fn a_proposed_scope_accepted_by_the_customer_becomes_the_agreed_scope() {
-    let proposed = apply(&in_progress(), &engineer(), propose_scope(), at("2026-03-02T10:00:00Z")).unwrap();
+    let proposed = apply(
+        &in_progress(),
+        &engineer(),
+        propose_scope(),
+        at("2026-03-02T10:00:00Z"),
+    )
+    .unwrap();
     let scope = proposed.incident.scope.clone().expect("a scope");
     assert_eq!(scope.status, ScopeStatus::Proposed);
     assert_eq!(scope.problem_statement, "The service crashes at start");
@@ -608,9 +822,18 @@ fn a_proposed_scope_accepted_by_the_customer_becomes_the_agreed_scope() {
     assert_eq!(scope.proposed_by, ENGINEER);
     assert_eq!(scope.proposed_at, at("2026-03-02T10:00:00Z"));
     assert_eq!(kinds(&proposed.events), [EventKind::ScopeProposed]);
-    assert_eq!(detail(&proposed.events[0], "problem_statement"), "The service crashes at start");
+    assert_eq!(
+        detail(&proposed.events[0], "problem_statement"),
+        "The service crashes at start"
+    );
 
-    let accepted = apply(&proposed.incident, &owner(), decide_scope(true), at("2026-03-02T10:05:00Z")).unwrap();
+    let accepted = apply(
+        &proposed.incident,
+        &owner(),
+        decide_scope(true),
+        at("2026-03-02T10:05:00Z"),
+    )
+    .unwrap();
     let scope = accepted.incident.scope.expect("a scope");
     assert_eq!(scope.status, ScopeStatus::Accepted);
     assert_eq!(scope.decided_at, Some(at("2026-03-02T10:05:00Z")));
@@ -621,8 +844,17 @@ fn a_proposed_scope_accepted_by_the_customer_becomes_the_agreed_scope() {
 
 #[test]
 fn a_rejected_scope_is_replaced_by_the_next_proposal() {
-    let rejected = apply(&with_scope(in_progress(), ScopeStatus::Proposed), &owner(), decide_scope(false), after_due()).unwrap();
-    assert_eq!(rejected.incident.scope.as_ref().map(|s| s.status), Some(ScopeStatus::Rejected));
+    let rejected = apply(
+        &with_scope(in_progress(), ScopeStatus::Proposed),
+        &owner(),
+        decide_scope(false),
+        after_due(),
+    )
+    .unwrap();
+    assert_eq!(
+        rejected.incident.scope.as_ref().map(|s| s.status),
+        Some(ScopeStatus::Rejected)
+    );
     assert_eq!(kinds(&rejected.events), [EventKind::ScopeRejected]);
 
     let later = after_due() + Duration::minutes(10);
@@ -637,15 +869,28 @@ fn a_rejected_scope_is_replaced_by_the_next_proposal() {
 
 #[test]
 fn an_accepted_scope_cannot_be_proposed_again() {
-    let r = apply(&with_scope(in_progress(), ScopeStatus::Accepted), &engineer(), propose_scope(), after_due());
+    let r = apply(
+        &with_scope(in_progress(), ScopeStatus::Accepted),
+        &engineer(),
+        propose_scope(),
+        after_due(),
+    );
     assert!(is_invalid_state(&r), "{r:?}");
 }
 
 #[test]
 fn a_scope_decision_without_a_pending_proposal_is_invalid_state() {
-    for incident in [in_progress(), with_scope(in_progress(), ScopeStatus::Accepted), with_scope(in_progress(), ScopeStatus::Rejected)] {
+    for incident in [
+        in_progress(),
+        with_scope(in_progress(), ScopeStatus::Accepted),
+        with_scope(in_progress(), ScopeStatus::Rejected),
+    ] {
         let r = apply(&incident, &owner(), decide_scope(true), after_due());
-        assert!(is_invalid_state(&r), "{:?}: {r:?}", incident.scope.map(|s| s.status));
+        assert!(
+            is_invalid_state(&r),
+            "{:?}: {r:?}",
+            incident.scope.map(|s| s.status)
+        );
     }
 }
 
@@ -655,28 +900,52 @@ fn a_scope_decision_without_a_pending_proposal_is_invalid_state() {
 
 #[test]
 fn a_sub_problem_proposal_is_recorded_in_the_timeline_without_changing_the_incident() {
-    let t = apply(&in_progress(), &engineer(), propose_sub_problem(), after_due()).unwrap();
+    let t = apply(
+        &in_progress(),
+        &engineer(),
+        propose_sub_problem(),
+        after_due(),
+    )
+    .unwrap();
     assert_eq!(t.incident, in_progress());
     assert_eq!(kinds(&t.events), [EventKind::SubProblemProposed]);
     let e = &t.events[0];
     assert_eq!(detail(e, "proposal_id"), "sub-1");
     assert_eq!(detail(e, "title"), "Backups fail too");
-    assert_eq!(detail(e, "description"), "A separate failure of the backup job");
+    assert_eq!(
+        detail(e, "description"),
+        "A separate failure of the backup job"
+    );
 }
 
 #[test]
 fn an_accepted_sub_problem_names_the_new_incident_and_a_declined_one_does_not() {
-    let accepted = apply(&in_progress(), &owner(), decide_sub_problem(true), after_due()).unwrap();
+    let accepted = apply(
+        &in_progress(),
+        &owner(),
+        decide_sub_problem(true),
+        after_due(),
+    )
+    .unwrap();
     assert_eq!(accepted.incident, in_progress());
     assert_eq!(kinds(&accepted.events), [EventKind::SubProblemAccepted]);
     assert_eq!(detail(&accepted.events[0], "proposal_id"), "sub-1");
     assert_eq!(detail(&accepted.events[0], "child_incident_id"), "inc-2");
     assert!(!accepted.refund);
 
-    let declined = apply(&in_progress(), &owner(), decide_sub_problem(false), after_due()).unwrap();
+    let declined = apply(
+        &in_progress(),
+        &owner(),
+        decide_sub_problem(false),
+        after_due(),
+    )
+    .unwrap();
     assert_eq!(kinds(&declined.events), [EventKind::SubProblemDeclined]);
     assert_eq!(detail(&declined.events[0], "proposal_id"), "sub-1");
-    assert!(declined.events[0].details.get("child_incident_id").is_none());
+    assert!(declined.events[0]
+        .details
+        .get("child_incident_id")
+        .is_none());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -688,36 +957,64 @@ fn another_customer_gets_not_found_for_every_action() {
     for incident in [awaiting(), in_progress(), closed_by_customer()] {
         for (name, action) in table_actions() {
             let r = apply(&incident, &stranger(), action, after_due());
-            assert_eq!(r.err(), Some(ActionError::NotFound), "{name} on {:?}", incident.status);
+            assert_eq!(
+                r.err(),
+                Some(ActionError::NotFound),
+                "{name} on {:?}",
+                incident.status
+            );
         }
     }
 }
 
 #[test]
 fn a_customer_on_an_engineer_action_is_forbidden() {
-    let engineer_actions = [respond(), propose_scope(), propose_sub_problem(), resolve(), close_unresolved(Charge::Refunded)];
+    let engineer_actions = [
+        respond(),
+        propose_scope(),
+        propose_sub_problem(),
+        resolve(),
+        close_unresolved(Charge::Refunded),
+    ];
     for action in engineer_actions {
         assert_eq!(action.party(), Party::Engineer);
         let r = apply(&in_progress(), &owner(), action.clone(), after_due());
-        assert!(matches!(r, Err(ActionError::Forbidden(_))), "{action:?}: {r:?}");
+        assert!(
+            matches!(r, Err(ActionError::Forbidden(_))),
+            "{action:?}: {r:?}"
+        );
     }
 }
 
 #[test]
 fn a_customer_cannot_decide_the_charge_of_its_own_incident() {
-    let r = apply(&closed_by_customer(), &owner(), decide_charge(Charge::Refunded), after_due());
+    let r = apply(
+        &closed_by_customer(),
+        &owner(),
+        decide_charge(Charge::Refunded),
+        after_due(),
+    );
     assert!(matches!(r, Err(ActionError::Forbidden(_))), "{r:?}");
 }
 
 #[test]
 fn staff_on_owner_actions_are_forbidden() {
-    let owner_actions = [message(), decide_scope(true), decide_sub_problem(true), request_closure()];
+    let owner_actions = [
+        message(),
+        decide_scope(true),
+        decide_sub_problem(true),
+        request_closure(),
+    ];
     let incident = with_scope(in_progress(), ScopeStatus::Proposed);
     for staff in [engineer(), admin()] {
         for action in owner_actions.clone() {
             assert_eq!(action.party(), Party::Owner);
             let r = apply(&incident, &staff, action.clone(), after_due());
-            assert!(matches!(r, Err(ActionError::Forbidden(_))), "{} {action:?}: {r:?}", staff.account_id);
+            assert!(
+                matches!(r, Err(ActionError::Forbidden(_))),
+                "{} {action:?}: {r:?}",
+                staff.account_id
+            );
         }
     }
 }
@@ -730,7 +1027,13 @@ fn an_admin_who_is_not_an_engineer_cannot_work_the_incident() {
 
 #[test]
 fn an_admin_may_decide_a_charge() {
-    let t = apply(&closed_by_customer(), &admin(), decide_charge(Charge::Refunded), after_due()).unwrap();
+    let t = apply(
+        &closed_by_customer(),
+        &admin(),
+        decide_charge(Charge::Refunded),
+        after_due(),
+    )
+    .unwrap();
     assert_eq!(t.incident.charge, Charge::Refunded);
     assert!(t.refund);
     assert_eq!(t.events[0].actor_account_id, ADMIN);
@@ -738,7 +1041,13 @@ fn an_admin_may_decide_a_charge() {
 
 #[test]
 fn an_engineer_may_decide_a_charge() {
-    let t = apply(&closed_by_customer(), &engineer(), decide_charge(Charge::Consumed), after_due()).unwrap();
+    let t = apply(
+        &closed_by_customer(),
+        &engineer(),
+        decide_charge(Charge::Consumed),
+        after_due(),
+    )
+    .unwrap();
     assert_eq!(t.incident.charge, Charge::Consumed);
     assert_eq!(t.events[0].actor_account_id, ENGINEER);
 }
@@ -764,13 +1073,25 @@ fn events_carry_the_actor_and_the_time() {
         (awaiting(), engineer(), respond()),
         (in_progress(), owner(), message()),
         (in_progress(), engineer(), propose_scope()),
-        (with_scope(in_progress(), ScopeStatus::Proposed), owner(), decide_scope(false)),
+        (
+            with_scope(in_progress(), ScopeStatus::Proposed),
+            owner(),
+            decide_scope(false),
+        ),
         (in_progress(), engineer(), propose_sub_problem()),
         (in_progress(), owner(), decide_sub_problem(false)),
         (in_progress(), engineer(), resolve()),
-        (in_progress(), engineer(), close_unresolved(Charge::Refunded)),
+        (
+            in_progress(),
+            engineer(),
+            close_unresolved(Charge::Refunded),
+        ),
         (in_progress(), owner(), request_closure()),
-        (closed_by_customer(), admin(), decide_charge(Charge::Consumed)),
+        (
+            closed_by_customer(),
+            admin(),
+            decide_charge(Charge::Consumed),
+        ),
     ];
     for (incident, actor, action) in cases {
         let t = apply(&incident, &actor, action.clone(), now).unwrap();

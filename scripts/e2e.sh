@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs end-to-end tests against a private local stack on free ports (several can run at once).
+# Usage: scripts/e2e.sh [cargo test filter...]   e.g. scripts/e2e.sh packs::
+set -euo pipefail
+source "$(dirname "$0")/stack.sh"
+STATE="$ROOT/.local/e2e-$$"
+trap stack_stop EXIT INT TERM
+bash "$ROOT/scripts/tools.sh"
+cargo build --workspace --bins --quiet
+start_dynamodb "$(free_port)"
+setup_table
+WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
+export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
+cargo test -p e2e --test e2e -- --test-threads 8 "$@"

@@ -1,0 +1,70 @@
+//! Acting on an existing incident, shared by `response` and `closure`: read it, let the domain
+//! decide, write the transition on the version it was decided on (retrying on a race).
+
+use crate::problem::ApiError;
+use domain::incident::{apply, can_view, Action, ActionError, Transition};
+use domain::time::Instant;
+use domain::Actor;
+use store::incidents::StoredIncident;
+use store::Store;
+
+impl From<ActionError> for ApiError {
+    fn from(e: ActionError) -> Self {
+        match e {
+            ActionError::NotFound => ApiError::NotFound,
+            ActionError::Forbidden(who) => ApiError::Forbidden(who),
+            ActionError::InvalidState(why) => ApiError::InvalidState(why),
+        }
+    }
+}
+
+/// Applies `action` to the incident; `404` if it does not exist or the caller may not see it.
+/// Returns the incident as it was read and the transition written.
+pub async fn act(
+    store: &Store,
+    actor: &Actor,
+    incident_id: &str,
+    action: Action,
+    now: Instant,
+) -> Result<(StoredIncident, Transition), ApiError> {
+    act_with(store, actor, incident_id, now, |_| Ok(action.clone())).await
+}
+
+/// Like `act`, but the action is built from the current state (e.g. to enrich an event).
+pub async fn act_with<F>(
+    store: &Store,
+    actor: &Actor,
+    incident_id: &str,
+    now: Instant,
+    mut build: F,
+) -> Result<(StoredIncident, Transition), ApiError>
+where
+    F: FnMut(&StoredIncident) -> Result<Action, ApiError>,
+{
+    let outcome = store
+        .update_incident(
+            incident_id,
+            now,
+            |stored: &StoredIncident| -> Result<Transition, ApiError> {
+                if !can_view(&stored.incident, actor) {
+                    return Err(ApiError::NotFound);
+                }
+                let action = build(stored)?;
+                Ok(apply(&stored.incident, actor, action, now)?)
+            },
+        )
+        .await?;
+    outcome.ok_or(ApiError::NotFound)
+}
+
+/// Reads an incident the caller may see, or `404`.
+pub async fn visible(
+    store: &Store,
+    actor: &Actor,
+    incident_id: &str,
+) -> Result<StoredIncident, ApiError> {
+    match store.incident(incident_id).await? {
+        Some(stored) if can_view(&stored.incident, actor) => Ok(stored),
+        _ => Err(ApiError::NotFound),
+    }
+}

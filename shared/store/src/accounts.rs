@@ -1,0 +1,1 @@
+//! Tax exemptions, pack claims and their rate limit. (being written)
