@@ -58,7 +58,7 @@ pub fn from_authorizer_claims(claims: &HashMap<String, String>) -> Option<Actor>
     let sub = claims
         .get("sub")
         .map(|s| s.trim())
-        .filter(|s| !s.is_empty())?;
+        .filter(|s| is_account_id(s))?;
     let groups = claims
         .get("cognito:groups")
         .map(|g| parse_groups_claim(g))
@@ -89,6 +89,12 @@ pub fn parse_groups_claim(raw: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// An account id from a token: non-blank, at most 128 characters, and never the sweep's own
+/// system identity.
+fn is_account_id(sub: &str) -> bool {
+    !sub.is_empty() && sub.len() <= 128 && sub != domain::SYSTEM_ACCOUNT
 }
 
 fn actor(sub: &str, email: Option<String>, groups: &[String]) -> Actor {
@@ -137,7 +143,7 @@ pub fn verify_local_token(
         .get("sub")
         .and_then(Value::as_str)
         .map(str::trim)
-        .filter(|s| !s.is_empty())
+        .filter(|s| is_account_id(s))
         .ok_or(AuthFailure::Malformed)?;
     let groups = match claims.get("cognito:groups") {
         Some(Value::Array(items)) => items
@@ -223,6 +229,13 @@ mod tests {
         ]))
         .expect("actor");
         assert!(a.engineer && !a.admin);
+    }
+
+    #[test]
+    fn a_token_naming_the_system_account_is_no_identity() {
+        assert!(from_authorizer_claims(&claims(&[("sub", "system")])).is_none());
+        let t = mint_local_token(b"s3cret", "system", "", &[], 2_000);
+        assert_eq!(verify_local_token(b"s3cret", &t, 1_000), Err(AuthFailure::Malformed));
     }
 
     #[test]

@@ -144,7 +144,17 @@ impl Actor {
     pub fn is_staff(&self) -> bool {
         self.engineer || self.admin
     }
+    /// The scheduled sweep, acting on its own behalf (never an identity from a token).
+    pub fn system() -> Self {
+        Actor { account_id: SYSTEM_ACCOUNT.to_string(), email: None, engineer: false, admin: false }
+    }
+    pub fn is_system(&self) -> bool {
+        self.account_id == SYSTEM_ACCOUNT && !self.engineer && !self.admin && self.email.is_none()
+    }
 }
+
+/// The account id the sweep acts as; recorded as the actor of `sla_breached` events.
+pub const SYSTEM_ACCOUNT: &str = "system";
 
 /// Money in integer minor units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

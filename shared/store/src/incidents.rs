@@ -383,7 +383,7 @@ impl Store {
         ))
     }
 
-    /// One page of one shard of the awaiting index: incidents whose deadline is at or before
+    /// One page of one shard of the awaiting index: incidents whose deadline is before
     /// `as_of`. Reads only what is due; the table's size does not matter.
     pub async fn due_for_breach(
         &self,
@@ -392,8 +392,9 @@ impl Store {
         limit: i32,
         start: Option<Item>,
     ) -> Result<(Vec<StoredIncident>, Option<Item>), StoreError> {
-        // Every key of this shard sorts below "<as_of>#~": '~' is above any id character.
-        let upper = format!("{}#~", format_instant(as_of));
+        // Strictly before as_of: "<due>#<id>" < "<as_of>#" exactly when due < as_of (a response
+        // at the deadline itself is still on time).
+        let upper = format!("{}#", format_instant(as_of));
         let out = self
             .client
             .query()

@@ -97,7 +97,7 @@ pub enum ActionError {
 
 /// Staff see every incident; a customer sees only its own.
 pub fn can_view(incident: &Incident, actor: &Actor) -> bool {
-    actor.is_staff() || incident.account_id == actor.account_id
+    actor.is_staff() || actor.is_system() || incident.account_id == actor.account_id
 }
 
 fn authorize(incident: &Incident, actor: &Actor, party: Party) -> Result<(), ActionError> {
@@ -108,7 +108,7 @@ fn authorize(incident: &Incident, actor: &Actor, party: Party) -> Result<(), Act
         Party::Engineer => actor.engineer,
         Party::Owner => incident.account_id == actor.account_id,
         Party::Staff => actor.is_staff(),
-        Party::System => true,
+        Party::System => actor.is_system(),
     };
     if allowed {
         Ok(())
@@ -312,8 +312,14 @@ pub fn apply(
                 who,
                 json!({"reason": reason}),
             ));
+            // Withdrawn only while the promise could still be kept: a deadline already missed
+            // is a breach, whether or not the sweep has recorded it yet.
             if next.first_responded_at.is_none() && next.sla == SlaOutcome::Pending {
-                next.sla = SlaOutcome::Withdrawn;
+                if now > next.first_response_due_at {
+                    breach(&mut next, now, &mut events);
+                } else {
+                    next.sla = SlaOutcome::Withdrawn;
+                }
             }
             next.status = IncidentStatus::ClosedByCustomer;
             next.charge = Charge::Pending;
@@ -349,7 +355,8 @@ pub fn apply(
             }
         }
         Action::Breach => {
-            if !current.sla_clock_running() || current.first_response_due_at > now {
+            // A response exactly at the deadline is on time, so a breach needs `now` past it.
+            if !current.sla_clock_running() || now <= current.first_response_due_at {
                 return Err(ActionError::InvalidState(
                     "the incident is not due for a breach".into(),
                 ));
@@ -406,7 +413,7 @@ fn breach(next: &mut Incident, now: Instant, events: &mut Vec<Event>) {
     events.push(Event::new(
         now,
         EventKind::SlaBreached,
-        "system",
+        crate::SYSTEM_ACCOUNT,
         json!({"first_response_due_at": format_instant(next.first_response_due_at)}),
     ));
 }
