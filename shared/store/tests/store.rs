@@ -1,0 +1,354 @@
+//! The store against the real local DynamoDB-compatible server; every test on its own table.
+
+use chrono::{Duration, Utc};
+use domain::incident::{apply, Action, Incident};
+use domain::intake::{new_incident, NewIncident, Submission};
+use domain::pack::Pack;
+use domain::time::{format_instant, Instant};
+use domain::{Actor, Charge, Money, Offer};
+use futures::future::join_all;
+use serde_json::json;
+use store::idempotency::IdempotencyWrite;
+use store::incidents::{ApplyOutcome, CreateOutcome};
+use store::packs::{LedgerKind, PurchaseOutcome};
+use store::testkit::fresh_store;
+use store::{Store, StoreError};
+
+fn now() -> Instant {
+    domain::time::parse_instant(&format_instant(Utc::now())).expect("instant")
+}
+
+fn new_pack(owner: &str, offer: Offer) -> Pack {
+    let number = domain::pack::order_confirmation_number(&store::ids::random_bytes::<13>());
+    let price = Money {
+        currency: "PLN".into(),
+        net: 100,
+        tax: 23,
+        gross: 123,
+    };
+    Pack::new(
+        store::ids::new_id("pck"),
+        offer,
+        owner,
+        now(),
+        number,
+        price,
+        false,
+    )
+}
+
+async fn bought(store: &Store, owner: &str, offer: Offer) -> Pack {
+    let pack = new_pack(owner, offer);
+    let idem = IdempotencyWrite::new(
+        owner,
+        "POST /packs",
+        &store::ids::new_id("k"),
+        "fp".into(),
+        now(),
+    );
+    assert_eq!(
+        store.purchase(&pack, &idem).await.expect("purchase"),
+        PurchaseOutcome::Created
+    );
+    pack
+}
+
+fn incident_for(owner: &str, pack_id: &str) -> (Incident, domain::incident::Event) {
+    let body = json!({"product_id": "sql-server-2022", "category": "performance", "severity": "C", "handling": "business_hours",
+        "title": "Slow queries", "description": "Since the upgrade.", "contact": {"name": "N", "email": "n@example.com"}});
+    let submission = Submission::parse(&body).expect("valid");
+    new_incident(
+        &submission,
+        NewIncident {
+            incident_id: store::ids::new_id("inc"),
+            account_id: owner,
+            pack_id,
+            parent_incident_id: None,
+            first_response_due_at: now() + Duration::hours(8),
+            now: now(),
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_purchase_opens_the_ledger_and_reconciles() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let r = store
+        .reconcile(&pack.pack_id)
+        .await
+        .expect("store")
+        .expect("pack");
+    assert_eq!(
+        (r.total, r.debits, r.credits, r.stored_remaining),
+        (5, 0, 0, 5)
+    );
+    assert!(r.balances());
+    assert_eq!(
+        store
+            .pack_id_by_order_number(&pack.order_confirmation_number)
+            .await
+            .expect("store"),
+        Some(pack.pack_id.clone())
+    );
+}
+
+#[tokio::test]
+async fn a_purchase_repeated_with_its_key_is_replayed_not_bought_again() {
+    let store = fresh_store().await.expect("table");
+    let mut idem = IdempotencyWrite::new("buyer", "POST /packs", "same-key", "fp-1".into(), now());
+    idem.body = json!({"pack_id": "first"});
+    assert_eq!(
+        store
+            .purchase(&new_pack("buyer", Offer::Single), &idem)
+            .await
+            .expect("purchase"),
+        PurchaseOutcome::Created
+    );
+    let second = new_pack("buyer", Offer::Single);
+    match store.purchase(&second, &idem).await.expect("purchase") {
+        PurchaseOutcome::Replayed(record) => {
+            assert_eq!(record.body_json(), json!({"pack_id": "first"}))
+        }
+        other => panic!("expected a replay, got {other:?}"),
+    }
+    assert!(
+        store.pack(&second.pack_id).await.expect("store").is_none(),
+        "nothing of the second purchase was written"
+    );
+}
+
+#[tokio::test]
+async fn thirty_concurrent_draws_on_a_five_pack_create_exactly_five_incidents() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let attempts: Vec<_> = (0..30)
+        .map(|_| incident_for("buyer", &pack.pack_id))
+        .collect();
+    let outcomes = join_all(
+        attempts
+            .iter()
+            .map(|(i, e)| store.create_incident(i, e, now(), None, None)),
+    )
+    .await;
+    let created = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(CreateOutcome::Created)))
+        .count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(CreateOutcome::PackUnusable)))
+        .count();
+    assert_eq!((created, refused), (5, 25), "{outcomes:?}");
+    let r = store
+        .reconcile(&pack.pack_id)
+        .await
+        .expect("store")
+        .expect("pack");
+    assert_eq!((r.debits, r.stored_remaining), (5, 0));
+    assert!(r.balances());
+}
+
+#[tokio::test]
+async fn a_draw_by_someone_other_than_the_owner_or_after_expiry_is_refused() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let (i, e) = incident_for("colleague", &pack.pack_id);
+    assert_eq!(
+        store
+            .create_incident(&i, &e, now(), None, None)
+            .await
+            .expect("store"),
+        CreateOutcome::PackUnusable
+    );
+    store
+        .set_pack_expiry(&pack.pack_id, now() - Duration::seconds(1))
+        .await
+        .expect("store");
+    let (i, e) = incident_for("buyer", &pack.pack_id);
+    assert_eq!(
+        store
+            .create_incident(&i, &e, now(), None, None)
+            .await
+            .expect("store"),
+        CreateOutcome::PackUnusable
+    );
+    assert!(store
+        .incident(&i.incident_id)
+        .await
+        .expect("store")
+        .is_none());
+    assert_eq!(
+        store
+            .pack(&pack.pack_id)
+            .await
+            .expect("store")
+            .expect("pack")
+            .incidents_remaining,
+        5
+    );
+}
+
+#[tokio::test]
+async fn two_transitions_decided_on_one_version_land_once() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::Single).await;
+    let (i, e) = incident_for("buyer", &pack.pack_id);
+    store
+        .create_incident(&i, &e, now(), None, None)
+        .await
+        .expect("store");
+    let stored = store
+        .incident(&i.incident_id)
+        .await
+        .expect("store")
+        .expect("incident");
+    let owner = Actor::customer("buyer");
+    let a = apply(
+        &stored.incident,
+        &owner,
+        Action::CustomerMessage {
+            message: "one".into(),
+        },
+        now(),
+    )
+    .expect("allowed");
+    let b = apply(
+        &stored.incident,
+        &owner,
+        Action::CustomerMessage {
+            message: "two".into(),
+        },
+        now(),
+    )
+    .expect("allowed");
+    let (ra, rb) = tokio::join!(
+        store.apply_transition(&stored, &a, now()),
+        store.apply_transition(&stored, &b, now())
+    );
+    let mut outcomes = vec![ra.expect("store"), rb.expect("store")];
+    outcomes.sort_by_key(|o| *o == ApplyOutcome::Conflict);
+    assert_eq!(outcomes, [ApplyOutcome::Applied, ApplyOutcome::Conflict]);
+    let (after, timeline) = store
+        .incident_with_timeline(&i.incident_id)
+        .await
+        .expect("store")
+        .expect("incident");
+    assert_eq!(after.version, 2);
+    assert_eq!(timeline.len(), 2, "submitted and exactly one message");
+}
+
+#[tokio::test]
+async fn concurrent_refund_decisions_credit_the_pack_exactly_once() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let (i, e) = incident_for("buyer", &pack.pack_id);
+    store
+        .create_incident(&i, &e, now(), None, None)
+        .await
+        .expect("store");
+    let owner = Actor::customer("buyer");
+    store
+        .update_incident(&i.incident_id, now(), |s| {
+            apply(
+                &s.incident,
+                &owner,
+                Action::RequestClosure {
+                    reason: "fixed it".into(),
+                },
+                now(),
+            )
+            .map_err(|e| StoreError::Other(e.to_string()))
+        })
+        .await
+        .expect("closed");
+    let engineer = Actor {
+        account_id: "eng".into(),
+        email: None,
+        engineer: true,
+        admin: false,
+    };
+    let decide = || {
+        store.update_incident(&i.incident_id, now(), |s| {
+            apply(
+                &s.incident,
+                &engineer,
+                Action::DecideCharge {
+                    charge: Charge::Refunded,
+                },
+                now(),
+            )
+            .map_err(|e| StoreError::Other(e.to_string()))
+        })
+    };
+    let results = join_all((0..20).map(|_| decide())).await;
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    let credits = store
+        .ledger(&pack.pack_id)
+        .await
+        .expect("store")
+        .iter()
+        .filter(|e| e.kind == LedgerKind::Credit)
+        .count();
+    assert_eq!(credits, 1);
+    let r = store
+        .reconcile(&pack.pack_id)
+        .await
+        .expect("store")
+        .expect("pack");
+    assert_eq!((r.debits, r.credits, r.stored_remaining), (1, 1, 5));
+    assert!(r.balances());
+}
+
+#[tokio::test]
+async fn the_breach_query_reads_only_incidents_past_their_deadline() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let mut due_ids = Vec::new();
+    for k in 0..4 {
+        let (mut i, e) = incident_for("buyer", &pack.pack_id);
+        i.first_response_due_at = now() + Duration::minutes(if k < 2 { -5 } else { 60 });
+        if k < 2 {
+            due_ids.push(i.incident_id.clone());
+        }
+        store
+            .create_incident(&i, &e, now(), None, None)
+            .await
+            .expect("store");
+    }
+    let mut found = Vec::new();
+    for shard in 0..store::keys::AWAIT_SHARDS {
+        let (items, _) = store
+            .due_for_breach(shard, now(), 100, None)
+            .await
+            .expect("store");
+        found.extend(items.into_iter().map(|s| s.incident.incident_id));
+    }
+    found.sort();
+    due_ids.sort();
+    assert_eq!(found, due_ids);
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_retryable_error() {
+    let base = store::client_from_env().await;
+    let config = base
+        .config()
+        .to_builder()
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
+    let store = Store::new(aws_sdk_dynamodb::Client::from_conf(config), "nowhere");
+    let err = store
+        .pack("p")
+        .await
+        .expect_err("nothing listens on port 9");
+    assert!(err.is_retryable(), "{err:?}");
+    assert!(matches!(err, StoreError::Unavailable(_)));
+}
+
+#[tokio::test]
+async fn a_missing_table_is_a_non_retryable_error() {
+    let store = Store::new(store::client_from_env().await, "no-such-table");
+    let err = store.pack("p").await.expect_err("no table");
+    assert!(!err.is_retryable(), "{err:?}");
+}
