@@ -10,5 +10,6 @@ cargo build --workspace --bins --quiet
 start_dynamodb "$(free_port)"
 setup_table
 WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
+WATCH_FLAGS="--ignore-changes" start_faulty_watch "$(free_port)"
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
 cargo test -p e2e --test e2e -- --test-threads 8 "$@"

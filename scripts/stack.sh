@@ -38,16 +38,28 @@ setup_table() {
   "$CARGO_TARGET_DIR/debug/local-setup"
 }
 
-start_watch() { # port
+start_watch() { # port [dynamodb endpoint] [log name]
+  local endpoint="${2:-$AWS_ENDPOINT_URL_DYNAMODB}" log="${3:-watch}"
   mkdir -p "$STATE"
   # setsid: its own process group, so stopping it also stops the functions it spawned.
   (cd "$ROOT" && exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} -A 127.0.0.1 -P "$1" --concurrency 8 --timeout 30 \
-    --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
-    >"$STATE/watch.log" 2>&1) &
+    --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
+    >"$STATE/$log.log" 2>&1) &
   PIDS+=($!)
   wait_for_port "$1" "cargo lambda watch" 120
-  export INCIDENT_DESK_URL="http://127.0.0.1:$1"
-  export CARGO_LAMBDA_INVOKE_PORT="$1"
+  if [ -z "${2:-}" ]; then
+    export INCIDENT_DESK_URL="http://127.0.0.1:$1"
+    export CARGO_LAMBDA_INVOKE_PORT="$1"
+  fi
+}
+
+# A second copy of the API whose data store is reached through a fault-injecting proxy on
+# FAULT_PROXY_PORT; the reliability tests bind that port themselves and flip its mode.
+start_faulty_watch() { # port
+  export FAULT_PROXY_PORT="$(free_port)"
+  export FAULT_PROXY_UPSTREAM="${AWS_ENDPOINT_URL_DYNAMODB#http://}"
+  start_watch "$1" "http://127.0.0.1:$FAULT_PROXY_PORT" watch-faulty
+  export INCIDENT_DESK_FAULTY_URL="http://127.0.0.1:$1"
 }
 
 stack_stop() {

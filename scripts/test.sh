@@ -17,6 +17,7 @@ echo "==> starting the local stack"
 start_dynamodb "$(free_port)"
 setup_table
 WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
+WATCH_FLAGS="--ignore-changes" start_faulty_watch "$(free_port)"
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
 echo "    dynamodb $AWS_ENDPOINT_URL_DYNAMODB, api $INCIDENT_DESK_URL"
 echo "==> tests"

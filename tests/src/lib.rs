@@ -2,6 +2,8 @@
 //! (its router standing in for API Gateway), and the sweeper through `cargo lambda invoke`.
 //! `make test` starts the stack and exports where it is; run outside it, the tests fail loudly.
 
+pub mod fault_proxy;
+
 use api::identity::{mint_local_token, ADMINS_GROUP, ENGINEERS_GROUP};
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
@@ -308,4 +310,49 @@ pub fn http_event_with_body(
         "body": body.map(|b| b.to_string()),
         "isBase64Encoded": false
     })
+}
+
+/// Like `post`, against the copy of the API whose store sits behind the fault proxy.
+pub fn post_faulty(path: &str) -> Req {
+    Req { builder: http().post(format!("{}{}", env("INCIDENT_DESK_FAULTY_URL"), path)) }
+}
+
+/// The fault proxy's port and upstream, as `make test` set them up.
+pub fn fault_proxy_address() -> (u16, String) {
+    let port = env("FAULT_PROXY_PORT").parse().expect("FAULT_PROXY_PORT is a port");
+    (port, env("FAULT_PROXY_UPSTREAM"))
+}
+
+/// Runs `cargo lambda invoke` expecting the function to return an error; returns everything
+/// the invocation printed (the error's type and message are in it).
+pub async fn lambda_invoke_failure(function: &str, event: &Value) -> String {
+    let bin = env("CARGO_LAMBDA_BIN");
+    let port = env("CARGO_LAMBDA_INVOKE_PORT");
+    let out = tokio::process::Command::new(bin)
+        .args([
+            "lambda",
+            "invoke",
+            function,
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &port,
+            "--data-ascii",
+            &event.to_string(),
+            "--output-format",
+            "json",
+        ])
+        .output()
+        .await
+        .expect("cargo lambda runs");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success(),
+        "cargo lambda invoke {function} succeeded: {printed}"
+    );
+    printed
 }
