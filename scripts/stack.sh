@@ -40,10 +40,14 @@ setup_table() {
 
 start_watch() { # port [dynamodb endpoint] [log name]
   local endpoint="${2:-$AWS_ENDPOINT_URL_DYNAMODB}" log="${3:-watch}"
+  # The local server takes one request at a time and shares two cores with the tests: give the
+  # main copy room (20 s); the copy behind the fault proxy keeps the deployed 5 s.
+  local store_timeout=20000
+  [ -n "${2:-}" ] && store_timeout=5000
   mkdir -p "$STATE"
   # setsid: its own process group, so stopping it also stops the functions it spawned.
   (cd "$ROOT" && exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} -A 127.0.0.1 -P "$1" --concurrency 8 --timeout 30 \
-    --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
+    --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,STORE_OPERATION_TIMEOUT_MS=$store_timeout,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
     >"$STATE/$log.log" 2>&1) &
   PIDS+=($!)
   wait_for_port "$1" "cargo lambda watch" 120

@@ -29,6 +29,9 @@ fn http() -> &'static reqwest::Client {
     CLIENT.get_or_init(|| {
         reqwest::Client::builder()
             .timeout(Duration::from_secs(90))
+            // Each test has its own runtime: a pooled connection from a finished test's runtime
+            // is dead, so connections are never kept between requests.
+            .pool_max_idle_per_host(0)
             .build()
             .expect("http client")
     })

@@ -130,7 +130,7 @@ impl ApiError {
             }
             ApiError::NoUsablePack(d) => d.clone(),
             ApiError::TooManyAttempts { .. } => "Too many unknown order confirmation numbers; try again later.".into(),
-            ApiError::ServiceUnavailable(_) => "The service is busy; nothing was changed. Retry after the indicated delay.".into(),
+            ApiError::ServiceUnavailable(_) => "The data store is busy or unreachable. Nothing was half-written, but a change may or may not have been made: retry after the indicated delay (with the same Idempotency-Key where the route takes one).".into(),
             ApiError::Internal(_) => "An unexpected error occurred.".into(),
         }
     }
@@ -195,6 +195,9 @@ impl ApiError {
 
 impl From<store::StoreError> for ApiError {
     fn from(e: store::StoreError) -> Self {
+        if matches!(e, store::StoreError::InvalidCursor) {
+            return ApiError::invalid_field("cursor", "is not a cursor this list handed out");
+        }
         if e.is_retryable() {
             ApiError::ServiceUnavailable(e.to_string())
         } else {
@@ -214,6 +217,13 @@ mod tests {
         assert_eq!(b["code"], "invalid_request");
         assert_eq!(b["status"], 400);
         assert_eq!(b["errors"][0]["field"], "severity");
+    }
+
+    #[test]
+    fn a_foreign_cursor_is_a_client_error_naming_the_cursor() {
+        let e = ApiError::from(store::StoreError::InvalidCursor);
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(e.body()["errors"][0]["field"], "cursor");
     }
 
     #[test]

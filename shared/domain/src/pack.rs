@@ -262,4 +262,13 @@ mod tests {
             None
         );
     }
+
+    #[test]
+    fn a_pack_bought_on_29_february_expires_on_28_february_next_year() {
+        let p = pack("p", "a", 5, "2028-02-29T23:30:00Z");
+        assert_eq!(p.expires_at, at("2029-02-28T23:30:00Z"));
+        assert_eq!(p.incidents_total, 5);
+        assert_eq!(p.status(at("2029-02-28T23:29:59Z")), PackStatus::Active);
+        assert_eq!(p.status(at("2029-02-28T23:30:00Z")), PackStatus::Expired);
+    }
 }

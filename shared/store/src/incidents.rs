@@ -45,7 +45,11 @@ pub struct ParentChange<'a> {
     pub proposal: &'a SubProblemProposal,
 }
 
-fn incident_item(incident: &Incident, version: u64, event_count: u64) -> Result<Item, StoreError> {
+pub(crate) fn incident_item(
+    incident: &Incident,
+    version: u64,
+    event_count: u64,
+) -> Result<Item, StoreError> {
     let id = &incident.incident_id;
     let created = format!("{}#{}", format_instant(incident.created_at), id);
     let due = format!("{}#{}", format_instant(incident.first_response_due_at), id);
@@ -82,6 +86,13 @@ fn event_item(incident_id: &str, seq: u64, event: &Event) -> Result<Item, StoreE
         to_item(event)?,
         key_attrs(&keys::event(incident_id, seq)),
     ))
+}
+
+/// Events keep their kind's fields in a flattened map, so the storage keys must not reach it.
+fn event_from_item(mut item: Item) -> Result<Event, StoreError> {
+    item.remove(keys::PK);
+    item.remove(keys::SK);
+    from_item(item)
 }
 
 fn stored_from_item(item: Item) -> Result<StoredIncident, StoreError> {
@@ -224,7 +235,7 @@ impl Store {
             if sk == key.sk {
                 stored = Some(stored_from_item(item)?);
             } else if sk.starts_with(EVENT_PREFIX) {
-                events.push(from_item(item)?);
+                events.push(event_from_item(item)?);
             }
         }
         Ok(stored.map(|s| (s, events)))
@@ -254,7 +265,11 @@ impl Store {
         items.extend(extra);
         match self.transact(items).await {
             Ok(()) => Ok(ApplyOutcome::Applied),
-            Err(e) if e.condition_failed_at(0) => Ok(ApplyOutcome::Conflict),
+            // Lost to a concurrent change: either the version moved, or DynamoDB cancelled for a
+            // conflicting transaction in flight (nothing was written). Both mean: decide again.
+            Err(e) if e.condition_failed_at(0) || (matches!(e, StoreError::Cancelled(_)) && e.is_retryable()) => {
+                Ok(ApplyOutcome::Conflict)
+            }
             Err(e) => Err(e),
         }
     }
@@ -271,7 +286,12 @@ impl Store {
         E: From<StoreError>,
         F: FnMut(&StoredIncident) -> Result<Transition, E>,
     {
-        for _ in 0..8 {
+        for attempt in 0..8u64 {
+            if attempt > 0 {
+                // Jittered backoff so racing writers do not collide again in lockstep.
+                let jitter = u64::from(crate::ids::random_bytes::<1>()[0]) % (10 * attempt + 1);
+                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt + jitter)).await;
+            }
             let Some(stored) = self.incident(incident_id).await? else {
                 return Ok(None);
             };

@@ -127,6 +127,9 @@ impl crate::Store {
         self.client
             .transact_write_items()
             .set_transact_items(Some(items))
+            // The SDK re-sends the same token when it retries, so DynamoDB applies the
+            // transaction at most once even if a response was lost on the way back.
+            .client_request_token(crate::ids::new_id("tx"))
             .send()
             .await
             .map_err(crate::error::classify_transaction)?;

@@ -114,6 +114,25 @@ pub fn await_partition(shard: u32) -> String {
     format!("AWAIT#{shard}")
 }
 
+/// Marks one account's open claim on one pack (in the pack's partition): a second claim by the
+/// same account while the first is pending is refused.
+pub fn open_claim(pack_id: &str, claimant_account_id: &str) -> Key {
+    Key::new(
+        format!("PACK#{pack_id}"),
+        format!("OPEN_CLAIM#{claimant_account_id}"),
+    )
+}
+
+/// The `by_status` partition of claims in one review state.
+pub fn claim_status(status: &str) -> String {
+    format!("CLAIM_STATUS#{status}")
+}
+
+/// The `by_status` partition of tax exemptions in one review state.
+pub fn exemption_status(status: &str) -> String {
+    format!("EXEMPTION_STATUS#{status}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ pub(crate) mod items;
 pub mod keys;
 pub mod packs;
 pub mod paging;
+pub mod sweep;
 pub mod table;
 pub mod testkit;
 
@@ -41,8 +42,8 @@ pub enum StoreInitError {
 
 impl Store {
     /// Reads `TABLE_NAME`, and the SDK's own variables (`AWS_REGION`,
-    /// `AWS_ENDPOINT_URL_DYNAMODB` for the local server, credentials). Timeouts are tight so a
-    /// stalled data store answers `503` well inside the function's own timeout.
+    /// `AWS_ENDPOINT_URL_DYNAMODB` for the local server, credentials). The operation timeout
+    /// keeps a stalled data store's answer (`503`) well inside the function's own timeout.
     pub async fn from_env() -> Result<Store, StoreInitError> {
         let table = std::env::var("TABLE_NAME")
             .ok()
@@ -81,13 +82,16 @@ fn env_millis(name: &str, default: u64) -> Duration {
 }
 
 pub async fn client_from_env() -> Client {
-    let timeouts = TimeoutConfig::builder()
+    // No per-attempt timeout unless asked for: re-sending a write that was merely slow could apply
+    // it twice. Only the whole operation is bounded (and transactions carry a request token).
+    let mut timeouts = TimeoutConfig::builder()
         .connect_timeout(env_millis("STORE_CONNECT_TIMEOUT_MS", 1_000))
-        .operation_attempt_timeout(env_millis("STORE_ATTEMPT_TIMEOUT_MS", 2_000))
-        .operation_timeout(env_millis("STORE_OPERATION_TIMEOUT_MS", 5_000))
-        .build();
+        .operation_timeout(env_millis("STORE_OPERATION_TIMEOUT_MS", 5_000));
+    if std::env::var("STORE_ATTEMPT_TIMEOUT_MS").is_ok() {
+        timeouts = timeouts.operation_attempt_timeout(env_millis("STORE_ATTEMPT_TIMEOUT_MS", 2_000));
+    }
     let config = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts)
+        .timeout_config(timeouts.build())
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .load()
         .await;

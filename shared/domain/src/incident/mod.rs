@@ -3,7 +3,11 @@
 //! transaction on the incident's version, so transitions never interleave.
 
 mod actions;
+mod closure_requests;
 mod model;
+mod requests;
 
 pub use actions::*;
+pub use closure_requests::*;
 pub use model::*;
+pub use requests::*;

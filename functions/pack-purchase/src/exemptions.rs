@@ -1,0 +1,80 @@
+use crate::App;
+use api::{ApiError, Ctx, Reply};
+use domain::account::{
+    decide_exemption, submit_exemption, Decision, ExemptionRequest, TaxExemption,
+};
+use domain::time::format_instant;
+use serde_json::{json, Value};
+use store::accounts::SaveOutcome;
+
+/// A read and a write racing another change of the same account's exemption are retried this
+/// often before the caller is asked to retry.
+const SAVE_ATTEMPTS: usize = 5;
+
+/// What the account and the admins see of an exemption (not who decided it).
+fn view(e: &TaxExemption) -> Value {
+    json!({
+        "account_id": e.account_id,
+        "status": e.status,
+        "jurisdiction": e.jurisdiction,
+        "certificate_reference": e.certificate_reference,
+        "submitted_at": format_instant(e.submitted_at),
+        "decided_at": e.decided_at.map(format_instant),
+        "note": e.note,
+    })
+}
+
+/// `POST /tax-exemptions`: submits (or, while pending or after a rejection, replaces) the
+/// account's proof; review starts again. A verified exemption is not replaced (`409`).
+pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    let request = ctx.read(ExemptionRequest::parse)?;
+    let account = &ctx.actor.account_id;
+    for _ in 0..SAVE_ATTEMPTS {
+        let current = app.store.tax_exemption(account).await?;
+        let next = submit_exemption(
+            current.as_ref().map(|c| &c.exemption),
+            account,
+            request.clone(),
+            ctx.now,
+        )
+        .map_err(|r| ApiError::InvalidState(r.message()))?;
+        let read_version = current.map(|c| c.version);
+        if app.store.save_tax_exemption(&next, read_version).await? == SaveOutcome::Saved {
+            return Reply::created(view(&next));
+        }
+    }
+    Err(ApiError::ServiceUnavailable(
+        "tax exemption changing too fast".into(),
+    ))
+}
+
+/// `POST /tax-exemptions/{account_id}/decision` (support-admins): verifies or rejects the
+/// pending proof the admin read; if it was resubmitted meanwhile, the admin must look again.
+pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    ctx.require_admin()?;
+    let decision = ctx.read(Decision::parse)?;
+    let Some(current) = app.store.tax_exemption(ctx.param("account_id")).await? else {
+        return Err(ApiError::NotFound);
+    };
+    let decided = decide_exemption(&current.exemption, decision, &ctx.actor.account_id, ctx.now)
+        .map_err(|r| ApiError::InvalidState(r.message()))?;
+    match app
+        .store
+        .save_tax_exemption(&decided, Some(current.version))
+        .await?
+    {
+        SaveOutcome::Saved => Reply::ok(view(&decided)),
+        SaveOutcome::Conflict => Err(ApiError::InvalidState(
+            "The tax exemption changed while it was being decided (decided by someone else or resubmitted); review it again.".into(),
+        )),
+    }
+}
+
+/// `GET /account`: who the caller is and where its tax exemption stands.
+pub async fn account(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    let exemption = app.store.tax_exemption(&ctx.actor.account_id).await?;
+    Reply::ok(json!({
+        "account_id": ctx.actor.account_id,
+        "tax_exemption": exemption.map(|e| view(&e.exemption)),
+    }))
+}

@@ -1,0 +1,322 @@
+//! Store-level checks of what the HTTP tests cannot see: the raw keys a claim's transfer writes,
+//! the TTL and window of claim attempts, and the version guard on tax exemptions. Needs the local
+//! DynamoDB-compatible server (`make test` starts it); every test has its own table.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{Duration, SubsecRound, Utc};
+use domain::account::{decide_claim, open_claim, submit_exemption, Decision, ExemptionRequest};
+use domain::pack::{order_confirmation_number, Pack};
+use domain::time::{format_instant, Instant};
+use domain::{Money, Offer, ReviewStatus};
+use std::collections::HashMap;
+use store::accounts::{DecideClaimOutcome, OpenClaimOutcome, SaveOutcome};
+use store::idempotency::IdempotencyWrite;
+use store::keys::{self, Key};
+use store::packs::{LedgerKind, PurchaseOutcome};
+use store::{Page, Store};
+
+fn now() -> Instant {
+    Utc::now().trunc_subsecs(0)
+}
+
+async fn raw(store: &Store, key: &Key) -> Option<HashMap<String, AttributeValue>> {
+    store
+        .client()
+        .get_item()
+        .table_name(store.table_name())
+        .set_key(Some(key.to_item()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("GetItem")
+        .item
+}
+
+fn text<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .unwrap_or_else(|| panic!("{name} in {item:?}"))
+}
+
+async fn bought(store: &Store, owner: &str, at: Instant) -> Pack {
+    let price = Money {
+        currency: "PLN".into(),
+        net: 899_500,
+        tax: 206_885,
+        gross: 1_106_385,
+    };
+    let pack = Pack::new(
+        store::ids::new_id("pck"),
+        Offer::FivePack,
+        owner,
+        at,
+        order_confirmation_number(&store::ids::random_bytes::<13>()),
+        price,
+        false,
+    );
+    let key = store::ids::new_id("key");
+    let write = IdempotencyWrite::new(owner, "POST /packs", &key, "fp".into(), at);
+    assert_eq!(
+        store.purchase(&pack, &write).await.expect("purchase"),
+        PurchaseOutcome::Created
+    );
+    pack
+}
+
+fn decision(approve: bool) -> Decision {
+    Decision {
+        approve,
+        note: None,
+    }
+}
+
+#[tokio::test]
+async fn an_approved_claim_moves_the_pack_and_its_owner_index_in_one_transaction() {
+    let store = store::testkit::fresh_store().await.expect("table");
+    let at = now();
+    let pack = bought(&store, "buyer", at).await;
+    let claim = open_claim("clm_1".into(), &pack, "colleague", "left".into(), at).expect("open");
+    assert_eq!(
+        store.open_claim(&claim).await.expect("open"),
+        OpenClaimOutcome::Opened
+    );
+    let marker = keys::open_claim(&pack.pack_id, "colleague");
+    assert!(raw(&store, &marker).await.is_some());
+    let pending = store
+        .claims_with_status(ReviewStatus::Pending, &Page::default())
+        .await
+        .expect("list")
+        .0;
+    assert_eq!(pending, vec![claim.clone()]);
+
+    let approved = decide_claim(&claim, decision(true), "admin", at).expect("pending");
+    assert_eq!(
+        store.decide_claim(&approved).await.expect("decide"),
+        DecideClaimOutcome::Decided
+    );
+
+    let item = raw(&store, &keys::pack(&pack.pack_id)).await.expect("pack");
+    assert_eq!(text(&item, "GSI1PK"), "ACCOUNT#colleague");
+    assert_eq!(
+        text(&item, "GSI1SK"),
+        format!("PACK#{}#{}", format_instant(at), pack.pack_id)
+    );
+    let moved = store
+        .pack(&pack.pack_id)
+        .await
+        .expect("read")
+        .expect("pack");
+    assert_eq!(moved.owner_account_id, "colleague");
+    assert_eq!(
+        (moved.incidents_remaining, moved.expires_at),
+        (pack.incidents_remaining, pack.expires_at)
+    );
+    let page = Page::default();
+    assert_eq!(
+        store
+            .packs_of("colleague", &page)
+            .await
+            .expect("list")
+            .0
+            .len(),
+        1
+    );
+    assert!(store
+        .packs_of("buyer", &page)
+        .await
+        .expect("list")
+        .0
+        .is_empty());
+    assert!(raw(&store, &marker).await.is_none());
+    let claim_item = raw(&store, &keys::claim("clm_1")).await.expect("claim");
+    assert_eq!(text(&claim_item, "GSI2PK"), "CLAIM_STATUS#approved");
+    let ledger = store.ledger(&pack.pack_id).await.expect("ledger");
+    let transfer: Vec<_> = ledger
+        .iter()
+        .filter(|e| e.kind == LedgerKind::Transfer)
+        .collect();
+    assert_eq!(transfer.len(), 1);
+    assert_eq!(
+        (transfer[0].reference.as_str(), transfer[0].units),
+        ("clm_1", 0)
+    );
+    assert!(store
+        .reconcile(&pack.pack_id)
+        .await
+        .expect("reconcile")
+        .expect("pack")
+        .balances());
+    assert!(store
+        .claims_with_status(ReviewStatus::Pending, &page)
+        .await
+        .expect("list")
+        .0
+        .is_empty());
+    store.delete_table().await.expect("drop");
+}
+
+#[tokio::test]
+async fn a_claim_decided_twice_or_against_a_pack_that_moved_changes_nothing() {
+    let store = store::testkit::fresh_store().await.expect("table");
+    let at = now();
+    let pack = bought(&store, "buyer", at).await;
+    let first = open_claim("clm_a".into(), &pack, "first", "left".into(), at).expect("open");
+    let second = open_claim("clm_b".into(), &pack, "second", "left".into(), at).expect("open");
+    for c in [&first, &second] {
+        assert_eq!(
+            store.open_claim(c).await.expect("open"),
+            OpenClaimOutcome::Opened
+        );
+    }
+    let approved = decide_claim(&first, decision(true), "admin", at).expect("pending");
+    assert_eq!(
+        store.decide_claim(&approved).await.expect("decide"),
+        DecideClaimOutcome::Decided
+    );
+    // A decision made on a stale read of the first claim.
+    let rejected = decide_claim(&first, decision(false), "admin", at).expect("pending");
+    assert_eq!(
+        store.decide_claim(&rejected).await.expect("decide"),
+        DecideClaimOutcome::NotPending
+    );
+    let competing = decide_claim(&second, decision(true), "admin", at).expect("pending");
+    assert_eq!(
+        store.decide_claim(&competing).await.expect("decide"),
+        DecideClaimOutcome::OwnerChanged
+    );
+    let still = store.claim("clm_b").await.expect("read").expect("claim");
+    assert_eq!(still.status, ReviewStatus::Pending);
+    let pack_now = store
+        .pack(&pack.pack_id)
+        .await
+        .expect("read")
+        .expect("pack");
+    assert_eq!(pack_now.owner_account_id, "first");
+    assert_eq!(
+        store
+            .claim("clm_a")
+            .await
+            .expect("read")
+            .expect("claim")
+            .status,
+        ReviewStatus::Approved
+    );
+    store.delete_table().await.expect("drop");
+}
+
+#[tokio::test]
+async fn a_second_open_claim_by_the_same_account_names_the_first() {
+    let store = store::testkit::fresh_store().await.expect("table");
+    let at = now();
+    let pack = bought(&store, "buyer", at).await;
+    let one = open_claim("clm_1".into(), &pack, "colleague", "left".into(), at).expect("open");
+    let two = open_claim("clm_2".into(), &pack, "colleague", "again".into(), at).expect("open");
+    assert_eq!(
+        store.open_claim(&one).await.expect("open"),
+        OpenClaimOutcome::Opened
+    );
+    assert_eq!(
+        store.open_claim(&two).await.expect("open"),
+        OpenClaimOutcome::AlreadyOpen("clm_1".into())
+    );
+    assert!(store.claim("clm_2").await.expect("read").is_none());
+    store.delete_table().await.expect("drop");
+}
+
+#[tokio::test]
+async fn claim_attempts_carry_a_ttl_and_only_those_inside_the_hour_are_read() {
+    let store = store::testkit::fresh_store().await.expect("table");
+    let t = now();
+    let gone = store
+        .record_claim_attempt("acct", t - Duration::seconds(3600))
+        .await
+        .expect("record");
+    let oldest = store
+        .record_claim_attempt("acct", t - Duration::seconds(3599))
+        .await
+        .expect("record");
+    let latest = store.record_claim_attempt("acct", t).await.expect("record");
+    store
+        .record_claim_attempt("someone-else", t)
+        .await
+        .expect("record");
+    let mut read: Vec<_> = store
+        .claim_attempts("acct", t)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|a| a.nonce)
+        .collect();
+    read.sort();
+    let mut expected = vec![oldest.nonce.clone(), latest.nonce.clone()];
+    expected.sort();
+    assert_eq!(read, expected);
+
+    let key = keys::claim_failure("acct", &format_instant(gone.at), &gone.nonce);
+    let item = raw(&store, &key).await.expect("attempt");
+    let ttl: i64 = item
+        .get(store::table::TTL_ATTRIBUTE)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a TTL in epoch seconds");
+    assert_eq!(ttl, gone.at.timestamp() + 3600);
+
+    store
+        .withdraw_claim_attempt(&latest)
+        .await
+        .expect("withdraw");
+    let left = store.claim_attempts("acct", t).await.expect("read");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].nonce, oldest.nonce);
+    store.delete_table().await.expect("drop");
+}
+
+#[tokio::test]
+async fn an_exemption_saved_over_a_version_it_did_not_read_is_a_conflict() {
+    let store = store::testkit::fresh_store().await.expect("table");
+    let at = now();
+    let request = ExemptionRequest {
+        jurisdiction: "PL".into(),
+        certificate_reference: "C-1".into(),
+    };
+    let first = submit_exemption(None, "acct", request.clone(), at).expect("submit");
+    assert_eq!(
+        store.save_tax_exemption(&first, None).await.expect("save"),
+        SaveOutcome::Saved
+    );
+    assert_eq!(
+        store.save_tax_exemption(&first, None).await.expect("save"),
+        SaveOutcome::Conflict
+    );
+    let stored = store
+        .tax_exemption("acct")
+        .await
+        .expect("read")
+        .expect("one");
+    assert_eq!((stored.version, &stored.exemption), (1, &first));
+    let again = submit_exemption(Some(&first), "acct", request, at).expect("submit");
+    assert_eq!(
+        store
+            .save_tax_exemption(&again, Some(1))
+            .await
+            .expect("save"),
+        SaveOutcome::Saved
+    );
+    assert_eq!(
+        store
+            .save_tax_exemption(&again, Some(1))
+            .await
+            .expect("save"),
+        SaveOutcome::Conflict
+    );
+    assert_eq!(
+        store
+            .tax_exemption("acct")
+            .await
+            .expect("read")
+            .expect("one")
+            .version,
+        2
+    );
+    store.delete_table().await.expect("drop");
+}
