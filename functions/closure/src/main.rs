@@ -1,1 +1,21 @@
-fn main() {}
+//! `closure`: closing incidents (S7, S8) — an engineer's resolution (solved, or unresolved with
+//! a charge), the customer's request to close early, and staff's charge decision. A refund
+//! returns exactly one unit to the incident's pack, once, in the same transaction as the decision.
+
+mod closing;
+
+pub struct App {
+    pub store: store::Store,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::telemetry::init();
+    let store = store::Store::from_env().await?;
+    let routes = api::routes![App;
+        "POST" "/incidents/{incident_id}/resolution" => closing::resolve,
+        "POST" "/incidents/{incident_id}/closure-request" => closing::request_closure,
+        "POST" "/incidents/{incident_id}/charge-decision" => closing::decide_charge,
+    ];
+    api::serve(App { store }, api::AuthConfig::from_env(), routes).await
+}

@@ -27,19 +27,21 @@ pub async fn act(
     action: Action,
     now: Instant,
 ) -> Result<(StoredIncident, Transition), ApiError> {
-    act_with(store, actor, incident_id, now, |_| Ok(action.clone())).await
+    act_then(store, actor, incident_id, action, now, |_| {}).await
 }
 
-/// Like `act`, but the action is built from the current state (e.g. to enrich an event).
-pub async fn act_with<F>(
+/// Like `act`, with `finish` run on each decided transition before it is written (e.g. to add
+/// facts the domain was handed, such as whether a refunded unit is still usable).
+pub async fn act_then<F>(
     store: &Store,
     actor: &Actor,
     incident_id: &str,
+    action: Action,
     now: Instant,
-    mut build: F,
+    mut finish: F,
 ) -> Result<(StoredIncident, Transition), ApiError>
 where
-    F: FnMut(&StoredIncident) -> Result<Action, ApiError>,
+    F: FnMut(&mut Transition),
 {
     let outcome = store
         .update_incident(
@@ -49,8 +51,9 @@ where
                 if !can_view(&stored.incident, actor) {
                     return Err(ApiError::NotFound);
                 }
-                let action = build(stored)?;
-                Ok(apply(&stored.incident, actor, action, now)?)
+                let mut transition = apply(&stored.incident, actor, action.clone(), now)?;
+                finish(&mut transition);
+                Ok(transition)
             },
         )
         .await?;
