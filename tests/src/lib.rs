@@ -317,12 +317,16 @@ pub fn http_event_with_body(
 
 /// Like `post`, against the copy of the API whose store sits behind the fault proxy.
 pub fn post_faulty(path: &str) -> Req {
-    Req { builder: http().post(format!("{}{}", env("INCIDENT_DESK_FAULTY_URL"), path)) }
+    Req {
+        builder: http().post(format!("{}{}", env("INCIDENT_DESK_FAULTY_URL"), path)),
+    }
 }
 
 /// The fault proxy's port and upstream, as `make test` set them up.
 pub fn fault_proxy_address() -> (u16, String) {
-    let port = env("FAULT_PROXY_PORT").parse().expect("FAULT_PROXY_PORT is a port");
+    let port = env("FAULT_PROXY_PORT")
+        .parse()
+        .expect("FAULT_PROXY_PORT is a port");
     (port, env("FAULT_PROXY_UPSTREAM"))
 }
 

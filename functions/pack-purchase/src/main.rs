@@ -30,4 +30,3 @@ async fn main() -> Result<(), lambda_http::Error> {
     ];
     api::serve(App { store, prices }, api::AuthConfig::from_env(), routes).await
 }
-

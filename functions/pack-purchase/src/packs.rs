@@ -98,10 +98,7 @@ pub async fn purchase(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 /// `GET /packs`: the caller's packs, newest first.
 pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let page = ctx.page()?;
-    let (packs, next) = app
-        .store
-        .packs_of(&ctx.actor.account_id, &page)
-        .await?;
+    let (packs, next) = app.store.packs_of(&ctx.actor.account_id, &page).await?;
     Reply::page(packs.iter().map(|p| p.view(ctx.now)).collect(), next)
 }
 

@@ -235,7 +235,10 @@ mod tests {
     fn a_token_naming_the_system_account_is_no_identity() {
         assert!(from_authorizer_claims(&claims(&[("sub", "system")])).is_none());
         let t = mint_local_token(b"s3cret", "system", "", &[], 2_000);
-        assert_eq!(verify_local_token(b"s3cret", &t, 1_000), Err(AuthFailure::Malformed));
+        assert_eq!(
+            verify_local_token(b"s3cret", &t, 1_000),
+            Err(AuthFailure::Malformed)
+        );
     }
 
     #[test]

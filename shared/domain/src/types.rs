@@ -146,7 +146,12 @@ impl Actor {
     }
     /// The scheduled sweep, acting on its own behalf (never an identity from a token).
     pub fn system() -> Self {
-        Actor { account_id: SYSTEM_ACCOUNT.to_string(), email: None, engineer: false, admin: false }
+        Actor {
+            account_id: SYSTEM_ACCOUNT.to_string(),
+            email: None,
+            engineer: false,
+            admin: false,
+        }
     }
     pub fn is_system(&self) -> bool {
         self.account_id == SYSTEM_ACCOUNT && !self.engineer && !self.admin && self.email.is_none()

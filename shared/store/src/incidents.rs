@@ -267,7 +267,10 @@ impl Store {
             Ok(()) => Ok(ApplyOutcome::Applied),
             // Lost to a concurrent change: either the version moved, or DynamoDB cancelled for a
             // conflicting transaction in flight (nothing was written). Both mean: decide again.
-            Err(e) if e.condition_failed_at(0) || (matches!(e, StoreError::Cancelled(_)) && e.is_retryable()) => {
+            Err(e)
+                if e.condition_failed_at(0)
+                    || (matches!(e, StoreError::Cancelled(_)) && e.is_retryable()) =>
+            {
                 Ok(ApplyOutcome::Conflict)
             }
             Err(e) => Err(e),

@@ -88,7 +88,8 @@ pub async fn client_from_env() -> Client {
         .connect_timeout(env_millis("STORE_CONNECT_TIMEOUT_MS", 1_000))
         .operation_timeout(env_millis("STORE_OPERATION_TIMEOUT_MS", 5_000));
     if std::env::var("STORE_ATTEMPT_TIMEOUT_MS").is_ok() {
-        timeouts = timeouts.operation_attempt_timeout(env_millis("STORE_ATTEMPT_TIMEOUT_MS", 2_000));
+        timeouts =
+            timeouts.operation_attempt_timeout(env_millis("STORE_ATTEMPT_TIMEOUT_MS", 2_000));
     }
     let config = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts.build())

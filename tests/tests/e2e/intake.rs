@@ -389,7 +389,12 @@ async fn forty_concurrent_submissions_against_a_five_pack_create_exactly_five_in
             async move {
                 // A client retries a 503 with the same key, as the contract tells it to.
                 for _ in 0..5 {
-                    let a = post("/incidents").token(user).idempotency_key(&key).json(body).send().await;
+                    let a = post("/incidents")
+                        .token(user)
+                        .idempotency_key(&key)
+                        .json(body)
+                        .send()
+                        .await;
                     if a.status != 503 {
                         return a;
                     }
