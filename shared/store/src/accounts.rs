@@ -293,19 +293,14 @@ impl Store {
         status: ReviewStatus,
         page: &Page,
     ) -> Result<(Vec<PackClaim>, Option<String>), StoreError> {
-        let (items, next) = self
-            .query_index_page(
-                &BY_STATUS,
-                &keys::claim_status(status.as_str()),
-                None,
-                false,
-                page,
-            )
-            .await?;
-        Ok((
-            items.into_iter().map(from_item).collect::<Result<_, _>>()?,
-            next,
-        ))
+        self.query_index_page(
+            &BY_STATUS,
+            &keys::claim_status(status.as_str()),
+            None,
+            false,
+            page,
+        )
+        .await
     }
 
     /// Records a decided claim. An approval moves the pack in the same transaction: owner and

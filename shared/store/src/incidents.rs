@@ -358,19 +358,14 @@ impl Store {
         account_id: &str,
         page: &Page,
     ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
-        let (items, next) = self
-            .query_index_page(
-                &BY_OWNER,
-                &keys::account(account_id),
-                Some("INCIDENT#"),
-                true,
-                page,
-            )
-            .await?;
-        Ok((
-            items.into_iter().map(from_item).collect::<Result<_, _>>()?,
-            next,
-        ))
+        self.query_index_page(
+            &BY_OWNER,
+            &keys::account(account_id),
+            Some("INCIDENT#"),
+            true,
+            page,
+        )
+        .await
     }
 
     /// Every incident (staff), newest first, optionally of one status.
@@ -379,31 +374,22 @@ impl Store {
         status: Option<IncidentStatus>,
         page: &Page,
     ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
-        let (items, next) = match status {
+        match status {
             Some(st) => {
                 self.query_index_page(&BY_STATUS, &status_partition(st), None, true, page)
-                    .await?
+                    .await
             }
             None => {
                 self.query_index_page(&ALL_INCIDENTS, "INCIDENTS", None, true, page)
-                    .await?
+                    .await
             }
-        };
-        Ok((
-            items.into_iter().map(from_item).collect::<Result<_, _>>()?,
-            next,
-        ))
+        }
     }
 
     /// The engineers' queue: awaiting a first response, earliest deadline first.
     pub async fn queue(&self, page: &Page) -> Result<(Vec<Incident>, Option<String>), StoreError> {
-        let (items, next) = self
-            .query_index_page(&QUEUE, "QUEUE", None, false, page)
-            .await?;
-        Ok((
-            items.into_iter().map(from_item).collect::<Result<_, _>>()?,
-            next,
-        ))
+        self.query_index_page(&QUEUE, "QUEUE", None, false, page)
+            .await
     }
 
     /// One page of one shard of the awaiting index: incidents whose deadline is before

@@ -184,15 +184,16 @@ impl crate::Store {
         }
     }
 
-    /// One page of an index partition, optionally bounded by a sort-key prefix, in either order.
-    pub(crate) async fn query_index_page(
+    /// One page of an index partition, optionally bounded by a sort-key prefix, in either order,
+    /// read as domain records.
+    pub(crate) async fn query_index_page<T: DeserializeOwned>(
         &self,
         index: &crate::table::IndexSpec,
         partition: &str,
         sk_prefix: Option<&str>,
         newest_first: bool,
         page: &crate::Page,
-    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+    ) -> Result<(Vec<T>, Option<String>), StoreError> {
         let start = match &page.cursor {
             Some(c) => Some(crate::paging::decode(c, (index.pk, partition))?),
             None => None,
@@ -222,6 +223,12 @@ impl crate::Store {
             .last_evaluated_key
             .filter(|k| !k.is_empty())
             .and_then(|k| crate::paging::encode(&k));
-        Ok((out.items.unwrap_or_default(), next))
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        Ok((items, next))
     }
 }

@@ -166,19 +166,14 @@ impl Store {
         account_id: &str,
         page: &Page,
     ) -> Result<(Vec<Pack>, Option<String>), StoreError> {
-        let (items, next) = self
-            .query_index_page(
-                &BY_OWNER,
-                &keys::account(account_id),
-                Some("PACK#"),
-                true,
-                page,
-            )
-            .await?;
-        Ok((
-            items.into_iter().map(from_item).collect::<Result<_, _>>()?,
-            next,
-        ))
+        self.query_index_page(
+            &BY_OWNER,
+            &keys::account(account_id),
+            Some("PACK#"),
+            true,
+            page,
+        )
+        .await
     }
 
     /// Every pack an account owns (for choosing which to draw from).
