@@ -19,7 +19,7 @@ start_watch "$DEV_PORT"
 cat <<MSG
 
 The API is at $INCIDENT_DESK_URL  (try: curl -H "Authorization: Bearer \$CUSTOMER" $INCIDENT_DESK_URL/products)
-The sweeper: .venv/bin/cargo-lambda lambda invoke sla-sweeper -P $DEV_PORT --data-file tests/events/scheduled.json
+The sweeper: .venv/bin/cargo-lambda lambda invoke sla-sweeper -A 127.0.0.1 -P $DEV_PORT --data-file tests/events/scheduled.json
 Logs: $STATE/watch.log and $STATE/dynamodb.log. Ctrl-C stops everything.
 MSG
 wait
