@@ -8,9 +8,9 @@ use futures::future::join_all;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-/// The functions' own timeout under `cargo lambda watch` (see scripts/stack.sh): no answer may
-/// take longer, whatever the data store does.
-const FUNCTION_TIMEOUT: Duration = Duration::from_secs(30);
+/// The HTTP functions' timeout in infra/template.yaml: no answer may take longer, whatever the
+/// data store does (the store's own operation timeout is 5 s).
+const FUNCTION_TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn pack_ids(user: &User, packs: usize) -> Vec<String> {
     let mut ids = Vec::new();
