@@ -12,6 +12,46 @@ from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
 _app = DomainDispatcherApplication(create_backend_app)
+
+
+def _copy_each_table_once_per_transaction():
+    """moto backs up a table before a transaction by deep-copying it once per *item* of the
+    transaction; a 5-item draw copies the whole table five times, so every transaction slows as
+    the table grows. The copies are identical, so one per table and transaction is enough (the
+    lock below makes one transaction at a time)."""
+    import copy as _copy
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.table import Table
+
+    class CopyOncePerTable:
+        cache = None
+
+        def deepcopy(self, obj, memo=None):
+            if self.cache is not None and isinstance(obj, Table):
+                if id(obj) not in self.cache:
+                    self.cache[id(obj)] = (obj, _copy.deepcopy(obj))
+                return self.cache[id(obj)][1]
+            return _copy.deepcopy(obj, memo)
+
+        def __getattr__(self, name):
+            return getattr(_copy, name)
+
+    shim = CopyOncePerTable()
+    models.copy = shim
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        shim.cache = {}
+        try:
+            return original(self, transact_items)
+        finally:
+            shim.cache = None
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+_copy_each_table_once_per_transaction()
 _lock = threading.Lock()
 
 

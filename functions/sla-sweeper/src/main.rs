@@ -1,1 +1,24 @@
-fn main() {}
+//! `sla-sweeper`: the scheduled breach sweep (EventBridge, every minute). Marks every incident
+//! still awaiting a first response past its deadline `breached`, once, and reports counts.
+//! A plain `lambda_runtime` function: its input is a Scheduled Event, not an HTTP request.
+
+mod error;
+mod metrics;
+mod sweep;
+
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+use sweep::{SweepConfig, Sweeper};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    api::telemetry::init();
+    let config = SweepConfig::from_env()?;
+    let store = store::Store::from_env().await?;
+    let sweeper = Sweeper { store, config };
+    let sweeper = &sweeper;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        sweeper.handle(event).await
+    }))
+    .await
+}

@@ -92,6 +92,8 @@ impl Limits<'_> {
 enum Written {
     Breached,
     Skipped,
+    /// Changed under the sweep twice: still due if still unanswered, for the next run.
+    Deferred,
 }
 
 impl Store {
@@ -159,6 +161,10 @@ impl Store {
                 match self.breach_one(stored, plan.as_of, decide).await {
                     Ok(Written::Breached) => tally.breached += 1,
                     Ok(Written::Skipped) => tally.skipped += 1,
+                    Ok(Written::Deferred) => {
+                        tally.skipped += 1;
+                        tally.remaining = true;
+                    }
                     Err(e) => {
                         limits.abort.store(true, Ordering::Relaxed);
                         tally.remaining = true;
@@ -207,16 +213,15 @@ impl Store {
         match self.apply_transition(&fresh, &t, as_of).await? {
             ApplyOutcome::Applied => Ok(Written::Breached),
             ApplyOutcome::Conflict => {
-                // Still due if still unanswered: it stays in the index for the next run.
                 tracing::warn!(incident_id = %id, "incident changed twice during its breach; left for the next sweep");
-                Ok(Written::Skipped)
+                Ok(Written::Deferred)
             }
         }
     }
 
-    /// Benchmark set-up only: writes incidents exactly as intake stores them (same item, same
-    /// index keys), without their timelines or pack draws, with BatchWriteItem (25 a request,
-    /// `parallel` requests in flight). Never for production data: it skips every intake check.
+    /// Benchmark and test set-up only: writes incidents exactly as intake stores them (same
+    /// item, same index keys), without their timelines or pack draws, with BatchWriteItem (25 a
+    /// request, `parallel` requests in flight). Never for real data: it skips every intake check.
     pub async fn load_awaiting_for_bench(
         &self,
         incidents: &[Incident],

@@ -1,0 +1,349 @@
+//! One invocation: read the as-of instant from the Scheduled Event, sweep within the page budget
+//! and the invocation's remaining time, report and log the counts.
+
+use crate::error::SweepError;
+use crate::metrics;
+use chrono::SubsecRound;
+use domain::incident::{apply, Action, ActionError, Incident, Transition};
+use domain::time::{format_instant, parse_instant, Instant};
+use domain::Actor;
+use lambda_runtime::LambdaEvent;
+use serde::Serialize;
+use serde_json::Value;
+use std::time::{Duration, SystemTime};
+use store::sweep::{SweepPlan, SweepTally};
+use store::Store;
+
+/// Read once at cold start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepConfig {
+    /// Items per Query page (`SWEEP_PAGE_SIZE`, 1–1000, default 100).
+    pub page_size: i32,
+    /// Pages per run over all shards (`SWEEP_PAGE_BUDGET`, default 50).
+    pub page_budget: u32,
+    /// Stop this long before the invocation's deadline (`SWEEP_TIME_MARGIN_MS`, default 5000).
+    pub time_margin: Duration,
+    /// The longest a run works (`SWEEP_MAX_RUN_MS`, default 25000): the schedule fires every
+    /// minute, so a run never spills into the next; what is left is the next run's.
+    pub max_run: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name} must be {expected}, not {value:?}")]
+pub struct ConfigError {
+    name: &'static str,
+    expected: &'static str,
+    value: String,
+}
+
+impl SweepConfig {
+    pub fn from_env() -> Result<SweepConfig, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<SweepConfig, ConfigError> {
+        let number = |name: &'static str,
+                      expected: &'static str,
+                      default: u64,
+                      range: std::ops::RangeInclusive<u64>| {
+            match get(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or(ConfigError {
+                        name,
+                        expected,
+                        value: v,
+                    }),
+            }
+        };
+        Ok(SweepConfig {
+            page_size: number(
+                "SWEEP_PAGE_SIZE",
+                "a whole number from 1 to 1000",
+                100,
+                1..=1000,
+            )? as i32,
+            page_budget: number(
+                "SWEEP_PAGE_BUDGET",
+                "a whole number from 1 to 100000",
+                50,
+                1..=100_000,
+            )? as u32,
+            time_margin: Duration::from_millis(number(
+                "SWEEP_TIME_MARGIN_MS",
+                "milliseconds from 0 to 600000",
+                5_000,
+                0..=600_000,
+            )?),
+            max_run: Duration::from_millis(number(
+                "SWEEP_MAX_RUN_MS",
+                "milliseconds from 1000 to 900000",
+                25_000,
+                1_000..=900_000,
+            )?),
+        })
+    }
+}
+
+/// What a sweep answers, logs and measures. API.md names `as_of`, `examined`, `breached`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    pub as_of: String,
+    pub examined: u64,
+    pub breached: u64,
+    pub skipped: u64,
+    /// Stopped by the page budget, the time limit or a failure while more may be due.
+    pub remaining: bool,
+    pub pages: u32,
+    pub duration_ms: u64,
+}
+
+impl SweepReport {
+    fn new(as_of: Instant, tally: &SweepTally, elapsed: Duration) -> SweepReport {
+        SweepReport {
+            as_of: format_instant(as_of),
+            examined: tally.examined,
+            breached: tally.breached,
+            skipped: tally.skipped,
+            remaining: tally.remaining,
+            pages: tally.pages,
+            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+pub struct Sweeper {
+    pub store: Store,
+    pub config: SweepConfig,
+}
+
+impl Sweeper {
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<SweepReport, SweepError> {
+        let started = std::time::Instant::now();
+        let as_of = as_of(&event.payload).inspect_err(|e| {
+            tracing::error!(error = %e, retryable = e.is_retryable(), "sla sweep refused its event");
+        })?;
+        let plan = SweepPlan {
+            as_of,
+            page_size: self.config.page_size,
+            page_budget: self.config.page_budget,
+            stop_at: Some(stop_at(started, event.context.deadline, &self.config)),
+        };
+        let system = Actor::system();
+        let swept = self
+            .store
+            .sweep_due(&plan, |incident| decide(incident, &system, as_of))
+            .await;
+        let report = SweepReport::new(as_of, &swept.tally, started.elapsed());
+        metrics::emit(&report, swept.failure.is_some());
+        // The report as one line, whatever happened; a failure gets its own line besides.
+        tracing::info!(
+            as_of = %report.as_of,
+            examined = report.examined,
+            breached = report.breached,
+            skipped = report.skipped,
+            remaining = report.remaining,
+            pages = report.pages,
+            duration_ms = report.duration_ms,
+            failed = swept.failure.is_some(),
+            "sla sweep"
+        );
+        match swept.failure {
+            None => Ok(report),
+            Some(e) => {
+                tracing::error!(error = %e, retryable = e.is_retryable(), "sla sweep failed");
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The Scheduled Event's `time`, in whole seconds like every stored instant.
+fn as_of(event: &Value) -> Result<Instant, SweepError> {
+    match event.get("time") {
+        None | Some(Value::Null) => Err(SweepError::BadEvent("`time` is missing".into())),
+        Some(Value::String(s)) => parse_instant(s)
+            .map(|t| t.trunc_subsecs(0))
+            .ok_or_else(|| SweepError::BadEvent(format!("{s:?} is not an RFC 3339 instant"))),
+        Some(other) => Err(SweepError::BadEvent(format!(
+            "{other} is not an RFC 3339 instant"
+        ))),
+    }
+}
+
+/// When to stop starting work: after the longest run, and before the invocation's deadline
+/// (epoch milliseconds) less the margin. A deadline that has already passed when the invocation
+/// starts is not one Lambda gives (local emulators send 0 or a duration): only the longest run
+/// bounds the sweep then.
+fn stop_at(
+    started: std::time::Instant,
+    deadline_ms: u64,
+    config: &SweepConfig,
+) -> std::time::Instant {
+    let longest = started + config.max_run;
+    let deadline = SystemTime::UNIX_EPOCH + Duration::from_millis(deadline_ms);
+    match deadline.duration_since(SystemTime::now()) {
+        Ok(left) if !left.is_zero() => {
+            longest.min(started + left.saturating_sub(config.time_margin))
+        }
+        _ => {
+            tracing::debug!(
+                deadline_ms,
+                "no usable invocation deadline; bounded by the longest run"
+            );
+            longest
+        }
+    }
+}
+
+/// The domain's breach rule, as the system actor. An incident that is no longer due (answered,
+/// closed, already breached — by an overlapping sweep too) is left alone; any other refusal
+/// means the sweep itself is wrong.
+fn decide(
+    incident: &Incident,
+    system: &Actor,
+    as_of: Instant,
+) -> Result<Option<Transition>, SweepError> {
+    match apply(incident, system, Action::Breach, as_of) {
+        Ok(t) => Ok(Some(t)),
+        Err(ActionError::InvalidState(_)) => Ok(None),
+        Err(reason) => Err(SweepError::Refused {
+            incident_id: incident.incident_id.clone(),
+            reason,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::HashMap;
+
+    const SCHEDULED: &str = include_str!("../../../tests/events/scheduled.json");
+
+    #[test]
+    fn the_as_of_instant_is_the_scheduled_events_time() {
+        let event: Value = serde_json::from_str(SCHEDULED).unwrap();
+        let t = as_of(&event).unwrap();
+        assert_eq!(format_instant(t), "2026-11-25T12:00:00Z");
+    }
+
+    #[test]
+    fn an_event_without_a_valid_time_is_a_bad_event_that_no_retry_fixes() {
+        for event in [
+            json!({"detail-type": "Scheduled Event"}),
+            json!({"time": null}),
+            json!({"time": "yesterday"}),
+            json!({"time": 1_795_000_000}),
+        ] {
+            let e = as_of(&event).unwrap_err();
+            assert!(matches!(e, SweepError::BadEvent(_)), "{event}: {e}");
+            assert!(!e.is_retryable());
+        }
+    }
+
+    #[test]
+    fn an_offset_time_is_read_as_the_same_instant_in_utc() {
+        let t = as_of(&json!({"time": "2026-11-25T13:00:00.750+01:00"})).unwrap();
+        assert_eq!(format_instant(t), "2026-11-25T12:00:00Z");
+    }
+
+    fn epoch_ms(t: SystemTime) -> u64 {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    }
+
+    #[test]
+    fn the_sweep_stops_before_the_deadline_less_the_margin_and_never_after_the_longest_run() {
+        let config = SweepConfig::from_lookup(|_| None).unwrap();
+        let started = std::time::Instant::now();
+        let in_a_minute = epoch_ms(SystemTime::now() + Duration::from_secs(60));
+        assert_eq!(
+            stop_at(started, in_a_minute, &config),
+            started + config.max_run
+        );
+        let in_ten_seconds = epoch_ms(SystemTime::now() + Duration::from_secs(10));
+        let stop = stop_at(started, in_ten_seconds, &config);
+        assert!(stop <= started + Duration::from_secs(5));
+        assert!(stop > started + Duration::from_secs(4));
+    }
+
+    #[test]
+    fn a_deadline_no_lambda_would_give_leaves_only_the_longest_run() {
+        let config = SweepConfig::from_lookup(|_| None).unwrap();
+        let started = std::time::Instant::now();
+        for bogus in [
+            0,
+            600_000,
+            epoch_ms(SystemTime::now() - Duration::from_secs(1)),
+        ] {
+            assert_eq!(stop_at(started, bogus, &config), started + config.max_run);
+        }
+    }
+
+    fn awaiting(due: &str) -> Incident {
+        let body = json!({
+            "product_id": "windows-server-2022", "category": "configuration", "severity": "C",
+            "handling": "business_hours", "calendar": "PL", "title": "t", "description": "d",
+            "contact": {"name": "Ada", "email": "ada@example.com"}
+        });
+        let submission = domain::intake::Submission::parse(&body).unwrap();
+        let due = parse_instant(due).unwrap();
+        let (incident, _) = domain::intake::new_incident(
+            &submission,
+            domain::intake::NewIncident {
+                incident_id: "inc_1".into(),
+                account_id: "acct_1",
+                pack_id: "pack_1",
+                parent_incident_id: None,
+                first_response_due_at: due,
+                now: due - chrono::Duration::hours(8),
+            },
+        );
+        incident
+    }
+
+    #[test]
+    fn a_due_incident_is_breached_and_one_not_due_or_already_breached_is_left_alone() {
+        let system = Actor::system();
+        let incident = awaiting("2026-11-25T12:00:00Z");
+        let after = parse_instant("2026-11-25T12:00:01Z").unwrap();
+        let t = decide(&incident, &system, after)
+            .unwrap()
+            .expect("a breach");
+        assert_eq!(t.incident.sla, domain::SlaOutcome::Breached);
+        assert_eq!(t.events.len(), 1);
+        let before = parse_instant("2026-11-25T11:59:59Z").unwrap();
+        assert!(decide(&incident, &system, before).unwrap().is_none());
+        assert!(decide(&t.incident, &system, after).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_configuration_has_defaults_and_names_a_bad_variable() {
+        let none = SweepConfig::from_lookup(|_| None).unwrap();
+        assert_eq!(
+            none,
+            SweepConfig {
+                page_size: 100,
+                page_budget: 50,
+                time_margin: Duration::from_secs(5),
+                max_run: Duration::from_secs(25),
+            }
+        );
+        let env = HashMap::from([("SWEEP_PAGE_BUDGET", "0")]);
+        let e = SweepConfig::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
+        assert!(e.to_string().contains("SWEEP_PAGE_BUDGET"), "{e}");
+        let env = HashMap::from([("SWEEP_PAGE_SIZE", "25"), ("SWEEP_TIME_MARGIN_MS", "750")]);
+        let c = SweepConfig::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap();
+        assert_eq!(
+            (c.page_size, c.time_margin),
+            (25, Duration::from_millis(750))
+        );
+    }
+}
