@@ -13,6 +13,9 @@ use domain::incident::{Event, Incident, SubProblemProposal, Transition};
 use domain::time::{format_instant, Instant};
 use domain::IncidentStatus;
 
+/// Read-decide-write rounds before a change gives up with a retryable 503.
+const MAX_ROUNDS: u64 = 20;
+
 /// An incident as stored: the domain record plus the version its next change must match.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredIncident {
@@ -289,11 +292,13 @@ impl Store {
         E: From<StoreError>,
         F: FnMut(&StoredIncident) -> Result<Transition, E>,
     {
-        for attempt in 0..8u64 {
+        // Each round has one winner, so n concurrent writers need up to n rounds.
+        for attempt in 0..MAX_ROUNDS {
             if attempt > 0 {
-                // Jittered backoff so racing writers do not collide again in lockstep.
-                let jitter = u64::from(crate::ids::random_bytes::<1>()[0]) % (10 * attempt + 1);
-                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt + jitter)).await;
+                // Capped, jittered backoff so racing writers do not collide again in lockstep.
+                let jitter = u64::from(crate::ids::random_bytes::<1>()[0]) % 50;
+                let wait = (5 * attempt).min(100) + jitter;
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
             }
             let Some(stored) = self.incident(incident_id).await? else {
                 return Ok(None);
