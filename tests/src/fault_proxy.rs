@@ -1,7 +1,7 @@
 //! A fault-injecting TCP proxy between the functions and the local data store. The mode is read
 //! for every chunk, so pooled keep-alive connections feel a change at once.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -34,6 +34,7 @@ impl Mode {
 #[derive(Clone)]
 pub struct FaultProxy {
     mode: Arc<AtomicU8>,
+    injected: Arc<AtomicUsize>,
 }
 
 impl FaultProxy {
@@ -42,18 +43,22 @@ impl FaultProxy {
         let listener = TcpListener::bind(("127.0.0.1", listen_port)).await?;
         let proxy = FaultProxy {
             mode: Arc::new(AtomicU8::new(Mode::Pass as u8)),
+            injected: Arc::new(AtomicUsize::new(0)),
         };
         let mode = proxy.mode.clone();
+        let injected = proxy.injected.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let mode = mode.clone();
+                let injected = injected.clone();
                 let upstream = upstream.clone();
                 tokio::spawn(async move {
                     if Mode::from_u8(mode.load(Ordering::SeqCst)) == Mode::Refuse {
+                        injected.fetch_add(1, Ordering::SeqCst);
                         return;
                     }
                     if let Ok(server) = TcpStream::connect(&upstream).await {
-                        pump(client, server, mode).await;
+                        pump(client, server, mode, injected).await;
                     }
                 });
             }
@@ -61,15 +66,26 @@ impl FaultProxy {
         Ok(proxy)
     }
 
+    /// How many times a fault was injected (a connection refused, stalled or cut).
+    pub fn injected(&self) -> usize {
+        self.injected.load(Ordering::SeqCst)
+    }
+
     pub fn set(&self, mode: Mode) {
         self.mode.store(mode as u8, Ordering::SeqCst);
     }
 }
 
-async fn pump(client: TcpStream, server: TcpStream, mode: Arc<AtomicU8>) {
+async fn pump(
+    client: TcpStream,
+    server: TcpStream,
+    mode: Arc<AtomicU8>,
+    injected: Arc<AtomicUsize>,
+) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let up_mode = mode.clone();
+    let up_injected = injected.clone();
     let upstream = async move {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
@@ -78,8 +94,14 @@ async fn pump(client: TcpStream, server: TcpStream, mode: Arc<AtomicU8>) {
                 Ok(n) => n,
             };
             match Mode::from_u8(up_mode.load(Ordering::SeqCst)) {
-                Mode::Refuse => return,
-                Mode::Stall => std::future::pending::<()>().await,
+                Mode::Refuse => {
+                    up_injected.fetch_add(1, Ordering::SeqCst);
+                    return;
+                }
+                Mode::Stall => {
+                    up_injected.fetch_add(1, Ordering::SeqCst);
+                    std::future::pending::<()>().await
+                }
                 Mode::Pass | Mode::ResetMidResponse => {
                     if server_write.write_all(&buf[..n]).await.is_err() {
                         return;
@@ -96,9 +118,16 @@ async fn pump(client: TcpStream, server: TcpStream, mode: Arc<AtomicU8>) {
                 Ok(n) => n,
             };
             match Mode::from_u8(mode.load(Ordering::SeqCst)) {
-                Mode::Refuse => return,
-                Mode::Stall => std::future::pending::<()>().await,
+                Mode::Refuse => {
+                    injected.fetch_add(1, Ordering::SeqCst);
+                    return;
+                }
+                Mode::Stall => {
+                    injected.fetch_add(1, Ordering::SeqCst);
+                    std::future::pending::<()>().await
+                }
                 Mode::ResetMidResponse => {
+                    injected.fetch_add(1, Ordering::SeqCst);
                     let _ = client_write.write_all(&buf[..n / 2]).await;
                     return;
                 }

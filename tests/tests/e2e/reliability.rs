@@ -67,12 +67,12 @@ async fn survives(proxy: &FaultProxy, mode: Mode) {
     let user = User::customer();
     let packs = pack_ids(&user, 6).await;
     let keys: Vec<String> = (0..24).map(|_| new_key()).collect();
+    let injected_before = proxy.injected();
     let answers = burst(proxy, mode, &user, &keys).await;
     let mut unavailable = Vec::new();
-    let mut replayed = 0;
     for (key, a) in &answers {
         match a.status {
-            201 => replayed += usize::from(a.header("idempotent-replayed") == Some("true")),
+            201 => {}
             503 => {
                 assert_eq!(
                     a.body["code"], "service_unavailable",
@@ -93,8 +93,10 @@ async fn survives(proxy: &FaultProxy, mode: Mode) {
             other => panic!("{mode:?}: request answered {other}: {}", a.body),
         }
     }
+    // The proof needs the window to have hit traffic: the proxy counts what it refused, stalled
+    // or cut. (A cut read may be retried by the SDK unseen; a cut write shows as a replay or 503.)
     assert!(
-        !unavailable.is_empty() || replayed > 0,
+        proxy.injected() > injected_before,
         "{mode:?}: the fault window touched no request; the test proved nothing"
     );
     // The client retries each 503 with the same key once the store is back: it gets the incident
