@@ -12,4 +12,6 @@ setup_table
 WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
 WATCH_FLAGS="--ignore-changes" start_faulty_watch "$(free_port)"
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
+# The tests' own store clients (ledger checks, fresh tables) share the busy local server too.
+export STORE_OPERATION_TIMEOUT_MS="${STORE_OPERATION_TIMEOUT_MS:-20000}"
 cargo test -p e2e --test e2e -- --test-threads 8 "$@"

@@ -19,6 +19,8 @@ setup_table
 WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
 WATCH_FLAGS="--ignore-changes" start_faulty_watch "$(free_port)"
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
+# The tests' own store clients (ledger checks, fresh tables) share the busy local server too.
+export STORE_OPERATION_TIMEOUT_MS="${STORE_OPERATION_TIMEOUT_MS:-20000}"
 echo "    dynamodb $AWS_ENDPOINT_URL_DYNAMODB, api $INCIDENT_DESK_URL"
 echo "==> tests"
 cargo test --workspace --no-fail-fast -- --test-threads 8

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# `make bench`: builds the release functions, starts a private local data store on a free port,
+# measures (latency through the handlers vs the raw store floor, cold init, zip size, peak
+# memory, sweep scaling), writes bench/report.md and prints it; stops everything it started.
+# Prints numbers, asserts nothing about speed. Not part of `make test`.
+# Options (environment): BENCH_REQUESTS (300), BENCH_SPAWNS (20), BENCH_SWEEP_TIMEOUT (900 s).
+# Time: the release build (5-11 min from scratch on 2 cores), a debug build of the e2e crate
+# unless `make test` left one (~4 min), sweep-bench ~4 min, the bench ~1.5 min.
+set -euo pipefail
+source "$(dirname "$0")/stack.sh"
+STATE="$ROOT/.local/bench-$$"
+trap stack_stop EXIT INT TERM
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+FUNCTIONS=(intake response closure pack-purchase sla-sweeper)
+RELEASE="$CARGO_TARGET_DIR/release"
+mkdir -p "$STATE"
+
+bash "$ROOT/scripts/tools.sh"
+echo "==> building the release binaries (a few minutes the first time)"
+cargo build --release -p intake -p response -p closure -p pack-purchase -p sla-sweeper -p bench
+# sweep-bench (the sweeper's scaling run) lives in the e2e crate. Built on its own, so its
+# dependencies cannot change a feature of the functions' build, and in debug: `make test` has
+# usually built it already, a release build would compile the SDK a second time, and its times
+# are the data store's, not its own.
+SWEEP_BENCH=""
+if [ -f "$ROOT/tests/src/bin/sweep-bench.rs" ]; then
+  cargo build -p e2e --bin sweep-bench
+  SWEEP_BENCH="$CARGO_TARGET_DIR/debug/sweep-bench"
+fi
+
+echo "==> zipping each release binary as bootstrap"
+ZIPS="$STATE/zips.tsv"
+: >"$ZIPS"
+for fn in "${FUNCTIONS[@]}" hello-lambda; do
+  dir="$STATE/zip/$fn"
+  mkdir -p "$dir"
+  cp "$RELEASE/$fn" "$dir/bootstrap"
+  rm -f "$dir/$fn.zip"
+  if command -v zip >/dev/null 2>&1; then
+    (cd "$dir" && zip -q -9 -X "$fn.zip" bootstrap)
+  else
+    (cd "$dir" && python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    z.write("bootstrap")' "$fn.zip")
+  fi
+  printf '%s\t%s\t%s\n' "$fn" "$(stat -c %s "$RELEASE/$fn")" "$(stat -c %s "$dir/$fn.zip")" >>"$ZIPS"
+done
+rm -rf "$STATE/zip"
+
+SWEEP_MD="$STATE/sweep.md"
+: >"$SWEEP_MD"
+if [ -n "$SWEEP_BENCH" ]; then
+  # On a server of its own, stopped afterwards: its 100,000-item table would otherwise stay in
+  # the server that the latency runs below use.
+  echo "==> sweep scaling (sweep-bench, on its own local data store)"
+  start_dynamodb "$(free_port)"
+  status=0
+  timeout "${BENCH_SWEEP_TIMEOUT:-900}" "$SWEEP_BENCH" >"$SWEEP_MD" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "!! sweep-bench failed or timed out (exit $status)" >&2
+    printf '\n_sweep-bench did not finish in this run (exit %s)._\n' "$status" >>"$SWEEP_MD"
+  fi
+  kill "${PIDS[-1]}" 2>/dev/null || true
+  wait "${PIDS[-1]}" 2>/dev/null || true
+  unset 'PIDS[-1]'
+fi
+
+echo "==> starting the local data store"
+start_dynamodb "$(free_port)"
+
+echo "==> benchmarking"
+export BENCH_COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$( [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ] && echo '+changes')"
+export BENCH_RUSTC="$(rustc --version)"
+"$RELEASE/bench" --out "$ROOT/bench/report.md" --zips "$ZIPS" --sweep "$SWEEP_MD" \
+  --samples "$ROOT/bench/samples.json" --logs "$STATE/logs" --requests "${BENCH_REQUESTS:-300}" --spawns "${BENCH_SPAWNS:-20}"
+echo "==> wrote bench/report.md"
