@@ -248,25 +248,7 @@ pub async fn assert_reconciles(pack_ids: &[String]) {
 
 /// Runs `cargo lambda invoke <function>` against the running watch with a JSON event.
 pub async fn lambda_invoke(function: &str, event: &Value) -> Value {
-    let bin = env("CARGO_LAMBDA_BIN");
-    let port = env("CARGO_LAMBDA_INVOKE_PORT");
-    let out = tokio::process::Command::new(bin)
-        .args([
-            "lambda",
-            "invoke",
-            function,
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-            &port,
-            "--data-ascii",
-            &event.to_string(),
-            "--output-format",
-            "json",
-        ])
-        .output()
-        .await
-        .expect("cargo lambda runs");
+    let out = invoke_output(function, event).await;
     assert!(
         out.status.success(),
         "cargo lambda invoke {function} failed: {}",
@@ -333,25 +315,7 @@ pub fn fault_proxy_address() -> (u16, String) {
 /// Runs `cargo lambda invoke` expecting the function to return an error; returns everything
 /// the invocation printed (the error's type and message are in it).
 pub async fn lambda_invoke_failure(function: &str, event: &Value) -> String {
-    let bin = env("CARGO_LAMBDA_BIN");
-    let port = env("CARGO_LAMBDA_INVOKE_PORT");
-    let out = tokio::process::Command::new(bin)
-        .args([
-            "lambda",
-            "invoke",
-            function,
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-            &port,
-            "--data-ascii",
-            &event.to_string(),
-            "--output-format",
-            "json",
-        ])
-        .output()
-        .await
-        .expect("cargo lambda runs");
+    let out = invoke_output(function, event).await;
     let printed = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -362,4 +326,28 @@ pub async fn lambda_invoke_failure(function: &str, event: &Value) -> String {
         "cargo lambda invoke {function} succeeded: {printed}"
     );
     printed
+}
+
+/// `cargo lambda invoke <function>` against the running watch, with the event inline.
+async fn invoke_output(function: &str, event: &Value) -> std::process::Output {
+    let port = env("CARGO_LAMBDA_INVOKE_PORT");
+    tokio::process::Command::new(env("CARGO_LAMBDA_BIN"))
+        .args([
+            "lambda",
+            "invoke",
+            function,
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &port,
+        ])
+        .args([
+            "--data-ascii",
+            &event.to_string(),
+            "--output-format",
+            "json",
+        ])
+        .output()
+        .await
+        .expect("cargo lambda runs")
 }

@@ -61,11 +61,11 @@ async fn five_packs(store: &Store, owner: &User, n: usize) -> Vec<String> {
     for _ in 0..n {
         let at = now();
         let pack = Pack::new(
-            store::ids::new_id("pack"),
+            store::ids::new_id("pck"),
             Offer::FivePack,
             &owner.account_id,
             at,
-            store::ids::new_id("ORD"),
+            domain::pack::order_confirmation_number(&store::ids::random_bytes::<13>()),
             Money {
                 currency: "PLN".into(),
                 net: 199_900,
@@ -322,6 +322,38 @@ async fn two_overlapping_sweeps_over_200_due_incidents_record_exactly_one_breach
         total += breaches;
     }
     assert_eq!(total, 200);
+    remove_bulk_fixtures(&store, &ids).await;
+}
+
+/// The bulk incidents name no real pack (they were never drawn), so they must not outlive the
+/// test in the shared table: later suites (schemathesis as staff) would try to refund them.
+async fn remove_bulk_fixtures(store: &store::Store, ids: &[String]) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    for id in ids {
+        let pk = store::keys::incident(id).pk;
+        let items = store
+            .client()
+            .query()
+            .table_name(store.table_name())
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .send()
+            .await
+            .expect("store reachable")
+            .items
+            .unwrap_or_default();
+        for item in items {
+            let key = ["PK", "SK"].map(|k| (k.to_string(), item[k].clone()));
+            store
+                .client()
+                .delete_item()
+                .table_name(store.table_name())
+                .set_key(Some(key.into_iter().collect()))
+                .send()
+                .await
+                .expect("store reachable");
+        }
+    }
 }
 
 #[tokio::test]
