@@ -39,6 +39,9 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             submitted,
         } => Reply::created(incident.view(Some(vec![submitted]))),
         Drawn::Replayed(record) => replay(&record, &fingerprint),
+        Drawn::ParentChanged => Err(ApiError::Internal(
+            "a submission without a parent reported a parent change".into(),
+        )),
     }
 }
 

@@ -12,14 +12,14 @@ use domain::incident::{
 };
 use serde_json::json;
 use store::ids::new_id;
-use store::incidents::{ApplyOutcome, ParentChange};
+use store::incidents::{contention_pause, ApplyOutcome, ParentChange};
 
 /// `POST /incidents/{incident_id}/sub-problems` (support engineers).
 pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     ctx.require_engineer()?;
     let request = ctx.read(SubProblemRequest::parse)?;
     let proposal_id = new_id("prop");
-    for _ in 0..ATTEMPTS {
+    for attempt in 1..=ATTEMPTS {
         let stored = visible(&app.store, &ctx.actor, ctx.param("incident_id")).await?;
         let action = Action::ProposeSubProblem {
             proposal_id: proposal_id.clone(),
@@ -40,6 +40,7 @@ pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         if outcome == ApplyOutcome::Applied {
             return Reply::created(json!({"proposal_id": proposal_id, "status": "proposed"}));
         }
+        contention_pause(attempt as u64).await;
     }
     Err(busy())
 }
@@ -76,6 +77,7 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             if outcome == ApplyOutcome::Applied {
                 return Reply::ok(json!({"proposal_id": proposal_id, "status": "declined"}));
             }
+            contention_pause(attempt as u64).await;
             continue;
         };
         let submission = sub_problem_submission(&stored.incident, &proposal);
@@ -103,7 +105,10 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
                 ))
             }
             // The parent changed between reading and drawing: nothing was written; decide again.
-            Err(ApiError::InvalidState(_)) if attempt < ATTEMPTS => continue,
+            Ok(Drawn::ParentChanged) => {
+                contention_pause(attempt as u64).await;
+                continue;
+            }
             Err(e) => return Err(e),
         }
     }

@@ -18,6 +18,8 @@ pub enum Drawn {
         submitted: Event,
     },
     Replayed(IdempotencyRecord),
+    /// A sub-problem's parent changed between reading and drawing; nothing was written.
+    ParentChanged,
 }
 
 impl From<Refusal> for ApiError {
@@ -115,12 +117,7 @@ pub async fn draw_incident(
                 })
             }
             CreateOutcome::Replayed(record) => return Ok(Drawn::Replayed(record)),
-            CreateOutcome::ParentChanged => {
-                return Err(ApiError::InvalidState(
-                    "the incident changed while the sub-problem was being accepted; try again"
-                        .into(),
-                ))
-            }
+            CreateOutcome::ParentChanged => return Ok(Drawn::ParentChanged),
             CreateOutcome::PackUnusable => continue,
         }
     }
