@@ -23,7 +23,16 @@ export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
 export STORE_OPERATION_TIMEOUT_MS="${STORE_OPERATION_TIMEOUT_MS:-20000}"
 echo "    dynamodb $AWS_ENDPOINT_URL_DYNAMODB, api $INCIDENT_DESK_URL"
 echo "==> tests"
-cargo test --workspace --no-fail-fast -- --test-threads 8
+status=0
+cargo test --workspace --no-fail-fast -- --test-threads 8 || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "==> tests failed; errors the local stack logged (full logs in $STATE):"
+  for log in "$STATE"/*.log; do
+    echo "--- $(basename "$log"): $(grep -c 'response failed' "$log" || true) answers the emulator failed to relay"
+    grep -E '"level":"(ERROR|WARN)"|panicked|^Traceback' "$log" | grep -v MAX_CONCURRENCY | tail -n 20 | cut -c1-400 || true
+  done
+  exit "$status"
+fi
 if [ -f "$ROOT/scripts/infra-checks.sh" ]; then
   echo "==> infrastructure checks"
   bash "$ROOT/scripts/infra-checks.sh"

@@ -122,6 +122,31 @@ impl Answer {
 
 pub struct Req {
     builder: reqwest::RequestBuilder,
+    /// A GET, or a request carrying an Idempotency-Key: sending it again cannot change anything
+    /// the first send did not.
+    replay_safe: bool,
+}
+
+/// How many answers the local emulator failed to relay and the suite sent again (see
+/// [`is_emulator_relay_failure`]).
+pub static EMULATOR_RESENDS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// `cargo lambda watch` answers the runtime's `POST .../response` before it has read the body and
+/// relays that body to the waiting HTTP caller afterwards; now and then, under load and only for
+/// answers of more than one TCP segment (~16 KB), the body arrives cut and the emulator answers
+/// `500 text/plain {"type":"https://httpstatuses.com/500",...}` itself although the function
+/// logged its own answer. API Gateway has no such step, and the functions never answer like that
+/// (their errors are problem+json with a `code`), so the signature is unambiguous.
+pub fn is_emulator_relay_failure(status: u16, headers: &HeaderMap, bytes: &[u8]) -> bool {
+    let problem = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    status == 500
+        && !problem
+        && serde_json::from_slice::<Value>(bytes)
+            .is_ok_and(|v| v["type"] == "https://httpstatuses.com/500" && v.get("code").is_none())
 }
 
 impl Req {
@@ -145,14 +170,41 @@ impl Req {
         self.builder = self.builder.header(name, value);
         self
     }
-    pub fn idempotency_key(self, key: &str) -> Req {
+    pub fn idempotency_key(mut self, key: &str) -> Req {
+        self.replay_safe = true;
         self.header("Idempotency-Key", key)
     }
+    /// Sends the request. A replay-safe request whose answer the local emulator failed to relay
+    /// is sent again (up to three times, each counted in [`EMULATOR_RESENDS`]), as a client of
+    /// the API would retry a lost answer; any other answer, including every 5xx of the functions
+    /// themselves, is returned as it came.
     pub async fn send(self) -> Answer {
-        let response = self.builder.send().await.expect("the local stack answers");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.expect("a body");
+        const MAX_RESENDS: usize = 3;
+        let Req {
+            builder,
+            replay_safe,
+        } = self;
+        let mut builder = Some(builder);
+        let mut resends = 0;
+        let (status, headers, bytes) = loop {
+            let copy = (replay_safe && resends < MAX_RESENDS)
+                .then(|| builder.as_ref().and_then(|b| b.try_clone()))
+                .flatten();
+            let current = match copy {
+                Some(copy) => copy,
+                None => builder.take().expect("a request is sent at most once"),
+            };
+            let response = current.send().await.expect("the local stack answers");
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await.expect("a body");
+            if builder.is_none() || !is_emulator_relay_failure(status, &headers, &bytes) {
+                break (status, headers, bytes);
+            }
+            resends += 1;
+            EMULATOR_RESENDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            eprintln!("note: the local emulator did not relay an answer; sent again ({resends})");
+        };
         let body = if bytes.is_empty() {
             Value::Null
         } else {
@@ -170,18 +222,21 @@ impl Req {
 pub fn get(path: &str) -> Req {
     Req {
         builder: http().get(format!("{}{}", base_url(), path)),
+        replay_safe: true,
     }
 }
 
 pub fn post(path: &str) -> Req {
     Req {
         builder: http().post(format!("{}{}", base_url(), path)),
+        replay_safe: false,
     }
 }
 
 pub fn request(method: &str, path: &str) -> Req {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     Req {
+        replay_safe: method == reqwest::Method::GET,
         builder: http().request(method, format!("{}{}", base_url(), path)),
     }
 }
@@ -301,6 +356,7 @@ pub fn http_event_with_body(
 pub fn post_faulty(path: &str) -> Req {
     Req {
         builder: http().post(format!("{}{}", env("INCIDENT_DESK_FAULTY_URL"), path)),
+        replay_safe: false,
     }
 }
 
@@ -350,4 +406,65 @@ async fn invoke_output(function: &str, event: &Value) -> std::process::Output {
         .output()
         .await
         .expect("cargo lambda runs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_emulator_relay_failure;
+    use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+
+    fn headers(content_type: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_str(content_type).expect("value"),
+        );
+        h
+    }
+
+    const EMULATOR: &[u8] =
+        br#"{"status":500,"title":"Internal Server Error","type":"https://httpstatuses.com/500"}"#;
+
+    #[test]
+    fn the_emulators_own_500_is_recognised() {
+        assert!(is_emulator_relay_failure(
+            500,
+            &headers("text/plain; charset=utf-8"),
+            EMULATOR
+        ));
+        assert!(is_emulator_relay_failure(500, &HeaderMap::new(), EMULATOR));
+    }
+
+    #[test]
+    fn a_500_or_503_of_the_functions_is_never_mistaken_for_it() {
+        let ours = api::problem::ApiError::Internal("cause".into())
+            .body()
+            .to_string();
+        let ours = ours.as_bytes();
+        assert!(!is_emulator_relay_failure(
+            500,
+            &headers("application/problem+json"),
+            ours
+        ));
+        assert!(!is_emulator_relay_failure(
+            500,
+            &headers("text/plain"),
+            ours
+        ));
+        assert!(!is_emulator_relay_failure(
+            500,
+            &headers("application/problem+json"),
+            EMULATOR
+        ));
+        assert!(!is_emulator_relay_failure(
+            503,
+            &headers("text/plain"),
+            EMULATOR
+        ));
+        assert!(!is_emulator_relay_failure(
+            500,
+            &headers("text/plain"),
+            b"not json"
+        ));
+    }
 }
