@@ -13,6 +13,8 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 echo "==> building"
 cargo build --workspace --all-targets
+echo "==> the local data store's patches against stock moto"
+for seed in 7 8 9; do "$VENV/bin/python" "$ROOT/infra/local/check_moto_patches.py" "$seed" 60; done
 echo "==> starting the local stack"
 start_dynamodb "$(free_port)"
 setup_table

@@ -406,8 +406,8 @@ const SWEEP_WITH_DUE: &str = "sla-sweeper: sweep with 100 due (breaches them)";
 const SWEEP_NONE_DUE: &str = "sla-sweeper: sweep with nothing due";
 
 /// Intake, response and closure, each request next to its floor so both see the same table, in
-/// batches: after each batch everything it wrote is deleted, because moto deep-copies the table
-/// for every item of a transaction, so its transactions slow down with every item it holds.
+/// batches: after each batch everything it wrote is deleted, so the first and the last request
+/// see a table of the same size.
 async fn latency(
     o: &Options,
     launcher: &Launcher,
@@ -778,11 +778,10 @@ impl Report {
             w,
             "Latency = the fake Runtime API handing out the API Gateway v2 event → receiving the \
              function's response POST. {} requests per route, one at a time, each handler request \
-             followed by its floor request so both see the same table. To be able to roll back, moto \
-             deep-copies the table once for every item of a transaction, so its transactions slow \
-             down with every item the table holds, the more so the more items they write; the run therefore goes in batches of {} incidents \
-             (their packs, intakes, responses, closures) and deletes what a batch wrote before the \
-             next one, so every request sees a table of at most {} items. The floor is the SDK call \
+             followed by its floor request so both see the same table. The run goes in batches of {} \
+             incidents (their packs, intakes, responses, closures) and deletes what a batch wrote \
+             before the next one, so the first and the last request see a table of the same size \
+             (at most {} items). The floor is the SDK call \
              alone, from the bench process with the functions' client settings: for intake, \
              `Store::create_incident` — the one `TransactWriteItems` intake writes (pack draw, \
              incident, `submitted` event, ledger debit, idempotency record); for response and \

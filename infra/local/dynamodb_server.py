@@ -3,55 +3,23 @@
 moto's stock server runs requests on parallel threads without making each one atomic, so
 concurrent conditional transactions can both pass their conditions. Serving one request at a
 time restores the all-or-nothing behaviour the tests prove (see ../../../shared/TOOLCHAIN.md).
+moto_patches.py makes index queries and transactions cost what they touch, as on DynamoDB.
 Usage: dynamodb_server.py PORT
 """
+import os
 import sys
 import threading
 
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import moto_patches  # noqa: E402
+
 _app = DomainDispatcherApplication(create_backend_app)
 
 
-def _copy_each_table_once_per_transaction():
-    """moto backs up a table before a transaction by deep-copying it once per *item* of the
-    transaction; a 5-item draw copies the whole table five times, so every transaction slows as
-    the table grows. The copies are identical, so one per table and transaction is enough (the
-    lock below makes one transaction at a time)."""
-    import copy as _copy
-
-    import moto.dynamodb.models as models
-    from moto.dynamodb.models.table import Table
-
-    class CopyOncePerTable:
-        cache = None
-
-        def deepcopy(self, obj, memo=None):
-            if self.cache is not None and isinstance(obj, Table):
-                if id(obj) not in self.cache:
-                    self.cache[id(obj)] = (obj, _copy.deepcopy(obj))
-                return self.cache[id(obj)][1]
-            return _copy.deepcopy(obj, memo)
-
-        def __getattr__(self, name):
-            return getattr(_copy, name)
-
-    shim = CopyOncePerTable()
-    models.copy = shim
-    original = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self, transact_items):
-        shim.cache = {}
-        try:
-            return original(self, transact_items)
-        finally:
-            shim.cache = None
-
-    models.DynamoDBBackend.transact_write_items = transact_write_items
-
-
-_copy_each_table_once_per_transaction()
+moto_patches.apply()
 _lock = threading.Lock()
 
 
