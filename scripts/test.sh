@@ -31,7 +31,7 @@ if [ "$status" -ne 0 ]; then
   echo "==> tests failed; errors the local stack logged (full logs in $STATE):"
   for log in "$STATE"/*.log; do
     echo "--- $(basename "$log"): $(grep -c 'response failed' "$log" || true) answers the emulator failed to relay"
-    grep -E '"level":"(ERROR|WARN)"|panicked|^Traceback' "$log" | grep -v MAX_CONCURRENCY | tail -n 20 | cut -c1-400 || true
+    grep -E '"level":"(ERROR|WARN)"|^ *ERROR |panicked|^Traceback' "$log" | grep -v MAX_CONCURRENCY | tail -n 20 | cut -c1-400 || true
   done
   exit "$status"
 fi

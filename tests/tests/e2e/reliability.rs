@@ -66,6 +66,16 @@ async fn burst(
 async fn survives(proxy: &FaultProxy, mode: Mode) {
     let user = User::customer();
     let packs = pack_ids(&user, 6).await;
+    // Warm the copy behind the proxy first: `cargo lambda watch` starts a function on its first
+    // request, and a start slower than the fault window would let the whole window pass unused.
+    // A caller without packs reads the store through the proxy and is refused.
+    post_faulty("/incidents")
+        .token(&User::customer())
+        .idempotency_key(&new_key())
+        .json(&submission())
+        .send()
+        .await
+        .expect_problem(422, "no_usable_pack");
     let keys: Vec<String> = (0..24).map(|_| new_key()).collect();
     let injected_before = proxy.injected();
     let answers = burst(proxy, mode, &user, &keys).await;
