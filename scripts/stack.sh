@@ -47,7 +47,7 @@ start_watch() { # port [dynamodb endpoint] [log name]
   mkdir -p "$STATE"
   # setsid: its own process group, so stopping it also stops the functions it spawned.
   # RUST_LOG here is the emulator's own (the functions get theirs through --env-var): its
-  # tower_http errors name each answer it failed to relay.
+  # tower_http errors log every 5xx it answered, including those it made itself.
   (cd "$ROOT" && RUST_LOG="${WATCH_RUST_LOG:-info,tower_http=error}" exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} -A 127.0.0.1 -P "$1" --concurrency 8 \
     --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,STORE_OPERATION_TIMEOUT_MS=$store_timeout,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
     >"$STATE/$log.log" 2>&1) &

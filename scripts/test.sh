@@ -30,7 +30,7 @@ cargo test --workspace --no-fail-fast -- --test-threads 8 || status=$?
 if [ "$status" -ne 0 ]; then
   echo "==> tests failed; errors the local stack logged (full logs in $STATE):"
   for log in "$STATE"/*.log; do
-    echo "--- $(basename "$log"): $(grep -c 'response failed' "$log" || true) answers the emulator failed to relay"
+    echo "--- $(basename "$log"): $(grep -c 'response failed classification=Status code: 500' "$log" || true) answers of 500 (the functions' own or the emulator's)"
     grep -E '"level":"(ERROR|WARN)"|^ *ERROR |panicked|^Traceback' "$log" | grep -v MAX_CONCURRENCY | tail -n 20 | cut -c1-400 || true
   done
   exit "$status"
