@@ -127,11 +127,6 @@ pub struct Req {
     replay_safe: bool,
 }
 
-/// How many answers the local emulator failed to relay and the suite sent again (see
-/// [`is_emulator_relay_failure`]).
-pub static EMULATOR_RESENDS: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(0);
-
 /// `cargo lambda watch` answers the runtime's `POST .../response` before it has read the body and
 /// relays that body to the waiting HTTP caller afterwards; now and then, under load and only for
 /// answers of more than one TCP segment (~16 KB), the body arrives cut and the emulator answers
@@ -175,9 +170,9 @@ impl Req {
         self.header("Idempotency-Key", key)
     }
     /// Sends the request. A replay-safe request whose answer the local emulator failed to relay
-    /// is sent again (up to three times, each counted in [`EMULATOR_RESENDS`]), as a client of
-    /// the API would retry a lost answer; any other answer, including every 5xx of the functions
-    /// themselves, is returned as it came.
+    /// is sent again (up to three times, each noted on stderr, which a failing test shows), as a
+    /// client of the API would retry a lost answer; any other answer, including every 5xx of the
+    /// functions themselves, is returned as it came.
     pub async fn send(self) -> Answer {
         const MAX_RESENDS: usize = 3;
         let Req {
@@ -202,7 +197,6 @@ impl Req {
                 break (status, headers, bytes);
             }
             resends += 1;
-            EMULATOR_RESENDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             eprintln!("note: the local emulator did not relay an answer; sent again ({resends})");
         };
         let body = if bytes.is_empty() {
