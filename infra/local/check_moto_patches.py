@@ -91,31 +91,45 @@ def update_args(rng):
     return "SET v = v + :one", {":one": {"N": "1"}}
 
 
+def update_request(rng, key, condition=None):
+    """A random UpdateItem request; an increment is conditioned on the item existing."""
+    expression, values = update_args(rng)
+    request = {"TableName": TABLE, "Key": key, "UpdateExpression": expression}
+    if "#r" in expression:
+        request["ExpressionAttributeNames"] = {"#r": "rank"}
+    if values:
+        request["ExpressionAttributeValues"] = values
+    if condition or "v + :one" in expression:
+        request["ConditionExpression"] = condition or "attribute_exists(pk)"
+    return request
+
+
+def distinct_items(rng, most):
+    """1 to `most` random items with distinct keys (a batch or a transaction names a key once)."""
+    items, seen = [], set()
+    for _ in range(rng.randrange(1, most + 1)):
+        entry = item(rng)
+        ident = (entry["pk"]["S"], entry["sk"]["S"])
+        if ident not in seen:
+            seen.add(ident)
+            items.append(entry)
+    return items, seen
+
+
 def write(client, rng):
     op = rng.randrange(10)
     try:
         if op < 4:
             client.put_item(TableName=TABLE, Item=item(rng))
         elif op < 6:
-            expression, values = update_args(rng)
-            kwargs = {"TableName": TABLE, "Key": key(rng), "UpdateExpression": expression,
-                      "ConditionExpression": "attribute_exists(pk)"}
-            if "#r" in expression:
-                kwargs["ExpressionAttributeNames"] = {"#r": "rank"}
-            if values:
-                kwargs["ExpressionAttributeValues"] = values
-            client.update_item(**kwargs)
+            client.update_item(**update_request(rng, key(rng), "attribute_exists(pk)"))
         elif op < 7:
             client.delete_item(TableName=TABLE, Key=key(rng))
         elif op < 8:
-            requests, seen = [], set()
-            for _ in range(rng.randrange(1, 6)):
-                entry = item(rng)
-                ident = (entry["pk"]["S"], entry["sk"]["S"])
-                if ident in seen:
-                    continue
-                seen.add(ident)
-                requests.append({"PutRequest": {"Item": entry}} if rng.random() < 0.7 else {"DeleteRequest": {"Key": key_of(entry)}})
+            requests = [
+                {"PutRequest": {"Item": entry}} if rng.random() < 0.7 else {"DeleteRequest": {"Key": key_of(entry)}}
+                for entry in distinct_items(rng, 5)[0]
+            ]
             client.batch_write_item(RequestItems={TABLE: requests})
         else:
             transaction(client, rng)
@@ -143,26 +157,14 @@ def everything(client):
 
 
 def transaction(client, rng):
-    ops, seen = [], set()
-    for _ in range(rng.randrange(1, 5)):
-        attrs = item(rng)
-        ident = (attrs["pk"]["S"], attrs["sk"]["S"])
-        if ident in seen:
-            continue
-        seen.add(ident)
+    ops = []
+    entries, seen = distinct_items(rng, 4)
+    for attrs in entries:
         kind = rng.randrange(3)
         if kind == 0:
             ops.append({"Put": {"TableName": TABLE, "Item": attrs}})
         elif kind == 1:
-            expression, values = update_args(rng)
-            update = {"TableName": TABLE, "Key": key_of(attrs), "UpdateExpression": expression}
-            if "#r" in expression:
-                update["ExpressionAttributeNames"] = {"#r": "rank"}
-            if values:
-                update["ExpressionAttributeValues"] = values
-            if "v + :one" in expression:
-                update["ConditionExpression"] = "attribute_exists(pk)"
-            ops.append({"Update": update})
+            ops.append({"Update": update_request(rng, key_of(attrs))})
         else:
             ops.append({"Delete": {"TableName": TABLE, "Key": key_of(attrs)}})
     # Sometimes a last item that must fail: the whole transaction is cancelled.
