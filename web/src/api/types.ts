@@ -1,0 +1,135 @@
+// The console's view of the API. Types come from infra/openapi.yaml (openapi-typescript writes
+// openapi.gen.ts before every type check and build), so a route or field that drifts from the
+// OpenAPI file breaks `tsc`. Fields and routes that API.md already names but that other parts of
+// the project have not yet added to openapi.yaml are declared below, each marked PENDING; see
+// routes.ts for the check that fails once they land so that they get bound to the file.
+import type { components, paths } from "./openapi.gen";
+
+type S = components["schemas"];
+type Method = "get" | "post";
+type JsonOf<R> = R extends { content: { "application/json": infer J } } ? J : never;
+/** The JSON body of the success answer of a route of openapi.yaml. */
+export type Ok<P extends keyof paths, M extends Method> = paths[P][M] extends { responses: infer R }
+  ? R extends { 200: infer A }
+    ? JsonOf<A>
+    : R extends { 201: infer A }
+      ? JsonOf<A>
+      : never
+  : never;
+/** The JSON request body of a route of openapi.yaml. */
+export type Body<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  requestBody?: { content: { "application/json": infer B } };
+}
+  ? B
+  : never;
+
+export type Severity = S["Severity"];
+export type CalendarId = S["CalendarId"];
+export type Handling = S["Handling"];
+export type Offer = S["Offer"];
+export type Channel = S["Channel"];
+export type Category = S["Category"];
+export type DecidedCharge = S["DecidedCharge"];
+export type Money = S["Money"];
+export type Product = S["Product"];
+export type Calendar = S["Calendar"];
+export type Problem = S["Problem"];
+export type Scope = S["Scope"];
+export type IncidentSubmission = S["IncidentSubmission"];
+
+/** PENDING (sla-signals): `first_response_warn_at` of API.md. */
+export type SlaQuote = S["SlaQuote"] & { first_response_warn_at?: string };
+
+/** PENDING (payments): statuses awaiting_payment|cancelled, ordered_at, checkout_url, nullable dates. */
+export type PackStatus = "awaiting_payment" | "active" | "used_up" | "expired" | "cancelled";
+export type Pack = Omit<S["Pack"], "status" | "purchased_at" | "expires_at"> & {
+  status: PackStatus;
+  purchased_at: string | null;
+  expires_at: string | null;
+  ordered_at?: string;
+  checkout_url?: string | null;
+};
+
+/** PENDING (sla-signals, attachments): event kinds sla_warning and attachment_added and their fields. */
+export type EventKind = S["EventKind"] | "sla_warning" | "attachment_added";
+export type Event = Omit<S["Event"], "kind"> & {
+  kind: EventKind;
+  attachment_id?: string;
+  file_name?: string;
+};
+
+/** PENDING (sla-signals: first_response_warn_at; contract: timeline_next_cursor; notifier: contact.language). */
+type IncidentExtra = {
+  first_response_warn_at?: string;
+  timeline_next_cursor?: string | null;
+  contact: S["Contact"] & { language?: "pl" | "en" };
+};
+export type Incident = Omit<S["Incident"], "timeline" | "contact"> &
+  IncidentExtra & { timeline?: Event[] };
+export type IncidentSummary = Omit<Incident, "timeline">;
+
+/** The body the console sends; `contact.language` is PENDING (notifier). */
+export type Submission = Omit<IncidentSubmission, "contact"> & {
+  contact: S["Contact"] & { language?: "pl" | "en" };
+};
+
+// ---- PENDING routes (see routes.ts), typed after API.md ----
+/** PENDING (payments): GET /offers. */
+export interface OfferQuote {
+  offer: Offer;
+  incidents: 1 | 5;
+  price: Money;
+  tax_exempt: boolean;
+}
+/** PENDING (attachments). */
+export interface UploadTicket {
+  attachment_id: string;
+  upload_url: string;
+  upload_method: "PUT";
+  upload_headers: Record<string, string>;
+  expires_at: string;
+}
+export interface Attachment {
+  attachment_id: string;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  status: "pending" | "uploaded";
+  uploaded_by: string;
+  created_at: string;
+  download_url: string | null;
+}
+/** PENDING (sla-signals): GET /reports/sla and /reports/sla/breaches. */
+export interface ReportRow {
+  month: string;
+  calendar: CalendarId;
+  severity: Severity;
+  met: number;
+  breached: number;
+  withdrawn: number;
+  achievement: number | null;
+}
+export interface Breach {
+  incident_id: string;
+  account_id: string;
+  severity: Severity;
+  calendar: CalendarId;
+  first_response_due_at: string;
+  first_responded_at: string | null;
+}
+/** PENDING (GET /tax-exemptions is in API.md, not yet routed nor in openapi.yaml). */
+export interface TaxExemptionItem {
+  account_id: string;
+  jurisdiction: string;
+  certificate_reference: string;
+  status: "pending" | "verified" | "rejected";
+  submitted_at: string;
+}
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** PENDING (notifier): `email`, the last address a token presented. */
+export type Account = Ok<"/account", "get"> & { email?: string | null };
+export type PackClaim = S["PackClaim"];

@@ -1,0 +1,129 @@
+import { useEffect } from "preact/hooks";
+import { isAdmin, isEngineer, session, signIn, signInNeeded, signOut } from "./auth";
+import { config } from "./config";
+import { lang, setLang, t } from "./i18n";
+import { match, navigate, path } from "./router";
+import { Link, PageTitle } from "./ui";
+import { PacksPage } from "./pages/packs";
+import { AccountPage } from "./pages/account";
+import { NewIncidentPage } from "./pages/new-incident";
+import { IncidentsPage } from "./pages/incidents";
+import { IncidentPage } from "./pages/incident";
+import { QueuePage } from "./pages/queue";
+import { ClaimsPage } from "./pages/claims";
+import { TaxAdminPage } from "./pages/tax-admin";
+import { ReportsPage } from "./pages/reports";
+
+function Nav() {
+  const s = session.value;
+  const p = path.value;
+  const links: [string, string][] = [
+    ["/packs", t("nav.packs")],
+    ["/incidents", t("nav.incidents")],
+    ["/incidents/new", t("nav.newIncident")],
+    ["/account", t("nav.account")],
+  ];
+  if (isEngineer(s)) links.push(["/queue", t("nav.queue")]);
+  if (isAdmin(s)) links.push(["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")], ["/reports", t("nav.reports")]);
+  return (
+    <nav aria-label={t("app.mainNav")}>
+      <ul>
+        {links.map(([href, label]) => (
+          <li key={href}>
+            <Link href={href} current={p === href || (href === "/incidents" && p.startsWith("/incidents/") && p !== "/incidents/new")}>
+              {label}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function LangSwitch() {
+  return (
+    <div class="lang" role="group" aria-label={t("app.language")}>
+      <button type="button" lang="en" aria-pressed={lang.value === "en"} onClick={() => setLang("en")}>
+        English
+      </button>
+      <button type="button" lang="pl" aria-pressed={lang.value === "pl"} onClick={() => setLang("pl")}>
+        Polski
+      </button>
+    </div>
+  );
+}
+
+function SignInPrompt() {
+  const local = config().local;
+  return (
+    <section class="card signin">
+      <PageTitle>{t("auth.title")}</PageTitle>
+      <p role="alert">{t("auth.needed")}</p>
+      <p>{local ? t("auth.localHint") : t("auth.oidcHint")}</p>
+      {!local && (
+        <button type="button" class="primary" onClick={() => void signIn()}>
+          {t("app.signIn")}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function Page() {
+  const p = path.value.replace(/\/+$/, "") || "/";
+  const s = session.value;
+  if (p === "/" || p === "/auth/callback") {
+    return <Redirect to={isEngineer(s) ? "/queue" : "/incidents"} />;
+  }
+  if (p === "/packs") return <PacksPage />;
+  if (p === "/account") return <AccountPage />;
+  if (p === "/incidents") return <IncidentsPage />;
+  if (p === "/incidents/new") return <NewIncidentPage />;
+  const m = match("/incidents/:id", p);
+  if (m?.id) return <IncidentPage key={m.id} id={m.id} />;
+  if (p === "/queue" && isEngineer(s)) return <QueuePage />;
+  if (p === "/claims" && isAdmin(s)) return <ClaimsPage />;
+  if (p === "/tax-exemptions" && isAdmin(s)) return <TaxAdminPage />;
+  if (p === "/reports" && isAdmin(s)) return <ReportsPage />;
+  return (
+    <section>
+      <PageTitle>{t("app.notFound")}</PageTitle>
+    </section>
+  );
+}
+
+function Redirect(props: { to: string }) {
+  useEffect(() => navigate(props.to, true), [props.to]);
+  return null;
+}
+
+export function App() {
+  useEffect(() => {
+    document.documentElement.lang = lang.value;
+  }, [lang.value]);
+  const s = session.value;
+  const needSignIn = signInNeeded.value || !s;
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t("app.skip")}
+      </a>
+      <header class="top">
+        <div class="brand">{t("app.name")}</div>
+        {!needSignIn && <Nav />}
+        <div class="who">
+          <LangSwitch />
+          {s && !needSignIn && (
+            <>
+              <span class="muted">{t("app.signedInAs", { who: s.email ?? s.sub })}</span>
+              <button type="button" onClick={() => void signOut()}>
+                {t("app.signOut")}
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      <main id="main">{needSignIn ? <SignInPrompt /> : <Page />}</main>
+    </>
+  );
+}

@@ -1,0 +1,222 @@
+import type { ComponentChildren, InputHTMLAttributes, SelectHTMLAttributes, TextareaHTMLAttributes } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "./api";
+import { t, tv } from "./i18n";
+import type { Key } from "./i18n/en";
+import { navigate } from "./router";
+
+let seq = 0;
+export const uid = (p: string) => `${p}-${++seq}`;
+
+export function Link(props: { href: string; children: ComponentChildren; current?: boolean; class?: string }) {
+  return (
+    <a
+      href={props.href}
+      class={props.class}
+      aria-current={props.current ? "page" : undefined}
+      onClick={(e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        navigate(props.href);
+      }}
+    >
+      {props.children}
+    </a>
+  );
+}
+
+/** The page heading; it takes the focus when the page changes, so screen readers announce it. */
+export function PageTitle(props: { children: string }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${props.children} · ${t("app.name")}`;
+    ref.current?.focus();
+  }, [props.children]);
+  return (
+    <h1 tabIndex={-1} ref={ref}>
+      {props.children}
+    </h1>
+  );
+}
+
+/** Says what went wrong, in words: never the raw answer. */
+export function describe(e: unknown): { lines: string[]; retry: boolean } {
+  if (!(e instanceof ApiError)) return { lines: [t("err.generic", { status: "?" })], retry: true };
+  switch (e.code) {
+    case "network":
+      return { lines: [t("err.network")], retry: true };
+    case "service_unavailable":
+      return {
+        lines: [t("err.unavailable"), ...(e.retryAfter ? [t("err.retryIn", { seconds: e.retryAfter })] : [])],
+        retry: true,
+      };
+    case "invalid_request": {
+      const fields = e.fields.map((f) => t("err.field", { field: f.field, message: f.message }));
+      const detail = e.str("detail");
+      return { lines: [t("err.invalid_request"), ...(fields.length ? fields : detail ? [detail] : [])], retry: false };
+    }
+    case "out_of_scope":
+      return { lines: [t("err.out_of_scope"), ...(e.str("redirect") ? [e.str("redirect") ?? ""] : [])], retry: false };
+    case "product_out_of_lifecycle":
+      return { lines: [t("err.product_out_of_lifecycle", { date: e.str("support_ended_on") ?? "?" })], retry: false };
+    case "too_many_attempts":
+      return {
+        lines: [e.retryAfter ? t("err.too_many_attempts", { seconds: e.retryAfter }) : t("err.too_many_attempts_later")],
+        retry: false,
+      };
+    case "unauthenticated":
+    case "forbidden":
+    case "not_found":
+    case "invalid_state":
+    case "payload_too_large":
+    case "idempotency_key_reused":
+    case "severity_a_requires_24x7":
+    case "no_usable_pack":
+      return { lines: [t(`err.${e.code}` as Key)], retry: false };
+    default:
+      return { lines: [t("err.generic", { status: e.status })], retry: e.status >= 500 };
+  }
+}
+
+export function ErrorAlert(props: { error: unknown; onRetry?: (() => void) | undefined }) {
+  if (props.error === null || props.error === undefined) return null;
+  const { lines, retry } = describe(props.error);
+  const [first, ...rest] = lines;
+  return (
+    <div role="alert" class="alert">
+      <p>{first}</p>
+      {rest.length > 0 && (
+        <ul>
+          {rest.map((l) => (
+            <li key={l}>{l}</li>
+          ))}
+        </ul>
+      )}
+      {retry && props.onRetry && (
+        <button type="button" onClick={props.onRetry}>
+          {t("app.retry")}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Notice(props: { children: ComponentChildren }) {
+  return (
+    <p role="status" class="notice">
+      {props.children}
+    </p>
+  );
+}
+
+type FieldProps = {
+  label: string;
+  hint?: string | undefined;
+  required?: boolean;
+} & (
+  | ({ kind?: "input" } & InputHTMLAttributes)
+  | ({ kind: "textarea" } & TextareaHTMLAttributes)
+  | ({ kind: "select"; children: ComponentChildren } & SelectHTMLAttributes)
+);
+
+/** A labelled control: the label is bound to the control by id. */
+export function Field(props: FieldProps) {
+  const [id] = useState(() => uid("f"));
+  const hintId = props.hint ? `${id}-hint` : undefined;
+  const { label, hint, kind, required, ...rest } = props;
+  const common = { id, "aria-describedby": hintId, required };
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {kind === "textarea" ? (
+        <textarea {...(rest as TextareaHTMLAttributes)} {...common} />
+      ) : kind === "select" ? (
+        <select {...(rest as SelectHTMLAttributes)} {...common} />
+      ) : (
+        <input {...(rest as InputHTMLAttributes)} {...common} />
+      )}
+      {hint && (
+        <small id={hintId} class="hint">
+          {hint}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** Loads data for a page; `reload` fetches again. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): {
+  data: T | null;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+  set: (v: T) => void;
+} {
+  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true, error: null }));
+    load().then(
+      (data) => live && setState({ data, error: null, loading: false }),
+      (error: unknown) => live && setState((s) => ({ data: s.data, error, loading: false })),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, n]);
+  return {
+    ...state,
+    reload: () => setN((x) => x + 1),
+    set: (data: T) => setState({ data, error: null, loading: false }),
+  };
+}
+
+/** Runs one action at a time (a double click does nothing twice) and keeps its error. */
+export function useAction(): {
+  busy: boolean;
+  error: unknown;
+  done: string | null;
+  run: (f: () => Promise<unknown>, doneMessage?: string) => Promise<boolean>;
+  clear: () => void;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const running = useRef(false);
+  return {
+    busy,
+    error,
+    done,
+    clear: () => {
+      setError(null);
+      setDone(null);
+    },
+    run: async (f, doneMessage) => {
+      if (running.current) return false;
+      running.current = true;
+      setBusy(true);
+      setError(null);
+      setDone(null);
+      try {
+        await f();
+        setDone(doneMessage ?? null);
+        return true;
+      } catch (e) {
+        setError(e);
+        return false;
+      } finally {
+        running.current = false;
+        setBusy(false);
+      }
+    },
+  };
+}
+
+export function Loading() {
+  return <p class="muted" aria-live="polite">{t("app.loading")}</p>;
+}
+
+export function Status(props: { prefix: string; value: string }) {
+  return <span class={`badge badge-${props.value}`}>{tv(props.prefix, props.value)}</span>;
+}
