@@ -5,21 +5,34 @@ source "$(dirname "$0")/stack.sh"
 STATE="$ROOT/.local/dev"
 DEV_PORT="${DEV_PORT:-9000}"
 DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
+CONSOLE_PORT="${CONSOLE_PORT:-9001}"
+# The console's origin: CORS of the local gateway (and of the local attachments bucket).
+export CONSOLE_URL="${CONSOLE_URL:-http://127.0.0.1:$CONSOLE_PORT}"
+export CONSOLE_ORIGIN="${CONSOLE_ORIGIN:-$CONSOLE_URL}"
 trap 'echo; echo "==> stopping"; stack_stop' EXIT INT TERM
 
 bash "$ROOT/scripts/tools.sh"
 echo "==> building (first build takes a few minutes)"
 cargo build --workspace --bins
+build_console
 echo "==> starting the local DynamoDB-compatible server on 127.0.0.1:$DYNAMODB_PORT"
 start_dynamodb "$DYNAMODB_PORT"
 setup_table
-echo "==> starting the functions (cargo lambda watch) on 127.0.0.1:$DEV_PORT"
-start_watch "$DEV_PORT"
+# The API on DEV_PORT is the local gateway (CORS like API Gateway's) in front of cargo lambda
+# watch on an internal port; cargo lambda invoke talks to watch itself (CARGO_LAMBDA_INVOKE_PORT).
+WATCH_PORT="$(free_port)"
+echo "==> starting the functions (cargo lambda watch on 127.0.0.1:$WATCH_PORT) behind the API on 127.0.0.1:$DEV_PORT"
+start_watch "$WATCH_PORT"
+start_gateway "$DEV_PORT" "$WATCH_PORT" "$CONSOLE_ORIGIN"
+export INCIDENT_DESK_URL="http://127.0.0.1:$DEV_PORT"
+echo "==> starting the console on $CONSOLE_URL"
+start_console "$CONSOLE_PORT" "$INCIDENT_DESK_URL"
 "$CARGO_TARGET_DIR/debug/dev-tokens"
 cat <<MSG
 
+The console is at $CONSOLE_URL (open a sign-in link above).
 The API is at $INCIDENT_DESK_URL  (try: curl -H "Authorization: Bearer \$CUSTOMER" $INCIDENT_DESK_URL/products)
-The sweeper: .venv/bin/cargo-lambda lambda invoke sla-sweeper -A 127.0.0.1 -P $DEV_PORT --data-file tests/events/scheduled.json
-Logs: $STATE/watch.log and $STATE/dynamodb.log. Ctrl-C stops everything.
+The sweeper: .venv/bin/cargo-lambda lambda invoke sla-sweeper -A 127.0.0.1 -P $CARGO_LAMBDA_INVOKE_PORT --data-file tests/events/scheduled.json
+Logs: $STATE/watch.log, $STATE/dynamodb.log, $STATE/gateway.log. Ctrl-C stops everything.
 MSG
 wait

@@ -77,3 +77,42 @@ stack_stop() {
   done
   wait 2>/dev/null || true
 }
+
+# ---- web console (issue 19) -------------------------------------------------------------------
+# In AWS, API Gateway answers CORS preflights for the console's origin itself (the template's
+# CorsConfiguration) and CloudFront serves the built console. Locally, infra/local/web_gateway.py
+# plays both parts: `gateway` in front of cargo lambda watch (which does no CORS), `console` for
+# web/dist plus a config.json naming the API.
+
+# npm ci when the lock file changed, vite build when a source changed; Node >= 20.19 (Vite 8).
+build_console() {
+  local web="$ROOT/web"
+  if ! command -v node >/dev/null 2>&1 || ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+    echo "!! the console needs Node.js >= 20.19 with npm (found: $(node -v 2>/dev/null || echo none))" >&2
+    return 1
+  fi
+  if [ ! -f "$web/node_modules/.package-lock.json" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    echo "==> installing the console's npm packages (npm ci)"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ ! -f "$web/dist/index.html" ] || [ -n "$(find "$web/src" "$web/index.html" "$web/package-lock.json" "$web/vite.config.ts" \
+      "$web/tsconfig.json" "$ROOT/infra/openapi.yaml" "$ROOT/infra/data/prices.json" -newer "$web/dist/index.html" -print -quit)" ]; then
+    echo "==> building the console (vite build)"
+    mkdir -p "$STATE"
+    (cd "$web" && npm run --silent build >"$STATE/console-build.log" 2>&1) || { cat "$STATE/console-build.log" >&2; return 1; }
+  fi
+}
+
+start_gateway() { # port upstream-port allowed-origin
+  mkdir -p "$STATE"
+  python3 "$ROOT/infra/local/web_gateway.py" gateway "$1" "127.0.0.1:$2" "$3" >"$STATE/gateway.log" 2>&1 &
+  PIDS+=($!)
+  wait_for_port "$1" "the local API gateway (CORS)" 30
+}
+
+start_console() { # port api-url
+  mkdir -p "$STATE"
+  python3 "$ROOT/infra/local/web_gateway.py" console "$1" "$ROOT/web/dist" "$2" >"$STATE/console.log" 2>&1 &
+  PIDS+=($!)
+  wait_for_port "$1" "the console" 30
+}

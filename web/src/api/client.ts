@@ -50,7 +50,7 @@ const CODES = new Set([
 ]);
 
 export async function call<T>(method: Method, template: RoutePath<typeof method>, opts: Options = {}): Promise<T> {
-  const url = new URL(config().api_url + fill(template, opts.params));
+  const url = new URL(config().apiUrl + fill(template, opts.params));
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== null && v !== undefined && v !== "") url.searchParams.set(k, String(v));
   const headers: Record<string, string> = { Accept: "application/json" };
   const token = session.value?.token;

@@ -229,6 +229,7 @@ export const en = {
   "inc.pendingUpload": "upload not finished",
   "inc.fileTooLarge": "The file is larger than 50 MB.",
   "inc.fileEmpty": "The file is empty.",
+  "inc.writeToSupport": "Write to support",
   "inc.message": "Message",
   "inc.sendMessage": "Send message",
   "inc.closure": "Close this incident",

@@ -230,6 +230,7 @@ export const pl: Catalogue = {
   "inc.pendingUpload": "przesyłanie niezakończone",
   "inc.fileTooLarge": "Plik jest większy niż 50 MB.",
   "inc.fileEmpty": "Plik jest pusty.",
+  "inc.writeToSupport": "Napisz do zespołu wsparcia",
   "inc.message": "Wiadomość",
   "inc.sendMessage": "Wyślij wiadomość",
   "inc.closure": "Zamknij zgłoszenie",

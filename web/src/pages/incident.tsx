@@ -328,9 +328,7 @@ function CustomerActions(props: { incident: Incident; after: (i?: Incident) => v
       )}
       {open && (
         <section class="card" aria-labelledby="msg-h">
-          <h2 id="msg-h" class="sr-only">
-            {t("inc.message")}
-          </h2>
+          <h2 id="msg-h">{t("inc.writeToSupport")}</h2>
           <ActionForm submit={t("inc.sendMessage")} onSubmit={async () => (await api.message(inc.incident_id, message.trim()), props.after())} reset={clearMessage}>
             <Field label={t("inc.message")} kind="textarea" rows={4} required value={message} onInput={setMessage} />
           </ActionForm>

@@ -1,0 +1,415 @@
+// Browser tests of the console: headless Chromium (Debian's, through playwright-core) against the
+// real local stack that scripts/browser-tests.sh starts or reuses. Every page gets an axe-core scan
+// (no serious or critical violation), a screenshot under .local/browser/, and no console errors.
+// The flows run once in English and once in Polish, with the names a screen reader would hear.
+import { test, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, mkdirSync, writeFileSync, readdirSync, statSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (run scripts/browser-tests.sh)`);
+  return v;
+};
+const CONSOLE = env("CONSOLE_URL");
+const API = env("API_URL");
+const TOKENS = JSON.parse(env("BROWSER_TOKENS"));
+const SHOTS = process.env.SCREENSHOT_DIR ?? join(here, "..", "..", ".local", "browser");
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const RUN = Date.now().toString(36);
+mkdirSync(SHOTS, { recursive: true });
+
+// The accessible names of CONSOLE.md (English, fixed) and their Polish counterparts.
+const NAMES = {
+  en: {
+    packs: "Packs", incidents: "Incidents", newIncident: "New incident", account: "Account", queue: "Queue",
+    claims: "Claims", taxExemptions: "Tax exemptions", reports: "Reports",
+    billingCountry: "Billing country", buySingle: "Buy a single incident", buyFive: "Buy a 5-pack",
+    claimNumber: "Order confirmation number", reason: "Reason", submitClaim: "Submit claim",
+    jurisdiction: "Jurisdiction", certificate: "Certificate reference", submitExemption: "Submit exemption",
+    product: "Product", category: "Category", severity: "Severity", handling: "Handling", calendar: "Support calendar",
+    title: "Title", description: "Description", contactName: "Contact name", contactEmail: "Contact email",
+    contactPhone: "Contact phone", firstResponseDue: "First response due", submitIncident: "Submit incident",
+    attachFile: "Attach file", message: "Message", sendMessage: "Send message", acceptScope: "Accept scope",
+    rejectScope: "Reject scope", requestClosure: "Request closure", closureReason: "Reason",
+    response: "Response", channel: "Channel", sendResponse: "Send response", problemStatement: "Problem statement",
+    resolutionCriteria: "Resolution criteria", proposeScope: "Propose scope", subTitle: "Sub-problem title",
+    subDescription: "Sub-problem description", proposeSub: "Propose sub-problem", solutions: "Solutions",
+    markResolved: "Mark resolved", explanation: "Explanation", charge: "Charge", closeUnresolved: "Close unresolved",
+    approve: "Approve", reject: "Reject", verify: "Verify", consume: "Consume unit", refund: "Refund unit",
+    warning: "Warning", breached: "Breached", remaining: (n, m) => `${n} of ${m} incidents remaining`,
+    inProgress: "In progress", signIn: "Sign in", chart: "SLA achievement by month", language: "Language",
+  },
+  pl: {
+    packs: "Pakiety", incidents: "Zgłoszenia", newIncident: "Nowe zgłoszenie", account: "Konto", queue: "Kolejka",
+    claims: "Roszczenia", taxExemptions: "Zwolnienia podatkowe", reports: "Raporty",
+    billingCountry: "Kraj rozliczenia", buySingle: "Kup pojedyncze zgłoszenie", buyFive: "Kup pakiet 5 zgłoszeń",
+    claimNumber: "Numer potwierdzenia zamówienia", reason: "Uzasadnienie", submitClaim: "Wyślij roszczenie",
+    jurisdiction: "Jurysdykcja", certificate: "Numer zaświadczenia", submitExemption: "Wyślij zwolnienie",
+    product: "Produkt", category: "Kategoria", severity: "Priorytet", handling: "Tryb obsługi", calendar: "Kalendarz wsparcia",
+    title: "Tytuł", description: "Opis", contactName: "Osoba kontaktowa", contactEmail: "E-mail kontaktowy",
+    contactPhone: "Telefon kontaktowy", firstResponseDue: "Termin pierwszej odpowiedzi", submitIncident: "Wyślij zgłoszenie",
+    attachFile: "Dołącz plik", message: "Wiadomość", sendMessage: "Wyślij wiadomość", acceptScope: "Akceptuj zakres",
+    rejectScope: "Odrzuć zakres", requestClosure: "Poproś o zamknięcie", closureReason: "Powód",
+    response: "Odpowiedź", channel: "Kanał", sendResponse: "Wyślij odpowiedź", problemStatement: "Opis problemu",
+    resolutionCriteria: "Kryteria rozwiązania", proposeScope: "Zaproponuj zakres", subTitle: "Tytuł podproblemu",
+    subDescription: "Opis podproblemu", proposeSub: "Zaproponuj podproblem", solutions: "Rozwiązania",
+    markResolved: "Oznacz jako rozwiązane", explanation: "Wyjaśnienie", charge: "Rozliczenie", closeUnresolved: "Zamknij bez rozwiązania",
+    approve: "Zatwierdź", reject: "Odrzuć", verify: "Zweryfikuj", consume: "Zalicz zgłoszenie", refund: "Zwróć zgłoszenie",
+    warning: "Ostrzeżenie", breached: "Przekroczony", remaining: (n, m) => `Pozostało zgłoszeń: ${n} z ${m}`,
+    inProgress: "W toku", signIn: "Logowanie", chart: "Dotrzymanie SLA w poszczególnych miesiącach", language: "Język",
+  },
+};
+
+let browser;
+const timings = [];
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: env("CHROMIUM"),
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+});
+after(async () => {
+  await browser?.close();
+  writeFileSync(join(SHOTS, "first-render.json"), JSON.stringify(timings, null, 2));
+});
+
+// Pages still open after a test are those of a failed one: keep a picture of where it stopped.
+const openTabs = new Set();
+afterEach(async (t) => {
+  let i = 0;
+  for (const tab of openTabs) {
+    const slug = t.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+    await tab.page.screenshot({ path: join(SHOTS, `FAILED-${slug}-${i++}.png`), fullPage: true }).catch(() => {});
+    await tab.context.close().catch(() => {});
+  }
+  openTabs.clear();
+});
+
+/** A signed-in tab in a language; collects console errors (the caller may allow expected ones). */
+async function open(who, lang, path = "/") {
+  const context = await browser.newContext({
+    locale: lang === "pl" ? "pl-PL" : "en-GB",
+    timezoneId: lang === "pl" ? "Europe/Warsaw" : "America/New_York",
+    viewport: { width: 1280, height: 900 },
+  });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const started = Date.now();
+  await page.goto(`${CONSOLE}${path}#token=${TOKENS[who]}`);
+  await page.locator("h1").first().waitFor();
+  timings.push({ who, lang, path, first_render_ms: Date.now() - started });
+  assert.ok(!page.url().includes("token="), "the token is removed from the address bar");
+  const tab = { page, context, errors, n: NAMES[lang], lang };
+  openTabs.add(tab);
+  context.on("close", () => openTabs.delete(tab));
+  return tab;
+}
+
+async function check(tab, name, { allowErrors = [] } = {}) {
+  const { page, errors, lang } = tab;
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: join(SHOTS, `${lang}-${name}.png`), fullPage: true });
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  });
+  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], `axe: serious/critical violations on ${lang}/${name}`);
+  const allowed = [...allowErrors, ...(process.env.DEV_ONLY_ALLOW_ERRORS ? [new RegExp(process.env.DEV_ONLY_ALLOW_ERRORS)] : [])];
+  const unexpected = errors.filter((e) => !allowed.some((re) => re.test(e)));
+  assert.deepEqual(unexpected, [], `console errors on ${lang}/${name}`);
+}
+
+const nav = (tab, name) => tab.page.getByRole("navigation").getByRole("link", { name, exact: true }).click();
+const button = (tab, name) => tab.page.getByRole("button", { name, exact: true });
+
+async function api(who, method, path, body) {
+  const res = await fetch(`${API}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${TOKENS[who]}`, "Content-Type": "application/json", "Idempotency-Key": `bt-${RUN}-${Math.random()}` },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+for (const lang of ["en", "pl"]) {
+  const customer = `customer_${lang}`;
+  const claimant = `claimant_${lang}`;
+  const title = `${lang === "pl" ? "Serwer nie startuje po aktualizacji" : "Server does not start after the update"} ${RUN}`;
+  const state = {};
+
+  test(`${lang}: customer sees the price of each offer for the billing country before buying`, async () => {
+    const tab = await open(customer, lang);
+    const { page, n } = tab;
+    await nav(tab, n.packs);
+    await page.getByRole("heading", { level: 1, name: n.packs }).waitFor();
+    await page.getByLabel(n.billingCountry).selectOption("PL");
+    for (const offer of await page.locator(".offer").all()) await offer.getByText(/zł|PLN/).first().waitFor();
+    await page.getByLabel(n.billingCountry).selectOption("DE");
+    for (const offer of await page.locator(".offer").all()) await offer.getByText(/€|EUR/).first().waitFor();
+    await check(tab, "packs-prices");
+    await tab.context.close();
+  });
+
+  test(`${lang}: customer buys a 5-pack, sees its balance, expiry and order number`, async () => {
+    const tab = await open(customer, lang);
+    const { page, n } = tab;
+    await nav(tab, n.packs);
+    await page.getByRole("heading", { level: 1, name: n.packs }).waitFor();
+    await page.getByLabel(n.billingCountry).selectOption("PL");
+    await button(tab, n.buyFive).click();
+    const card = page.locator(".pack").filter({ hasText: n.remaining(5, 5) });
+    await card.waitFor();
+    const number = (await card.textContent()).match(/[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){3}/)?.[0];
+    assert.ok(number, "the pack shows its order confirmation number");
+    state.orderNumber = number;
+    await check(tab, "packs");
+    await tab.context.close();
+  });
+
+  const need = (...keys) => keys.forEach((k) => assert.ok(state[k], `needs ${k} from an earlier test`));
+
+  test(`${lang}: customer quotes and submits an incident (a double click submits once) and sees it in the list`, async () => {
+    need("orderNumber");
+    const tab = await open(customer, lang);
+    const { page, n } = tab;
+    await nav(tab, n.newIncident);
+    await page.getByLabel(n.product).selectOption("office-ltsc-2024");
+    await page.getByLabel(n.category).selectOption("configuration");
+    await page.getByLabel(n.severity).selectOption("B");
+    await page.getByLabel(n.handling).selectOption("business_hours");
+    await page.getByLabel(n.calendar).selectOption("PL");
+    await page.getByLabel(n.title, { exact: true }).fill(title);
+    await page.getByLabel(n.description, { exact: true }).fill(lang === "pl" ? "Po instalacji poprawki usługa kończy pracę z błędem 1067." : "After the patch the service stops with error 1067.");
+    await page.getByLabel(n.contactName).fill(lang === "pl" ? "Zofia Łęcka" : "Ada Lovelace");
+    await page.getByLabel(n.contactEmail).fill("contact@example.com");
+    await page.getByLabel(n.contactPhone).fill("+48 600 100 200");
+    // The quote: First response due with an instant, and the pack to be drawn.
+    const quote = page.getByLabel(n.firstResponseDue);
+    await quote.locator("time").waitFor();
+    const due = await quote.locator("time").getAttribute("datetime");
+    assert.match(due, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    await page.getByText(state.orderNumber).waitFor();
+    await check(tab, "new-incident");
+    await button(tab, n.submitIncident).dblclick();
+    await page.getByRole("heading", { level: 1, name: title }).waitFor();
+    state.incidentId = decodeURIComponent(new URL(page.url()).pathname.split("/").pop());
+    assert.equal((await page.locator("dl.summary time").first().getAttribute("datetime")), due, "the incident's deadline is the quoted one");
+    await check(tab, "incident-submitted");
+    await nav(tab, n.incidents);
+    const links = page.getByRole("table").getByRole("link", { name: title, exact: true });
+    await links.first().waitFor();
+    assert.equal(await links.count(), 1, "a double click submitted one incident");
+    await check(tab, "incidents");
+    const packs = await api(customer, "GET", "/packs");
+    const pack = packs.json.items.find((p) => p.order_confirmation_number === state.orderNumber);
+    assert.equal(pack.incidents_remaining, 4, "exactly one unit was drawn");
+    await tab.context.close();
+  });
+
+  test(`${lang}: an out-of-scope category is explained before and refused in words after submission`, async () => {
+    const tab = await open(customer, lang, "/incidents/new");
+    const { page, n } = tab;
+    await page.getByLabel(n.product).selectOption("office-ltsc-2024");
+    await page.getByLabel(n.category).selectOption("feature_request");
+    await page.locator(".warnings").waitFor();
+    await page.getByLabel(n.severity).selectOption("C");
+    await page.getByLabel(n.title, { exact: true }).fill(`Dark mode ${RUN}`);
+    await page.getByLabel(n.description, { exact: true }).fill("Please add a dark mode.");
+    await page.getByLabel(n.contactName).fill("Ada");
+    await page.getByLabel(n.contactEmail).fill("contact@example.com");
+    await button(tab, n.submitIncident).click();
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    const text = await alert.textContent();
+    assert.ok(text.length > 20 && !text.includes("{") && !text.includes("out_of_scope"), `refusal in words: ${text}`);
+    await check(tab, "refusal", { allowErrors: [/status of 422/] });
+    await tab.context.close();
+  });
+
+  test(`${lang}: engineer sees the incident in the queue with a live countdown and the words Warning and Breached`, async () => {
+    need("incidentId");
+    const tab = await open("engineer", lang);
+    const { page, n } = tab;
+    await nav(tab, n.queue);
+    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: title, exact: true }) });
+    await row.waitFor();
+    const timer = row.getByRole("timer");
+    const first = await timer.textContent();
+    await page.waitForTimeout(1500);
+    assert.notEqual(await timer.textContent(), first, "the countdown runs");
+    await check(tab, "queue");
+    const inc = (await api("engineer", "GET", `/incidents/${encodeURIComponent(state.incidentId)}`)).json;
+    assert.ok(inc.first_response_warn_at, "the API gives first_response_warn_at");
+    await page.clock.setFixedTime(new Date(Date.parse(inc.first_response_warn_at) + 60_000));
+    await row.getByText(n.warning, { exact: true }).waitFor();
+    await page.clock.setFixedTime(new Date(Date.parse(inc.first_response_due_at) + 60_000));
+    await row.getByText(n.breached, { exact: true }).waitFor();
+    await check(tab, "queue-breached");
+    await tab.context.close();
+  });
+
+  test(`${lang}: engineer answers and proposes a scope`, async () => {
+    need("incidentId");
+    const tab = await open("engineer", lang, "/queue");
+    const { page, n } = tab;
+    await page.getByRole("link", { name: title, exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: title }).waitFor();
+    await page.getByLabel(n.response, { exact: true }).fill(lang === "pl" ? "Proszę przesłać dziennik zdarzeń systemu." : "Please send the system event log.");
+    await page.getByLabel(n.channel).selectOption("email");
+    await button(tab, n.sendResponse).click();
+    await page.getByText(n.inProgress).first().waitFor();
+    await page.getByLabel(n.problemStatement).fill(lang === "pl" ? "Usługa nie uruchamia się po poprawce." : "The service fails to start after the patch.");
+    await page.getByLabel(n.resolutionCriteria).fill(lang === "pl" ? "Usługa działa po restarcie." : "The service runs after a restart.");
+    await button(tab, n.proposeScope).click();
+    await page.getByRole("button", { name: n.proposeScope }).and(page.locator(":not([disabled])")).waitFor();
+    await check(tab, "incident-engineer");
+    await tab.context.close();
+  });
+
+  test(`${lang}: customer sees the response, accepts the scope and uploads a file`, async () => {
+    need("incidentId");
+    const tab = await open(customer, lang, `/incidents/${encodeURIComponent(state.incidentId)}`);
+    const { page, n } = tab;
+    await page.getByRole("heading", { level: 1, name: title }).waitFor();
+    await page.getByText(lang === "pl" ? "Proszę przesłać dziennik zdarzeń systemu." : "Please send the system event log.").waitFor();
+    await button(tab, n.acceptScope).click();
+    await button(tab, n.acceptScope).waitFor({ state: "detached" });
+    const inc = (await api(customer, "GET", `/incidents/${encodeURIComponent(state.incidentId)}`)).json;
+    assert.equal(inc.scope.status, "accepted");
+    await page.getByLabel(n.message, { exact: true }).fill(lang === "pl" ? "Dziękuję, dziennik w załączniku." : "Thanks, the log is attached.");
+    await button(tab, n.sendMessage).click();
+    await page.locator(".timeline").getByText(lang === "pl" ? "Dziękuję, dziennik w załączniku." : "Thanks, the log is attached.").waitFor();
+    const name = `system-${lang}.log`;
+    await page.getByLabel(n.attachFile).setInputFiles({ name, mimeType: "text/plain", buffer: Buffer.from("Event 1067: service terminated\n".repeat(20)) });
+    const link = page.getByRole("link", { name, exact: true });
+    await link.waitFor();
+    const href = await link.getAttribute("href");
+    const download = await fetch(href);
+    assert.equal(download.status, 200, "the download link serves the file");
+    assert.match(await download.text(), /Event 1067/);
+    await check(tab, "incident-customer");
+    await tab.context.close();
+  });
+
+  test(`${lang}: another customer claims the pack and an admin approves the claim`, async () => {
+    need("orderNumber");
+    const tab = await open(claimant, lang, "/packs");
+    const { page, n } = tab;
+    await page.getByLabel(n.claimNumber).fill(state.orderNumber);
+    await page.getByLabel(n.reason, { exact: true }).fill(lang === "pl" ? "Pakiet kupił nasz dział zakupów." : "Our purchasing department bought it.");
+    await button(tab, n.submitClaim).click();
+    await page.getByRole("status").filter({ hasText: /./ }).first().waitFor();
+    await check(tab, "claim");
+
+    const admin = await open("admin", lang);
+    await nav(admin, admin.n.claims);
+    const card = admin.page.locator("li.card").filter({ hasText: TOKENS.subs[claimant] });
+    await card.getByRole("button", { name: admin.n.approve, exact: true }).waitFor();
+    await check(admin, "claims");
+    await card.getByRole("button", { name: admin.n.approve, exact: true }).click();
+    await card.waitFor({ state: "detached" });
+    await admin.context.close();
+
+    await page.reload();
+    await page.locator(".pack").filter({ hasText: state.orderNumber }).waitFor();
+    await tab.context.close();
+  });
+
+  test(`${lang}: customer submits a tax exemption and an admin verifies it`, async () => {
+    const tab = await open(claimant, lang, "/account");
+    const { page, n } = tab;
+    await page.getByLabel(n.jurisdiction).fill("PL");
+    await page.getByLabel(n.certificate).fill(`ZW-${RUN}`);
+    await button(tab, n.submitExemption).click();
+    await page.getByText(lang === "pl" ? "Oczekuje na weryfikację" : "Pending verification").first().waitFor();
+    await check(tab, "account");
+    const admin = await open("admin", lang);
+    await nav(admin, admin.n.taxExemptions);
+    const card = admin.page.locator("li.card").filter({ hasText: TOKENS.subs[claimant] });
+    await card.getByRole("button", { name: admin.n.verify, exact: true }).waitFor();
+    await check(admin, "tax-exemptions");
+    await card.getByRole("button", { name: admin.n.verify, exact: true }).click();
+    await card.waitFor({ state: "detached" });
+    await admin.context.close();
+    await page.reload();
+    await page.getByText(lang === "pl" ? "Zweryfikowane" : "Verified").first().waitFor();
+    await tab.context.close();
+  });
+
+  test(`${lang}: customer closes early, an admin decides the charge, and reads the SLA report`, async () => {
+    need("incidentId");
+    const tab = await open(customer, lang, `/incidents/${encodeURIComponent(state.incidentId)}`);
+    const { page, n } = tab;
+    await page.getByLabel(n.closureReason, { exact: true }).fill(lang === "pl" ? "Rozwiązaliśmy to sami." : "We solved it ourselves.");
+    await button(tab, n.requestClosure).click();
+    await button(tab, n.requestClosure).waitFor({ state: "detached" });
+    await tab.context.close();
+
+    const admin = await open("admin", lang, `/incidents/${encodeURIComponent(state.incidentId)}`);
+    await admin.page.getByRole("heading", { level: 1, name: title }).waitFor();
+    await button(admin, admin.n.refund).waitFor();
+    await check(admin, "charge-decision");
+    await button(admin, admin.n.refund).click();
+    await button(admin, admin.n.refund).waitFor({ state: "detached" });
+    const inc = (await api("admin", "GET", `/incidents/${encodeURIComponent(state.incidentId)}`)).json;
+    assert.equal(inc.charge, "refunded");
+
+    await nav(admin, admin.n.reports);
+    await admin.page.getByRole("img", { name: admin.n.chart }).waitFor();
+    await admin.page.getByRole("table").waitFor();
+    const month = inc.first_response_due_at.slice(0, 7);
+    const report = (await api("admin", "GET", `/reports/sla?from=${month}&to=${month}`)).json;
+    const row = report.items.find((r) => r.month === month && r.calendar === "PL" && r.severity === "B");
+    assert.ok(row && row.met >= 1, "the report counts the answered incident");
+    await admin.page.getByRole("table").getByRole("cell", { name: String(row.met), exact: true }).first().waitFor();
+    await check(admin, "reports");
+    await admin.context.close();
+  });
+}
+
+test("a bad token gets the sign-in prompt, not an error page", async () => {
+  const parts = TOKENS.customer_en.split(".");
+  const forged = `${parts[0]}.${parts[1]}.${parts[2].slice(0, -4)}AAAA`;
+  const context = await browser.newContext({ locale: "en-GB" });
+  const page = await context.newPage();
+  await page.goto(`${CONSOLE}/packs#token=${forged}`);
+  await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+  assert.ok(!page.url().includes("token="));
+  await context.close();
+});
+
+test("the built console holds no secret and stays under 100 KB of gzipped JS and CSS", async () => {
+  const { gzipSync } = await import("node:zlib");
+  const dist = join(here, "..", "dist");
+  const forbidden = JSON.parse(env("FORBIDDEN_STRINGS"));
+  assert.ok(forbidden.length > 0);
+  let gz = 0;
+  const walk = (d) => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
+  const files = walk(dist);
+  for (const f of files) {
+    const body = readFileSync(f);
+    for (const s of forbidden) assert.ok(!body.includes(s), `${f} contains a secret`);
+  }
+  // What a local page loads: index.html's own script and style (the OIDC chunk is lazy).
+  const html = readFileSync(join(dist, "index.html"), "utf8");
+  const entry = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
+  assert.ok(entry.length >= 2, "index.html names its script and style");
+  for (const f of files.filter((f) => /\.(js|css)$/.test(f))) gz += gzipSync(readFileSync(f), { level: 9 }).length;
+  assert.ok(gz < 100 * 1024, `all JS + CSS gzipped is ${gz} bytes`);
+});
