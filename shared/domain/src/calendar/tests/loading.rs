@@ -273,3 +273,23 @@ fn a_calendar_whose_holidays_cover_every_opening_day_gives_up_ten_years_on() {
         from + chrono::TimeDelta::days(3653)
     );
 }
+
+/// The build keeps only some zones of the tz database (`.cargo/config.toml`; chrono-tz also keeps
+/// their aliases and the fixed `Etc/*` zones): every zone a shipped calendar names must be among
+/// them, and a zone nothing uses must not be.
+#[test]
+fn every_shipped_zone_is_compiled_in() {
+    let calendars = Calendars::shipped().expect("the shipped calendars load");
+    let compiled: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+    for name in calendars.all().map(|c| c.time_zone_name()) {
+        assert!(
+            compiled.contains(&name),
+            "the build left out {name}: add it to CHRONO_TZ_TIMEZONE_FILTER in .cargo/config.toml"
+        );
+    }
+    assert!(
+        !compiled.contains(&"Asia/Tokyo"),
+        "the zone filter is off: the whole tz database is compiled in"
+    );
+    assert!(compiled.len() < 100, "{} zones compiled in", compiled.len());
+}
