@@ -1,7 +1,7 @@
 # The two commands of the README, and the optional ones.
 .PHONY: dev test bench package
 
-dev:        ## run the whole API locally on http://127.0.0.1:9000
+dev:        ## run the whole API locally on http://127.0.0.1:9000 and the console on :9001
 	bash scripts/dev.sh
 
 test:       ## install what is needed, start the local stack, run every test and check

@@ -15,6 +15,10 @@ echo "==> building"
 cargo build --workspace --all-targets
 echo "==> the local data store's patches against stock moto"
 for seed in 7 8 9; do "$VENV/bin/python" "$ROOT/infra/local/check_moto_patches.py" "$seed" 60; done
+# The browser tests' console origin, fixed before the stack starts (CORS of the local gateway
+# and of the local attachments bucket name it).
+export CONSOLE_PORT="${CONSOLE_PORT:-$(free_port)}"
+export CONSOLE_ORIGIN="${CONSOLE_ORIGIN:-http://127.0.0.1:$CONSOLE_PORT}"
 echo "==> starting the local stack"
 start_dynamodb "$(free_port)"
 setup_table
@@ -35,6 +39,8 @@ if [ "$status" -ne 0 ]; then
   done
   exit "$status"
 fi
+echo "==> browser tests (web console: headless Chromium against the stack)"
+bash "$ROOT/scripts/browser-tests.sh"
 if [ -f "$ROOT/scripts/infra-checks.sh" ]; then
   echo "==> infrastructure checks"
   bash "$ROOT/scripts/infra-checks.sh"

@@ -382,7 +382,7 @@ function EngineerActions(props: { incident: Incident; after: (i?: Incident) => v
         </Field>
       </ActionForm>
       <ActionForm
-        title={t("inc.scope")}
+        title={t("inc.scopeForm")}
         submit={t("inc.proposeScope")}
         onSubmit={async () => props.after(await api.proposeScope(id, { problem_statement: problem.trim(), resolution_criteria: criteria.trim() }))}
         reset={() => (clearProblem(), clearCriteria())}
@@ -525,10 +525,10 @@ export function IncidentPage(props: { id: string }) {
       <section class="card" aria-labelledby="desc-h">
         <h2 id="desc-h">{t("inc.description")}</h2>
         <p class="pre">{inc.description}</p>
-        {inc.scope && inc.scope.status !== "proposed" && (
+        {inc.scope && (inc.scope.status !== "proposed" || !owner) && (
           <>
             <h3>
-              {t("inc.scope")} ({t(`inc.scopeStatus.${inc.scope.status}`)})
+              {inc.scope.status === "proposed" ? t("inc.scopeProposed") : t("inc.scope")} ({t(`inc.scopeStatus.${inc.scope.status}`)})
             </h3>
             <dl class="facts">
               <dt>{t("inc.problemStatement")}</dt>
