@@ -45,6 +45,8 @@ const NAMES = {
     approve: "Approve", reject: "Reject", verify: "Verify", consume: "Consume unit", refund: "Refund unit",
     warning: "Warning", breached: "Breached", remaining: (n, m) => `${n} of ${m} incidents remaining`,
     inProgress: "In progress", signIn: "Sign in", chart: "SLA achievement by month", language: "Language",
+    fromMonth: "From month", toMonth: "To month", showReport: "Show report", breachMonth: "Month of breaches",
+    breachesIn: "Breaches in", noBreaches: "No breaches in this month.",
   },
   pl: {
     packs: "Pakiety", incidents: "Zgłoszenia", newIncident: "Nowe zgłoszenie", account: "Konto", queue: "Kolejka",
@@ -64,6 +66,8 @@ const NAMES = {
     approve: "Zatwierdź", reject: "Odrzuć", verify: "Zweryfikuj", consume: "Zalicz zgłoszenie", refund: "Zwróć zgłoszenie",
     warning: "Ostrzeżenie", breached: "Przekroczony", remaining: (n, m) => `Pozostało zgłoszeń: ${n} z ${m}`,
     inProgress: "W toku", signIn: "Logowanie", chart: "Dotrzymanie SLA w poszczególnych miesiącach", language: "Język",
+    fromMonth: "Od miesiąca", toMonth: "Do miesiąca", showReport: "Pokaż raport", breachMonth: "Miesiąc przekroczeń",
+    breachesIn: "Przekroczenia w miesiącu", noBreaches: "Brak przekroczeń w tym miesiącu.",
   },
 };
 
@@ -242,7 +246,7 @@ for (const lang of ["en", "pl"]) {
     await tab.context.close();
   });
 
-  test(`${lang}: engineer sees the incident in the queue with a live countdown and the words Warning and Breached`, async () => {
+  test(`${lang}: engineer sees the incident in the queue with a live countdown, Breached once past its deadline`, async () => {
     need("incidentId");
     const tab = await open("engineer", lang);
     const { page, n } = tab;
@@ -253,14 +257,27 @@ for (const lang of ["en", "pl"]) {
     const first = await timer.textContent();
     await page.waitForTimeout(1500);
     assert.notEqual(await timer.textContent(), first, "the countdown runs");
+    assert.equal(await row.getByText(n.breached, { exact: true }).count(), 0);
     await check(tab, "queue");
     const inc = (await api("engineer", "GET", `/incidents/${encodeURIComponent(state.incidentId)}`)).json;
-    assert.ok(inc.first_response_warn_at, "the API gives first_response_warn_at");
-    await page.clock.setFixedTime(new Date(Date.parse(inc.first_response_warn_at) + 60_000));
-    await row.getByText(n.warning, { exact: true }).waitFor();
     await page.clock.setFixedTime(new Date(Date.parse(inc.first_response_due_at) + 60_000));
     await row.getByText(n.breached, { exact: true }).waitFor();
     await check(tab, "queue-breached");
+    await tab.context.close();
+  });
+
+  test(`${lang}: engineer sees Warning in the queue row once past first_response_warn_at`, async () => {
+    need("incidentId");
+    const inc = (await api("engineer", "GET", `/incidents/${encodeURIComponent(state.incidentId)}`)).json;
+    assert.ok(inc.first_response_warn_at, "the API gives first_response_warn_at");
+    const tab = await open("engineer", lang, "/queue");
+    const { page, n } = tab;
+    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: title, exact: true }) });
+    await row.waitFor();
+    assert.equal(await row.getByText(n.warning, { exact: true }).count(), 0);
+    await page.clock.setFixedTime(new Date(Date.parse(inc.first_response_warn_at) + 60_000));
+    await row.getByText(n.warning, { exact: true }).waitFor();
+    await check(tab, "queue-warning");
     await tab.context.close();
   });
 
@@ -352,7 +369,7 @@ for (const lang of ["en", "pl"]) {
     await tab.context.close();
   });
 
-  test(`${lang}: customer closes early, an admin decides the charge, and reads the SLA report`, async () => {
+  test(`${lang}: customer closes early and an admin decides the charge`, async () => {
     need("incidentId");
     const tab = await open(customer, lang, `/incidents/${encodeURIComponent(state.incidentId)}`);
     const { page, n } = tab;
@@ -369,15 +386,32 @@ for (const lang of ["en", "pl"]) {
     await button(admin, admin.n.refund).waitFor({ state: "detached" });
     const inc = (await api("admin", "GET", `/incidents/${encodeURIComponent(state.incidentId)}`)).json;
     assert.equal(inc.charge, "refunded");
+    state.dueMonth = inc.first_response_due_at.slice(0, 7);
+    await admin.context.close();
+  });
 
-    await nav(admin, admin.n.reports);
-    await admin.page.getByRole("img", { name: admin.n.chart }).waitFor();
-    await admin.page.getByRole("table").waitFor();
-    const month = inc.first_response_due_at.slice(0, 7);
+  test(`${lang}: an admin reads the SLA report as a chart, a table and the month's breaches`, async () => {
+    need("dueMonth");
+    const admin = await open("admin", lang);
+    const { page, n } = admin;
+    await nav(admin, n.reports);
+    await page.getByRole("img", { name: n.chart }).waitFor();
+    const month = state.dueMonth;
+    await page.getByLabel(n.fromMonth).fill(month);
+    await page.getByLabel(n.toMonth).fill(month);
+    await button(admin, n.showReport).click();
     const report = (await api("admin", "GET", `/reports/sla?from=${month}&to=${month}`)).json;
     const row = report.items.find((r) => r.month === month && r.calendar === "PL" && r.severity === "B");
     assert.ok(row && row.met >= 1, "the report counts the answered incident");
-    await admin.page.getByRole("table").getByRole("cell", { name: String(row.met), exact: true }).first().waitFor();
+    const tableRow = page.getByRole("table").getByRole("row").filter({ has: page.getByRole("cell", { name: "PL", exact: true }) })
+      .filter({ has: page.getByRole("cell", { name: "B", exact: true }) });
+    await tableRow.getByRole("cell", { name: String(row.met), exact: true }).first().waitFor();
+    await page.getByLabel(n.breachMonth).selectOption(month);
+    const breaches = (await api("admin", "GET", `/reports/sla/breaches?month=${month}`)).json;
+    const list = page.locator("section").filter({ has: page.getByRole("heading", { level: 2, name: new RegExp(n.breachesIn) }) });
+    await list.waitFor();
+    if (breaches.items.length > 0) await list.getByRole("link", { name: breaches.items[0].incident_id, exact: true }).waitFor();
+    else await list.getByText(n.noBreaches).waitFor();
     await check(admin, "reports");
     await admin.context.close();
   });
