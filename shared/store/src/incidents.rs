@@ -479,3 +479,94 @@ impl Store {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::incident::sweep_signals;
+    use domain::intake::{new_incident, NewIncident, Submission};
+    use domain::time::parse_instant;
+    use domain::Actor;
+
+    fn at(s: &str) -> Instant {
+        parse_instant(s).expect("instant")
+    }
+
+    fn awaiting() -> Incident {
+        let body = serde_json::json!({
+            "product_id": "p", "category": "configuration", "severity": "B",
+            "handling": "business_hours", "calendar": "UK", "title": "t", "description": "d",
+            "contact": {"name": "Ada", "email": "ada@example.com"}
+        });
+        let submission = Submission::parse(&body).expect("valid");
+        new_incident(
+            &submission,
+            NewIncident {
+                incident_id: "inc_1".into(),
+                account_id: "acct_1",
+                pack_id: "pack_1",
+                parent_incident_id: None,
+                first_response_warn_at: at("2026-03-31T12:00:00Z"),
+                first_response_due_at: at("2026-03-31T13:00:00Z"),
+                now: at("2026-03-31T09:00:00Z"),
+            },
+        )
+        .0
+    }
+
+    fn text(item: &Item, name: &str) -> Option<String> {
+        item.get(name).and_then(|v| v.as_s().ok()).cloned()
+    }
+
+    #[test]
+    fn the_awaiting_key_is_the_warning_then_the_deadline_and_a_breach_enters_the_breaches_index() {
+        let fresh = awaiting();
+        let item = incident_item(&fresh, 1, 1).expect("item");
+        assert_eq!(
+            text(&item, AWAITING.sk).as_deref(),
+            Some("2026-03-31T12:00:00Z#inc_1")
+        );
+        assert_eq!(text(&item, BREACHES.pk), None);
+
+        let system = Actor::system();
+        let warned = sweep_signals(&fresh, &system, at("2026-03-31T12:00:01Z"))
+            .expect("allowed")
+            .expect("warned")
+            .incident;
+        let item = incident_item(&warned, 2, 2).expect("item");
+        assert_eq!(
+            text(&item, AWAITING.sk).as_deref(),
+            Some("2026-03-31T13:00:00Z#inc_1")
+        );
+
+        let breached = sweep_signals(&warned, &system, at("2026-04-01T00:00:00Z"))
+            .expect("allowed")
+            .expect("breached")
+            .incident;
+        let item = incident_item(&breached, 3, 3).expect("item");
+        assert_eq!(text(&item, AWAITING.pk), None);
+        assert_eq!(text(&item, AWAITING.sk), None);
+        // The report month is the deadline's, in UTC.
+        assert_eq!(
+            text(&item, BREACHES.pk).as_deref(),
+            Some("BREACHED#2026-03")
+        );
+        assert_eq!(
+            text(&item, BREACHES.sk).as_deref(),
+            Some("2026-03-31T13:00:00Z#inc_1")
+        );
+    }
+
+    #[test]
+    fn an_incident_stored_before_warnings_reads_with_its_deadline_as_the_warning() {
+        let mut item = incident_item(&awaiting(), 1, 1).expect("item");
+        item.remove("first_response_warn_at");
+        item.remove("sla_warned_at");
+        let stored = stored_from_item(item).expect("readable");
+        assert_eq!(
+            stored.incident.first_response_warn_at,
+            stored.incident.first_response_due_at
+        );
+        assert_eq!(stored.incident.sla_warned_at, None);
+    }
+}
