@@ -52,10 +52,10 @@ if [ -z "$TOKEN" ]; then
   exit 1
 fi
 
-# The emulator starts each function on its first request (and may compile it): warm all four
+# The emulator starts each function on its first request (and may compile it): warm them all
 # so the first fuzzed requests do not time out.
 echo "--> warming the functions at $INCIDENT_DESK_URL"
-for probe in "GET /products" "GET /queue" "GET /account" "POST /incidents/warm-up/resolution"; do
+for probe in "GET /products" "GET /queue" "GET /account" "POST /incidents/warm-up/resolution" "GET /reports/sla"; do
   method="${probe% *}" path="${probe#* }"
   code="$(curl -s -o /dev/null -w '%{http_code}' -m 180 -X "$method" -H "Authorization: Bearer $TOKEN" \
     -H 'Content-Type: application/json' "$INCIDENT_DESK_URL$path" || true)"

@@ -15,7 +15,7 @@ mod stats;
 
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 use chrono::Utc;
-use domain::calendar::{first_response_due, Calendars};
+use domain::calendar::{first_response_clock, Calendars};
 use domain::catalogue::{parse_catalogue, SHIPPED_CATALOGUE};
 use domain::incident::{apply, parse_resolution, parse_response};
 use domain::intake::{new_incident, NewIncident, Submission};
@@ -337,7 +337,7 @@ async fn floor_draw(
 ) -> Result<(Duration, String), String> {
     let at = now();
     let calendars = Calendars::shipped().map_err(|e| e.to_string())?;
-    let due = first_response_due(calendars.get(submission.calendar), submission.severity, at);
+    let clock = first_response_clock(calendars.get(submission.calendar), submission.severity, at);
     let (incident, submitted) = new_incident(
         submission,
         NewIncident {
@@ -345,7 +345,8 @@ async fn floor_draw(
             account_id: owner,
             pack_id,
             parent_incident_id: None,
-            first_response_due_at: due,
+            first_response_warn_at: clock.warn_at,
+            first_response_due_at: clock.due_at,
             now: at,
         },
     );
@@ -619,6 +620,7 @@ async fn side_loads(
                     account_id: "acct_bench",
                     pack_id: "pck_bench",
                     parent_incident_id: None,
+                    first_response_warn_at: at - chrono::Duration::hours(1),
                     first_response_due_at: at - chrono::Duration::hours(1),
                     now: at - chrono::Duration::hours(3),
                 },

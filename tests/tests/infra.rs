@@ -637,6 +637,7 @@ fn every_function_of_the_template_is_a_workspace_package_built_for_lambda_on_arm
         "closure",
         "pack-purchase",
         "sla-sweeper",
+        "reports",
     ]
     .into_iter()
     .map(String::from)

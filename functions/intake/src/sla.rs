@@ -1,13 +1,13 @@
 use crate::App;
 use api::{ApiError, Ctx, Reply};
 use chrono::Datelike;
-use domain::calendar::{business_minutes, first_response_due};
+use domain::calendar::{business_minutes, first_response_clock};
 use domain::time::{format_instant, parse_instant};
 use domain::validation::FieldError;
 use domain::{CalendarId, Severity};
 use serde_json::json;
 
-/// `GET /sla/quote`: when the first response would be due for a submission at `at` (default now).
+/// `GET /sla/quote`: when the warning and the first response would be due for a submission at `at` (default now).
 pub async fn quote(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let mut errors = Vec::new();
     let mut read = |name: &str| -> Option<String> {
@@ -44,12 +44,13 @@ pub async fn quote(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     else {
         return Err(ApiError::invalid(errors));
     };
-    let due = first_response_due(app.calendars.get(calendar), severity, from);
+    let clock = first_response_clock(app.calendars.get(calendar), severity, from);
     Reply::ok(json!({
         "severity": severity,
         "calendar": calendar,
         "from": format_instant(from),
-        "first_response_due_at": format_instant(due),
+        "first_response_warn_at": format_instant(clock.warn_at),
+        "first_response_due_at": format_instant(clock.due_at),
         "business_minutes": business_minutes(severity),
     }))
 }

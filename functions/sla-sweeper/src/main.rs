@@ -1,5 +1,6 @@
-//! `sla-sweeper`: the scheduled breach sweep (EventBridge, every minute). Marks every incident
-//! still awaiting a first response past its deadline `breached`, once, and reports counts.
+//! `sla-sweeper`: the scheduled SLA sweep (EventBridge, every minute). Records one `sla_warning`
+//! for every incident still awaiting a first response past its warning instant, marks every one
+//! past its deadline `breached`, each once, and reports counts.
 //! A plain `lambda_runtime` function: its input is a Scheduled Event, not an HTTP request.
 
 mod error;

@@ -19,6 +19,7 @@ pub fn emf(report: &SweepReport, failed: bool, timestamp_ms: i64) -> Value {
                 "Metrics": [
                     metric("Examined", "Count"),
                     metric("Breached", "Count"),
+                    metric("Warned", "Count"),
                     metric("Skipped", "Count"),
                     metric("Remaining", "Count"),
                     metric("Failed", "Count"),
@@ -29,6 +30,7 @@ pub fn emf(report: &SweepReport, failed: bool, timestamp_ms: i64) -> Value {
         "Function": FUNCTION,
         "Examined": report.examined,
         "Breached": report.breached,
+        "Warned": report.warned,
         "Skipped": report.skipped,
         "Remaining": u8::from(report.remaining),
         "Failed": u8::from(failed),
@@ -56,6 +58,7 @@ mod tests {
             as_of: "2026-11-25T12:00:00Z".into(),
             examined: 3,
             breached: 2,
+            warned: 1,
             skipped: 1,
             remaining: true,
             pages: 4,

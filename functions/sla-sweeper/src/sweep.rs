@@ -4,7 +4,7 @@
 use crate::error::SweepError;
 use crate::metrics;
 use chrono::SubsecRound;
-use domain::incident::{apply, Action, ActionError, Incident, Transition};
+use domain::incident::{sweep_signals, ActionError, Incident, Transition};
 use domain::time::{format_instant, parse_instant, Instant};
 use domain::Actor;
 use lambda_runtime::LambdaEvent;
@@ -89,12 +89,14 @@ impl SweepConfig {
     }
 }
 
-/// What a sweep answers, logs and measures. API.md names `as_of`, `examined`, `breached`.
+/// What a sweep answers, logs and measures. API.md names `as_of`, `examined`, `breached`,
+/// `warned`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
     pub as_of: String,
     pub examined: u64,
     pub breached: u64,
+    pub warned: u64,
     pub skipped: u64,
     /// Stopped by the page budget, the time limit or a failure while more may be due.
     pub remaining: bool,
@@ -108,6 +110,7 @@ impl SweepReport {
             as_of: format_instant(as_of),
             examined: tally.examined,
             breached: tally.breached,
+            warned: tally.warned,
             skipped: tally.skipped,
             remaining: tally.remaining,
             pages: tally.pages,
@@ -145,6 +148,7 @@ impl Sweeper {
             as_of = %report.as_of,
             examined = report.examined,
             breached = report.breached,
+            warned = report.warned,
             skipped = report.skipped,
             remaining = report.remaining,
             pages = report.pages,
@@ -200,16 +204,16 @@ fn stop_at(
     }
 }
 
-/// The domain's breach rule, as the system actor. An incident that is no longer due (answered,
-/// closed, already breached — by an overlapping sweep too) is left alone; any other refusal
-/// means the sweep itself is wrong.
+/// The domain's warning and breach rules, as the system actor. An incident with nothing due
+/// (answered, closed, already warned or breached — by an overlapping sweep too) is left alone;
+/// a refusal means the sweep itself is wrong.
 fn decide(
     incident: &Incident,
     system: &Actor,
     as_of: Instant,
 ) -> Result<Option<Transition>, SweepError> {
-    match apply(incident, system, Action::Breach, as_of) {
-        Ok(t) => Ok(Some(t)),
+    match sweep_signals(incident, system, as_of) {
+        Ok(t) => Ok(t),
         Err(ActionError::InvalidState(_)) => Ok(None),
         Err(reason) => Err(SweepError::Refused {
             incident_id: incident.incident_id.clone(),
@@ -302,6 +306,7 @@ mod tests {
                 account_id: "acct_1",
                 pack_id: "pack_1",
                 parent_incident_id: None,
+                first_response_warn_at: due - chrono::Duration::hours(2),
                 first_response_due_at: due,
                 now: due - chrono::Duration::hours(8),
             },
@@ -310,17 +315,29 @@ mod tests {
     }
 
     #[test]
-    fn a_due_incident_is_breached_and_one_not_due_or_already_breached_is_left_alone() {
+    fn a_due_incident_is_warned_then_breached_and_one_not_due_or_already_breached_is_left_alone() {
         let system = Actor::system();
         let incident = awaiting("2026-11-25T12:00:00Z");
+        let before_warning = parse_instant("2026-11-25T09:59:59Z").unwrap();
+        assert!(decide(&incident, &system, before_warning)
+            .unwrap()
+            .is_none());
+        let warning = parse_instant("2026-11-25T10:00:01Z").unwrap();
+        let warned = decide(&incident, &system, warning)
+            .unwrap()
+            .expect("a warning");
+        assert_eq!(
+            warned.events.iter().map(|e| e.kind).collect::<Vec<_>>(),
+            [domain::incident::EventKind::SlaWarning]
+        );
+        let before = parse_instant("2026-11-25T11:59:59Z").unwrap();
+        assert!(decide(&warned.incident, &system, before).unwrap().is_none());
         let after = parse_instant("2026-11-25T12:00:01Z").unwrap();
-        let t = decide(&incident, &system, after)
+        let t = decide(&warned.incident, &system, after)
             .unwrap()
             .expect("a breach");
         assert_eq!(t.incident.sla, domain::SlaOutcome::Breached);
         assert_eq!(t.events.len(), 1);
-        let before = parse_instant("2026-11-25T11:59:59Z").unwrap();
-        assert!(decide(&incident, &system, before).unwrap().is_none());
         assert!(decide(&t.incident, &system, after).unwrap().is_none());
     }
 

@@ -2,7 +2,7 @@
 //! sub-problem, so both run every intake check and the same single transaction.
 
 use crate::problem::ApiError;
-use domain::calendar::{first_response_due, Calendars};
+use domain::calendar::{first_response_clock, Calendars};
 use domain::incident::{Event, Incident};
 use domain::intake::{check, new_incident, NewIncident, Refusal, Submission};
 use domain::pack::draw_candidates;
@@ -83,7 +83,7 @@ pub async fn draw_incident(
         submission.pack_id.as_deref(),
         now,
     );
-    let due = first_response_due(calendars.get(submission.calendar), submission.severity, now);
+    let clock = first_response_clock(calendars.get(submission.calendar), submission.severity, now);
     for pack in candidates {
         let (incident, submitted) = new_incident(
             submission,
@@ -92,7 +92,8 @@ pub async fn draw_incident(
                 account_id: &actor.account_id,
                 pack_id: &pack.pack_id,
                 parent_incident_id: parent_incident_id.clone(),
-                first_response_due_at: due,
+                first_response_warn_at: clock.warn_at,
+                first_response_due_at: clock.due_at,
                 now,
             },
         );

@@ -188,6 +188,8 @@ pub struct NewIncident<'a> {
     pub account_id: &'a str,
     pub pack_id: &'a str,
     pub parent_incident_id: Option<String>,
+    /// The warning and the deadline, from [`crate::calendar::first_response_clock`].
+    pub first_response_warn_at: Instant,
     pub first_response_due_at: Instant,
     pub now: Instant,
 }
@@ -209,8 +211,10 @@ pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
         contact: s.contact.clone(),
         status: IncidentStatus::AwaitingResponse,
         created_at: n.now,
+        first_response_warn_at: n.first_response_warn_at,
         first_response_due_at: n.first_response_due_at,
         first_responded_at: None,
+        sla_warned_at: None,
         sla: SlaOutcome::Pending,
         scope: None,
         charge: Charge::Consumed,

@@ -9,6 +9,7 @@ pub mod incident;
 pub mod intake;
 pub mod pack;
 pub mod pricing;
+pub mod report;
 pub mod time;
 pub mod types;
 pub mod validation;

@@ -6,12 +6,13 @@ use crate::idempotency::{IdempotencyRecord, IdempotencyWrite};
 use crate::items::{check, from_item, key_attrs, n, put, put_new, s, to_item, with, Cond, Item};
 use crate::keys::{self, EVENT_PREFIX};
 use crate::packs::{draw_unit, return_unit, LedgerEntry, LedgerKind};
-use crate::table::{ALL_INCIDENTS, AWAITING, BY_OWNER, BY_STATUS, QUEUE};
+use crate::table::{ALL_INCIDENTS, AWAITING, BREACHES, BY_OWNER, BY_STATUS, QUEUE};
 use crate::{Page, Store, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use domain::incident::{Event, Incident, SubProblemProposal, Transition};
+use domain::report::Month;
 use domain::time::{format_instant, Instant};
-use domain::IncidentStatus;
+use domain::{IncidentStatus, SlaOutcome};
 
 /// Read-decide-write rounds before a change gives up with a retryable 503.
 const MAX_ROUNDS: u64 = 20;
@@ -78,14 +79,23 @@ pub(crate) fn incident_item(
         (ALL_INCIDENTS.sk, s(created)),
     ]);
     // Sparse indexes: present only while they apply, so removing them is part of the change.
-    if incident.sla_clock_running() {
+    // The awaiting index keys an incident at the next instant the sweep must act: its warning
+    // until that is recorded, then its deadline; settling the SLA removes it.
+    if let Some(next) = incident.next_sla_signal_at() {
         attrs.extend([
             (AWAITING.pk, s(keys::await_shard(id))),
-            (AWAITING.sk, s(due.clone())),
+            (AWAITING.sk, s(format!("{}#{}", format_instant(next), id))),
         ]);
     }
     if incident.awaiting_response() {
-        attrs.extend([(QUEUE.pk, s("QUEUE")), (QUEUE.sk, s(due))]);
+        attrs.extend([(QUEUE.pk, s("QUEUE")), (QUEUE.sk, s(due.clone()))]);
+    }
+    if incident.sla == SlaOutcome::Breached {
+        let month = Month::of(incident.first_response_due_at).to_string();
+        attrs.extend([
+            (BREACHES.pk, s(keys::breach_partition(&month))),
+            (BREACHES.sk, s(due)),
+        ]);
     }
     Ok(with(to_item(incident)?, attrs))
 }
@@ -108,7 +118,20 @@ fn event_from_item(mut item: Item) -> Result<Event, StoreError> {
     from_item(item)
 }
 
-fn stored_from_item(item: Item) -> Result<StoredIncident, StoreError> {
+/// Incidents stored before warnings existed carry no `first_response_warn_at`: they read with
+/// their deadline as the warning instant (their awaiting-index key is already the deadline), so
+/// the sweep warns and breaches them together at the deadline. Only incident items have a
+/// `first_response_due_at`; every other item passes unchanged.
+pub(crate) fn upgrade_legacy(item: &mut Item) {
+    if !item.contains_key("first_response_warn_at") {
+        if let Some(due) = item.get("first_response_due_at").cloned() {
+            item.insert("first_response_warn_at".to_string(), due);
+        }
+    }
+}
+
+fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreError> {
+    upgrade_legacy(&mut item);
     let number = |name: &str| {
         item.get(name)
             .and_then(|v| v.as_n().ok())
@@ -144,6 +167,10 @@ fn transition_items(
             table,
             event_item(id, stored.event_count + 1 + i as u64, event)?,
         )?);
+    }
+    // The report's count moves in the transaction that settles the outcome, or not at all.
+    if let Some(counter) = crate::reports::settle_item(table, &stored.incident, &t.incident)? {
+        items.push(counter);
     }
     if t.refund {
         let credit = LedgerEntry {
@@ -404,8 +431,8 @@ impl Store {
             .await
     }
 
-    /// One page of one shard of the awaiting index: incidents whose deadline is before
-    /// `as_of`. Reads only what is due; the table's size does not matter.
+    /// One page of one shard of the awaiting index: incidents whose next signal (warning, then
+    /// deadline) is before `as_of`. Reads only what is due; the table's size does not matter.
     pub async fn due_for_breach(
         &self,
         shard: u32,
@@ -413,7 +440,7 @@ impl Store {
         limit: i32,
         start: Option<Item>,
     ) -> Result<(Vec<StoredIncident>, Option<Item>), StoreError> {
-        // Strictly before as_of: "<due>#<id>" < "<as_of>#" exactly when due < as_of (a response
+        // Strictly before as_of: "<at>#<id>" < "<as_of>#" exactly when at < as_of (a response
         // at the deadline itself is still on time).
         let upper = format!("{}#", format_instant(as_of));
         let out = self
@@ -450,5 +477,96 @@ impl Store {
             keys::incident(&stored.incident.incident_id).to_item(),
             Cond::new("version = :v").value(":v", n(stored.version)),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::incident::sweep_signals;
+    use domain::intake::{new_incident, NewIncident, Submission};
+    use domain::time::parse_instant;
+    use domain::Actor;
+
+    fn at(s: &str) -> Instant {
+        parse_instant(s).expect("instant")
+    }
+
+    fn awaiting() -> Incident {
+        let body = serde_json::json!({
+            "product_id": "p", "category": "configuration", "severity": "B",
+            "handling": "business_hours", "calendar": "UK", "title": "t", "description": "d",
+            "contact": {"name": "Ada", "email": "ada@example.com"}
+        });
+        let submission = Submission::parse(&body).expect("valid");
+        new_incident(
+            &submission,
+            NewIncident {
+                incident_id: "inc_1".into(),
+                account_id: "acct_1",
+                pack_id: "pack_1",
+                parent_incident_id: None,
+                first_response_warn_at: at("2026-03-31T12:00:00Z"),
+                first_response_due_at: at("2026-03-31T13:00:00Z"),
+                now: at("2026-03-31T09:00:00Z"),
+            },
+        )
+        .0
+    }
+
+    fn text(item: &Item, name: &str) -> Option<String> {
+        item.get(name).and_then(|v| v.as_s().ok()).cloned()
+    }
+
+    #[test]
+    fn the_awaiting_key_is_the_warning_then_the_deadline_and_a_breach_enters_the_breaches_index() {
+        let fresh = awaiting();
+        let item = incident_item(&fresh, 1, 1).expect("item");
+        assert_eq!(
+            text(&item, AWAITING.sk).as_deref(),
+            Some("2026-03-31T12:00:00Z#inc_1")
+        );
+        assert_eq!(text(&item, BREACHES.pk), None);
+
+        let system = Actor::system();
+        let warned = sweep_signals(&fresh, &system, at("2026-03-31T12:00:01Z"))
+            .expect("allowed")
+            .expect("warned")
+            .incident;
+        let item = incident_item(&warned, 2, 2).expect("item");
+        assert_eq!(
+            text(&item, AWAITING.sk).as_deref(),
+            Some("2026-03-31T13:00:00Z#inc_1")
+        );
+
+        let breached = sweep_signals(&warned, &system, at("2026-04-01T00:00:00Z"))
+            .expect("allowed")
+            .expect("breached")
+            .incident;
+        let item = incident_item(&breached, 3, 3).expect("item");
+        assert_eq!(text(&item, AWAITING.pk), None);
+        assert_eq!(text(&item, AWAITING.sk), None);
+        // The report month is the deadline's, in UTC.
+        assert_eq!(
+            text(&item, BREACHES.pk).as_deref(),
+            Some("BREACHED#2026-03")
+        );
+        assert_eq!(
+            text(&item, BREACHES.sk).as_deref(),
+            Some("2026-03-31T13:00:00Z#inc_1")
+        );
+    }
+
+    #[test]
+    fn an_incident_stored_before_warnings_reads_with_its_deadline_as_the_warning() {
+        let mut item = incident_item(&awaiting(), 1, 1).expect("item");
+        item.remove("first_response_warn_at");
+        item.remove("sla_warned_at");
+        let stored = stored_from_item(item).expect("readable");
+        assert_eq!(
+            stored.incident.first_response_warn_at,
+            stored.incident.first_response_due_at
+        );
+        assert_eq!(stored.incident.sla_warned_at, None);
     }
 }

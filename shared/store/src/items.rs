@@ -227,7 +227,10 @@ impl crate::Store {
             .items
             .unwrap_or_default()
             .into_iter()
-            .map(from_item)
+            .map(|mut item| {
+                crate::incidents::upgrade_legacy(&mut item);
+                from_item(item)
+            })
             .collect::<Result<_, _>>()?;
         Ok((items, next))
     }

@@ -102,16 +102,38 @@ pub fn account(account_id: &str) -> String {
 
 pub const AWAIT_SHARDS: u32 = 4;
 
-/// Shard of the awaiting-response index for an incident: spreads writes so no partition is hot.
-pub fn await_shard(incident_id: &str) -> String {
+/// Shard number (0..AWAIT_SHARDS) of an incident, from its id.
+pub fn shard_of(incident_id: &str) -> u32 {
     let h = incident_id
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-    await_partition(h % AWAIT_SHARDS)
+    h % AWAIT_SHARDS
+}
+
+/// Shard of the awaiting-response index for an incident: spreads writes so no partition is hot.
+pub fn await_shard(incident_id: &str) -> String {
+    await_partition(shard_of(incident_id))
 }
 
 pub fn await_partition(shard: u32) -> String {
     format!("AWAIT#{shard}")
+}
+
+/// The partition of SLA report counters (one small item per month, calendar, severity, shard).
+pub const SLA_REPORT_PK: &str = "SLA_REPORT";
+
+/// One SLA report counter. Sharded like the awaiting index (by the incident's shard), so the
+/// sweep's concurrent shards never contend for one counter.
+pub fn sla_counter(month: &str, calendar: &str, severity: &str, shard: u32) -> Key {
+    Key::new(
+        SLA_REPORT_PK.to_string(),
+        format!("{month}#{calendar}#{severity}#{shard}"),
+    )
+}
+
+/// The `breaches` index partition of the incidents breached with a deadline in `month`.
+pub fn breach_partition(month: &str) -> String {
+    format!("BREACHED#{month}")
 }
 
 /// Marks one account's open claim on one pack (in the pack's partition): a second claim by the

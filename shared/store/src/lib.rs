@@ -14,6 +14,7 @@ pub(crate) mod items;
 pub mod keys;
 pub mod packs;
 pub mod paging;
+pub mod reports;
 pub mod sweep;
 pub mod table;
 pub mod testkit;

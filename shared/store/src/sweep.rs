@@ -1,8 +1,9 @@
-//! The breach sweep's reads and writes: every shard of the sparse `awaiting_response` index, page
-//! by page, within a page budget and a time limit. The caller's `decide` is the decision (the
-//! domain's breach rule); this module reads only what is due and writes what it is told, each
-//! write guarded by the incident's version, so overlapping sweeps and a racing first response
-//! never record a second breach.
+//! The SLA sweep's reads and writes: every shard of the sparse `awaiting_response` index, page
+//! by page, within a page budget and a time limit. The index keys each incident at its next
+//! signal (its warning until recorded, then its deadline), so a Query reads only what is due.
+//! The caller's `decide` is the decision (the domain's warning and breach rules); this module
+//! writes what it is told, each write guarded by the incident's version, so overlapping sweeps
+//! and a racing first response never record a second warning or breach.
 //!
 //! Shards are swept concurrently, each shard's pages and writes in order: the shards are
 //! independent partitions, so this spreads reads and writes over them and bounds the writes in
@@ -14,7 +15,7 @@ use crate::items::Item;
 use crate::keys::AWAIT_SHARDS;
 use crate::{Store, StoreError};
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-use domain::incident::{Incident, Transition};
+use domain::incident::{EventKind, Incident, Transition};
 use domain::time::Instant;
 use futures::{stream, TryStreamExt};
 use std::collections::HashMap;
@@ -40,6 +41,8 @@ pub struct SweepTally {
     pub examined: u64,
     /// Breaches this sweep wrote.
     pub breached: u64,
+    /// Warnings this sweep wrote.
+    pub warned: u64,
     /// Due items it left alone: the decision refused (answered or breached meanwhile, possibly by
     /// an overlapping sweep), or the incident kept changing under it.
     pub skipped: u64,
@@ -52,6 +55,7 @@ impl SweepTally {
     fn add(&mut self, other: &SweepTally) {
         self.examined += other.examined;
         self.breached += other.breached;
+        self.warned += other.warned;
         self.skipped += other.skipped;
         self.pages += other.pages;
         self.remaining |= other.remaining;
@@ -90,7 +94,11 @@ impl Limits<'_> {
 }
 
 enum Written {
-    Breached,
+    /// The transition landed: how many warnings and breaches it recorded.
+    Applied {
+        warned: u64,
+        breached: u64,
+    },
     Skipped,
     /// Changed under the sweep twice: still due if still unanswered, for the next run.
     Deferred,
@@ -158,8 +166,11 @@ impl Store {
                     return (tally, None);
                 }
                 tally.examined += 1;
-                match self.breach_one(stored, plan.as_of, decide).await {
-                    Ok(Written::Breached) => tally.breached += 1,
+                match self.signal_one(stored, plan.as_of, decide).await {
+                    Ok(Written::Applied { warned, breached }) => {
+                        tally.warned += warned;
+                        tally.breached += breached;
+                    }
                     Ok(Written::Skipped) => tally.skipped += 1,
                     Ok(Written::Deferred) => {
                         tally.skipped += 1;
@@ -182,7 +193,7 @@ impl Store {
     /// Decides on the incident as the index showed it and writes on its version; if another
     /// change got there first (a response, an overlapping sweep) or the write collided with a
     /// concurrent transaction, decides once more on the incident as it now is.
-    async fn breach_one<E, F>(
+    async fn signal_one<E, F>(
         &self,
         seen: &StoredIncident,
         as_of: Instant,
@@ -197,10 +208,10 @@ impl Store {
             return Ok(Written::Skipped);
         };
         match self.apply_transition(seen, &t, as_of).await {
-            Ok(ApplyOutcome::Applied) => return Ok(Written::Breached),
+            Ok(ApplyOutcome::Applied) => return Ok(applied(&t)),
             Ok(ApplyOutcome::Conflict) => {}
             Err(e) if e.is_retryable() => {
-                tracing::info!(incident_id = %id, error = %e, "breach write collided; re-reading");
+                tracing::info!(incident_id = %id, error = %e, "sla signal write collided; re-reading");
             }
             Err(e) => return Err(e.into()),
         }
@@ -211,14 +222,24 @@ impl Store {
             return Ok(Written::Skipped);
         };
         match self.apply_transition(&fresh, &t, as_of).await? {
-            ApplyOutcome::Applied => Ok(Written::Breached),
+            ApplyOutcome::Applied => Ok(applied(&t)),
             ApplyOutcome::Conflict => {
-                tracing::warn!(incident_id = %id, "incident changed twice during its breach; left for the next sweep");
+                tracing::warn!(incident_id = %id, "incident changed twice during its sla signal; left for the next sweep");
                 Ok(Written::Deferred)
             }
         }
     }
+}
 
+fn applied(t: &Transition) -> Written {
+    let of = |kind: EventKind| t.events.iter().filter(|e| e.kind == kind).count() as u64;
+    Written::Applied {
+        warned: of(EventKind::SlaWarning),
+        breached: of(EventKind::SlaBreached),
+    }
+}
+
+impl Store {
     /// Benchmark and test set-up only: writes incidents exactly as intake stores them (same
     /// item, same index keys), without their timelines or pack draws, with BatchWriteItem (25 a
     /// request, `parallel` requests in flight). Never for real data: it skips every intake check.

@@ -32,7 +32,7 @@ pub const AWAITING: IndexSpec = IndexSpec {
     name: "awaiting_response",
     pk: "AWAIT_PK",
     sk: "AWAIT_SK",
-    purpose: "sparse: incidents awaiting a first response, sharded, by deadline",
+    purpose: "sparse: incidents whose SLA clock runs, sharded, by their next signal (warning, then deadline)",
 };
 pub const QUEUE: IndexSpec = IndexSpec {
     name: "queue",
@@ -47,7 +47,21 @@ pub const ALL_INCIDENTS: IndexSpec = IndexSpec {
     purpose: "every incident, newest first (staff)",
 };
 
-pub const INDEXES: [&IndexSpec; 5] = [&BY_OWNER, &BY_STATUS, &AWAITING, &QUEUE, &ALL_INCIDENTS];
+pub const BREACHES: IndexSpec = IndexSpec {
+    name: "breaches",
+    pk: "BREACH_PK",
+    sk: "BREACH_SK",
+    purpose: "sparse: breached incidents per deadline month (UTC), by deadline (SLA reports)",
+};
+
+pub const INDEXES: [&IndexSpec; 6] = [
+    &BY_OWNER,
+    &BY_STATUS,
+    &AWAITING,
+    &QUEUE,
+    &ALL_INCIDENTS,
+    &BREACHES,
+];
 pub const TTL_ATTRIBUTE: &str = "expires_ttl";
 
 fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {

@@ -64,6 +64,7 @@ fn incident_for(owner: &str, pack_id: &str) -> (Incident, domain::incident::Even
             account_id: owner,
             pack_id,
             parent_incident_id: None,
+            first_response_warn_at: now() + Duration::hours(6),
             first_response_due_at: now() + Duration::hours(8),
             now: now(),
         },

@@ -95,6 +95,8 @@ fn incidents(size: usize, due: usize, as_of: Instant) -> Vec<Incident> {
                     account_id: "acct_bench",
                     pack_id: "pack_bench",
                     parent_incident_id: None,
+                    // The warning with the deadline: one signal per incident, as before warnings.
+                    first_response_warn_at: deadline,
                     first_response_due_at: deadline,
                     now: as_of - Duration::hours(3),
                 },

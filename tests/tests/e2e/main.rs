@@ -6,6 +6,8 @@ mod foundation;
 mod intake;
 mod packs;
 mod reliability;
+mod reports;
 mod response;
 mod sla;
 mod sweeper;
+mod warnings;

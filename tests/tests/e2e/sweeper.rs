@@ -24,11 +24,11 @@ use store::sweep::SweepPlan;
 use store::Store;
 use tokio::sync::Mutex;
 
-static SWEEPS: Mutex<()> = Mutex::const_new(());
+pub(crate) static SWEEPS: Mutex<()> = Mutex::const_new(());
 
 const SCHEDULED: &str = include_str!("../../events/scheduled.json");
 
-fn now() -> Instant {
+pub(crate) fn now() -> Instant {
     Utc::now().trunc_subsecs(0)
 }
 
@@ -40,16 +40,16 @@ fn scheduled(at: Instant) -> Value {
     event
 }
 
-async fn sweep(at: Instant) -> Value {
+pub(crate) async fn sweep(at: Instant) -> Value {
     let report = lambda_invoke("sla-sweeper", &scheduled(at)).await;
     assert_eq!(report["as_of"], format_instant(at), "report: {report}");
-    for field in ["examined", "breached", "skipped", "duration_ms"] {
+    for field in ["examined", "breached", "warned", "skipped", "duration_ms"] {
         assert!(report[field].is_u64(), "{field} missing: {report}");
     }
     report
 }
 
-fn count(report: &Value, field: &str) -> u64 {
+pub(crate) fn count(report: &Value, field: &str) -> u64 {
     report[field]
         .as_u64()
         .unwrap_or_else(|| panic!("{field}: {report}"))
@@ -98,9 +98,16 @@ async fn five_packs(store: &Store, owner: &User, n: usize) -> Vec<String> {
     ids
 }
 
-/// `n` incidents of one new customer, awaiting a first response due at `due`, each created by
-/// the intake transaction (one unit drawn, `submitted` event), at most 4 at a time.
+/// `n` incidents of one new customer, awaiting a first response due at `due` (warned at the
+/// deadline too, as before warnings existed), each created by the intake transaction.
 async fn awaiting(n: usize, due: Instant) -> (User, Vec<String>) {
+    awaiting_with(n, due, due).await
+}
+
+/// `n` incidents of one new customer, awaiting a first response, warned at `warn` and due at
+/// `due`, each created by the intake transaction (one unit drawn, `submitted` event), at most 4
+/// at a time.
+pub(crate) async fn awaiting_with(n: usize, warn: Instant, due: Instant) -> (User, Vec<String>) {
     let store = store().await;
     let owner = User::customer();
     let packs = five_packs(&store, &owner, n.div_ceil(5)).await;
@@ -118,6 +125,7 @@ async fn awaiting(n: usize, due: Instant) -> (User, Vec<String>) {
                         account_id: &owner.account_id,
                         pack_id: &packs[i / 5],
                         parent_incident_id: None,
+                        first_response_warn_at: warn,
                         first_response_due_at: due,
                         now: at,
                     },
@@ -164,6 +172,7 @@ async fn awaiting_in_bulk(n: usize, due: Instant) -> (User, Vec<String>) {
                     account_id: &owner.account_id,
                     pack_id: "pack_unchecked",
                     parent_incident_id: None,
+                    first_response_warn_at: due,
                     first_response_due_at: due,
                     now: at,
                 },
@@ -182,7 +191,7 @@ async fn awaiting_in_bulk(n: usize, due: Instant) -> (User, Vec<String>) {
     )
 }
 
-async fn incident(owner: &User, id: &str) -> Value {
+pub(crate) async fn incident(owner: &User, id: &str) -> Value {
     // `cargo lambda watch` answers 408 when it could not start a function instance in time
     // (it starts them with `cargo run`, which waits for any build holding the cargo lock).
     for _ in 0..3 {
@@ -203,7 +212,7 @@ fn breach_events(incident: &Value) -> usize {
         .count()
 }
 
-async fn respond(engineer: &User, id: &str) -> Answer {
+pub(crate) async fn respond(engineer: &User, id: &str) -> Answer {
     post(&format!("/incidents/{id}/responses"))
         .token(engineer)
         .json(&json!({"message": "Looking at the cluster logs now.", "channel": "email"}))
@@ -489,6 +498,7 @@ async fn table_with(due: usize, later: usize, at: Instant) -> (Store, Vec<String
                     account_id: "acct_sweep",
                     pack_id: "pack_sweep",
                     parent_incident_id: None,
+                    first_response_warn_at: deadline,
                     first_response_due_at: deadline,
                     now: at - Duration::hours(3),
                 },

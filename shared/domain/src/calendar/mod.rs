@@ -212,6 +212,15 @@ pub fn business_minutes(severity: Severity) -> Option<u32> {
 /// Wall-clock time severity A is promised in.
 const SEVERITY_A_WALL_CLOCK: TimeDelta = TimeDelta::hours(2);
 
+/// Business minutes after which a severity's warning is due: 75 % of its response window.
+/// A -> None (90 wall-clock minutes), B -> Some(180), C -> Some(360).
+pub fn warning_business_minutes(severity: Severity) -> Option<u32> {
+    business_minutes(severity).map(|minutes| minutes * 3 / 4)
+}
+
+/// Wall-clock time after which severity A's warning is due (75 % of two hours).
+const SEVERITY_A_WARNING: TimeDelta = TimeDelta::minutes(90);
+
 /// The first-response deadline (S2): A = from + 2 wall-clock hours; B/C = 4/8 business hours on
 /// `calendar`.
 pub fn first_response_due(
@@ -224,6 +233,40 @@ pub fn first_response_due(
         None => from
             .checked_add_signed(SEVERITY_A_WALL_CLOCK)
             .unwrap_or(DateTime::<Utc>::MAX_UTC),
+    }
+}
+
+/// When the first-response warning is due: 75 % of the response window, by the same calendar
+/// walk as [`first_response_due`] (A = from + 90 wall-clock minutes; B/C = 180/360 business
+/// minutes on `calendar`). Never after the deadline.
+pub fn first_response_warn(
+    calendar: &BusinessCalendar,
+    severity: Severity,
+    from: Instant,
+) -> Instant {
+    match warning_business_minutes(severity) {
+        Some(minutes) => calendar.add_business_minutes(from, minutes),
+        None => from
+            .checked_add_signed(SEVERITY_A_WARNING)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC),
+    }
+}
+
+/// The two instants intake fixes for a submission at `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstResponseClock {
+    pub warn_at: Instant,
+    pub due_at: Instant,
+}
+
+pub fn first_response_clock(
+    calendar: &BusinessCalendar,
+    severity: Severity,
+    from: Instant,
+) -> FirstResponseClock {
+    FirstResponseClock {
+        warn_at: first_response_warn(calendar, severity, from),
+        due_at: first_response_due(calendar, severity, from),
     }
 }
 

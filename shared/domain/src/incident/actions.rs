@@ -100,7 +100,11 @@ pub fn can_view(incident: &Incident, actor: &Actor) -> bool {
     actor.is_staff() || actor.is_system() || incident.account_id == actor.account_id
 }
 
-fn authorize(incident: &Incident, actor: &Actor, party: Party) -> Result<(), ActionError> {
+pub(super) fn authorize(
+    incident: &Incident,
+    actor: &Actor,
+    party: Party,
+) -> Result<(), ActionError> {
     if !can_view(incident, actor) {
         return Err(ActionError::NotFound);
     }
@@ -408,13 +412,16 @@ fn first_response(next: &mut Incident, now: Instant, events: &mut Vec<Event>) {
     }
 }
 
-fn breach(next: &mut Incident, now: Instant, events: &mut Vec<Event>) {
+pub(super) fn breach(next: &mut Incident, now: Instant, events: &mut Vec<Event>) {
     next.sla = SlaOutcome::Breached;
     events.push(Event::new(
         now,
         EventKind::SlaBreached,
         crate::SYSTEM_ACCOUNT,
-        json!({"first_response_due_at": format_instant(next.first_response_due_at)}),
+        json!({
+            "severity": next.severity,
+            "first_response_due_at": format_instant(next.first_response_due_at),
+        }),
     ));
 }
 

@@ -324,6 +324,7 @@ mod tests {
             "calendar": "PL", "title": "t", "description": "d",
             "contact": {"name": "n", "email": "n@example.com"},
             "status": "closed_by_customer", "created_at": "2025-06-02T10:00:00Z",
+            "first_response_warn_at": "2025-06-03T08:00:00Z",
             "first_response_due_at": "2025-06-03T10:00:00Z", "first_responded_at": null,
             "sla": "withdrawn", "scope": null, "charge": "pending", "closed_at": "2025-06-02T11:00:00Z"
         }))

@@ -6,8 +6,10 @@ mod actions;
 mod closure_requests;
 mod model;
 mod requests;
+mod signals;
 
 pub use actions::*;
 pub use closure_requests::*;
 pub use model::*;
 pub use requests::*;
+pub use signals::*;

@@ -52,10 +52,16 @@ pub struct Incident {
     pub status: IncidentStatus,
     #[serde(with = "serde_instant")]
     pub created_at: Instant,
+    /// 75 % of the response window (fixed at intake with the deadline): the sweep's warning.
+    #[serde(with = "serde_instant")]
+    pub first_response_warn_at: Instant,
     #[serde(with = "serde_instant")]
     pub first_response_due_at: Instant,
     #[serde(with = "serde_instant::option", default)]
     pub first_responded_at: Option<Instant>,
+    /// When the sweep recorded the `sla_warning` (at most once).
+    #[serde(with = "serde_instant::option", default)]
+    pub sla_warned_at: Option<Instant>,
     pub sla: SlaOutcome,
     #[serde(default)]
     pub scope: Option<Scope>,
@@ -76,6 +82,18 @@ impl Incident {
     /// Watched by the breach sweep: awaiting, and the clock still running.
     pub fn sla_clock_running(&self) -> bool {
         self.awaiting_response() && self.sla == SlaOutcome::Pending
+    }
+
+    /// The next instant the sweep must act at while the clock runs: the warning until it is
+    /// recorded, then the deadline. `None` once the SLA is settled or the incident answered.
+    pub fn next_sla_signal_at(&self) -> Option<Instant> {
+        if !self.sla_clock_running() {
+            return None;
+        }
+        Some(match self.sla_warned_at {
+            None => self.first_response_warn_at.min(self.first_response_due_at),
+            Some(_) => self.first_response_due_at,
+        })
     }
 
     pub fn view(&self, timeline: Option<Vec<Event>>) -> IncidentView {
@@ -112,6 +130,7 @@ pub enum EventKind {
     ClosedUnresolved,
     ClosureRequested,
     ChargeDecided,
+    SlaWarning,
 }
 
 /// One entry of an incident's timeline: when, what, who, and the kind's own fields.

@@ -589,6 +589,7 @@ fn creation<'a>(parent: Option<&str>) -> NewIncident<'a> {
         account_id: "acct-owner",
         pack_id: "pack-1",
         parent_incident_id: parent.map(str::to_string),
+        first_response_warn_at: at("2026-11-25T13:00:00Z"),
         first_response_due_at: at("2026-11-25T14:00:00Z"),
         now: now(),
     }
@@ -607,7 +608,9 @@ fn a_new_incident_awaits_a_response_with_the_clock_running_and_the_unit_consumed
     assert_eq!(incident.charge, Charge::Consumed);
     assert!(!incident.charge_decided);
     assert_eq!(incident.created_at, now());
+    assert_eq!(incident.first_response_warn_at, at("2026-11-25T13:00:00Z"));
     assert_eq!(incident.first_response_due_at, at("2026-11-25T14:00:00Z"));
+    assert_eq!(incident.sla_warned_at, None);
     assert_eq!(incident.first_responded_at, None);
     assert_eq!(incident.closed_at, None);
     assert_eq!(incident.scope, None);

@@ -264,3 +264,23 @@ fn counting_at_the_end_of_representable_time_does_not_panic() {
         let _ = calendar.is_business_time(last);
     }
 }
+
+#[test]
+fn the_warning_comes_at_three_quarters_of_the_window_on_the_same_calendar_walk() {
+    use crate::calendar::{first_response_clock, first_response_warn};
+    // Mon 15 Jun 2026 09:00 CEST: B warns at 12:00, is due at 13:00.
+    let monday_nine = at("2026-06-15T07:00:00Z");
+    let b = first_response_clock(pl(), Severity::B, monday_nine);
+    assert_eq!(b.warn_at, at("2026-06-15T10:00:00Z"));
+    assert_eq!(b.due_at, at("2026-06-15T11:00:00Z"));
+    // Mon 14:00 CEST: C counts 3 hours to closing, then 3 more on Tuesday for the warning
+    // (Tue 12:00) and 5 for the deadline (Tue 14:00).
+    let c = first_response_clock(pl(), Severity::C, at("2026-06-15T12:00:00Z"));
+    assert_eq!(c.warn_at, at("2026-06-16T10:00:00Z"));
+    assert_eq!(c.due_at, at("2026-06-16T12:00:00Z"));
+    // A is wall clock: 90 minutes, on a Polish holiday night too.
+    assert_eq!(
+        first_response_warn(pl(), Severity::A, at("2026-12-26T22:10:00Z")),
+        at("2026-12-26T23:40:00Z")
+    );
+}

@@ -4,7 +4,7 @@
 
 use super::loading::{calendar_json, file};
 use super::{pl, uk, us};
-use crate::calendar::{first_response_due, BusinessCalendar, Calendars};
+use crate::calendar::{first_response_due, first_response_warn, BusinessCalendar, Calendars};
 use crate::time::{format_instant, Instant};
 use crate::{CalendarId, Severity};
 use chrono::{DateTime, Datelike, NaiveDate, Offset, TimeDelta, TimeZone, Timelike, Utc};
@@ -136,14 +136,14 @@ fn sample_instants(rng: &mut StdRng, calendar: &BusinessCalendar, count: usize) 
         .collect()
 }
 
-/// Compares B, C, a random count and `is_business_time` with the reference; returns disagreements.
+/// Compares B, C (deadlines and warnings), A's warning, a random count and `is_business_time` with the reference; returns disagreements.
 fn disagreements(calendar: &BusinessCalendar, seed: u64, count: usize) -> Vec<String> {
     let reference = Reference::of(calendar);
     let mut rng = StdRng::seed_from_u64(seed);
     let mut problems = Vec::new();
     for from in sample_instants(&mut rng, calendar, count) {
         let k = rng.random_range(1..=480);
-        let mut targets = vec![k, 240, 480];
+        let mut targets = vec![k, 180, 240, 360, 480];
         targets.sort_unstable();
         targets.dedup();
         let expected = reference.deadlines(from, &targets);
@@ -168,6 +168,21 @@ fn disagreements(calendar: &BusinessCalendar, seed: u64, count: usize) -> Vec<St
             "C".into(),
             first_response_due(calendar, Severity::C, from),
             expected_at(480),
+        );
+        check(
+            "B warning".into(),
+            first_response_warn(calendar, Severity::B, from),
+            expected_at(180),
+        );
+        check(
+            "C warning".into(),
+            first_response_warn(calendar, Severity::C, from),
+            expected_at(360),
+        );
+        check(
+            "A warning".into(),
+            first_response_warn(calendar, Severity::A, from),
+            from + TimeDelta::minutes(90),
         );
         check(
             format!("{k} minutes"),

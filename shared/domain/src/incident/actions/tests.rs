@@ -22,6 +22,11 @@ fn created() -> Instant {
     at("2026-03-02T09:00:00Z")
 }
 
+/// 75 % of severity A's two hours.
+fn warn() -> Instant {
+    at("2026-03-02T10:30:00Z")
+}
+
 fn due() -> Instant {
     at("2026-03-02T11:00:00Z")
 }
@@ -95,8 +100,10 @@ fn awaiting() -> Incident {
         },
         status: IncidentStatus::AwaitingResponse,
         created_at: created(),
+        first_response_warn_at: warn(),
         first_response_due_at: due(),
         first_responded_at: None,
+        sla_warned_at: None,
         sla: SlaOutcome::Pending,
         scope: None,
         charge: Charge::Consumed,

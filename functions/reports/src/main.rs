@@ -1,0 +1,21 @@
+//! `reports`: SLA reports for support admins (read-only). Month by month, per calendar and
+//! severity, how many first responses were met, breached or withdrawn — read from the counters
+//! the settling transactions keep — and which incidents breached, from the sparse breaches index.
+//! Never reads the incidents themselves; writes nothing.
+
+mod sla;
+
+pub struct App {
+    pub store: store::Store,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::telemetry::init();
+    let store = store::Store::from_env().await?;
+    let routes = api::routes![App;
+        "GET" "/reports/sla" => sla::report,
+        "GET" "/reports/sla/breaches" => sla::breaches,
+    ];
+    api::serve(App { store }, api::AuthConfig::from_env(), routes).await
+}
