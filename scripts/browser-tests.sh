@@ -63,6 +63,27 @@ print(json.dumps(out))
 PY
 )"
 export BROWSER_TOKENS
+# cargo lambda watch starts each function on its first request: warm one route of each first.
+python3 - <<'PY'
+import json, os, time, urllib.request, urllib.error
+tokens = json.loads(os.environ["BROWSER_TOKENS"])
+for path in ["/products", "/queue", "/packs", "/incidents/none/resolution", "/reports/sla"]:
+    deadline = time.time() + 180
+    while True:
+        req = urllib.request.Request(os.environ["API_URL"] + path, headers={"Authorization": "Bearer " + tokens["admin"]},
+                                     method="POST" if path.endswith("resolution") else "GET",
+                                     data=b"{}" if path.endswith("resolution") else None)
+        try:
+            urllib.request.urlopen(req, timeout=120).read()
+            break
+        except urllib.error.HTTPError as e:
+            if e.code < 500: break
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise SystemExit(f"browser tests: {path} did not answer")
+        time.sleep(1)
+PY
 export FORBIDDEN_STRINGS="$(python3 -c 'import json,os; print(json.dumps([os.environ["LOCAL_AUTH_SECRET"]]))')"
 export SCREENSHOT_DIR="$ROOT/.local/browser"
 echo "==> browser tests: console $CONSOLE_URL, API $API_URL, $("$CHROMIUM" --version 2>/dev/null | head -1)"

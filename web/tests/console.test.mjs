@@ -408,7 +408,7 @@ for (const lang of ["en", "pl"]) {
     await tableRow.getByRole("cell", { name: String(row.met), exact: true }).first().waitFor();
     await page.getByLabel(n.breachMonth).selectOption(month);
     const breaches = (await api("admin", "GET", `/reports/sla/breaches?month=${month}`)).json;
-    const list = page.locator("section").filter({ has: page.getByRole("heading", { level: 2, name: new RegExp(n.breachesIn) }) });
+    const list = page.getByRole("region", { name: new RegExp(n.breachesIn) });
     await list.waitFor();
     if (breaches.items.length > 0) await list.getByRole("link", { name: breaches.items[0].incident_id, exact: true }).waitFor();
     else await list.getByText(n.noBreaches).waitFor();

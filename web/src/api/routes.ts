@@ -38,6 +38,8 @@ export const ROUTES = [
   ["post", "/tax-exemptions"],
   ["post", "/tax-exemptions/{account_id}/decision"],
   ["get", "/account"],
+  ["get", "/reports/sla"],
+  ["get", "/reports/sla/breaches"],
 ] as const;
 
 /**
@@ -51,8 +53,6 @@ export const PENDING_ROUTES = [
   ["post", "/incidents/{incident_id}/attachments"],
   ["post", "/incidents/{incident_id}/attachments/{attachment_id}/complete"],
   ["get", "/incidents/{incident_id}/attachments"],
-  ["get", "/reports/sla"],
-  ["get", "/reports/sla/breaches"],
   ["get", "/tax-exemptions"],
 ] as const;
 

@@ -37,8 +37,7 @@ export type Problem = S["Problem"];
 export type Scope = S["Scope"];
 export type IncidentSubmission = S["IncidentSubmission"];
 
-/** PENDING (sla-signals): `first_response_warn_at` of API.md. */
-export type SlaQuote = S["SlaQuote"] & { first_response_warn_at?: string };
+export type SlaQuote = S["SlaQuote"];
 
 /** PENDING (payments): statuses awaiting_payment|cancelled, ordered_at, checkout_url, nullable dates. */
 export type PackStatus = "awaiting_payment" | "active" | "used_up" | "expired" | "cancelled";
@@ -50,17 +49,16 @@ export type Pack = Omit<S["Pack"], "status" | "purchased_at" | "expires_at"> & {
   checkout_url?: string | null;
 };
 
-/** PENDING (sla-signals, attachments): event kinds sla_warning and attachment_added and their fields. */
-export type EventKind = S["EventKind"] | "sla_warning" | "attachment_added";
+/** PENDING (attachments): event kind attachment_added and its fields. */
+export type EventKind = S["EventKind"] | "attachment_added";
 export type Event = Omit<S["Event"], "kind"> & {
   kind: EventKind;
   attachment_id?: string;
   file_name?: string;
 };
 
-/** PENDING (sla-signals: first_response_warn_at; contract: timeline_next_cursor; notifier: contact.language). */
+/** PENDING (contract: timeline_next_cursor; notifier: contact.language). */
 type IncidentExtra = {
-  first_response_warn_at?: string;
   timeline_next_cursor?: string | null;
   contact: S["Contact"] & { language?: "pl" | "en" };
 };
@@ -99,24 +97,8 @@ export interface Attachment {
   created_at: string;
   download_url: string | null;
 }
-/** PENDING (sla-signals): GET /reports/sla and /reports/sla/breaches. */
-export interface ReportRow {
-  month: string;
-  calendar: CalendarId;
-  severity: Severity;
-  met: number;
-  breached: number;
-  withdrawn: number;
-  achievement: number | null;
-}
-export interface Breach {
-  incident_id: string;
-  account_id: string;
-  severity: Severity;
-  calendar: CalendarId;
-  first_response_due_at: string;
-  first_responded_at: string | null;
-}
+export type ReportRow = Ok<"/reports/sla", "get">["items"][number];
+export type Breach = Ok<"/reports/sla/breaches", "get">["items"][number];
 /** PENDING (GET /tax-exemptions is in API.md, not yet routed nor in openapi.yaml). */
 export interface TaxExemptionItem {
   account_id: string;

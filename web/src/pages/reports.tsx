@@ -27,12 +27,12 @@ export function byMonth(rows: ReportRow[], list: string[]): { month: string; met
 }
 
 function Chart(props: { data: ReturnType<typeof byMonth> }) {
-  const w = 40;
+  const w = 48;
   const h = 160;
   const width = props.data.length * w + 40;
   return (
     <figure class="chart">
-      <svg role="img" aria-labelledby="chart-t chart-d" viewBox={`0 0 ${width} ${h + 40}`} width="100%" preserveAspectRatio="xMinYMin meet">
+      <svg role="img" aria-labelledby="chart-t chart-d" viewBox={`0 0 ${width} ${h + 40}`} width={width} height={h + 40} style={{ maxWidth: "100%", height: "auto" }}>
         <title id="chart-t">{t("reports.chart")}</title>
         <desc id="chart-d">{t("reports.chartDesc")}</desc>
         {[0, 0.5, 1].map((y) => (
@@ -54,7 +54,7 @@ function Chart(props: { data: ReturnType<typeof byMonth> }) {
                 </rect>
               )}
               <text x={x + w / 2} y={h + 30} text-anchor="middle" class="axis">
-                {d.month.slice(5)}
+                {fmtMonth(d.month).replace(/\s*\d{4}\s*(r\.)?/, "")}
               </text>
             </g>
           );
@@ -100,7 +100,8 @@ export function ReportsPage() {
   const [month, setMonth] = useState(now);
   const report = useLoad(() => api.report(range.from, range.to), [range.from, range.to]);
   const list = months(range.from, range.to);
-  const rows = [...(report.data ?? [])].sort((a, b) =>
+  // The API answers every month × calendar × severity, zeros included: the table lists those with incidents.
+  const rows = [...(report.data ?? [])].filter((r) => r.met + r.breached + r.withdrawn > 0).sort((a, b) =>
     a.month === b.month ? (a.calendar === b.calendar ? a.severity.localeCompare(b.severity) : a.calendar.localeCompare(b.calendar)) : a.month.localeCompare(b.month),
   );
   return (
