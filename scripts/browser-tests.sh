@@ -89,5 +89,5 @@ export SCREENSHOT_DIR="$ROOT/.local/browser"
 echo "==> browser tests: console $CONSOLE_URL, API $API_URL, $("$CHROMIUM" --version 2>/dev/null | head -1)"
 cd "$ROOT/web"
 npx eslint . && npx tsc --noEmit
-node --test --test-concurrency=1 tests/
+node --test --test-concurrency=1 "$@" tests/
 echo "    screenshots in $SCREENSHOT_DIR"

@@ -127,7 +127,6 @@ async function check(tab, name, { allowErrors = [] } = {}) {
   await page.screenshot({ path: join(SHOTS, `${lang}-${name}.png`), fullPage: true });
   await page.addScriptTag({ content: AXE });
   const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
     const r = await window.axe.run(document, { resultTypes: ["violations"] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
   });
@@ -446,4 +445,59 @@ test("the built console holds no secret and stays under 100 KB of gzipped JS and
   assert.ok(entry.length >= 2, "index.html names its script and style");
   for (const f of files.filter((f) => /\.(js|css)$/.test(f))) gz += gzipSync(readFileSync(f), { level: 9 }).length;
   assert.ok(gz < 100 * 1024, `all JS + CSS gzipped is ${gz} bytes`);
+});
+
+test("keyboard only: a customer reaches Buy a single incident with Tab and buys with Enter", async () => {
+  const tab = await open("claimant_en", "en", "/packs");
+  const { page, n } = tab;
+  await page.getByRole("heading", { level: 1, name: n.packs }).waitFor();
+  await page.waitForLoadState("networkidle");
+  let focused = "";
+  for (let i = 0; i < 40 && focused !== n.buySingle; i++) {
+    await page.keyboard.press("Tab");
+    focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+  }
+  assert.equal(focused, n.buySingle, "Tab reaches the buy button");
+  await page.keyboard.press("Enter");
+  await page.locator(".pack").filter({ hasText: n.remaining(1, 1) }).first().waitFor();
+  await tab.context.close();
+});
+
+test("the language switch turns the console to Polish and back, and the browser's language picks the first", async () => {
+  const tab = await open("claimant_pl", "en", "/incidents");
+  const { page } = tab;
+  await page.getByRole("navigation").getByRole("link", { name: "Incidents", exact: true }).waitFor();
+  await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "Polski" }).click();
+  await page.getByRole("navigation").getByRole("link", { name: "Zgłoszenia", exact: true }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), "pl");
+  await page.getByRole("group", { name: "Język" }).getByRole("button", { name: "English" }).click();
+  await page.getByRole("navigation").getByRole("link", { name: "Incidents", exact: true }).waitFor();
+  await tab.context.close();
+  const pl = await open("claimant_pl", "pl", "/incidents");
+  await pl.page.getByRole("navigation").getByRole("link", { name: "Zgłoszenia", exact: true }).waitFor();
+  await pl.context.close();
+});
+
+test("a 503 from the API is said in words with a retry that works", async () => {
+  const tab = await open("claimant_en", "en", "/account");
+  const { page } = tab;
+  await page.getByRole("heading", { level: 1, name: "Account" }).waitFor();
+  await page.waitForLoadState("networkidle");
+  // The data store throttling, as the API answers it (problem+json, Retry-After).
+  await page.route("**/packs?*", (route) =>
+    route.fulfill({
+      status: 503,
+      headers: { "Content-Type": "application/problem+json", "Retry-After": "1", "Access-Control-Allow-Origin": "*" },
+      body: JSON.stringify({ type: "https://errors.support.example/service-unavailable", title: "Service unavailable", status: 503, code: "service_unavailable", detail: "busy" }),
+    }),
+  );
+  await page.getByRole("navigation").getByRole("link", { name: "Packs", exact: true }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "busy right now" });
+  await alert.waitFor();
+  assert.ok(!(await alert.textContent()).includes("{"), "no raw JSON");
+  await page.unroute("**/packs?*");
+  await alert.getByRole("button", { name: "Try again" }).click();
+  await alert.waitFor({ state: "detached" });
+  await check(tab, "service-unavailable", { allowErrors: [/status of 503/] });
+  await tab.context.close();
 });
