@@ -44,7 +44,7 @@ const NAMES = {
     markResolved: "Mark resolved", explanation: "Explanation", charge: "Charge", closeUnresolved: "Close unresolved",
     approve: "Approve", reject: "Reject", verify: "Verify", consume: "Consume unit", refund: "Refund unit",
     warning: "Warning", breached: "Breached", remaining: (n, m) => `${n} of ${m} incidents remaining`,
-    inProgress: "In progress", signIn: "Sign in", chart: "SLA achievement by month", language: "Language",
+    loadMore: "Load more events", inProgress: "In progress", signIn: "Sign in", chart: "SLA achievement by month", language: "Language",
     fromMonth: "From month", toMonth: "To month", showReport: "Show report", breachMonth: "Month of breaches",
     breachesIn: "Breaches in", noBreaches: "No breaches in this month.",
   },
@@ -65,7 +65,7 @@ const NAMES = {
     markResolved: "Oznacz jako rozwiązane", explanation: "Wyjaśnienie", charge: "Rozliczenie", closeUnresolved: "Zamknij bez rozwiązania",
     approve: "Zatwierdź", reject: "Odrzuć", verify: "Zweryfikuj", consume: "Zalicz zgłoszenie", refund: "Zwróć zgłoszenie",
     warning: "Ostrzeżenie", breached: "Przekroczony", remaining: (n, m) => `Pozostało zgłoszeń: ${n} z ${m}`,
-    inProgress: "W toku", signIn: "Logowanie", chart: "Dotrzymanie SLA w poszczególnych miesiącach", language: "Język",
+    loadMore: "Wczytaj kolejne zdarzenia", inProgress: "W toku", signIn: "Logowanie", chart: "Dotrzymanie SLA w poszczególnych miesiącach", language: "Język",
     fromMonth: "Od miesiąca", toMonth: "Do miesiąca", showReport: "Pokaż raport", breachMonth: "Miesiąc przekroczeń",
     breachesIn: "Przekroczenia w miesiącu", noBreaches: "Brak przekroczeń w tym miesiącu.",
   },
@@ -499,5 +499,57 @@ test("a 503 from the API is said in words with a retry that works", async () => 
   await alert.getByRole("button", { name: "Try again" }).click();
   await alert.waitFor({ state: "detached" });
   await check(tab, "service-unavailable", { allowErrors: [/status of 503/] });
+  await tab.context.close();
+});
+
+const shared = {};
+test("a proposed sub-problem is accepted into its own incident", async () => {
+  const body = {
+    product_id: "office-ltsc-2024", category: "performance", severity: "C", handling: "business_hours", calendar: "UK",
+    title: `Slow reports ${RUN}`, description: "Monthly reports take an hour.", contact: { name: "Ada", email: "ada@example.com", phone: null },
+  };
+  const bought = await api("claimant_en", "POST", "/packs", { offer: "five_pack", billing_country: "GB" });
+  assert.equal(bought.status, 201, JSON.stringify(bought.json));
+  const created = await api("claimant_en", "POST", "/incidents", { ...body, pack_id: bought.json.pack_id });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const id = created.json.incident_id;
+  assert.equal((await api("engineer", "POST", `/incidents/${encodeURIComponent(id)}/responses`, { message: "Looking into it.", channel: "remote_session" })).status, 201);
+
+  const eng = await open("engineer", "en", `/incidents/${encodeURIComponent(id)}`);
+  await eng.page.getByLabel(eng.n.subTitle).fill("Index rebuild");
+  await eng.page.getByLabel(eng.n.subDescription).fill("The reporting index is fragmented.");
+  await button(eng, eng.n.proposeSub).click();
+  await eng.page.locator(".timeline").getByText("Index rebuild").waitFor();
+  await eng.context.close();
+
+  const tab = await open("claimant_en", "en", `/incidents/${encodeURIComponent(id)}`);
+  const { page, n } = tab;
+  await button(tab, "Accept sub-problem").click();
+  await page.getByRole("link", { name: "Open the new incident" }).first().waitFor();
+  await check(tab, "sub-problem-accepted");
+  await page.getByRole("link", { name: "Open the new incident" }).first().click();
+  await page.getByRole("heading", { level: 1, name: "Index rebuild" }).waitFor();
+  shared.longIncident = { id, title: body.title };
+  await tab.context.close();
+});
+
+test("a timeline longer than one page loads its later events on demand", async () => {
+  assert.ok(shared.longIncident, "needs the incident of the sub-problem test");
+  const { id, title } = shared.longIncident;
+  const tab = await open("claimant_en", "en", `/incidents/${encodeURIComponent(id)}`);
+  const { page, n } = tab;
+  // More events than one page of the incident's answer: the rest come from GET .../timeline.
+  for (let i = 0; i < 100; i++) {
+    const r = await api("claimant_en", "POST", `/incidents/${encodeURIComponent(id)}/messages`, { message: `Note ${i + 1}` });
+    assert.equal(r.status, 201);
+  }
+  await page.goto(`${CONSOLE}/incidents/${encodeURIComponent(id)}`);
+  await page.getByRole("heading", { level: 1, name: title }).waitFor();
+  const events = page.locator(".timeline > li");
+  assert.equal(await events.count(), 100, "the first page holds 100 events");
+  await button(tab, n.loadMore).click();
+  await page.locator(".timeline").getByText("Note 100", { exact: true }).waitFor();
+  assert.ok((await events.count()) > 100);
+  await check(tab, "timeline-paged");
   await tab.context.close();
 });
