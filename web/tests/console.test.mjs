@@ -523,7 +523,7 @@ test("a proposed sub-problem is accepted into its own incident", async () => {
   await eng.context.close();
 
   const tab = await open("claimant_en", "en", `/incidents/${encodeURIComponent(id)}`);
-  const { page, n } = tab;
+  const { page } = tab;
   await button(tab, "Accept sub-problem").click();
   await page.getByRole("link", { name: "Open the new incident" }).first().waitFor();
   await check(tab, "sub-problem-accepted");
