@@ -1,5 +1,5 @@
-//! The bucket's rules, in one place: the local setup applies them to the local server's bucket
-//! and `tests/tests/infra.rs` checks `infra/template.yaml` declares the same (CORS for the
+//! The bucket's rules, in one place: the local setup (`src/bin/local-bucket.rs`) applies them to
+//! the local server's bucket and `tests/tests/infra.rs` checks `infra/template.yaml` declares the same (CORS for the
 //! console's origin only; pending uploads deleted after a day).
 
 use crate::keys::PENDING_PREFIX;
@@ -7,7 +7,6 @@ use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, CorsConfiguration, CorsRule,
     ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
 };
-use aws_sdk_s3::Client;
 
 /// The browser uploads with PUT and may fetch a download; nothing else crosses origins.
 pub const CORS_METHODS: [&str; 3] = ["PUT", "GET", "HEAD"];
@@ -68,57 +67,6 @@ pub fn lifecycle() -> Result<BucketLifecycleConfiguration, String> {
         .rules(rule)
         .build()
         .map_err(build_err)
-}
-
-/// Creates the bucket unless it exists, then (re)applies CORS for `origins` and the lifecycle
-/// rule, so a second run with another console origin updates the rule. Local stack only.
-pub async fn ensure_bucket(
-    client: &Client,
-    bucket: &str,
-    origins: &[String],
-) -> Result<bool, String> {
-    let created = match client.head_bucket().bucket(bucket).send().await {
-        Ok(_) => false,
-        Err(_) => {
-            client
-                .create_bucket()
-                .bucket(bucket)
-                .send()
-                .await
-                .map_err(|e| {
-                    format!(
-                        "CreateBucket: {}",
-                        aws_sdk_s3::error::DisplayErrorContext(&e)
-                    )
-                })?;
-            true
-        }
-    };
-    client
-        .put_bucket_cors()
-        .bucket(bucket)
-        .cors_configuration(cors(origins)?)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "PutBucketCors: {}",
-                aws_sdk_s3::error::DisplayErrorContext(&e)
-            )
-        })?;
-    client
-        .put_bucket_lifecycle_configuration()
-        .bucket(bucket)
-        .lifecycle_configuration(lifecycle()?)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "PutBucketLifecycleConfiguration: {}",
-                aws_sdk_s3::error::DisplayErrorContext(&e)
-            )
-        })?;
-    Ok(created)
 }
 
 /// `CONSOLE_ORIGIN`: one origin or several, comma-separated.
