@@ -95,14 +95,25 @@ fn a_declared_file_within_every_limit_is_accepted_at_the_boundaries() {
     .expect("valid");
     assert_eq!(r.file_name.chars().count(), 255);
     assert_eq!(r.size_bytes, 52_428_800);
-    let r = AttachmentRequest::parse(&body(json!("zrzut ekranu ąę.png"), json!("image/png"), json!(1)))
-        .expect("valid");
+    let r = AttachmentRequest::parse(&body(
+        json!("zrzut ekranu ąę.png"),
+        json!("image/png"),
+        json!(1),
+    ))
+    .expect("valid");
     assert_eq!(r.file_name, "zrzut ekranu ąę.png");
 }
 
 #[test]
 fn every_limit_is_refused_naming_its_field() {
-    for size in [json!(0), json!(MAX_SIZE_BYTES + 1), json!(-5), json!(1.5), json!("10"), json!(true)] {
+    for size in [
+        json!(0),
+        json!(MAX_SIZE_BYTES + 1),
+        json!(-5),
+        json!(1.5),
+        json!("10"),
+        json!(true),
+    ] {
         assert_eq!(
             fields_of(&body(json!("a.log"), json!("text/plain"), size.clone())),
             vec!["size_bytes"],
@@ -125,7 +136,12 @@ fn every_limit_is_refused_naming_its_field() {
             "{name}"
         );
     }
-    for ct in [json!("text/html"), json!("TEXT/PLAIN"), json!("text/plain; charset=utf-8"), json!("")] {
+    for ct in [
+        json!("text/html"),
+        json!("TEXT/PLAIN"),
+        json!("text/plain; charset=utf-8"),
+        json!(""),
+    ] {
         assert_eq!(
             fields_of(&body(json!("a.log"), ct.clone(), json!(10))),
             vec!["content_type"],
@@ -147,7 +163,10 @@ fn the_owner_and_engineers_attach_to_an_open_incident_only() {
     let open = incident(IncidentStatus::InProgress);
     assert_eq!(may_attach(&open, &owner()), Ok(()));
     assert_eq!(may_attach(&open, &engineer()), Ok(()));
-    assert!(matches!(may_attach(&open, &admin()), Err(ActionError::Forbidden(_))));
+    assert!(matches!(
+        may_attach(&open, &admin()),
+        Err(ActionError::Forbidden(_))
+    ));
     assert_eq!(
         may_attach(&open, &Actor::customer("acct-other")),
         Err(ActionError::NotFound)
@@ -170,19 +189,28 @@ fn the_owner_and_staff_read_attachments_others_do_not_see_them() {
     for actor in [owner(), engineer(), admin()] {
         assert_eq!(may_read(&i, &actor), Ok(()));
     }
-    assert_eq!(may_read(&i, &Actor::customer("acct-other")), Err(ActionError::NotFound));
+    assert_eq!(
+        may_read(&i, &Actor::customer("acct-other")),
+        Err(ActionError::NotFound)
+    );
 }
 
 #[test]
 fn only_the_uploader_completes_and_only_with_the_declared_size() {
     let i = incident(IncidentStatus::InProgress);
     let a = pending(&engineer());
-    assert!(matches!(may_complete(&i, &a, &owner()), Err(ActionError::Forbidden(_))));
+    assert!(matches!(
+        may_complete(&i, &a, &owner()),
+        Err(ActionError::Forbidden(_))
+    ));
     assert_eq!(
         may_complete(&i, &a, &Actor::customer("acct-other")),
         Err(ActionError::NotFound)
     );
-    assert!(matches!(check_upload(&a, None), Err(ActionError::InvalidState(_))));
+    assert!(matches!(
+        check_upload(&a, None),
+        Err(ActionError::InvalidState(_))
+    ));
     assert!(matches!(
         check_upload(&a, Some(5_242_879)),
         Err(ActionError::InvalidState(_))
@@ -195,7 +223,9 @@ fn completing_records_one_attachment_added_event_and_a_repeat_records_none() {
     let i = incident(IncidentStatus::InProgress);
     let a = pending(&owner());
     let now = at("2026-03-02T10:05:00Z");
-    let (uploaded, t) = complete(&i, &a, &owner(), now).expect("allowed").expect("a change");
+    let (uploaded, t) = complete(&i, &a, &owner(), now)
+        .expect("allowed")
+        .expect("a change");
     assert_eq!(uploaded.status, AttachmentStatus::Uploaded);
     assert_eq!(uploaded.uploaded_at, Some(now));
     assert_eq!(t.incident, i);
@@ -215,7 +245,10 @@ fn only_an_uploaded_attachment_shows_a_download_url() {
     assert_eq!(a.view(Some("https://x".into())).download_url, None);
     let mut u = a.clone();
     u.status = AttachmentStatus::Uploaded;
-    assert_eq!(u.view(Some("https://x".into())).download_url.as_deref(), Some("https://x"));
+    assert_eq!(
+        u.view(Some("https://x".into())).download_url.as_deref(),
+        Some("https://x")
+    );
     let v = serde_json::to_value(u.view(None)).expect("json");
     assert_eq!(v["created_at"], "2026-03-02T10:00:00Z");
     assert_eq!(v["status"], "uploaded");
@@ -229,9 +262,15 @@ fn the_download_name_is_always_an_attachment_and_cannot_break_out_of_its_quotes(
         "attachment; filename=\"server.log\"; filename*=UTF-8''server.log"
     );
     let d = content_disposition("a\"; filename=evil.html;.txt");
-    assert!(d.starts_with("attachment; filename=\"a__ filename=evil.html_.txt\"; "), "{d}");
+    assert!(
+        d.starts_with("attachment; filename=\"a__ filename=evil.html_.txt\"; "),
+        "{d}"
+    );
     assert_eq!(d.matches('"').count(), 2, "{d}");
-    assert!(d.ends_with("filename*=UTF-8''a%22%3B%20filename%3Devil.html%3B.txt"), "{d}");
+    assert!(
+        d.ends_with("filename*=UTF-8''a%22%3B%20filename%3Devil.html%3B.txt"),
+        "{d}"
+    );
     let d = content_disposition("żółw.png");
     assert!(d.contains("filename=\"___w.png\""), "{d}");
     assert!(d.ends_with("UTF-8''%C5%BC%C3%B3%C5%82w.png"), "{d}");
