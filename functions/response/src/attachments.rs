@@ -63,11 +63,26 @@ pub async fn create(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         .copied()
         .filter(|s| !s.is_closed())
         .collect();
-    match app
-        .store
-        .create_attachment(&attachment, &open, MAX_PER_INCIDENT)
-        .await?
-    {
+    let mut outcome = None;
+    for attempt in 1..=ATTEMPTS {
+        match app
+            .store
+            .create_attachment(&attachment, &open, MAX_PER_INCIDENT)
+            .await
+        {
+            Ok(o) => {
+                outcome = Some(o);
+                break;
+            }
+            // Cancelled only by a concurrent transaction on the same items (another create on the
+            // counter): nothing was written, so the same attachment may be tried again.
+            Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
+                contention_pause(attempt as u64).await
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    match outcome.ok_or_else(|| ApiError::ServiceUnavailable("the incident is busy".into()))? {
         AttachOutcome::Created => {}
         AttachOutcome::NotOpen => {
             return Err(ApiError::InvalidState(
