@@ -99,7 +99,12 @@ fn size_bytes(f: &mut Fields, body: &Value) -> Option<u64> {
             None
         }
         None | Some(Value::Null) => None,
-        Some(v) => match v.as_u64() {
+        // `5242880.0` is the same whole number (as JSON Schema's `integer` reads it).
+        Some(v) => match v.as_u64().or_else(|| {
+            v.as_f64()
+                .filter(|f| f.fract() == 0.0 && (1.0..=MAX_SIZE_BYTES as f64).contains(f))
+                .map(|f| f as u64)
+        }) {
             Some(n) if (1..=MAX_SIZE_BYTES).contains(&n) => Some(n),
             _ => {
                 f.error("size_bytes", message);

@@ -102,6 +102,9 @@ fn a_declared_file_within_every_limit_is_accepted_at_the_boundaries() {
     ))
     .expect("valid");
     assert_eq!(r.file_name, "zrzut ekranu ąę.png");
+    let r = AttachmentRequest::parse(&body(json!("a.log"), json!("text/plain"), json!(2048.0)))
+        .expect("a whole number written with a fraction part");
+    assert_eq!(r.size_bytes, 2048);
 }
 
 #[test]
@@ -111,6 +114,7 @@ fn every_limit_is_refused_naming_its_field() {
         json!(MAX_SIZE_BYTES + 1),
         json!(-5),
         json!(1.5),
+        json!(52_428_801.0),
         json!("10"),
         json!(true),
     ] {
