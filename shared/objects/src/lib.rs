@@ -97,15 +97,6 @@ pub fn s3_config(base: &SdkConfig, path_style: bool) -> aws_sdk_s3::Config {
         .build()
 }
 
-fn env_millis(name: &str, default: u64) -> Duration {
-    Duration::from_millis(
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default),
-    )
-}
-
 fn presigning(signed_at: SystemTime, valid_for: Duration) -> Result<PresigningConfig, ObjectError> {
     PresigningConfig::builder()
         .start_time(signed_at)
@@ -245,11 +236,12 @@ impl Objects {
 }
 
 /// The SDK's configuration from the environment, with bounded calls: a stalled object store
-/// becomes a `503` well inside the function's own timeout.
+/// becomes a `503` well inside the function's own timeout (10 s). 6 s covers the completion's
+/// server-side copy of a 50 MiB file with room to spare.
 pub async fn sdk_config_from_env() -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
-        .connect_timeout(env_millis("OBJECTS_CONNECT_TIMEOUT_MS", 1_000))
-        .operation_timeout(env_millis("OBJECTS_OPERATION_TIMEOUT_MS", 6_000))
+        .connect_timeout(Duration::from_secs(1))
+        .operation_timeout(Duration::from_secs(6))
         .build();
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)
