@@ -8,7 +8,7 @@ fn at(s: &str) -> Instant {
     parse_instant(s).expect("a valid RFC 3339 instant")
 }
 
-/// An incident as stored, read the way the store reads it (fields added later take defaults).
+/// An incident as stored, in its serialised form.
 fn incident(status: IncidentStatus) -> Incident {
     serde_json::from_value(json!({
         "incident_id": "inc-1",
@@ -25,6 +25,7 @@ fn incident(status: IncidentStatus) -> Incident {
         "contact": {"name": "Ops", "email": "ops@customer.example"},
         "status": status,
         "created_at": "2026-03-02T09:00:00Z",
+        "first_response_warn_at": "2026-03-02T12:00:00Z",
         "first_response_due_at": "2026-03-02T13:00:00Z",
         "sla": "pending",
         "charge": "consumed"
