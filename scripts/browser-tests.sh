@@ -21,7 +21,7 @@ fi
 export CHROMIUM
 
 export CONSOLE_PORT="${CONSOLE_PORT:-$(free_port)}"
-export CONSOLE_ORIGIN="${CONSOLE_ORIGIN:-http://127.0.0.1:$CONSOLE_PORT}"
+export CONSOLE_ORIGIN="http://127.0.0.1:$CONSOLE_PORT"
 export CONSOLE_URL="http://127.0.0.1:$CONSOLE_PORT"
 
 if [ -z "${INCIDENT_DESK_URL:-}" ]; then

@@ -33,6 +33,7 @@ cat <<MSG
 The console is at $CONSOLE_URL (open a sign-in link above).
 The API is at $INCIDENT_DESK_URL  (try: curl -H "Authorization: Bearer \$CUSTOMER" $INCIDENT_DESK_URL/products)
 The sweeper: .venv/bin/cargo-lambda lambda invoke sla-sweeper -A 127.0.0.1 -P $CARGO_LAMBDA_INVOKE_PORT --data-file tests/events/scheduled.json
+Attachments: bucket $ATTACHMENTS_BUCKET on the same server ($AWS_ENDPOINT_URL_S3, path-style), CORS for $CONSOLE_ORIGIN.
 Logs: $STATE/watch.log, $STATE/dynamodb.log, $STATE/gateway.log. Ctrl-C stops everything.
 MSG
 wait

@@ -6,7 +6,7 @@ source "$(dirname "$0")/stack.sh"
 STATE="$ROOT/.local/e2e-$$"
 trap stack_stop EXIT INT TERM
 bash "$ROOT/scripts/tools.sh"
-cargo build --quiet --bins -p intake -p response -p closure -p pack-purchase -p sla-sweeper -p reports -p store -p e2e
+cargo build --quiet --bins -p intake -p response -p closure -p pack-purchase -p sla-sweeper -p reports -p store -p objects -p e2e
 start_dynamodb "$(free_port)"
 setup_table
 WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"

@@ -12,6 +12,10 @@ export AWS_EC2_METADATA_DISABLED=true
 export TABLE_NAME="${TABLE_NAME:-incident-desk}"
 export LOCAL_AUTH_SECRET="${LOCAL_AUTH_SECRET:-incident-desk-local-dev-secret}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# Attachments (issue 18): the bucket on the same local server; its CORS rule allows the console's
+# origin(s) (comma-separated; browser tests that serve the console on a free port set their own).
+export ATTACHMENTS_BUCKET="${ATTACHMENTS_BUCKET:-incident-desk-attachments}"
+export CONSOLE_ORIGIN="${CONSOLE_ORIGIN:-http://127.0.0.1:${CONSOLE_PORT:-9001}}"
 PIDS=()
 
 free_port() {
@@ -32,10 +36,13 @@ start_dynamodb() { # port
   PIDS+=($!)
   wait_for_port "$1" "the local DynamoDB-compatible server" 60
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1"
+  # The same server answers S3 (path-style; see infra/local/dynamodb_server.py).
+  export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$1"
 }
 
 setup_table() {
   "$CARGO_TARGET_DIR/debug/local-setup"
+  "$CARGO_TARGET_DIR/debug/local-bucket"
 }
 
 start_watch() { # port [dynamodb endpoint] [log name]
@@ -50,6 +57,7 @@ start_watch() { # port [dynamodb endpoint] [log name]
   # tower_http errors log every 5xx it answered, including those it made itself.
   (cd "$ROOT" && RUST_LOG="${WATCH_RUST_LOG:-info,tower_http=error}" exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} -A 127.0.0.1 -P "$1" --concurrency 8 \
     --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,STORE_OPERATION_TIMEOUT_MS=$store_timeout,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
+    --env-var "ATTACHMENTS_BUCKET=$ATTACHMENTS_BUCKET,AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3" \
     >"$STATE/$log.log" 2>&1) &
   PIDS+=($!)
   wait_for_port "$1" "cargo lambda watch" 120

@@ -18,7 +18,7 @@ for seed in 7 8 9; do "$VENV/bin/python" "$ROOT/infra/local/check_moto_patches.p
 # The browser tests' console origin, fixed before the stack starts (CORS of the local gateway
 # and of the local attachments bucket name it).
 export CONSOLE_PORT="${CONSOLE_PORT:-$(free_port)}"
-export CONSOLE_ORIGIN="${CONSOLE_ORIGIN:-http://127.0.0.1:$CONSOLE_PORT}"
+export CONSOLE_ORIGIN="http://127.0.0.1:$CONSOLE_PORT"
 echo "==> starting the local stack"
 start_dynamodb "$(free_port)"
 setup_table

@@ -4,11 +4,17 @@ moto's stock server runs requests on parallel threads without making each one at
 concurrent conditional transactions can both pass their conditions. Serving one request at a
 time restores the all-or-nothing behaviour the tests prove (see ../../../shared/TOOLCHAIN.md).
 moto_patches.py makes index queries and transactions cost what they touch, as on DynamoDB.
+The same app answers S3 on the same port: path-style requests signed for `s3` and unsigned
+ones (presigned URLs, CORS preflights) both reach moto's S3. moto's global CORS (which would
+answer every preflight with the caller's own origin) is switched off, so a bucket's CORS rule
+alone decides, as on AWS.
 Usage: dynamodb_server.py PORT
 """
 import os
 import sys
 import threading
+
+os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")
 
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple

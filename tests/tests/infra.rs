@@ -688,6 +688,182 @@ fn the_sweeper_runs_every_minute_on_a_scheduled_event() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The attachments bucket (rules in shared/objects)
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("expected a list, found {value}"))
+        .iter()
+        .map(|v| text(v).to_string())
+        .collect()
+}
+
+#[test]
+fn the_attachments_bucket_is_private_encrypted_and_tls_only() {
+    let t = template();
+    let props = at(&t, &["Resources", "AttachmentsBucket", "Properties"]);
+    let block = at(props, &["PublicAccessBlockConfiguration"]);
+    for setting in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(at(block, &[setting]), &Value::Bool(true), "{setting}");
+    }
+    assert_eq!(
+        text(&at(props, &["OwnershipControls", "Rules"])[0]["ObjectOwnership"]),
+        "BucketOwnerEnforced"
+    );
+    let sse = &at(
+        props,
+        &["BucketEncryption", "ServerSideEncryptionConfiguration"],
+    )[0];
+    assert!(
+        ["AES256", "aws:kms"].contains(&text(at(
+            sse,
+            &["ServerSideEncryptionByDefault", "SSEAlgorithm"]
+        ))),
+        "{sse}"
+    );
+    let policy = at(&t, &["Resources", "AttachmentsBucketPolicy", "Properties"]);
+    assert_eq!(text(at(policy, &["Bucket"])), "!Ref AttachmentsBucket");
+    let statements = at(policy, &["PolicyDocument", "Statement"])
+        .as_array()
+        .expect("statements");
+    let tls = statements
+        .iter()
+        .find(|s| s["Sid"] == "TlsOnly")
+        .expect("a TLS-only statement");
+    assert_eq!(text(at(tls, &["Effect"])), "Deny");
+    assert_eq!(text(at(tls, &["Action"])), "s3:*");
+    assert_eq!(
+        text(at(tls, &["Condition", "Bool", "aws:SecureTransport"])),
+        "false"
+    );
+    let resources = strings(at(tls, &["Resource"]));
+    assert!(
+        resources.contains(&"!GetAtt AttachmentsBucket.Arn".to_string())
+            && resources.contains(&"!Sub \"${AttachmentsBucket.Arn}/*\"".to_string()),
+        "{resources:?}"
+    );
+}
+
+#[test]
+fn the_bucket_cors_and_lifecycle_rules_are_the_ones_the_local_setup_applies() {
+    let t = template();
+    let props = at(&t, &["Resources", "AttachmentsBucket", "Properties"]);
+    let rules = at(props, &["CorsConfiguration", "CorsRules"])
+        .as_array()
+        .expect("CORS rules");
+    assert_eq!(rules.len(), 1, "one rule, for the console only");
+    let rule = &rules[0];
+    // The console's origin, as the HTTP API's CORS names it (the AllowedOrigin parameter, or an
+    // expression choosing between it and the console's own hosting).
+    let origins = strings(at(rule, &["AllowedOrigins"]));
+    assert_eq!(origins.len(), 1, "{origins:?}");
+    assert!(origins[0].contains("AllowedOrigin"), "{origins:?}");
+    assert_eq!(
+        strings(at(rule, &["AllowedMethods"])),
+        objects::bucket::CORS_METHODS.map(String::from).to_vec()
+    );
+    assert_eq!(
+        strings(at(rule, &["AllowedHeaders"])),
+        objects::bucket::CORS_HEADERS.map(String::from).to_vec()
+    );
+    assert_eq!(
+        strings(at(rule, &["ExposedHeaders"])),
+        objects::bucket::CORS_EXPOSE_HEADERS
+            .map(String::from)
+            .to_vec()
+    );
+    assert_eq!(
+        text(at(rule, &["MaxAge"])),
+        objects::bucket::CORS_MAX_AGE_SECS.to_string()
+    );
+    let lifecycle = at(props, &["LifecycleConfiguration", "Rules"])
+        .as_array()
+        .expect("lifecycle rules");
+    let pending = lifecycle
+        .iter()
+        .find(|r| r["Id"] == objects::bucket::PENDING_RULE_ID)
+        .expect("the pending-uploads rule");
+    assert_eq!(text(at(pending, &["Status"])), "Enabled");
+    assert_eq!(
+        text(at(pending, &["Prefix"])),
+        objects::keys::PENDING_PREFIX
+    );
+    assert_eq!(
+        text(at(pending, &["ExpirationInDays"])),
+        objects::bucket::PENDING_EXPIRY_DAYS.to_string()
+    );
+    assert!(
+        !objects::keys::uploaded("i", "a").starts_with(objects::keys::PENDING_PREFIX),
+        "uploaded objects must not match the pending rule"
+    );
+}
+
+#[test]
+fn only_the_response_function_reaches_the_bucket_and_only_put_and_get_under_its_prefix() {
+    let t = template();
+    let mut granted = Vec::new();
+    for (name, resource) in at(&t, &["Resources"]).as_object().unwrap() {
+        if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let policies = resource
+            .get("Properties")
+            .and_then(|p| p.get("Policies"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for policy in policies {
+            for statement in policy["Statement"].as_array().cloned().unwrap_or_default() {
+                let resource_text = statement["Resource"].to_string();
+                let actions = match &statement["Action"] {
+                    Value::String(a) => vec![a.clone()],
+                    other => strings(other),
+                };
+                if resource_text.contains("AttachmentsBucket")
+                    || actions.iter().any(|a| a.starts_with("s3:"))
+                {
+                    granted.push((name.clone(), actions, statement["Resource"].clone()));
+                }
+            }
+        }
+    }
+    assert_eq!(granted.len(), 1, "{granted:?}");
+    let (function, mut actions, resource) = granted.remove(0);
+    assert_eq!(function, "ResponseFunction");
+    actions.sort();
+    assert_eq!(actions, vec!["s3:GetObject", "s3:PutObject"]);
+    assert_eq!(
+        text(&resource),
+        format!(
+            "!Sub \"${{AttachmentsBucket.Arn}}/{}*\"",
+            objects::keys::PREFIX
+        )
+    );
+    assert!(objects::keys::pending("i", "a").starts_with(objects::keys::PREFIX));
+    assert!(objects::keys::uploaded("i", "a").starts_with(objects::keys::PREFIX));
+    let env = at(
+        &t,
+        &[
+            "Resources",
+            "ResponseFunction",
+            "Properties",
+            "Environment",
+            "Variables",
+        ],
+    );
+    assert_eq!(
+        text(at(env, &["ATTACHMENTS_BUCKET"])),
+        "!Ref AttachmentsBucket"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // The OpenAPI document
 
 #[test]

@@ -1,6 +1,8 @@
 //! `response`: working an incident (S1, S3, S7): engineers' responses and customers' messages,
-//! the agreed scope, sub-problems that become incidents of their own, and the engineers' queue.
+//! the agreed scope, sub-problems that become incidents of their own, the engineers' queue, and
+//! attachments (presigned S3 uploads and downloads).
 
+mod attachments;
 mod contacts;
 mod queue;
 mod scope;
@@ -11,6 +13,7 @@ use domain::calendar::Calendars;
 pub struct App {
     pub store: store::Store,
     pub calendars: &'static Calendars,
+    pub objects: objects::Objects,
 }
 
 /// Re-reads and decides again this often when another change lands first.
@@ -21,6 +24,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     api::telemetry::init();
     let calendars = Calendars::shipped().map_err(|e| format!("support calendars: {e}"))?;
     let store = store::Store::from_env().await?;
+    let objects = objects::Objects::from_env().await?;
     let routes = api::routes![App;
         "POST" "/incidents/{incident_id}/responses" => contacts::respond,
         "POST" "/incidents/{incident_id}/messages" => contacts::customer_message,
@@ -29,9 +33,16 @@ async fn main() -> Result<(), lambda_http::Error> {
         "POST" "/incidents/{incident_id}/sub-problems" => sub_problems::propose,
         "POST" "/incidents/{incident_id}/sub-problems/{proposal_id}/decision" => sub_problems::decide,
         "GET" "/queue" => queue::list,
+        "POST" "/incidents/{incident_id}/attachments" => attachments::create,
+        "GET" "/incidents/{incident_id}/attachments" => attachments::list,
+        "POST" "/incidents/{incident_id}/attachments/{attachment_id}/complete" => attachments::complete_upload,
     ];
     api::serve(
-        App { store, calendars },
+        App {
+            store,
+            calendars,
+            objects,
+        },
         api::AuthConfig::from_env(),
         routes,
     )

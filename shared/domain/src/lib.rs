@@ -3,6 +3,7 @@
 //! so the rules are tested in milliseconds. Never depend on the store, the api crate or Lambda.
 
 pub mod account;
+pub mod attachment;
 pub mod calendar;
 pub mod catalogue;
 pub mod incident;

@@ -291,7 +291,7 @@ impl Store {
         self.apply_with(stored, t, now, Vec::new()).await
     }
 
-    async fn apply_with(
+    pub(crate) async fn apply_with(
         &self,
         stored: &StoredIncident,
         t: &Transition,

@@ -60,6 +60,21 @@ pub fn proposal(incident_id: &str, proposal_id: &str) -> Key {
     )
 }
 
+pub const ATTACHMENT_PREFIX: &str = "ATTACHMENT#";
+
+/// An attachment, in its incident's partition (outside the `EVENT#` range the timeline reads).
+pub fn attachment(incident_id: &str, attachment_id: &str) -> Key {
+    Key::new(
+        format!("INCIDENT#{incident_id}"),
+        format!("{ATTACHMENT_PREFIX}{attachment_id}"),
+    )
+}
+
+/// How many attachments an incident has; its condition enforces the per-incident limit.
+pub fn attachment_count(incident_id: &str) -> Key {
+    Key::new(format!("INCIDENT#{incident_id}"), "ATTACHMENT_COUNT")
+}
+
 pub fn claim(claim_id: &str) -> Key {
     Key::new(format!("CLAIM#{claim_id}"), "CLAIM")
 }

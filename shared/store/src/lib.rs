@@ -5,6 +5,7 @@
 //! The table design and its access patterns are written down in `shared/store/ACCESS_PATTERNS.md`.
 
 pub mod accounts;
+pub mod attachments;
 pub mod catalogue;
 pub mod error;
 pub mod idempotency;

@@ -353,3 +353,164 @@ async fn a_missing_table_is_a_non_retryable_error() {
     let err = store.pack("p").await.expect_err("no table");
     assert!(!err.is_retryable(), "{err:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Attachments (issue 18)
+
+fn open_statuses() -> Vec<domain::IncidentStatus> {
+    domain::IncidentStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| !s.is_closed())
+        .collect()
+}
+
+fn pending_attachment(incident_id: &str, by: &Actor, n: usize) -> domain::attachment::Attachment {
+    let request = domain::attachment::AttachmentRequest::parse(&json!({
+        "file_name": format!("part-{n}.log"), "content_type": "text/plain", "size_bytes": 100
+    }))
+    .expect("valid");
+    domain::attachment::Attachment::new(request, incident_id, &store::ids::new_id("att"), by, now())
+}
+
+async fn stored_incident(store: &Store) -> store::incidents::StoredIncident {
+    let pack = bought(store, "buyer", Offer::Single).await;
+    let (i, e) = incident_for("buyer", &pack.pack_id);
+    store
+        .create_incident(&i, &e, now(), None, None)
+        .await
+        .expect("store");
+    store
+        .incident(&i.incident_id)
+        .await
+        .expect("store")
+        .expect("incident")
+}
+
+#[tokio::test]
+async fn concurrent_attachments_stop_at_the_limit_by_condition() {
+    use store::attachments::AttachOutcome;
+    let store = fresh_store().await.expect("table");
+    let stored = stored_incident(&store).await;
+    let owner = Actor::customer("buyer");
+    let attachments: Vec<_> = (0..12)
+        .map(|n| pending_attachment(&stored.incident.incident_id, &owner, n))
+        .collect();
+    let open = open_statuses();
+    let outcomes = join_all(
+        attachments
+            .iter()
+            .map(|a| store.create_attachment(a, &open, 8)),
+    )
+    .await;
+    let created = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(AttachOutcome::Created)))
+        .count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(AttachOutcome::LimitReached)))
+        .count();
+    assert_eq!((created, refused), (8, 4), "{outcomes:?}");
+    let listed = store
+        .attachments(&stored.incident.incident_id)
+        .await
+        .expect("store");
+    assert_eq!(listed.len(), 8);
+    // The timeline never sees attachment items.
+    let (_, timeline) = store
+        .incident_with_timeline(&stored.incident.incident_id)
+        .await
+        .expect("store")
+        .expect("incident");
+    assert_eq!(timeline.len(), 1);
+}
+
+#[tokio::test]
+async fn an_incident_closed_after_it_was_read_takes_no_attachment() {
+    use store::attachments::AttachOutcome;
+    let store = fresh_store().await.expect("table");
+    let stored = stored_incident(&store).await;
+    let owner = Actor::customer("buyer");
+    let close = apply(
+        &stored.incident,
+        &owner,
+        Action::RequestClosure {
+            reason: "Solved.".into(),
+        },
+        now(),
+    )
+    .expect("allowed");
+    assert_eq!(
+        store
+            .apply_transition(&stored, &close, now())
+            .await
+            .expect("store"),
+        ApplyOutcome::Applied
+    );
+    // Decided on the open incident read before the closure: the condition still refuses it.
+    let a = pending_attachment(&stored.incident.incident_id, &owner, 1);
+    assert_eq!(
+        store
+            .create_attachment(&a, &open_statuses(), 20)
+            .await
+            .expect("store"),
+        AttachOutcome::NotOpen
+    );
+    assert!(store
+        .attachment(&a.incident_id, &a.attachment_id)
+        .await
+        .expect("store")
+        .is_none());
+}
+
+#[tokio::test]
+async fn two_completions_decided_on_one_version_write_one_event() {
+    let store = fresh_store().await.expect("table");
+    let stored = stored_incident(&store).await;
+    let owner = Actor::customer("buyer");
+    let a = pending_attachment(&stored.incident.incident_id, &owner, 1);
+    store
+        .create_attachment(&a, &open_statuses(), 20)
+        .await
+        .expect("store");
+    let (uploaded, t) = domain::attachment::complete(&stored.incident, &a, &owner, now())
+        .expect("allowed")
+        .expect("a change");
+    let (x, y) = tokio::join!(
+        store.complete_attachment(&stored, &t, &uploaded, now()),
+        store.complete_attachment(&stored, &t, &uploaded, now())
+    );
+    let mut outcomes = vec![x.expect("store"), y.expect("store")];
+    outcomes.sort_by_key(|o| *o == ApplyOutcome::Conflict);
+    assert_eq!(outcomes, [ApplyOutcome::Applied, ApplyOutcome::Conflict]);
+    // A completion decided on a newer version but a stale (pending) attachment is refused too.
+    let newer = store
+        .incident(&stored.incident.incident_id)
+        .await
+        .expect("store")
+        .expect("incident");
+    assert_eq!(
+        store
+            .complete_attachment(&newer, &t, &uploaded, now())
+            .await
+            .expect("store"),
+        ApplyOutcome::Conflict
+    );
+    let (_, timeline) = store
+        .incident_with_timeline(&stored.incident.incident_id)
+        .await
+        .expect("store")
+        .expect("incident");
+    let added: Vec<_> = timeline
+        .iter()
+        .filter(|e| e.kind == domain::incident::EventKind::AttachmentAdded)
+        .collect();
+    assert_eq!(added.len(), 1);
+    let stored_attachment = store
+        .attachment(&a.incident_id, &a.attachment_id)
+        .await
+        .expect("store")
+        .expect("attachment");
+    assert!(stored_attachment.is_uploaded());
+}

@@ -1,6 +1,7 @@
 //! End-to-end tests against the running local stack (`make test` starts it). One binary, a
 //! module per area; every test uses fresh accounts, so tests run in parallel.
 
+mod attachments;
 mod closure;
 mod foundation;
 mod intake;

@@ -131,6 +131,7 @@ pub enum EventKind {
     ClosureRequested,
     ChargeDecided,
     SlaWarning,
+    AttachmentAdded,
 }
 
 /// One entry of an incident's timeline: when, what, who, and the kind's own fields.

@@ -1,0 +1,32 @@
+//! Object keys: derived from the incident and attachment ids only (server-made, `[0-9a-z_]`),
+//! never from a file name. Uploads land under the pending prefix, which the bucket's lifecycle
+//! rule empties after a day; a completed upload is copied under the uploaded prefix, where the
+//! bytes an engineer downloads can no longer be replaced through the (still valid) upload URL.
+
+/// Everything the functions may read and write; the template's IAM statement names it.
+pub const PREFIX: &str = "attachments/";
+/// Uploads not (yet) completed; expired by the lifecycle rule after one day.
+pub const PENDING_PREFIX: &str = "attachments/pending/";
+/// Completed uploads, kept.
+pub const UPLOADED_PREFIX: &str = "attachments/uploaded/";
+
+pub fn pending(incident_id: &str, attachment_id: &str) -> String {
+    format!("{PENDING_PREFIX}{incident_id}/{attachment_id}")
+}
+
+pub fn uploaded(incident_id: &str, attachment_id: &str) -> String {
+    format!("{UPLOADED_PREFIX}{incident_id}/{attachment_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_places_of_an_attachment_lie_under_the_functions_prefix_and_differ() {
+        let (p, u) = (pending("inc_1", "att_2"), uploaded("inc_1", "att_2"));
+        assert!(p.starts_with(PREFIX) && u.starts_with(PREFIX));
+        assert!(p.starts_with(PENDING_PREFIX) && !u.starts_with(PENDING_PREFIX));
+        assert_eq!(u, "attachments/uploaded/inc_1/att_2");
+    }
+}
