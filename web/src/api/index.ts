@@ -1,6 +1,6 @@
 import { call } from "./client";
 import type {
-  Account, Attachment, Body, Breach, Calendar, DecidedCharge, Event, Incident, IncidentSummary, Ok,
+  Account, Attachment, AttachmentRequest, Body, Breach, Calendar, DecidedCharge, Event, Incident, IncidentSummary, Ok,
   OfferQuote, Pack, PackClaim, Page, Product, ReportRow, SlaQuote, Submission, TaxExemptionItem, UploadTicket,
 } from "./types";
 
@@ -54,7 +54,7 @@ export const api = {
 
   attachments: (incidentId: string) =>
     call<{ items: Attachment[] }>("get", "/incidents/{incident_id}/attachments", { params: id(incidentId) }).then((r) => r.items),
-  startUpload: (incidentId: string, body: { file_name: string; content_type: string; size_bytes: number }) =>
+  startUpload: (incidentId: string, body: AttachmentRequest) =>
     call<UploadTicket>("post", "/incidents/{incident_id}/attachments", { params: id(incidentId), body }),
   completeUpload: (incidentId: string, attachmentId: string) =>
     call<Attachment>("post", "/incidents/{incident_id}/attachments/{attachment_id}/complete", {

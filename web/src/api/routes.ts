@@ -40,6 +40,9 @@ export const ROUTES = [
   ["get", "/account"],
   ["get", "/reports/sla"],
   ["get", "/reports/sla/breaches"],
+  ["post", "/incidents/{incident_id}/attachments"],
+  ["post", "/incidents/{incident_id}/attachments/{attachment_id}/complete"],
+  ["get", "/incidents/{incident_id}/attachments"],
 ] as const;
 
 /**
@@ -50,9 +53,6 @@ export const ROUTES = [
 export const PENDING_ROUTES = [
   ["get", "/offers"],
   ["get", "/incidents/{incident_id}/timeline"],
-  ["post", "/incidents/{incident_id}/attachments"],
-  ["post", "/incidents/{incident_id}/attachments/{attachment_id}/complete"],
-  ["get", "/incidents/{incident_id}/attachments"],
   ["get", "/tax-exemptions"],
 ] as const;
 

@@ -49,13 +49,8 @@ export type Pack = Omit<S["Pack"], "status" | "purchased_at" | "expires_at"> & {
   checkout_url?: string | null;
 };
 
-/** PENDING (attachments): event kind attachment_added and its fields. */
-export type EventKind = S["EventKind"] | "attachment_added";
-export type Event = Omit<S["Event"], "kind"> & {
-  kind: EventKind;
-  attachment_id?: string;
-  file_name?: string;
-};
+export type EventKind = S["EventKind"];
+export type Event = S["Event"];
 
 /** PENDING (contract: timeline_next_cursor; notifier: contact.language). */
 type IncidentExtra = {
@@ -79,24 +74,9 @@ export interface OfferQuote {
   price: Money;
   tax_exempt: boolean;
 }
-/** PENDING (attachments). */
-export interface UploadTicket {
-  attachment_id: string;
-  upload_url: string;
-  upload_method: "PUT";
-  upload_headers: Record<string, string>;
-  expires_at: string;
-}
-export interface Attachment {
-  attachment_id: string;
-  file_name: string;
-  content_type: string;
-  size_bytes: number;
-  status: "pending" | "uploaded";
-  uploaded_by: string;
-  created_at: string;
-  download_url: string | null;
-}
+export type UploadTicket = S["AttachmentUpload"];
+export type Attachment = S["Attachment"];
+export type AttachmentRequest = S["AttachmentRequest"];
 export type ReportRow = Ok<"/reports/sla", "get">["items"][number];
 export type Breach = Ok<"/reports/sla/breaches", "get">["items"][number];
 /** PENDING (GET /tax-exemptions is in API.md, not yet routed nor in openapi.yaml). */

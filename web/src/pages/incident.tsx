@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, ApiError, type Attachment, type Event, type Incident } from "../api";
+import { api, ApiError, type Attachment, type AttachmentRequest, type Event, type Incident } from "../api";
 import { isAdmin, isEngineer, session } from "../auth";
 import { CHANNELS, getCalendars, getProducts } from "../catalog";
 import { fmtDuration, fmtInstant, has, t, tv } from "../i18n";
@@ -8,11 +8,13 @@ import { Deadline } from "./new-incident";
 
 const OPEN = new Set(["awaiting_response", "in_progress"]);
 const MAX_BYTES = 52_428_800;
-const TYPES = new Set([
+const TYPES: readonly AttachmentRequest["content_type"][] = [
   "text/plain", "text/csv", "application/json", "application/xml", "application/pdf", "application/zip",
   "application/gzip", "application/x-7z-compressed", "application/vnd.tcpdump.pcap", "application/octet-stream",
   "image/png", "image/jpeg",
-]);
+];
+const contentTypeOf = (file: File): AttachmentRequest["content_type"] =>
+  TYPES.find((x) => x === file.type) ?? "application/octet-stream";
 
 function who(e: Event, incident: Incident): string {
   if (e.actor_account_id === "system") return t("ev.system");
@@ -122,7 +124,7 @@ function Attachments(props: { incident: Incident; canUpload: boolean; onChange: 
       if (file.size > MAX_BYTES) throw new Error(t("inc.fileTooLarge"));
       if (file.size === 0) throw new Error(t("inc.fileEmpty"));
       setStatus(t("inc.uploading", { name: file.name }));
-      const contentType = TYPES.has(file.type) ? file.type : "application/octet-stream";
+      const contentType = contentTypeOf(file);
       const ticket = await api.startUpload(id, { file_name: file.name, content_type: contentType, size_bytes: file.size });
       const headers = new Headers();
       for (const [k, v] of Object.entries(ticket.upload_headers)) {
