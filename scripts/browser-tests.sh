@@ -27,7 +27,7 @@ export CONSOLE_URL="http://127.0.0.1:$CONSOLE_PORT"
 if [ -z "${INCIDENT_DESK_URL:-}" ]; then
   echo "==> no stack given: starting a private one"
   bash "$ROOT/scripts/tools.sh"
-  cargo build --quiet --workspace --bins
+  cargo build --quiet --workspace --bins ${LOCAL_FEATURES[@]+"${LOCAL_FEATURES[@]}"}
   start_dynamodb "$(free_port)"
   setup_table
   WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
