@@ -73,7 +73,27 @@ const NAMES = {
 
 let browser;
 const timings = [];
+// API.md routes the console calls that the stack under test may not have yet (parts of the API
+// built in parallel). Probed once: the emulator answers an unrouted path with its own plain 404,
+// not problem+json. The flow that needs such a route fails naming it; other pages' console
+// errors for it are not counted again.
+const MISSING = [];
+const MISSING_NAMES = [];
+const PROBES = [
+  ["GET /offers", "/offers?billing_country=PL", /\/offers\?/],
+  ["GET /tax-exemptions", "/tax-exemptions?status=pending", /\/tax-exemptions\?/],
+  ["GET /incidents/{id}/timeline", "/incidents/probe/timeline", /\/incidents\/[^/]+\/timeline/],
+];
+const missingRoute = (name) => assert.ok(!MISSING_NAMES.includes(name), `${name} is not in the stack under test (API part not merged yet)`);
 before(async () => {
+  for (const [name, path, re] of PROBES) {
+    const res = await fetch(`${API}${path}`, { headers: { Authorization: `Bearer ${TOKENS.admin}` } });
+    if (res.status === 404 && !(res.headers.get("content-type") ?? "").includes("json")) {
+      MISSING.push(re);
+      MISSING_NAMES.push(name);
+    }
+  }
+  if (MISSING_NAMES.length) console.log(`# routes missing from the stack under test: ${MISSING_NAMES.join(", ")}`);
   browser = await chromium.launch({
     executablePath: env("CHROMIUM"),
     headless: true,
@@ -108,7 +128,13 @@ async function open(who, lang, path = "/") {
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const errors = [];
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    const url = m.location()?.url ?? "";
+    // A route missing from this build is reported once, by the test of its flow (see MISSING).
+    if (/status of 404/.test(m.text()) && MISSING.some((r) => r.test(url))) return;
+    errors.push(`${m.text()} ${url}`);
+  });
   page.on("pageerror", (e) => errors.push(String(e)));
   const started = Date.now();
   await page.goto(`${CONSOLE}${path}#token=${TOKENS[who]}`);
@@ -132,8 +158,7 @@ async function check(tab, name, { allowErrors = [] } = {}) {
   });
   const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
   assert.deepEqual(bad, [], `axe: serious/critical violations on ${lang}/${name}`);
-  const allowed = [...allowErrors, ...(process.env.DEV_ONLY_ALLOW_ERRORS ? [new RegExp(process.env.DEV_ONLY_ALLOW_ERRORS)] : [])];
-  const unexpected = errors.filter((e) => !allowed.some((re) => re.test(e)));
+  const unexpected = errors.filter((e) => !allowErrors.some((re) => re.test(e)));
   assert.deepEqual(unexpected, [], `console errors on ${lang}/${name}`);
 }
 
@@ -157,6 +182,7 @@ for (const lang of ["en", "pl"]) {
   const state = {};
 
   test(`${lang}: customer sees the price of each offer for the billing country before buying`, async () => {
+    missingRoute("GET /offers");
     const tab = await open(customer, lang);
     const { page, n } = tab;
     await nav(tab, n.packs);
@@ -348,6 +374,7 @@ for (const lang of ["en", "pl"]) {
   });
 
   test(`${lang}: customer submits a tax exemption and an admin verifies it`, async () => {
+    missingRoute("GET /tax-exemptions");
     const tab = await open(claimant, lang, "/account");
     const { page, n } = tab;
     await page.getByLabel(n.jurisdiction).fill("PL");
@@ -534,6 +561,7 @@ test("a proposed sub-problem is accepted into its own incident", async () => {
 });
 
 test("a timeline longer than one page loads its later events on demand", async () => {
+  missingRoute("GET /incidents/{id}/timeline");
   assert.ok(shared.longIncident, "needs the incident of the sub-problem test");
   const { id, title } = shared.longIncident;
   const tab = await open("claimant_en", "en", `/incidents/${encodeURIComponent(id)}`);
