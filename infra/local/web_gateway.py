@@ -28,10 +28,12 @@ HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", 
 def template_cors(path=os.path.join(ROOT, "infra", "template.yaml")):
     """AllowMethods/AllowHeaders/ExposeHeaders/MaxAge of the HTTP API's CorsConfiguration."""
     text = open(path, encoding="utf-8").read()
-    block = re.search(r"CorsConfiguration:\n((?:\s{8,}.*\n)+)", text)
-    if not block:
-        sys.exit("web_gateway: no CorsConfiguration in infra/template.yaml")
-    body = block.group(1)
+    # The HTTP API's block (AllowOrigins/AllowMethods), not the attachments bucket's CorsRules.
+    blocks = [m.group(1) for m in re.finditer(r"CorsConfiguration:\n((?:\s{8,}.*\n)+)", text)]
+    blocks = [b for b in blocks if re.search(r"^\s+AllowMethods:", b, re.M)]
+    if len(blocks) != 1:
+        sys.exit("web_gateway: expected one HTTP API CorsConfiguration in infra/template.yaml")
+    body = blocks[0]
 
     def flow_list(name):
         m = re.search(name + r":\s*\[([^\]]*)\]", body)
