@@ -113,6 +113,7 @@ afterEach(async (t) => {
   for (const tab of openTabs) {
     const slug = t.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
     await tab.page.screenshot({ path: join(SHOTS, `FAILED-${slug}-${i++}.png`), fullPage: true }).catch(() => {});
+    if (tab.errors.length) console.log(`# console errors of ${t.name}: ${JSON.stringify(tab.errors)}`);
     await tab.context.close().catch(() => {});
   }
   openTabs.clear();

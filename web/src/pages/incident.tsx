@@ -126,9 +126,15 @@ function Attachments(props: { incident: Incident; canUpload: boolean; onChange: 
       setStatus(t("inc.uploading", { name: file.name }));
       const contentType = contentTypeOf(file);
       const ticket = await api.startUpload(id, { file_name: file.name, content_type: contentType, size_bytes: file.size });
+      // Send the headers the URL signs (the browser sets Content-Length and Host itself); an
+      // unsigned extra (a tracing header the SDK may add) would only trip the bucket's CORS rule.
+      const signed = new URL(ticket.upload_url).searchParams.get("X-Amz-SignedHeaders")?.toLowerCase().split(";") ?? null;
       const headers = new Headers();
       for (const [k, v] of Object.entries(ticket.upload_headers)) {
-        if (!["content-length", "host"].includes(k.toLowerCase())) headers.set(k, v);
+        const name = k.toLowerCase();
+        if (name === "content-length" || name === "host") continue;
+        if (signed && !signed.includes(name)) continue;
+        headers.set(k, v);
       }
       if (!headers.has("Content-Type")) headers.set("Content-Type", contentType);
       let put: Response;
