@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # `make dev`: the whole API on http://127.0.0.1:9000 against a local DynamoDB-compatible server.
+# Payments are off (PAYMENT_PROVIDER=none) unless PAYMENT_PROVIDER, STRIPE_* and CHECKOUT_* are
+# exported: they pass to the functions as they are (see README, "Payments").
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 STATE="$ROOT/.local/dev"
@@ -19,6 +21,8 @@ start_watch "$DEV_PORT"
 cat <<MSG
 
 The API is at $INCIDENT_DESK_URL  (try: curl -H "Authorization: Bearer \$CUSTOMER" $INCIDENT_DESK_URL/products)
+Payments: PAYMENT_PROVIDER=${PAYMENT_PROVIDER:-none}${STRIPE_API_BASE:+ (Stripe API $STRIPE_API_BASE)}. Stripe's webhook: POST $INCIDENT_DESK_URL/payments/stripe/webhook
+  (Stripe test mode: stripe listen --forward-to $INCIDENT_DESK_URL/payments/stripe/webhook; see README "Payments")
 The sweeper: .venv/bin/cargo-lambda lambda invoke sla-sweeper -A 127.0.0.1 -P $DEV_PORT --data-file tests/events/scheduled.json
 Attachments: bucket $ATTACHMENTS_BUCKET on the same server ($AWS_ENDPOINT_URL_S3, path-style), CORS for $CONSOLE_ORIGIN.
 Logs: $STATE/watch.log and $STATE/dynamodb.log. Ctrl-C stops everything.
