@@ -11,13 +11,13 @@ source "$(dirname "$0")/stack.sh"
 STATE="$ROOT/.local/bench-$$"
 trap stack_stop EXIT INT TERM
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-FUNCTIONS=(intake response closure pack-purchase sla-sweeper)
+FUNCTIONS=(intake response closure pack-purchase sla-sweeper payment-webhook)
 RELEASE="$CARGO_TARGET_DIR/release"
 mkdir -p "$STATE"
 
 bash "$ROOT/scripts/tools.sh"
 echo "==> building the release binaries (a few minutes the first time)"
-cargo build --release -p intake -p response -p closure -p pack-purchase -p sla-sweeper -p bench
+cargo build --release -p intake -p response -p closure -p pack-purchase -p sla-sweeper -p payment-webhook -p bench
 # sweep-bench (the sweeper's scaling run) lives in the e2e crate. Built on its own, so its
 # dependencies cannot change a feature of the functions' build, and in debug: `make test` has
 # usually built it already, a release build would compile the SDK a second time, and its times

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # `make dev`: the whole API on http://127.0.0.1:9000 against a local DynamoDB-compatible server.
+# Payments are off (PAYMENT_PROVIDER=none) unless PAYMENT_PROVIDER, STRIPE_* and CHECKOUT_* are
+# exported: they pass to the functions as they are (see README, "Payments").
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 STATE="$ROOT/.local/dev"
@@ -9,6 +11,9 @@ CONSOLE_PORT="${CONSOLE_PORT:-9001}"
 # The console's origin: CORS of the local gateway (and of the local attachments bucket).
 export CONSOLE_URL="${CONSOLE_URL:-http://127.0.0.1:$CONSOLE_PORT}"
 export CONSOLE_ORIGIN="${CONSOLE_ORIGIN:-$CONSOLE_URL}"
+# With PAYMENT_PROVIDER=stripe, Checkout returns to the console's Packs page.
+export CHECKOUT_SUCCESS_URL="${CHECKOUT_SUCCESS_URL:-$CONSOLE_URL/packs?checkout=success}"
+export CHECKOUT_CANCEL_URL="${CHECKOUT_CANCEL_URL:-$CONSOLE_URL/packs?checkout=cancel}"
 trap 'echo; echo "==> stopping"; stack_stop' EXIT INT TERM
 
 bash "$ROOT/scripts/tools.sh"
@@ -32,6 +37,8 @@ cat <<MSG
 
 The console is at $CONSOLE_URL (open a sign-in link above).
 The API is at $INCIDENT_DESK_URL  (try: curl -H "Authorization: Bearer \$CUSTOMER" $INCIDENT_DESK_URL/products)
+Payments: PAYMENT_PROVIDER=${PAYMENT_PROVIDER:-none}${STRIPE_API_BASE:+ (Stripe API $STRIPE_API_BASE)}. Stripe's webhook: POST $INCIDENT_DESK_URL/payments/stripe/webhook
+  (Stripe test mode: stripe listen --forward-to $INCIDENT_DESK_URL/payments/stripe/webhook; see README "Payments")
 The sweeper: .venv/bin/cargo-lambda lambda invoke sla-sweeper -A 127.0.0.1 -P $CARGO_LAMBDA_INVOKE_PORT --data-file tests/events/scheduled.json
 Attachments: bucket $ATTACHMENTS_BUCKET on the same server ($AWS_ENDPOINT_URL_S3, path-style), CORS for $CONSOLE_ORIGIN.
 Logs: $STATE/watch.log, $STATE/dynamodb.log, $STATE/gateway.log. Ctrl-C stops everything.

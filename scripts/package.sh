@@ -13,7 +13,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="$ROOT/.venv"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 LAMBDA_DIR="$TARGET_DIR/lambda-arm64"
-FUNCTIONS=(intake response closure pack-purchase sla-sweeper reports)
+FUNCTIONS=(intake response closure pack-purchase sla-sweeper reports payment-webhook)
 cd "$ROOT"
 # cargo-lambda finds zig on PATH, or runs `python3 -m ziglang`: put the venv's python first.
 export PATH="$VENV/bin:$PATH"

@@ -45,12 +45,27 @@ setup_table() {
   "$CARGO_TARGET_DIR/debug/local-bucket"
 }
 
+# Payments (issue 16): PAYMENT_PROVIDER, STRIPE_* and CHECKOUT_* pass from the caller's
+# environment to every function (`PAYMENT_PROVIDER=stripe ... make dev`); unset, the functions run
+# with payments off. scripts/test.sh and scripts/e2e.sh clear them so tests start from none mode.
+PAYMENT_VARIABLES=(PAYMENT_PROVIDER STRIPE_API_BASE STRIPE_SECRET_KEY STRIPE_WEBHOOK_SECRET STRIPE_TIMEOUT_MS CHECKOUT_SUCCESS_URL CHECKOUT_CANCEL_URL)
+payment_env_args() {
+  local v
+  PAYMENT_ENV_ARGS=()
+  for v in "${PAYMENT_VARIABLES[@]}"; do
+    if [ -n "${!v:-}" ]; then PAYMENT_ENV_ARGS+=(--env-var "$v=${!v}"); fi
+  done
+}
+clear_payment_env() { unset "${PAYMENT_VARIABLES[@]}"; }
+
 start_watch() { # port [dynamodb endpoint] [log name]
   local endpoint="${2:-$AWS_ENDPOINT_URL_DYNAMODB}" log="${3:-watch}"
   # The local server takes one request at a time and shares two cores with the tests: give the
   # main copy room (20 s); the copy behind the fault proxy keeps the deployed 5 s.
   local store_timeout=20000
   [ -n "${2:-}" ] && store_timeout=5000
+  store_timeout="${WATCH_STORE_TIMEOUT:-$store_timeout}"
+  payment_env_args
   mkdir -p "$STATE"
   # setsid: its own process group, so stopping it also stops the functions it spawned.
   # RUST_LOG here is the emulator's own (the functions get theirs through --env-var): its
@@ -58,6 +73,7 @@ start_watch() { # port [dynamodb endpoint] [log name]
   (cd "$ROOT" && RUST_LOG="${WATCH_RUST_LOG:-info,tower_http=error}" exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} -A 127.0.0.1 -P "$1" --concurrency 8 \
     --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,STORE_OPERATION_TIMEOUT_MS=$store_timeout,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
     --env-var "ATTACHMENTS_BUCKET=$ATTACHMENTS_BUCKET,AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3" \
+    ${PAYMENT_ENV_ARGS[@]+"${PAYMENT_ENV_ARGS[@]}"} \
     >"$STATE/$log.log" 2>&1) &
   PIDS+=($!)
   wait_for_port "$1" "cargo lambda watch" 120
@@ -74,6 +90,21 @@ start_faulty_watch() { # port
   export FAULT_PROXY_UPSTREAM="${AWS_ENDPOINT_URL_DYNAMODB#http://}"
   start_watch "$1" "http://127.0.0.1:$FAULT_PROXY_PORT" watch-faulty
   export INCIDENT_DESK_FAULTY_URL="http://127.0.0.1:$1"
+}
+
+# A copy of the API in Stripe mode (same table) whose Stripe is a fake the e2e tests serve
+# themselves on STRIPE_FAKE_PORT (tests/src/fake_stripe.rs); they sign webhook events with
+# STRIPE_E2E_WEBHOOK_SECRET. Stripe requests time out after STRIPE_E2E_TIMEOUT_MS.
+start_stripe_watch() { # port
+  export STRIPE_FAKE_PORT="$(free_port)"
+  export STRIPE_E2E_WEBHOOK_SECRET="whsec_e2e_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+  export STRIPE_E2E_TIMEOUT_MS="${STRIPE_E2E_TIMEOUT_MS:-2000}"
+  PAYMENT_PROVIDER=stripe STRIPE_API_BASE="http://127.0.0.1:$STRIPE_FAKE_PORT" \
+    STRIPE_SECRET_KEY=sk_test_e2e_local STRIPE_WEBHOOK_SECRET="$STRIPE_E2E_WEBHOOK_SECRET" \
+    STRIPE_TIMEOUT_MS="$STRIPE_E2E_TIMEOUT_MS" \
+    CHECKOUT_SUCCESS_URL=https://console.example/packs/paid CHECKOUT_CANCEL_URL=https://console.example/packs/cancelled \
+    WATCH_STORE_TIMEOUT=20000 start_watch "$1" "$AWS_ENDPOINT_URL_DYNAMODB" watch-stripe
+  export INCIDENT_DESK_STRIPE_URL="http://127.0.0.1:$1"
 }
 
 stack_stop() {

@@ -5,6 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 trap stack_stop EXIT INT TERM
+clear_payment_env
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 bash "$ROOT/scripts/tools.sh"
@@ -24,6 +25,7 @@ start_dynamodb "$(free_port)"
 setup_table
 WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
 WATCH_FLAGS="--ignore-changes" start_faulty_watch "$(free_port)"
+WATCH_FLAGS="--ignore-changes" start_stripe_watch "$(free_port)"
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
 # The tests' own store clients (ledger checks, fresh tables) share the busy local server too.
 export STORE_OPERATION_TIMEOUT_MS="${STORE_OPERATION_TIMEOUT_MS:-20000}"

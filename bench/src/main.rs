@@ -36,12 +36,13 @@ use store::packs::PurchaseOutcome;
 use store::Store;
 
 /// The functions, in report order.
-const FUNCTIONS: [&str; 5] = [
+const FUNCTIONS: [&str; 6] = [
     "intake",
     "response",
     "closure",
     "pack-purchase",
     "sla-sweeper",
+    "payment-webhook",
 ];
 const HELLO: &str = "hello-lambda";
 const ENGINEERS_GROUP: &str = "support-engineers";

@@ -2,6 +2,7 @@
 //! (its router standing in for API Gateway), and the sweeper through `cargo lambda invoke`.
 //! `make test` starts the stack and exports where it is; run outside it, the tests fail loudly.
 
+pub mod fake_stripe;
 pub mod fault_proxy;
 
 use api::identity::{mint_local_token, ADMINS_GROUP, ENGINEERS_GROUP};
@@ -233,6 +234,39 @@ pub fn request(method: &str, path: &str) -> Req {
         replay_safe: method == reqwest::Method::GET,
         builder: http().request(method, format!("{}{}", base_url(), path)),
     }
+}
+
+/// The copy of the API running with `PAYMENT_PROVIDER=stripe` against the fake Stripe.
+pub fn stripe_url() -> String {
+    env("INCIDENT_DESK_STRIPE_URL")
+}
+
+pub fn post_stripe(path: &str) -> Req {
+    Req {
+        builder: http().post(format!("{}{}", stripe_url(), path)),
+        replay_safe: false,
+    }
+}
+
+pub fn get_stripe(path: &str) -> Req {
+    Req {
+        builder: http().get(format!("{}{}", stripe_url(), path)),
+        replay_safe: true,
+    }
+}
+
+/// The signing secret the Stripe-mode copy verifies webhook events with.
+pub fn webhook_secret() -> String {
+    env("STRIPE_E2E_WEBHOOK_SECRET")
+}
+
+/// How long the Stripe-mode copy waits for Stripe.
+pub fn stripe_timeout() -> Duration {
+    Duration::from_millis(
+        env("STRIPE_E2E_TIMEOUT_MS")
+            .parse()
+            .expect("STRIPE_E2E_TIMEOUT_MS is a number"),
+    )
 }
 
 pub fn new_key() -> String {

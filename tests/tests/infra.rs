@@ -638,11 +638,91 @@ fn every_function_of_the_template_is_a_workspace_package_built_for_lambda_on_arm
         "pack-purchase",
         "sla-sweeper",
         "reports",
+        "payment-webhook",
     ]
     .into_iter()
     .map(String::from)
     .collect();
     assert_eq!(binaries, expected);
+}
+
+#[test]
+fn only_the_stripe_webhook_route_skips_the_jwt_authorizer() {
+    let t = template();
+    let mut open = Vec::new();
+    for (name, resource) in at(&t, &["Resources"]).as_object().unwrap() {
+        let Some(events) = resource
+            .get("Properties")
+            .and_then(|p| p.get("Events"))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        for event in events.values() {
+            let props = event.get("Properties");
+            let authorizer = props
+                .and_then(|p| p.get("Auth"))
+                .and_then(|a| a.get("Authorizer"))
+                .and_then(Value::as_str);
+            if let Some(authorizer) = authorizer {
+                let path = props.and_then(|p| p.get("Path")).and_then(Value::as_str);
+                open.push((
+                    name.clone(),
+                    authorizer.to_string(),
+                    path.map(str::to_string),
+                ));
+            }
+        }
+    }
+    assert_eq!(
+        open,
+        vec![(
+            "PaymentWebhookFunction".to_string(),
+            "NONE".to_string(),
+            Some("/payments/stripe/webhook".to_string())
+        )]
+    );
+}
+
+#[test]
+fn the_stripe_secrets_come_from_secrets_manager_and_each_function_may_read_only_its_own() {
+    let t = template();
+    let policy =
+        |function: &str| at(&t, &["Resources", function, "Properties", "Policies"]).to_string();
+    let purchase = policy("PackPurchaseFunction");
+    let webhook = policy("PaymentWebhookFunction");
+    assert!(
+        purchase.contains("secretsmanager:GetSecretValue")
+            && purchase.contains("${StripeSecretKeyName}")
+    );
+    assert!(!purchase.contains("StripeWebhookSecretName"));
+    assert!(
+        webhook.contains("secretsmanager:GetSecretValue")
+            && webhook.contains("${StripeWebhookSecretName}")
+    );
+    assert!(!webhook.contains("StripeSecretKeyName"));
+    for function in ["PackPurchaseFunction", "PaymentWebhookFunction"] {
+        let vars = at(
+            &t,
+            &[
+                "Resources",
+                function,
+                "Properties",
+                "Environment",
+                "Variables",
+            ],
+        );
+        assert_eq!(
+            text(at(vars, &["PAYMENT_PROVIDER"])),
+            "!Ref PaymentProvider"
+        );
+        for name in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
+            assert!(
+                vars.get(name).is_none(),
+                "{function} must not carry {name} in plain text"
+            );
+        }
+    }
 }
 
 #[test]

@@ -1,15 +1,19 @@
 //! `pack-purchase`: buying packs, tax exemptions (S12), claims of a lost purchaser's pack (S11)
-//! and the account summary.
+//! the account summary and the offers' prices. With `PAYMENT_PROVIDER=stripe` a purchase is an
+//! order paid through a Stripe Checkout Session (function `payment-webhook` activates it).
 
 mod claims;
 mod exemptions;
 mod packs;
 
 use domain::pricing::PriceList;
+use stripe::PaymentProvider;
 
 pub struct App {
     pub store: store::Store,
     pub prices: PriceList,
+    /// `PAYMENT_PROVIDER`: packs active at once (`none`) or paid through Stripe Checkout.
+    pub payments: PaymentProvider,
 }
 
 #[tokio::main]
@@ -17,6 +21,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     api::telemetry::init();
     let prices = PriceList::shipped().map_err(|e| format!("price list: {e}"))?;
     let store = store::Store::from_env().await?;
+    let payments = PaymentProvider::from_env().await?;
     let routes = api::routes![App;
         "POST" "/packs" => packs::purchase,
         "GET" "/packs" => packs::list,
@@ -27,6 +32,12 @@ async fn main() -> Result<(), lambda_http::Error> {
         "POST" "/tax-exemptions" => exemptions::submit,
         "POST" "/tax-exemptions/{account_id}/decision" => exemptions::decide,
         "GET" "/account" => exemptions::account,
+        "GET" "/offers" => packs::offers,
     ];
-    api::serve(App { store, prices }, api::AuthConfig::from_env(), routes).await
+    let app = App {
+        store,
+        prices,
+        payments,
+    };
+    api::serve(app, api::AuthConfig::from_env(), routes).await
 }

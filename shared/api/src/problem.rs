@@ -37,6 +37,12 @@ pub enum ApiError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     ServiceUnavailable(String),
+    /// The payment provider could not be reached, was too slow or refused: nothing was ordered.
+    #[error("payment provider unavailable: {0}")]
+    PaymentUnavailable(String),
+    /// A payment webhook whose signature does not verify (the reason stays in the log).
+    #[error("invalid signature: {0}")]
+    InvalidSignature(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -56,7 +62,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::InvalidRequest { .. } | ApiError::InvalidSignature(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -68,7 +76,9 @@ impl ApiError {
             | ApiError::SeverityARequires24x7
             | ApiError::NoUsablePack(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::ServiceUnavailable(_) | ApiError::PaymentUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -87,7 +97,10 @@ impl ApiError {
             ApiError::SeverityARequires24x7 => "severity_a_requires_24x7",
             ApiError::NoUsablePack(_) => "no_usable_pack",
             ApiError::TooManyAttempts { .. } => "too_many_attempts",
-            ApiError::ServiceUnavailable(_) => "service_unavailable",
+            ApiError::ServiceUnavailable(_) | ApiError::PaymentUnavailable(_) => {
+                "service_unavailable"
+            }
+            ApiError::InvalidSignature(_) => "invalid_signature",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -106,7 +119,10 @@ impl ApiError {
             ApiError::SeverityARequires24x7 => "Severity A requires 24x7 handling",
             ApiError::NoUsablePack(_) => "No usable pack",
             ApiError::TooManyAttempts { .. } => "Too many attempts",
-            ApiError::ServiceUnavailable(_) => "Service unavailable",
+            ApiError::ServiceUnavailable(_) | ApiError::PaymentUnavailable(_) => {
+                "Service unavailable"
+            }
+            ApiError::InvalidSignature(_) => "Invalid signature",
             ApiError::Internal(_) => "Internal error",
         }
     }
@@ -131,6 +147,8 @@ impl ApiError {
             ApiError::NoUsablePack(d) => d.clone(),
             ApiError::TooManyAttempts { .. } => "Too many unknown order confirmation numbers; try again later.".into(),
             ApiError::ServiceUnavailable(_) => "The data store is busy or unreachable. Nothing was half-written, but a change may or may not have been made: retry after the indicated delay (with the same Idempotency-Key where the route takes one).".into(),
+            ApiError::PaymentUnavailable(_) => "The payment provider could not be reached or refused the order. Nothing was ordered: retry after the indicated delay with the same Idempotency-Key.".into(),
+            ApiError::InvalidSignature(_) => "The Stripe-Signature header does not verify for this body, or its timestamp is more than 5 minutes away.".into(),
             ApiError::Internal(_) => "An unexpected error occurred.".into(),
         }
     }
@@ -172,6 +190,7 @@ impl ApiError {
         match self {
             ApiError::TooManyAttempts { retry_after_secs } => Some((*retry_after_secs).max(1)),
             ApiError::ServiceUnavailable(_) => Some(1),
+            ApiError::PaymentUnavailable(_) => Some(2),
             _ => None,
         }
     }
@@ -246,5 +265,25 @@ mod tests {
         }
         .into_response();
         assert_eq!(r.headers()[header::RETRY_AFTER], "1200");
+    }
+
+    #[test]
+    fn a_payment_provider_outage_is_a_503_with_retry_after_and_no_cause() {
+        let e = ApiError::PaymentUnavailable("connect error 127.0.0.1:9".into());
+        assert_eq!(e.code(), "service_unavailable");
+        assert!(!e.body().to_string().contains("127.0.0.1"));
+        let r = e.into_response();
+        assert_eq!(r.status(), 503);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "2");
+    }
+
+    #[test]
+    fn a_bad_webhook_signature_is_400_invalid_signature() {
+        let e = ApiError::InvalidSignature("Mismatch".into());
+        assert_eq!(
+            (e.status(), e.code()),
+            (StatusCode::BAD_REQUEST, "invalid_signature")
+        );
+        assert!(!e.body().to_string().contains("Mismatch"));
     }
 }

@@ -423,14 +423,8 @@ mod tests {
     #[test]
     fn a_claim_records_the_owner_it_takes_the_pack_from() {
         let p = pack("buyer");
-        let c = open_claim(
-            "clm_1".into(),
-            &p,
-            "colleague",
-            "left".into(),
-            p.purchased_at,
-        )
-        .expect("opened");
+        let c = open_claim("clm_1".into(), &p, "colleague", "left".into(), p.ordered_at)
+            .expect("opened");
         assert_eq!(c.status, ReviewStatus::Pending);
         assert_eq!(c.owner_account_id, "buyer");
         assert_eq!(c.claimant_account_id, "colleague");
@@ -440,7 +434,7 @@ mod tests {
     fn claiming_a_pack_you_already_own_is_refused() {
         let p = pack("buyer");
         assert_eq!(
-            open_claim("clm_1".into(), &p, "buyer", "mine".into(), p.purchased_at),
+            open_claim("clm_1".into(), &p, "buyer", "mine".into(), p.ordered_at),
             Err(ClaimRefusal::OwnPack)
         );
     }
@@ -449,15 +443,9 @@ mod tests {
     fn an_approved_claim_moves_only_the_owner() {
         let mut p = pack("buyer");
         p.incidents_remaining = 3;
-        let c = open_claim(
-            "clm_1".into(),
-            &p,
-            "colleague",
-            "left".into(),
-            p.purchased_at,
-        )
-        .expect("opened");
-        let decided = decide_claim(&c, approve(true), "admin", p.purchased_at).expect("pending");
+        let c = open_claim("clm_1".into(), &p, "colleague", "left".into(), p.ordered_at)
+            .expect("opened");
+        let decided = decide_claim(&c, approve(true), "admin", p.ordered_at).expect("pending");
         assert_eq!(decided.status, ReviewStatus::Approved);
         let moved = transferred(&p, &decided);
         assert_eq!(moved.owner_account_id, "colleague");
@@ -474,18 +462,12 @@ mod tests {
     #[test]
     fn a_claim_is_decided_once() {
         let p = pack("buyer");
-        let c = open_claim(
-            "clm_1".into(),
-            &p,
-            "colleague",
-            "left".into(),
-            p.purchased_at,
-        )
-        .expect("opened");
-        let rejected = decide_claim(&c, approve(false), "admin", p.purchased_at).expect("pending");
+        let c = open_claim("clm_1".into(), &p, "colleague", "left".into(), p.ordered_at)
+            .expect("opened");
+        let rejected = decide_claim(&c, approve(false), "admin", p.ordered_at).expect("pending");
         assert_eq!(rejected.status, ReviewStatus::Rejected);
         assert_eq!(
-            decide_claim(&rejected, approve(true), "admin", p.purchased_at),
+            decide_claim(&rejected, approve(true), "admin", p.ordered_at),
             Err(ClaimRefusal::NotPending(ReviewStatus::Rejected))
         );
     }

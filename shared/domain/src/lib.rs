@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod incident;
 pub mod intake;
 pub mod pack;
+pub mod payment;
 pub mod pricing;
 pub mod report;
 pub mod time;

@@ -2,7 +2,7 @@
 //! submission draws from.
 
 use crate::time::{serde_instant, Instant};
-use crate::{Money, Offer, PackStatus};
+use crate::{Money, Offer, PackState, PackStatus};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -12,25 +12,76 @@ pub struct Pack {
     pub offer: Offer,
     pub owner_account_id: String,
     pub incidents_total: u32,
+    /// Units that can still be drawn: 0 until the order is paid, `incidents_total` from then on
+    /// minus draws plus refunds (the ledger's opening is written with the payment).
     pub incidents_remaining: u32,
+    /// Stored as `status` (the attribute other functions, e.g. the notifier, read).
+    #[serde(rename = "status")]
+    pub state: PackState,
     #[serde(with = "serde_instant")]
-    pub purchased_at: Instant,
-    #[serde(with = "serde_instant")]
-    pub expires_at: Instant,
+    pub ordered_at: Instant,
+    /// When it was paid (S10 counts the year from here); `None` until then.
+    #[serde(with = "serde_instant::option", default)]
+    pub purchased_at: Option<Instant>,
+    #[serde(with = "serde_instant::option", default)]
+    pub expires_at: Option<Instant>,
     pub order_confirmation_number: String,
     pub price: Money,
     pub tax_exempt: bool,
+    /// The payment page of an order paid by card; `None` when payment is off.
+    #[serde(default)]
+    pub checkout: Option<Checkout>,
+    /// The last paid notification whose amount or currency differed from the order (for staff).
+    #[serde(default)]
+    pub payment_mismatch: Option<PaymentMismatch>,
 }
 
-/// A pack as the API shows it: the stored pack plus its status as of now.
+/// The payment provider's page for one order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkout {
+    pub session_id: String,
+    pub url: String,
+}
+
+/// A notification that an order was paid with another amount or currency than it was priced at:
+/// the pack is not activated, and staff settle it with the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentMismatch {
+    pub event_id: String,
+    pub paid_amount: Option<i64>,
+    pub paid_currency: Option<String>,
+    pub expected_amount: i64,
+    pub expected_currency: String,
+    #[serde(with = "serde_instant")]
+    pub at: Instant,
+}
+
+/// A pack as the API shows it (API.md `Pack`): the stored pack with its status as of now.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackView {
-    #[serde(flatten)]
-    pub pack: Pack,
+    pub pack_id: String,
+    pub offer: Offer,
+    pub owner_account_id: String,
+    pub incidents_total: u32,
+    pub incidents_remaining: u32,
     pub status: PackStatus,
+    #[serde(with = "serde_instant")]
+    pub ordered_at: Instant,
+    #[serde(with = "serde_instant::option")]
+    pub purchased_at: Option<Instant>,
+    #[serde(with = "serde_instant::option")]
+    pub expires_at: Option<Instant>,
+    pub order_confirmation_number: String,
+    pub price: Money,
+    pub tax_exempt: bool,
+    /// Only while the order awaits its payment.
+    pub checkout_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_mismatch: Option<PaymentMismatch>,
 }
 
 impl Pack {
+    /// A pack bought with payment off: active from `purchased_at` on.
     pub fn new(
         pack_id: String,
         offer: Offer,
@@ -40,40 +91,114 @@ impl Pack {
         price: Money,
         tax_exempt: bool,
     ) -> Pack {
+        let order = Pack::order(
+            pack_id,
+            offer,
+            owner,
+            purchased_at,
+            order_confirmation_number,
+            price,
+            tax_exempt,
+        );
+        order.paid(purchased_at)
+    }
+
+    /// An order awaiting its payment: nothing can be drawn from it, and it has no expiry yet.
+    pub fn order(
+        pack_id: String,
+        offer: Offer,
+        owner: &str,
+        ordered_at: Instant,
+        order_confirmation_number: String,
+        price: Money,
+        tax_exempt: bool,
+    ) -> Pack {
         Pack {
             pack_id,
             offer,
             owner_account_id: owner.to_string(),
             incidents_total: offer.incidents(),
-            incidents_remaining: offer.incidents(),
-            purchased_at,
-            expires_at: expiry_for(purchased_at),
+            incidents_remaining: 0,
+            state: PackState::AwaitingPayment,
+            ordered_at,
+            purchased_at: None,
+            expires_at: None,
             order_confirmation_number,
             price,
             tax_exempt,
+            checkout: None,
+            payment_mismatch: None,
         }
     }
 
-    /// Expiry wins over exhaustion: an expired pack is `expired` whatever is left.
+    /// The pack once paid at `paid_at`: active, every unit available, a year of validity (S10).
+    pub fn paid(&self, paid_at: Instant) -> Pack {
+        Pack {
+            state: PackState::Active,
+            incidents_remaining: self.incidents_total,
+            purchased_at: Some(paid_at),
+            expires_at: Some(expiry_for(paid_at)),
+            ..self.clone()
+        }
+    }
+
+    /// The order once given up unpaid.
+    pub fn cancelled(&self) -> Pack {
+        Pack {
+            state: PackState::Cancelled,
+            ..self.clone()
+        }
+    }
+
+    /// Payment state first (an unpaid order is never `active`); for a paid pack, expiry wins
+    /// over exhaustion: an expired pack is `expired` whatever is left.
     pub fn status(&self, now: Instant) -> PackStatus {
-        if now >= self.expires_at {
-            PackStatus::Expired
-        } else if self.incidents_remaining == 0 {
-            PackStatus::UsedUp
-        } else {
-            PackStatus::Active
+        match self.state {
+            PackState::AwaitingPayment => PackStatus::AwaitingPayment,
+            PackState::Cancelled => PackStatus::Cancelled,
+            PackState::Active => match self.expires_at {
+                Some(expires_at) if now < expires_at => {
+                    if self.incidents_remaining == 0 {
+                        PackStatus::UsedUp
+                    } else {
+                        PackStatus::Active
+                    }
+                }
+                // A paid pack without an expiry cannot be trusted with a draw.
+                _ => PackStatus::Expired,
+            },
         }
     }
 
-    /// S9 and S10: only the current owner, only before expiry, only while units remain.
+    /// The one rule of usability (S9, S10, payment): only a paid (`active`) pack, only its
+    /// current owner, only before expiry, only while units remain. The store's draw condition
+    /// (`store::packs::draw_unit`) states the same rule for the data store, and a store test
+    /// checks the two agree pack by pack.
     pub fn usable_by(&self, account_id: &str, now: Instant) -> bool {
         self.owner_account_id == account_id && self.status(now) == PackStatus::Active
     }
 
     pub fn view(&self, now: Instant) -> PackView {
+        let status = self.status(now);
         PackView {
-            pack: self.clone(),
-            status: self.status(now),
+            pack_id: self.pack_id.clone(),
+            offer: self.offer,
+            owner_account_id: self.owner_account_id.clone(),
+            incidents_total: self.incidents_total,
+            incidents_remaining: self.incidents_remaining,
+            status,
+            ordered_at: self.ordered_at,
+            purchased_at: self.purchased_at,
+            expires_at: self.expires_at,
+            order_confirmation_number: self.order_confirmation_number.clone(),
+            price: self.price.clone(),
+            tax_exempt: self.tax_exempt,
+            checkout_url: self
+                .checkout
+                .as_ref()
+                .filter(|_| status == PackStatus::AwaitingPayment)
+                .map(|c| c.url.clone()),
+            payment_mismatch: self.payment_mismatch.clone(),
         }
     }
 }
@@ -222,6 +347,8 @@ mod tests {
             pack("expired", "a", 5, "2025-01-01T00:00:00Z"),
             pack("empty", "a", 0, "2025-08-01T00:00:00Z"),
             pack("theirs", "b", 5, "2025-07-01T00:00:00Z"),
+            order("unpaid", "a", "2025-06-01T00:00:00Z"),
+            order("given_up", "a", "2025-06-01T00:00:00Z").cancelled(),
         ];
         let ids: Vec<_> = draw_candidates(&packs, "a", None, now)
             .iter()
@@ -234,6 +361,8 @@ mod tests {
             .collect();
         assert_eq!(named, ["late"]);
         assert!(draw_candidates(&packs, "a", Some("expired"), now).is_empty());
+        assert!(draw_candidates(&packs, "a", Some("unpaid"), now).is_empty());
+        assert!(draw_candidates(&packs, "a", Some("given_up"), now).is_empty());
     }
 
     #[test]
@@ -266,9 +395,127 @@ mod tests {
     #[test]
     fn a_pack_bought_on_29_february_expires_on_28_february_next_year() {
         let p = pack("p", "a", 5, "2028-02-29T23:30:00Z");
-        assert_eq!(p.expires_at, at("2029-02-28T23:30:00Z"));
+        assert_eq!(p.expires_at, Some(at("2029-02-28T23:30:00Z")));
         assert_eq!(p.incidents_total, 5);
         assert_eq!(p.status(at("2029-02-28T23:29:59Z")), PackStatus::Active);
         assert_eq!(p.status(at("2029-02-28T23:30:00Z")), PackStatus::Expired);
+    }
+
+    fn order(id: &str, owner: &str, ordered: &str) -> Pack {
+        let money = Money {
+            currency: "PLN".into(),
+            net: 1,
+            tax: 0,
+            gross: 1,
+        };
+        Pack::order(
+            id.into(),
+            Offer::FivePack,
+            owner,
+            at(ordered),
+            "N".into(),
+            money,
+            false,
+        )
+    }
+
+    #[test]
+    fn an_order_awaiting_payment_has_no_units_no_expiry_and_cannot_be_drawn_from() {
+        let o = order("o", "buyer", "2026-03-01T10:00:00Z");
+        let now = at("2026-03-01T10:05:00Z");
+        assert_eq!(o.status(now), PackStatus::AwaitingPayment);
+        assert_eq!(
+            (o.incidents_remaining, o.purchased_at, o.expires_at),
+            (0, None, None)
+        );
+        assert!(!o.usable_by("buyer", now));
+        let mut forged = o.clone();
+        forged.incidents_remaining = 5;
+        forged.expires_at = Some(at("2027-03-01T10:00:00Z"));
+        assert!(
+            !forged.usable_by("buyer", now),
+            "units and an expiry do not make an unpaid order usable"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_order_is_never_usable() {
+        let mut c = order("c", "buyer", "2026-03-01T10:00:00Z").cancelled();
+        c.incidents_remaining = 5;
+        c.expires_at = Some(at("2027-03-01T10:00:00Z"));
+        let now = at("2026-03-02T00:00:00Z");
+        assert_eq!(c.status(now), PackStatus::Cancelled);
+        assert!(!c.usable_by("buyer", now));
+    }
+
+    #[test]
+    fn payment_activates_every_unit_for_a_year_from_the_payment() {
+        let o = order("o", "buyer", "2028-02-27T09:00:00Z");
+        let p = o.paid(at("2028-02-29T12:00:00Z"));
+        assert_eq!(p.state, PackState::Active);
+        assert_eq!(p.incidents_remaining, 5);
+        assert_eq!(p.purchased_at, Some(at("2028-02-29T12:00:00Z")));
+        assert_eq!(p.expires_at, Some(at("2029-02-28T12:00:00Z")));
+        assert_eq!(p.ordered_at, o.ordered_at);
+        assert!(p.usable_by("buyer", at("2028-03-01T00:00:00Z")));
+    }
+
+    #[test]
+    fn a_paid_pack_without_an_expiry_is_treated_as_expired() {
+        let mut p = pack("p", "a", 5, "2026-01-01T00:00:00Z");
+        p.expires_at = None;
+        assert_eq!(p.status(at("2026-02-01T00:00:00Z")), PackStatus::Expired);
+    }
+
+    #[test]
+    fn the_view_has_the_contract_shape_and_shows_the_checkout_url_only_while_awaiting() {
+        let mut o = order("o", "buyer", "2026-03-01T10:00:00Z");
+        o.checkout = Some(Checkout {
+            session_id: "cs_1".into(),
+            url: "https://checkout.example/cs_1".into(),
+        });
+        let now = at("2026-03-01T10:00:00Z");
+        let v = serde_json::to_value(o.view(now)).expect("json");
+        let mut keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "checkout_url",
+                "expires_at",
+                "incidents_remaining",
+                "incidents_total",
+                "offer",
+                "order_confirmation_number",
+                "ordered_at",
+                "owner_account_id",
+                "pack_id",
+                "price",
+                "purchased_at",
+                "status",
+                "tax_exempt"
+            ]
+        );
+        assert_eq!(v["status"], "awaiting_payment");
+        assert_eq!(v["checkout_url"], "https://checkout.example/cs_1");
+        assert!(v["purchased_at"].is_null() && v["expires_at"].is_null());
+        let paid = serde_json::to_value(o.paid(now).view(now)).expect("json");
+        assert_eq!(paid["status"], "active");
+        assert!(paid["checkout_url"].is_null());
+        assert_eq!(paid["purchased_at"], "2026-03-01T10:00:00Z");
+    }
+
+    #[test]
+    fn the_stored_form_carries_the_state_as_status() {
+        let o = order("o", "buyer", "2026-03-01T10:00:00Z");
+        let stored = serde_json::to_value(&o).expect("json");
+        assert_eq!(stored["status"], "awaiting_payment");
+        let back: Pack = serde_json::from_value(stored).expect("read back");
+        assert_eq!(back, o);
     }
 }

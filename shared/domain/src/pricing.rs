@@ -65,9 +65,35 @@ impl PriceList {
         })
     }
 
+    /// `GET /offers`: every offer at the price `quote` gives a purchase made now; `None` for a
+    /// country not sold to.
+    pub fn offers(&self, billing_country: &str, tax_exempt: bool) -> Option<Vec<OfferPrice>> {
+        Offer::ALL
+            .iter()
+            .map(|&offer| {
+                self.quote(offer, billing_country, tax_exempt)
+                    .map(|price| OfferPrice {
+                        offer,
+                        incidents: offer.incidents(),
+                        price,
+                        tax_exempt,
+                    })
+            })
+            .collect()
+    }
+
     pub fn countries(&self) -> impl Iterator<Item = &str> {
         self.countries.keys().map(String::as_str)
     }
+}
+
+/// One line of `GET /offers`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OfferPrice {
+    pub offer: Offer,
+    pub incidents: u32,
+    pub price: Money,
+    pub tax_exempt: bool,
 }
 
 /// Tax in minor units, rounded half up.
@@ -112,5 +138,20 @@ mod tests {
     fn a_country_not_on_the_list_gets_no_price() {
         let list = PriceList::shipped().expect("valid price list");
         assert!(list.quote(Offer::Single, "XX", false).is_none());
+    }
+
+    #[test]
+    fn offers_are_priced_exactly_as_a_purchase_would_be() {
+        let list = PriceList::shipped().expect("valid price list");
+        for exempt in [false, true] {
+            let offers = list.offers("PL", exempt).expect("PL is sold to");
+            assert_eq!(offers.len(), 2);
+            for o in offers {
+                assert_eq!(Some(o.price), list.quote(o.offer, "PL", exempt));
+                assert_eq!(o.incidents, o.offer.incidents());
+                assert_eq!(o.tax_exempt, exempt);
+            }
+        }
+        assert!(list.offers("XX", false).is_none());
     }
 }

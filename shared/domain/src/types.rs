@@ -84,7 +84,22 @@ wire_enum!(
 );
 
 wire_enum!(
-    PackStatus { Active => "active", UsedUp => "used_up", Expired => "expired" }
+    /// A pack as the API shows it: its payment state, and for a paid pack whether it is used up or
+    /// expired as of now.
+    PackStatus {
+        AwaitingPayment => "awaiting_payment",
+        Active => "active",
+        UsedUp => "used_up",
+        Expired => "expired",
+        Cancelled => "cancelled",
+    }
+);
+
+wire_enum!(
+    /// Where a pack's order stands with payment, stored on the pack item as `status`: an order
+    /// awaits its payment, is paid (`active`) or was never paid (`cancelled`). `used_up` and
+    /// `expired` are not stored; they follow from remaining units and expiry.
+    PackState { AwaitingPayment => "awaiting_payment", Active => "active", Cancelled => "cancelled" }
 );
 
 wire_enum!(

@@ -104,6 +104,25 @@ pub fn idempotency(account_id: &str, operation: &str, key: &str) -> Key {
     Key::new(format!("IDEMPOTENCY#{digest}"), "IDEMPOTENCY")
 }
 
+/// A card order reserved under an `Idempotency-Key` before its Checkout Session exists: beside
+/// the key's idempotency record (same partition), never a pack.
+pub fn order_draft(idempotency: &Key) -> Key {
+    Key::new(idempotency.pk.clone(), "ORDER_DRAFT")
+}
+
+/// A payment provider event already applied: each is written once.
+pub fn payment_event(event_id: &str) -> Key {
+    Key::new(format!("STRIPE_EVENT#{event_id}"), "STRIPE_EVENT")
+}
+
+/// A paid notification whose amount or currency did not match its order (for staff).
+pub fn payment_mismatch(pack_id: &str, event_id: &str) -> Key {
+    Key::new(
+        format!("PACK#{pack_id}"),
+        format!("PAYMENT_MISMATCH#{event_id}"),
+    )
+}
+
 pub const CATALOGUE_PK: &str = "CATALOGUE";
 
 pub fn product(product_id: &str) -> Key {

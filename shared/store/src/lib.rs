@@ -15,6 +15,7 @@ pub(crate) mod items;
 pub mod keys;
 pub mod packs;
 pub mod paging;
+pub mod payments;
 pub mod reports;
 pub mod sweep;
 pub mod table;

@@ -11,6 +11,7 @@ use crate::{Page, Store, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use domain::pack::Pack;
 use domain::time::{format_instant, Instant};
+use domain::PackState;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +54,18 @@ impl LedgerEntry {
     }
 }
 
+/// The ledger's opening: the pack's units, written once, when it is paid for.
+pub(crate) fn opening(pack: &Pack, reference: &str, paid_at: Instant) -> LedgerEntry {
+    LedgerEntry {
+        pack_id: pack.pack_id.clone(),
+        kind: LedgerKind::Opening,
+        units: i64::from(pack.incidents_total),
+        reference: reference.to_string(),
+        account_id: pack.owner_account_id.clone(),
+        at: format_instant(paid_at),
+    }
+}
+
 /// The ledger of one pack, recomputed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconciliation {
@@ -92,7 +105,7 @@ pub(crate) fn pack_item(pack: &Pack) -> Result<Item, StoreError> {
                 BY_OWNER.sk,
                 s(format!(
                     "PACK#{}#{}",
-                    format_instant(pack.purchased_at),
+                    format_instant(pack.ordered_at),
                     pack.pack_id
                 )),
             ),
@@ -101,33 +114,31 @@ pub(crate) fn pack_item(pack: &Pack) -> Result<Item, StoreError> {
 }
 
 impl Store {
-    /// Writes a new pack, its order number, its ledger opening and the idempotency record in
-    /// one transaction.
+    /// Writes a new pack (or an order awaiting payment), its order number and the idempotency
+    /// record in one transaction; a pack that is active at once gets its ledger opening in it too
+    /// (an order gets its opening with the payment: `Store::activate_pack`).
     pub async fn purchase(
         &self,
         pack: &Pack,
         idempotency: &IdempotencyWrite,
     ) -> Result<PurchaseOutcome, StoreError> {
-        let opening = LedgerEntry {
-            pack_id: pack.pack_id.clone(),
-            kind: LedgerKind::Opening,
-            units: i64::from(pack.incidents_total),
-            reference: pack.order_confirmation_number.clone(),
-            account_id: pack.owner_account_id.clone(),
-            at: format_instant(pack.purchased_at),
-        };
         let order = with(
             Item::new(),
             key_attrs(&keys::order_confirmation(&pack.order_confirmation_number))
                 .into_iter()
                 .chain([("pack_id", s(&pack.pack_id))]),
         );
-        let items = vec![
+        let mut items = vec![
             idempotency.transact_item(&self.table)?,
             put_new(&self.table, pack_item(pack)?)?,
             put_new(&self.table, order)?,
-            opening.transact_item(&self.table)?,
         ];
+        if let (PackState::Active, Some(paid_at)) = (pack.state, pack.purchased_at) {
+            items.push(
+                opening(pack, &pack.order_confirmation_number, paid_at)
+                    .transact_item(&self.table)?,
+            );
+        }
         match self.transact(items).await {
             Ok(()) => Ok(PurchaseOutcome::Created),
             Err(e) if e.condition_failed_at(0) => {
@@ -244,8 +255,25 @@ impl Store {
     }
 }
 
-/// The conditional decrement of a draw: only the owner, only before expiry, only while units
-/// remain. Remaining can never go below zero, whatever the concurrency.
+/// `Pack::usable_by` stated for the data store: only a paid (`active`) pack, only its owner, only
+/// before expiry, only while units remain. Remaining can never go below zero, whatever the
+/// concurrency. The draw's update and `Store::usable_in_store` share it, and the store test
+/// `the_draw_condition_agrees_with_the_domain_rule_of_usability` checks it against the domain.
+pub(crate) fn usable_condition(caller: &str, now: Instant) -> crate::items::Cond {
+    crate::items::Cond::new(
+        "#status = :active AND owner_account_id = :caller AND expires_at > :now AND incidents_remaining > :zero",
+    )
+    .name("#status", PACK_STATE_ATTRIBUTE)
+    .value(":active", s(PackState::Active.as_str()))
+    .value(":zero", n(0))
+    .value(":caller", s(caller))
+    .value(":now", s(format_instant(now)))
+}
+
+/// The pack item's attribute holding its `PackState` (`Pack::state`, serialised as `status`).
+pub const PACK_STATE_ATTRIBUTE: &str = "status";
+
+/// The conditional decrement of a draw.
 pub(crate) fn draw_unit(
     table: &str,
     pack_id: &str,
@@ -256,14 +284,30 @@ pub(crate) fn draw_unit(
         table,
         keys::pack(pack_id).to_item(),
         "SET incidents_remaining = incidents_remaining - :one",
-        crate::items::Cond::new(
-            "owner_account_id = :caller AND expires_at > :now AND incidents_remaining > :zero",
-        )
-        .value(":one", n(1))
-        .value(":zero", n(0))
-        .value(":caller", s(caller))
-        .value(":now", s(format_instant(now))),
+        usable_condition(caller, now).value(":one", n(1)),
     )
+}
+
+impl Store {
+    /// Whether the data store would let `caller` draw from the pack now (the draw's own condition,
+    /// checked without writing). For tests and operations.
+    pub async fn usable_in_store(
+        &self,
+        pack_id: &str,
+        caller: &str,
+        now: Instant,
+    ) -> Result<bool, StoreError> {
+        let check = crate::items::check(
+            &self.table,
+            keys::pack(pack_id).to_item(),
+            usable_condition(caller, now),
+        )?;
+        match self.transact(vec![check]).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.condition_failed_at(0) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// The increment of a refund: to the incident's own pack, whatever its state.

@@ -320,3 +320,173 @@ async fn an_exemption_saved_over_a_version_it_did_not_read_is_a_conflict() {
     );
     store.delete_table().await.expect("drop");
 }
+
+fn priced() -> Money {
+    Money {
+        currency: "PLN".into(),
+        net: 199_900,
+        tax: 45_977,
+        gross: 245_877,
+    }
+}
+
+/// Writes any pack exactly as given (through the purchase transaction).
+async fn written(store: &Store, pack: Pack) -> Pack {
+    let key = store::ids::new_id("key");
+    let write = IdempotencyWrite::new(
+        &pack.owner_account_id,
+        "POST /packs",
+        &key,
+        "fp".into(),
+        pack.ordered_at,
+    );
+    assert_eq!(
+        store.purchase(&pack, &write).await.expect("purchase"),
+        PurchaseOutcome::Created
+    );
+    pack
+}
+
+fn unpaid(owner: &str, at: Instant) -> Pack {
+    Pack::order(
+        store::ids::new_id("pck"),
+        Offer::Single,
+        owner,
+        at,
+        order_confirmation_number(&store::ids::random_bytes::<13>()),
+        priced(),
+        false,
+    )
+}
+
+#[tokio::test]
+async fn the_draw_condition_agrees_with_the_domain_rule_of_usability() {
+    let store = store::testkit::fresh_store().await.expect("table");
+    let now = now();
+    let mut variants = Vec::new();
+    variants.push(bought(&store, "buyer", now - Duration::days(30)).await);
+    let mut used_up = Pack::new(
+        store::ids::new_id("pck"),
+        Offer::Single,
+        "buyer",
+        now,
+        order_confirmation_number(&store::ids::random_bytes::<13>()),
+        priced(),
+        false,
+    );
+    used_up.incidents_remaining = 0;
+    variants.push(written(&store, used_up).await);
+    variants.push(bought(&store, "buyer", now - Duration::days(400)).await);
+    variants.push(written(&store, unpaid("buyer", now)).await);
+    variants.push(written(&store, unpaid("buyer", now).cancelled()).await);
+    // Units and an expiry written onto unpaid orders: only the payment state refuses them.
+    for state_of in [unpaid("buyer", now), unpaid("buyer", now).cancelled()] {
+        let mut forged = state_of;
+        forged.incidents_remaining = 1;
+        forged.expires_at = Some(now + Duration::days(300));
+        variants.push(written(&store, forged).await);
+    }
+    let mut usable = 0;
+    for pack in &variants {
+        for caller in ["buyer", "someone_else"] {
+            let domain_says = pack.usable_by(caller, now);
+            let store_says = store
+                .usable_in_store(&pack.pack_id, caller, now)
+                .await
+                .expect("condition check");
+            assert_eq!(
+                store_says,
+                domain_says,
+                "{caller} on a {:?} pack ({:?}, {} left, expires {:?})",
+                pack.state,
+                pack.status(now),
+                pack.incidents_remaining,
+                pack.expires_at
+            );
+            usable += usize::from(domain_says);
+        }
+    }
+    assert_eq!(
+        usable, 1,
+        "exactly one variant (the active pack, for its owner) is usable"
+    );
+}
+
+#[tokio::test]
+async fn an_order_is_activated_once_in_one_transaction_with_its_ledger_opening() {
+    use domain::payment::{decide, NoticeKind, PaymentDecision, PaymentNotice};
+    use store::payments::NoticeOutcome;
+    let store = store::testkit::fresh_store().await.expect("table");
+    let now = now();
+    let order = written(&store, unpaid("buyer", now - Duration::minutes(5))).await;
+    assert!(store
+        .ledger(&order.pack_id)
+        .await
+        .expect("ledger")
+        .is_empty());
+    let notice = PaymentNotice {
+        event_id: store::ids::new_id("evt"),
+        kind: NoticeKind::Paid,
+        pack_id: Some(order.pack_id.clone()),
+        amount_total: Some(245_877),
+        currency: Some("pln".into()),
+        created: now - Duration::minutes(1),
+    };
+    let PaymentDecision::Activate(paid) = decide(&order, &notice) else {
+        panic!("a paid notice activates")
+    };
+    assert_eq!(
+        store
+            .activate_pack(&order, &paid, &notice.event_id, now)
+            .await
+            .expect("activate"),
+        NoticeOutcome::Applied
+    );
+    assert_eq!(
+        store
+            .activate_pack(&order, &paid, &notice.event_id, now)
+            .await
+            .expect("again"),
+        NoticeOutcome::Duplicate
+    );
+    let other_event = store::ids::new_id("evt");
+    assert_eq!(
+        store
+            .activate_pack(&order, &paid, &other_event, now)
+            .await
+            .expect("stale"),
+        NoticeOutcome::PackChanged,
+        "a second event cannot activate a pack read before the first"
+    );
+    assert!(!store
+        .payment_event_applied(&other_event)
+        .await
+        .expect("read"));
+    let stored = store
+        .pack(&order.pack_id)
+        .await
+        .expect("read")
+        .expect("pack");
+    assert_eq!(stored, paid);
+    assert!(store
+        .usable_in_store(&order.pack_id, "buyer", now)
+        .await
+        .expect("check"));
+    let ledger = store.ledger(&order.pack_id).await.expect("ledger");
+    assert_eq!(ledger.len(), 1);
+    assert_eq!((ledger[0].kind, ledger[0].units), (LedgerKind::Opening, 1));
+    let r = store
+        .reconcile(&order.pack_id)
+        .await
+        .expect("reconcile")
+        .expect("pack");
+    assert!(r.balances(), "{r:?}");
+    // A cancellation read before the payment cannot cancel the paid pack.
+    assert_eq!(
+        store
+            .cancel_order(&order, &order.cancelled(), &store::ids::new_id("evt"), now)
+            .await
+            .expect("cancel"),
+        NoticeOutcome::PackChanged
+    );
+}

@@ -6,6 +6,7 @@ mod closure;
 mod foundation;
 mod intake;
 mod packs;
+mod payments;
 mod reliability;
 mod reports;
 mod response;

@@ -156,6 +156,84 @@ async fn a_single_incident_bought_in_poland_costs_1999_pln_plus_23_percent_vat()
 }
 
 #[tokio::test]
+async fn with_payments_off_a_pack_is_active_at_once_without_a_checkout() {
+    let p = buy_pack(&User::customer(), "single").await;
+    assert_eq!(p["status"], "active");
+    assert!(p["checkout_url"].is_null(), "{p}");
+    assert_eq!(p["ordered_at"], p["purchased_at"]);
+    assert_eq!(p["incidents_remaining"], 1);
+}
+
+#[tokio::test]
+async fn offers_are_priced_from_the_purchase_price_list_with_the_exemption_applied() {
+    let buyer = User::customer();
+    let offers = get("/offers?billing_country=pl")
+        .token(&buyer)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    let items = offers["items"].as_array().expect("items").clone();
+    let offered: Vec<(&str, i64)> = items
+        .iter()
+        .map(|o| {
+            (
+                o["offer"].as_str().expect("offer"),
+                o["incidents"].as_i64().expect("n"),
+            )
+        })
+        .collect();
+    assert_eq!(offered, [("single", 1), ("five_pack", 5)]);
+    for o in &items {
+        assert_eq!(o["tax_exempt"], false);
+        let offer = o["offer"].as_str().expect("offer");
+        let bought = purchase(&buyer, &new_key(), &pl(offer))
+            .await
+            .expect(201)
+            .body;
+        assert_eq!(o["price"], bought["price"], "{offer}: offered as bought");
+    }
+    assert_eq!(
+        items[0]["price"],
+        json!({"currency": "PLN", "net": 199900, "tax": 45977, "gross": 245877})
+    );
+
+    let admin = User::admin();
+    submit_exemption(&buyer, "PL-EX-OFFERS").await.expect(201);
+    decide_exemption(&admin, &buyer.account_id, true)
+        .await
+        .expect(200);
+    let exempt = get("/offers?billing_country=US")
+        .token(&buyer)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    for o in exempt["items"].as_array().expect("items") {
+        assert_eq!(o["tax_exempt"], true);
+        assert_eq!(o["price"]["tax"], 0);
+        assert_eq!(o["price"]["currency"], "USD");
+    }
+}
+
+#[tokio::test]
+async fn offers_for_an_unknown_or_missing_country_are_400_naming_it() {
+    let buyer = User::customer();
+    for path in [
+        "/offers?billing_country=XX",
+        "/offers",
+        "/offers?billing_country=",
+    ] {
+        let a = get(path)
+            .token(&buyer)
+            .send()
+            .await
+            .expect_problem(400, "invalid_request");
+        assert_eq!(a.error_fields(), ["billing_country"], "{path}");
+    }
+}
+
+#[tokio::test]
 async fn a_pack_expires_exactly_one_calendar_year_after_its_purchase() {
     let p = buy_pack(&User::customer(), "five_pack").await;
     assert_eq!(p["incidents_total"], 5);

@@ -106,7 +106,7 @@ pub fn note_refunded_unit(transition: &mut Transition, pack: &Pack, now: Instant
                     "The refunded unit was returned to pack {}, which expired at {}; it cannot \
                      be used for a new incident.",
                     pack.pack_id,
-                    format_instant(pack.expires_at)
+                    pack.expires_at.map(format_instant).unwrap_or_default()
                 )),
             );
         }
@@ -312,7 +312,7 @@ mod tests {
             false,
         );
         p.incidents_remaining = 0;
-        p.expires_at = t(expires_at);
+        p.expires_at = Some(t(expires_at));
         p
     }
 
