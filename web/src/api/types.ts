@@ -39,15 +39,8 @@ export type IncidentSubmission = S["IncidentSubmission"];
 
 export type SlaQuote = S["SlaQuote"];
 
-/** PENDING (payments): statuses awaiting_payment|cancelled, ordered_at, checkout_url, nullable dates. */
-export type PackStatus = "awaiting_payment" | "active" | "used_up" | "expired" | "cancelled";
-export type Pack = Omit<S["Pack"], "status" | "purchased_at" | "expires_at"> & {
-  status: PackStatus;
-  purchased_at: string | null;
-  expires_at: string | null;
-  ordered_at?: string;
-  checkout_url?: string | null;
-};
+export type Pack = S["Pack"];
+export type PackStatus = Pack["status"];
 
 export type EventKind = S["EventKind"];
 export type Event = S["Event"];
@@ -67,13 +60,7 @@ export type Submission = Omit<IncidentSubmission, "contact"> & {
 };
 
 // ---- PENDING routes (see routes.ts), typed after API.md ----
-/** PENDING (payments): GET /offers. */
-export interface OfferQuote {
-  offer: Offer;
-  incidents: 1 | 5;
-  price: Money;
-  tax_exempt: boolean;
-}
+export type OfferQuote = S["OfferPrice"];
 export type UploadTicket = S["AttachmentUpload"];
 export type Attachment = S["Attachment"];
 export type AttachmentRequest = S["AttachmentRequest"];
