@@ -3,6 +3,10 @@
 # still up (scripts/test.sh exports INCIDENT_DESK_URL and LOCAL_AUTH_SECRET):
 #   1. cfn-lint on infra/template.yaml
 #   2. sam validate --lint (offline, no credentials)
+#   2b. infra/checks/template_checks.py on the SAM-translated template: the JWT authorizer on
+#      every route but the webhook, the CORS origin, each role's actions = what its function's
+#      code calls, every alarm notifying the alarm topic (with --self-test: each check is shown
+#      to fail on a broken input)
 #   3. infra/openapi.yaml is a valid OpenAPI 3.1 document (openapi-spec-validator)
 #   4. schemathesis fuzzes the running API from infra/openapi.yaml: no 5xx, every status, content
 #      type, header and body as documented. Bounded: 25 examples per operation and round, rounds
@@ -29,6 +33,10 @@ echo "--> cfn-lint infra/template.yaml"
 
 echo "--> sam validate --lint"
 SAM_CLI_TELEMETRY=0 "$VENV/sam/bin/sam" validate --lint --region us-east-1 -t infra/template.yaml
+
+# deploy (issue 20): the translated template against the code (infra/checks/template_checks.py).
+echo "--> template checks: authorizer on every route, CORS origin, roles = code's calls, alarms"
+"$VENV/sam/bin/python" infra/checks/template_checks.py --self-test
 
 # openapi-spec-validator arrives with moto; schemathesis checks the document too when it loads it.
 if [ -x "$VENV/bin/openapi-spec-validator" ]; then
