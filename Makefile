@@ -1,5 +1,5 @@
 # The two commands of the README, and the optional ones.
-.PHONY: dev test bench package
+.PHONY: dev test bench package template-checks
 
 dev:        ## run the whole API locally on http://127.0.0.1:9000 and the console on :9001
 	bash scripts/dev.sh
@@ -10,5 +10,8 @@ test:       ## install what is needed, start the local stack, run every test and
 bench:      ## benchmark report -> bench/report.md
 	bash scripts/bench.sh
 
-package:    ## arm64 release zips with cargo-lambda (needs zig and the aarch64 target)
-	bash scripts/package.sh
+package:    ## release zips (ARCH=arm64|x86_64, default arm64), tools installed, each zip smoke-tested; ~20 min, not in make test
+	ARCH="$(or $(ARCH),arm64)" bash scripts/package.sh
+
+template-checks: ## cfn-lint, sam validate and the translated-template checks (also run by make test)
+	bash scripts/infra-checks.sh --static-only

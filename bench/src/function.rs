@@ -8,7 +8,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
-const INIT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Spawn → first `GET …/invocation/next`, for a binary run directly.
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(20);
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where the binaries are and what the processes get.
@@ -17,6 +18,14 @@ pub struct Launcher {
     pub log_dir: PathBuf,
     /// `TABLE_NAME`, `AWS_ENDPOINT_URL_DYNAMODB`, region and dummy credentials.
     pub store_env: Vec<(String, String)>,
+    /// A program that runs each binary, e.g. `qemu-aarch64 -L /usr/aarch64-linux-gnu` for an
+    /// arm64 build on an x86_64 machine; empty: the binary runs directly.
+    pub runner: Vec<String>,
+    /// `true`: each binary is an unpacked Lambda zip, `<bin_dir>/<name>/bootstrap`;
+    /// `false`: `<bin_dir>/<name>` (cargo's output directory).
+    pub unpacked: bool,
+    /// How long a process may take to ask for its first event.
+    pub init_timeout: Duration,
 }
 
 pub struct Running {
@@ -36,7 +45,11 @@ pub struct HttpAnswer {
 
 impl Launcher {
     pub fn binary(&self, name: &str) -> PathBuf {
-        self.bin_dir.join(name)
+        if self.unpacked {
+            self.bin_dir.join(name).join("bootstrap")
+        } else {
+            self.bin_dir.join(name)
+        }
     }
 
     /// Starts `name` and waits until it asks for its first event.
@@ -51,7 +64,7 @@ impl Launcher {
             .spawn()
             .map_err(|e| format!("spawn {}: {e}", self.binary(name).display()))?;
         let first = tokio::select! {
-            r = runtime.first_next(INIT_TIMEOUT) => r,
+            r = runtime.first_next(self.init_timeout) => r,
             status = child.wait() => Err(format!("exited before asking for an event: {status:?}")),
         }
         .map_err(|e| format!("{name}: {e}; see {}", log.display()))?;
@@ -71,7 +84,14 @@ impl Launcher {
                 .open(log)
                 .map_err(|e| format!("open {}: {e}", log.display()))
         };
-        let mut command = Command::new(self.binary(name));
+        let mut command = match self.runner.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(self.binary(name));
+                c
+            }
+            None => Command::new(self.binary(name)),
+        };
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())

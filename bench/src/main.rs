@@ -9,8 +9,6 @@
 //! Reads `TABLE_NAME`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_REGION` and credentials, as the
 //! functions do; finds the function binaries next to its own.
 
-mod function;
-mod runtime_api;
 mod stats;
 
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
@@ -22,7 +20,7 @@ use domain::intake::{new_incident, NewIncident, Submission};
 use domain::pack::Pack;
 use domain::time::{format_instant, parse_instant, Instant};
 use domain::{Actor, Money, Offer};
-use function::{Launcher, Running};
+use bench::function::{self, Launcher, Running};
 use serde_json::{json, Value};
 use stats::Sample;
 use std::collections::BTreeMap;
@@ -130,6 +128,9 @@ async fn run() -> Result<(), String> {
         bin_dir,
         log_dir: o.logs.clone(),
         store_env,
+        runner: Vec::new(),
+        unpacked: false,
+        init_timeout: function::INIT_TIMEOUT,
     };
     for name in FUNCTIONS.iter().chain([&HELLO]) {
         if !launcher.binary(name).is_file() {

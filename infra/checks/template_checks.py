@@ -53,6 +53,9 @@ DYNAMODB_OPS = {
 }
 TRANSACT_BUILDERS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
                      "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+# Read by Lambda's event source mapping for a DynamoDB stream, on the function's role.
+STREAM_ACTIONS = {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
+                  "dynamodb:ListStreams"}
 OTHER_OPS = {
     "put_object": "s3:PutObject", "get_object": "s3:GetObject", "head_object": "s3:GetObject",
     "delete_object": "s3:DeleteObject", "delete_objects": "s3:DeleteObject",
@@ -496,8 +499,10 @@ def check_roles(cfn: dict, sam: dict, root: Path = ROOT, overlay=None) -> list[s
                     problems.append(f"{function} ({binary}) calls {a} on {where}; its role does not allow it")
         for resource, actions in sorted(grants.items()):
             for a in sorted(actions):
-                if not a.split(":")[0] in ("dynamodb", "s3", "ses", "sns"):
+                if a.split(":")[0] not in ("dynamodb", "s3", "ses", "sns"):
                     continue
+                if a in STREAM_ACTIONS:
+                    continue  # used by an event source mapping, not by the function's code
                 if not any(fnmatch.fnmatch(n, a) for n in needed.get(resource, set()) | needed.get("*", set())):
                     problems.append(f"{function} ({binary}): its role allows {a} on {resource}, which no code of it calls")
     return problems

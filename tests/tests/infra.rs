@@ -603,15 +603,33 @@ fn a_route_sent_to_another_function_or_path_is_noticed() {
     );
 }
 
+/// The packages under `functions/` (each directory with a Cargo.toml).
+fn function_packages() -> BTreeSet<String> {
+    let dir = root().join("functions");
+    std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().join("Cargo.toml").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
 #[test]
-fn every_function_of_the_template_is_a_workspace_package_built_for_lambda_on_arm64() {
+fn every_function_of_the_template_is_a_workspace_package_built_for_lambda_on_the_chosen_architecture(
+) {
     let t = template();
     let globals = at(&t, &["Globals", "Function"]);
     assert_eq!(text(at(globals, &["Runtime"])), "provided.al2023");
     assert_eq!(text(at(globals, &["Handler"])), "bootstrap");
     assert_eq!(
         at(globals, &["Architectures"]),
-        &serde_json::json!(["arm64"])
+        &serde_json::json!(["!Ref Architecture"])
+    );
+    let architecture = at(&t, &["Parameters", "Architecture"]);
+    assert_eq!(text(at(architecture, &["Default"])), "arm64");
+    assert_eq!(
+        at(architecture, &["AllowedValues"]),
+        &serde_json::json!(["arm64", "x86_64"])
     );
     let mut binaries = BTreeSet::new();
     for (name, resource) in at(&t, &["Resources"]).as_object().unwrap() {
@@ -629,21 +647,19 @@ fn every_function_of_the_template_is_a_workspace_package_built_for_lambda_on_arm
             manifest.contains(&format!("name = \"{binary}\"")),
             "{name} builds {binary}, which is not the package in functions/{binary}"
         );
+        // Built in its own package directory, so cargo resolves that package's features only.
+        assert_eq!(
+            text(at(resource, &["Properties", "CodeUri"])),
+            format!("../functions/{binary}"),
+            "{name}"
+        );
         binaries.insert(binary.to_string());
     }
-    let expected: BTreeSet<String> = [
-        "intake",
-        "response",
-        "closure",
-        "pack-purchase",
-        "sla-sweeper",
-        "reports",
-        "payment-webhook",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    assert_eq!(binaries, expected);
+    assert_eq!(
+        binaries,
+        function_packages(),
+        "the template's functions and the packages under functions/ differ"
+    );
 }
 
 #[test]

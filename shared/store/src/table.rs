@@ -146,6 +146,59 @@ pub async fn ensure_table(client: &Client, name: &str) -> Result<bool, StoreErro
     }
 }
 
+/// Checks that the table exists with the store's keys and indexes; never creates or changes it
+/// (the deployed table belongs to the stack). The error says what differs.
+pub async fn check_table(client: &Client, name: &str) -> Result<(), StoreError> {
+    let out = match client.describe_table().table_name(name).send().await {
+        Ok(out) => out,
+        Err(e) => {
+            let is_missing = e
+                .as_service_error()
+                .map(|s| s.is_resource_not_found_exception())
+                .unwrap_or(false);
+            if is_missing {
+                return Err(StoreError::Other(format!("table {name} does not exist")));
+            }
+            return Err(classify("DescribeTable", e));
+        }
+    };
+    let table = out
+        .table
+        .ok_or_else(|| StoreError::Other(format!("table {name}: DescribeTable returned nothing")))?;
+    let keys = |schema: &[KeySchemaElement]| -> Vec<(String, String)> {
+        schema
+            .iter()
+            .map(|k| (k.attribute_name.clone(), k.key_type.as_str().to_string()))
+            .collect()
+    };
+    let pair = |pk: &str, sk: &str| vec![(pk.to_string(), "HASH".to_string()), (sk.to_string(), "RANGE".to_string())];
+    let mut problems = Vec::new();
+    if keys(table.key_schema()) != pair(crate::keys::PK, crate::keys::SK) {
+        problems.push(format!("its key schema is {:?}", keys(table.key_schema())));
+    }
+    for index in INDEXES {
+        match table
+            .global_secondary_indexes()
+            .iter()
+            .find(|g| g.index_name() == Some(index.name))
+        {
+            None => problems.push(format!("index {} is missing", index.name)),
+            Some(g) if keys(g.key_schema()) != pair(index.pk, index.sk) => {
+                problems.push(format!("index {} has keys {:?}", index.name, keys(g.key_schema())))
+            }
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Other(format!(
+            "table {name} is not the store's table: {}",
+            problems.join("; ")
+        )))
+    }
+}
+
 impl Store {
     pub async fn delete_table(&self) -> Result<(), StoreError> {
         self.client

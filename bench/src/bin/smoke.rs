@@ -1,0 +1,225 @@
+//! `make package`'s smoke test of the built zips: each unpacked `bootstrap` runs as Lambda runs
+//! it (its own process, the fake Runtime API of `bench::runtime_api` on loopback, the local data
+//! store), arm64 binaries under `qemu-aarch64`, and answers one real request: the event of
+//! `<events>/<function>.json` (see that directory's README.md for the format).
+//!
+//! Usage: smoke --dir DIR --events DIR [--logs DIR] [--runner "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
+//!              [--init-timeout-secs 60] FUNCTION...
+//! The binaries are `DIR/<function>/bootstrap`. Passes on `TABLE_NAME`, `AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_REGION` and credentials from its own environment; nothing
+//! else (in particular no `LOCAL_AUTH_SECRET`: identity comes from the event's authorizer claims).
+//! Exits non-zero unless every function answered as its file expects.
+
+use bench::function::Launcher;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const PASSED_ON: [&str; 6] = [
+    "TABLE_NAME",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+];
+
+struct Options {
+    dir: PathBuf,
+    events: PathBuf,
+    logs: PathBuf,
+    runner: Vec<String>,
+    init_timeout: Duration,
+    functions: Vec<String>,
+}
+
+fn options() -> Result<Options, String> {
+    let mut args = std::env::args().skip(1);
+    let (mut dir, mut events, mut logs, mut runner) = (None, None, None, Vec::new());
+    let mut init_timeout = Duration::from_secs(60);
+    let mut functions = Vec::new();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--dir" => dir = Some(PathBuf::from(value()?)),
+            "--events" => events = Some(PathBuf::from(value()?)),
+            "--logs" => logs = Some(PathBuf::from(value()?)),
+            "--runner" => runner = value()?.split_whitespace().map(String::from).collect(),
+            "--init-timeout-secs" => {
+                let v = value()?;
+                init_timeout = Duration::from_secs(
+                    v.parse()
+                        .map_err(|_| format!("--init-timeout-secs {v}: not a number"))?,
+                );
+            }
+            other if other.starts_with("--") => return Err(format!("unknown option {other}")),
+            name => functions.push(name.to_string()),
+        }
+    }
+    let dir = dir.ok_or("--dir is required")?;
+    if functions.is_empty() {
+        return Err("name at least one function".into());
+    }
+    Ok(Options {
+        logs: logs.unwrap_or_else(|| dir.join("logs")),
+        events: events.ok_or("--events is required")?,
+        dir,
+        runner,
+        init_timeout,
+        functions,
+    })
+}
+
+/// What one smoke file asks for.
+struct Smoke {
+    event: Value,
+    env: Vec<(String, String)>,
+    ok: bool,
+    status: Option<u64>,
+    contains: Option<String>,
+}
+
+fn read_smoke(o: &Options, name: &str, endpoint: &str) -> Result<Smoke, String> {
+    let path = o.events.join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "no smoke event for {name}: {} ({e}); every function needs one",
+            path.display()
+        )
+    })?;
+    let file: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+    let event = file
+        .get("event")
+        .cloned()
+        .ok_or(format!("{}: no \"event\"", path.display()))?;
+    let mut env = Vec::new();
+    if let Some(vars) = file.get("env").and_then(Value::as_object) {
+        for (k, v) in vars {
+            let v = v
+                .as_str()
+                .ok_or(format!("{}: env {k} is not a string", path.display()))?;
+            env.push((k.clone(), v.replace("${ENDPOINT}", endpoint)));
+        }
+    }
+    let expect = file.get("expect").cloned().unwrap_or(Value::Null);
+    Ok(Smoke {
+        event,
+        env,
+        ok: expect.get("ok").and_then(Value::as_bool).unwrap_or(true),
+        status: expect.get("status").and_then(Value::as_u64),
+        contains: expect
+            .get("contains")
+            .and_then(Value::as_str)
+            .map(String::from),
+    })
+}
+
+/// Runs one function on its smoke event; the line to print, or why it failed.
+async fn smoke_one(o: &Options, name: &str, base_env: &[(String, String)]) -> Result<String, String> {
+    let endpoint = base_env
+        .iter()
+        .find(|(k, _)| k == "AWS_ENDPOINT_URL" || k == "AWS_ENDPOINT_URL_DYNAMODB")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let smoke = read_smoke(o, name, &endpoint)?;
+    let mut store_env = base_env.to_vec();
+    store_env.extend(smoke.env.iter().cloned());
+    let launcher = Launcher {
+        bin_dir: o.dir.clone(),
+        log_dir: o.logs.clone(),
+        store_env,
+        runner: o.runner.clone(),
+        unpacked: true,
+        init_timeout: o.init_timeout,
+    };
+    if !launcher.binary(name).is_file() {
+        return Err(format!("{} is missing", launcher.binary(name).display()));
+    }
+    let log = o.logs.join(format!("{name}.log"));
+    let running = launcher.start(name).await?;
+    let init = running.init;
+    let answer = running.invoke(&smoke.event).await;
+    running.stop().await;
+    let c = answer?;
+    let raw = String::from_utf8_lossy(&c.body).into_owned();
+    let answer: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+    // An HTTP function answers an API Gateway response: its status and body are fields.
+    let status = answer.get("statusCode").and_then(Value::as_u64);
+    let body = answer
+        .get("body")
+        .and_then(Value::as_str)
+        .map(String::from)
+        .unwrap_or_else(|| raw.clone());
+    let mut problems = Vec::new();
+    if c.ok != smoke.ok {
+        problems.push(format!(
+            "posted to /{} (expected /{})",
+            if c.ok { "response" } else { "error" },
+            if smoke.ok { "response" } else { "error" }
+        ));
+    }
+    if let Some(want) = smoke.status {
+        if status != Some(want) {
+            problems.push(format!("status {status:?}, expected {want}"));
+        }
+    }
+    if let Some(text) = &smoke.contains {
+        if !body.contains(text.as_str()) {
+            problems.push(format!("the answer does not contain {text:?}"));
+        }
+    }
+    let summary = format!(
+        "init {:>6.0} ms  answer {:>6.0} ms  {}  {} bytes",
+        init.as_secs_f64() * 1000.0,
+        c.latency.as_secs_f64() * 1000.0,
+        status.map_or("event".to_string(), |s| format!("status {s}")),
+        body.len()
+    );
+    if problems.is_empty() {
+        Ok(summary)
+    } else {
+        let shown: String = raw.chars().take(600).collect();
+        Err(format!(
+            "{summary}: {}; answer: {shown}; log: {}",
+            problems.join(", "),
+            log.display()
+        ))
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let o = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("smoke: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(&o.logs) {
+        eprintln!("smoke: create {}: {e}", o.logs.display());
+        return ExitCode::from(2);
+    }
+    let base_env: Vec<(String, String)> = PASSED_ON
+        .iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
+        .collect();
+    let mut failed = 0;
+    for name in &o.functions {
+        match smoke_one(&o, name, &base_env).await {
+            Ok(line) => println!("    {name:<16} ok    {line}"),
+            Err(e) => {
+                failed += 1;
+                println!("    {name:<16} FAIL  {e}");
+            }
+        }
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("smoke: {failed} of {} functions failed", o.functions.len());
+        ExitCode::FAILURE
+    }
+}

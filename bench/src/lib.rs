@@ -1,0 +1,5 @@
+//! What `make bench` and `make package`'s smoke test share: a fake Lambda Runtime API on
+//! loopback and a launcher that runs a release function binary as Lambda runs it.
+
+pub mod function;
+pub mod runtime_api;
