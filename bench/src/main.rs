@@ -12,6 +12,7 @@
 mod stats;
 
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+use bench::function::{self, Launcher, Running};
 use chrono::Utc;
 use domain::calendar::{first_response_clock, Calendars};
 use domain::catalogue::{parse_catalogue, SHIPPED_CATALOGUE};
@@ -20,7 +21,6 @@ use domain::intake::{new_incident, NewIncident, Submission};
 use domain::pack::Pack;
 use domain::time::{format_instant, parse_instant, Instant};
 use domain::{Actor, Money, Offer};
-use bench::function::{self, Launcher, Running};
 use serde_json::{json, Value};
 use stats::Sample;
 use std::collections::BTreeMap;

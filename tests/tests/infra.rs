@@ -142,6 +142,8 @@ impl Reader {
             self.at += 1;
             if rest.is_empty() {
                 items.push(self.block(Some(indent)));
+            } else if matches!(rest.as_str(), ">" | ">-" | "|" | "|-") {
+                items.push(self.block_text(indent));
             } else if let Some((key, value)) = split_key(&rest) {
                 // `- key: value` opens a mapping whose other keys sit two columns further in.
                 let first = (key, value.to_string());
@@ -174,20 +176,23 @@ impl Reader {
         Value::Object(map)
     }
 
+    /// The lines of a folded or literal block (`>-`, `|`) below `indent`, joined by spaces.
+    fn block_text(&mut self, indent: usize) -> Value {
+        let mut text = Vec::new();
+        while let Some(l) = self.lines.get(self.at) {
+            if l.indent <= indent {
+                break;
+            }
+            text.push(l.text.clone());
+            self.at += 1;
+        }
+        Value::String(text.join(" "))
+    }
+
     fn value_after_key(&mut self, value: &str, indent: usize) -> Value {
         match value {
             "" => self.block(Some(indent)),
-            ">" | ">-" | "|" | "|-" => {
-                let mut text = Vec::new();
-                while let Some(l) = self.lines.get(self.at) {
-                    if l.indent <= indent {
-                        break;
-                    }
-                    text.push(l.text.clone());
-                    self.at += 1;
-                }
-                Value::String(text.join(" "))
-            }
+            ">" | ">-" | "|" | "|-" => self.block_text(indent),
             v => {
                 // A tag with its value on the next lines (`!Not` + a sequence) stays a tag.
                 let nested = self.block(Some(indent));
@@ -998,8 +1003,9 @@ fn an_undocumented_route_is_noticed() {
 #[test]
 fn the_yaml_reader_reads_nesting_sequences_tags_and_folded_text() {
     let v = parse_yaml(
-        "a:\n  b: \"x # not a comment\" # a comment\n  list:\n    - name: one\n      tag: !Ref Thing\n    - two\n  flow: [GET, POST]\n  folded: >-\n    first\n    second\nc: !If [X, [!Ref Y], !Ref Z]\n",
+        "a:\n  b: \"x # not a comment\" # a comment\n  list:\n    - name: one\n      tag: !Ref Thing\n    - two\n  flow: [GET, POST]\n  folded: >-\n    first\n    second\nc: !If [X, [!Ref Y], !Ref Z]\nd:\n  - >-\n    folded\n    item\n  - after\n",
     );
+    assert_eq!(at(&v, &["d"]), &serde_json::json!(["folded item", "after"]));
     assert_eq!(text(at(&v, &["a", "b"])), "x # not a comment");
     assert_eq!(
         at(&v, &["a", "list"])[0]["tag"],
@@ -1009,4 +1015,51 @@ fn the_yaml_reader_reads_nesting_sequences_tags_and_folded_text() {
     assert_eq!(at(&v, &["a", "flow"]), &serde_json::json!(["GET", "POST"]));
     assert_eq!(text(at(&v, &["a", "folded"])), "first second");
     assert_eq!(text(at(&v, &["c"])), "!If [X, [!Ref Y], !Ref Z]");
+}
+
+// ---------------------------------------------------------------------------------------------
+// make package's smoke events (tests/events/smoke/README.md)
+
+#[test]
+fn every_function_has_a_smoke_event_for_make_package() {
+    let functions = function_packages();
+    assert!(
+        functions.contains("intake"),
+        "found no functions: {functions:?}"
+    );
+    for name in &functions {
+        let path = format!("tests/events/smoke/{name}.json");
+        let file: Value = serde_json::from_str(&read(&path))
+            .unwrap_or_else(|e| panic!("{path} is not JSON: {e}"));
+        let event = file
+            .get("event")
+            .unwrap_or_else(|| panic!("{path} has no \"event\""));
+        assert!(event.is_object(), "{path}: the event is not an object");
+        let expect = file.get("expect").cloned().unwrap_or(Value::Null);
+        // An HTTP event is answered with a status: the file must say which.
+        if event.get("requestContext").is_some() {
+            assert!(
+                expect.get("status").and_then(Value::as_u64).is_some(),
+                "{path}: an HTTP event needs expect.status"
+            );
+            assert!(
+                event
+                    .pointer("/requestContext/authorizer/jwt/claims/sub")
+                    .is_some()
+                    || expect.get("status").and_then(Value::as_u64) != Some(200),
+                "{path}: an authorized route's event carries the authorizer's claims (sub)"
+            );
+        }
+        if let Some(env) = file.get("env") {
+            assert!(
+                env.as_object()
+                    .is_some_and(|m| m.values().all(Value::is_string)),
+                "{path}: env must map names to strings"
+            );
+            assert!(
+                env.get("LOCAL_AUTH_SECRET").is_none(),
+                "{path}: the deployed build never gets LOCAL_AUTH_SECRET"
+            );
+        }
+    }
 }

@@ -117,7 +117,11 @@ fn read_smoke(o: &Options, name: &str, endpoint: &str) -> Result<Smoke, String> 
 }
 
 /// Runs one function on its smoke event; the line to print, or why it failed.
-async fn smoke_one(o: &Options, name: &str, base_env: &[(String, String)]) -> Result<String, String> {
+async fn smoke_one(
+    o: &Options,
+    name: &str,
+    base_env: &[(String, String)],
+) -> Result<String, String> {
     let endpoint = base_env
         .iter()
         .find(|(k, _)| k == "AWS_ENDPOINT_URL" || k == "AWS_ENDPOINT_URL_DYNAMODB")

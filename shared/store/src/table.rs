@@ -162,16 +162,21 @@ pub async fn check_table(client: &Client, name: &str) -> Result<(), StoreError> 
             return Err(classify("DescribeTable", e));
         }
     };
-    let table = out
-        .table
-        .ok_or_else(|| StoreError::Other(format!("table {name}: DescribeTable returned nothing")))?;
+    let table = out.table.ok_or_else(|| {
+        StoreError::Other(format!("table {name}: DescribeTable returned nothing"))
+    })?;
     let keys = |schema: &[KeySchemaElement]| -> Vec<(String, String)> {
         schema
             .iter()
             .map(|k| (k.attribute_name.clone(), k.key_type.as_str().to_string()))
             .collect()
     };
-    let pair = |pk: &str, sk: &str| vec![(pk.to_string(), "HASH".to_string()), (sk.to_string(), "RANGE".to_string())];
+    let pair = |pk: &str, sk: &str| {
+        vec![
+            (pk.to_string(), "HASH".to_string()),
+            (sk.to_string(), "RANGE".to_string()),
+        ]
+    };
     let mut problems = Vec::new();
     if keys(table.key_schema()) != pair(crate::keys::PK, crate::keys::SK) {
         problems.push(format!("its key schema is {:?}", keys(table.key_schema())));
@@ -183,9 +188,11 @@ pub async fn check_table(client: &Client, name: &str) -> Result<(), StoreError> 
             .find(|g| g.index_name() == Some(index.name))
         {
             None => problems.push(format!("index {} is missing", index.name)),
-            Some(g) if keys(g.key_schema()) != pair(index.pk, index.sk) => {
-                problems.push(format!("index {} has keys {:?}", index.name, keys(g.key_schema())))
-            }
+            Some(g) if keys(g.key_schema()) != pair(index.pk, index.sk) => problems.push(format!(
+                "index {} has keys {:?}",
+                index.name,
+                keys(g.key_schema())
+            )),
             Some(_) => {}
         }
     }

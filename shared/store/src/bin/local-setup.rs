@@ -23,7 +23,9 @@ async fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             other => {
-                eprintln!("local-setup: unknown argument {other} (usage: local-setup [--no-create])");
+                eprintln!(
+                    "local-setup: unknown argument {other} (usage: local-setup [--no-create])"
+                );
                 return ExitCode::from(2);
             }
         }
