@@ -4,10 +4,14 @@
 //! `<events>/<function>.json` (see that directory's README.md for the format).
 //!
 //! Usage: smoke --dir DIR --events DIR [--logs DIR] [--runner "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
-//!              [--init-timeout-secs 60] FUNCTION...
+//!              [--init-timeout-secs 60] [--local-token-probe] FUNCTION...
 //! The binaries are `DIR/<function>/bootstrap`. Passes on `TABLE_NAME`, `AWS_ENDPOINT_URL`,
-//! `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_REGION` and credentials from its own environment; nothing
-//! else (in particular no `LOCAL_AUTH_SECRET`: identity comes from the event's authorizer claims).
+//! `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_REGION`, credentials and `CURSOR_KEY` (a random one when
+//! unset) from its own environment; nothing else (in particular no `LOCAL_AUTH_SECRET`: identity
+//! comes from the event's authorizer claims).
+//! `--local-token-probe`: each HTTP function also runs once more with `LOCAL_AUTH_SECRET` set,
+//! on its event without authorizer claims and with a bearer token signed with that secret; it
+//! must answer 401 (the local token verifier is not in the build).
 //! Exits non-zero unless every function answered as its file expects.
 
 use bench::function::Launcher;
@@ -16,8 +20,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-const PASSED_ON: [&str; 6] = [
+const PASSED_ON: [&str; 7] = [
     "TABLE_NAME",
+    "CURSOR_KEY",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_REGION",
@@ -31,6 +36,7 @@ struct Options {
     logs: PathBuf,
     runner: Vec<String>,
     init_timeout: Duration,
+    local_token_probe: bool,
     functions: Vec<String>,
 }
 
@@ -38,6 +44,7 @@ fn options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let (mut dir, mut events, mut logs, mut runner) = (None, None, None, Vec::new());
     let mut init_timeout = Duration::from_secs(60);
+    let mut local_token_probe = false;
     let mut functions = Vec::new();
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -46,6 +53,7 @@ fn options() -> Result<Options, String> {
             "--events" => events = Some(PathBuf::from(value()?)),
             "--logs" => logs = Some(PathBuf::from(value()?)),
             "--runner" => runner = value()?.split_whitespace().map(String::from).collect(),
+            "--local-token-probe" => local_token_probe = true,
             "--init-timeout-secs" => {
                 let v = value()?;
                 init_timeout = Duration::from_secs(
@@ -67,6 +75,7 @@ fn options() -> Result<Options, String> {
         dir,
         runner,
         init_timeout,
+        local_token_probe,
         functions,
     })
 }
@@ -193,6 +202,88 @@ async fn smoke_one(
     }
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An HS256 token as the local stack signs them (`sub`, `exp`, `nbf`), for `secret`.
+fn local_token(secret: &str) -> Result<String, String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let now = chrono::Utc::now().timestamp();
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let claims = serde_json::json!({"sub": "acct-smoke-local", "exp": now + 600, "nbf": now - 60});
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).map_err(|e| e.to_string())?;
+    mac.update(format!("{header}.{payload}").as_bytes());
+    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    Ok(format!("{header}.{payload}.{signature}"))
+}
+
+/// Runs an HTTP function with `LOCAL_AUTH_SECRET` set on its event stripped of the authorizer's
+/// claims and carrying a token signed with that secret: a build without the local verifier
+/// answers 401.
+async fn probe_local_token(
+    o: &Options,
+    name: &str,
+    base_env: &[(String, String)],
+) -> Result<Option<String>, String> {
+    let endpoint = base_env
+        .iter()
+        .find(|(k, _)| k == "AWS_ENDPOINT_URL" || k == "AWS_ENDPOINT_URL_DYNAMODB")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let smoke = read_smoke(o, name, &endpoint)?;
+    let mut event = smoke.event.clone();
+    let Some(context) = event
+        .get_mut("requestContext")
+        .and_then(Value::as_object_mut)
+    else {
+        return Ok(None); // not an HTTP function
+    };
+    if context.get("authorizer").is_none_or(Value::is_null) {
+        return Ok(None); // a public route (the webhook): nothing to prove
+    }
+    context.remove("authorizer");
+    let secret = hex(&store::ids::random_bytes::<16>());
+    let token = local_token(&secret)?;
+    let headers = event
+        .as_object_mut()
+        .and_then(|e| e.get_mut("headers"))
+        .and_then(Value::as_object_mut)
+        .ok_or("the event has no headers")?;
+    headers.insert(
+        "authorization".into(),
+        Value::String(format!("Bearer {token}")),
+    );
+    let mut env = base_env.to_vec();
+    env.extend(smoke.env.iter().cloned());
+    env.push(("LOCAL_AUTH_SECRET".into(), secret));
+    let launcher = Launcher {
+        bin_dir: o.dir.clone(),
+        log_dir: o.logs.join("local-token-probe"),
+        store_env: env,
+        runner: o.runner.clone(),
+        unpacked: true,
+        init_timeout: o.init_timeout,
+    };
+    std::fs::create_dir_all(&launcher.log_dir).map_err(|e| e.to_string())?;
+    let running = launcher.start(name).await?;
+    let answer = running.http(&event).await;
+    running.stop().await;
+    let answer = answer?;
+    if answer.status == 401 {
+        Ok(Some("a locally signed token is refused (401)".into()))
+    } else {
+        Err(format!(
+            "a token signed with LOCAL_AUTH_SECRET was answered {} (not 401): the local token verifier is in this build",
+            answer.status
+        ))
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let o = match options() {
@@ -206,10 +297,13 @@ async fn main() -> ExitCode {
         eprintln!("smoke: create {}: {e}", o.logs.display());
         return ExitCode::from(2);
     }
-    let base_env: Vec<(String, String)> = PASSED_ON
+    let mut base_env: Vec<(String, String)> = PASSED_ON
         .iter()
         .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
         .collect();
+    if !base_env.iter().any(|(k, _)| k == "CURSOR_KEY") {
+        base_env.push(("CURSOR_KEY".into(), hex(&store::ids::random_bytes::<32>())));
+    }
     let mut failed = 0;
     for name in &o.functions {
         match smoke_one(&o, name, &base_env).await {
@@ -217,6 +311,16 @@ async fn main() -> ExitCode {
             Err(e) => {
                 failed += 1;
                 println!("    {name:<16} FAIL  {e}");
+            }
+        }
+        if o.local_token_probe {
+            match probe_local_token(&o, name, &base_env).await {
+                Ok(Some(line)) => println!("    {name:<16} ok    {line}"),
+                Ok(None) => {}
+                Err(e) => {
+                    failed += 1;
+                    println!("    {name:<16} FAIL  {e}");
+                }
             }
         }
     }
