@@ -235,18 +235,19 @@ def strip_tests(text: str) -> str:
     return "".join(out)
 
 
-FN_RE = re.compile(r"\bfn\s+(\w+)\s*(?:<[^{;]*?>)?\s*\(([^)]*)\)[^{;]*\{")
+FN_RE = re.compile(r"(\bpub(?:\s*\([^)]*\))?\s+)?(?:(?:async|const|unsafe)\s+)*\bfn\s+(\w+)\s*(?:<[^{;]*?>)?\s*\(([^)]*)\)[^{;]*\{")
 
 
-def functions_of(text: str) -> list[tuple[str, bool, str]]:
-    """(name, is_method, body) of every fn item with a body."""
+def functions_of(text: str) -> list[tuple[str, bool, str, bool]]:
+    """(name, is_method, body, is_public) of every fn item with a body (`pub`, not `pub(crate)`)."""
     found = []
     for m in FN_RE.finditer(text):
         depth, j = 1, m.end()
         while j < len(text) and depth:
             depth += {"{": 1, "}": -1}.get(text[j], 0)
             j += 1
-        found.append((m.group(1), "self" in m.group(2), text[m.end():j]))
+        public = (m.group(1) or "").strip() == "pub"
+        found.append((m.group(2), "self" in m.group(3), text[m.end():j], public))
     return found
 
 
@@ -316,8 +317,8 @@ def index_constants(store_dirs: list[Path]) -> dict[str, str]:
 
 
 class Fn:
-    def __init__(self, ident: str, crate: str, uses: dict[str, str], body: str):
-        self.ident, self.crate, self.uses, self.body = ident, crate, uses, body
+    def __init__(self, ident: str, crate: str, uses: dict[str, str], body: str, public: bool):
+        self.ident, self.crate, self.uses, self.body, self.public = ident, crate, uses, body, public
 
 
 def crate_name(directory: Path) -> str:
@@ -362,14 +363,14 @@ def code_actions(root: Path, binary: str, overlay: dict[Path, str] | None = None
         for f in rust_sources(d):
             text = strip_tests(read(f))
             uses = imports(text)
-            for name, is_method, body in functions_of(text):
-                fn = Fn(f"{f.relative_to(root)}::{name}", crate_name(d), uses, body)
+            for name, is_method, body, public in functions_of(text):
+                fn = Fn(f"{f.relative_to(root)}::{name}", crate_name(d), uses, body, public)
                 if is_method:
                     methods.setdefault(name, []).append(fn)
                 else:
                     free.setdefault((fn.crate, name), []).append(fn)
     own_text = "\n".join(strip_tests(read(f)) for f in sorted((crate / "src").rglob("*.rs")))
-    own = Fn("<function crate>", crate_name(crate), imports(own_text), own_text)
+    own = Fn("<function crate>", crate_name(crate), imports(own_text), own_text, True)
 
     def arguments(body: str, open_paren: int) -> str:
         depth, j = 1, open_paren + 1
@@ -404,7 +405,9 @@ def code_actions(root: Path, binary: str, overlay: dict[Path, str] | None = None
         receiver = r"\." if broad else r"\b(?:self|store)\s*\."
         for m in re.finditer(receiver + r"\s*(\w+)\s*(?:::<[^>]*>)?\s*\(", body):
             args = arguments(body, m.end() - 1)
-            out += [(fn, args) for fn in methods.get(m.group(1), [])]
+            # Another crate sees only `pub` methods (the function crate calls into the others).
+            out += [(fn, args) for fn in methods.get(m.group(1), [])
+                    if fn.crate == caller.crate or fn.public]
         # Free functions: `name(` or `path::name(`, not a method call.
         for m in re.finditer(r"(?<![\w.:])((?:\w+::)*)(\w+)\s*(?:::<[^>]*>)?\s*\(", body):
             path = [p for p in m.group(1).split("::") if p]
