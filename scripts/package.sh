@@ -164,6 +164,8 @@ fi
 echo "==> smoke test: the local data store and the runner"
 cargo build -q -p bench --bin smoke
 cargo build -q -p store --bin local-setup
+# The attachments bucket of the local stack (scripts/stack.sh setup_table runs it too).
+if [ -f "$ROOT/shared/objects/Cargo.toml" ]; then cargo build -q -p objects --bins; fi
 source "$ROOT/scripts/stack.sh"
 STATE="$ROOT/.local/package-$$"
 trap 'stack_stop; rm -rf "$STATE/unpacked"' EXIT INT TERM

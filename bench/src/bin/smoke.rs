@@ -20,9 +20,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-const PASSED_ON: [&str; 7] = [
+const PASSED_ON: [&str; 9] = [
     "TABLE_NAME",
     "CURSOR_KEY",
+    "ATTACHMENTS_BUCKET",
+    "AWS_ENDPOINT_URL_S3",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_REGION",
