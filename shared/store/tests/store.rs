@@ -250,14 +250,14 @@ async fn concurrent_refund_decisions_credit_the_pack_exactly_once() {
         .expect("store");
     let owner = Actor::customer("buyer");
     store
-        .update_incident(&i.incident_id, now(), |s| {
+        .update_incident(&i.incident_id, &now, |s, at| {
             apply(
                 &s.incident,
                 &owner,
                 Action::RequestClosure {
                     reason: "fixed it".into(),
                 },
-                now(),
+                at,
             )
             .map_err(|e| StoreError::Other(e.to_string()))
         })
@@ -270,14 +270,14 @@ async fn concurrent_refund_decisions_credit_the_pack_exactly_once() {
         admin: false,
     };
     let decide = || {
-        store.update_incident(&i.incident_id, now(), |s| {
+        store.update_incident(&i.incident_id, &now, |s, at| {
             apply(
                 &s.incident,
                 &engineer,
                 Action::DecideCharge {
                     charge: Charge::Refunded,
                 },
-                now(),
+                at,
             )
             .map_err(|e| StoreError::Other(e.to_string()))
         })
