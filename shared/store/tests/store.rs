@@ -109,7 +109,10 @@ async fn a_purchase_repeated_with_its_key_is_replayed_not_bought_again() {
     let second = new_pack("buyer", Offer::Single);
     match store.purchase(&second, &idem).await.expect("purchase") {
         PurchaseOutcome::Replayed(record) => {
-            assert_eq!(record.body_json(), json!({"pack_id": "first"}))
+            assert_eq!(
+                record.body_json().expect("readable"),
+                json!({"pack_id": "first"})
+            )
         }
         other => panic!("expected a replay, got {other:?}"),
     }
