@@ -44,6 +44,8 @@ fi
 
 packages=()
 for f in "${FUNCTIONS[@]}"; do packages+=(--package "$f"); done
+# No --features: the `local-auth` feature (the LOCAL_AUTH_SECRET token verifier of local builds)
+# stays off, so these binaries take identity from the API Gateway authorizer only.
 echo "==> cargo lambda build --release --arm64 (${FUNCTIONS[*]})"
 "${CARGO_LAMBDA[@]}" build --release --arm64 --output-format zip --lambda-dir "$LAMBDA_DIR" "${packages[@]}"
 
