@@ -185,7 +185,8 @@ fn decode_json(segment: &str) -> Result<Value, AuthFailure> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| AuthFailure::Malformed)?;
-    serde_json::from_slice(&bytes).map_err(|_| AuthFailure::Malformed)
+    // A claim given twice is ambiguous: refused like a duplicated body member.
+    crate::json::parse_strict(&bytes).map_err(|_| AuthFailure::Malformed)
 }
 
 /// Issues a token the local verifier accepts (for `make dev` and the tests).
@@ -294,6 +295,19 @@ mod local_tests {
         );
         assert_eq!(
             verify_local_token(b"s3cret", &bad, 1_000),
+            Err(AuthFailure::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_token_with_a_claim_given_twice_is_malformed() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"acct-1","exp":5000,"sub":"acct-2"}"#);
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").expect("key");
+        mac.update(format!("{header}.{payload}").as_bytes());
+        let sig = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        assert_eq!(
+            verify_local_token(b"s3cret", &format!("{header}.{payload}.{sig}"), 1_000),
             Err(AuthFailure::Malformed)
         );
     }
