@@ -99,8 +99,10 @@ impl CursorKey {
         })
     }
 
-    /// Seals a store position for one route and caller.
-    pub fn seal(&self, binding: &Binding<'_>, position: &str) -> String {
+    /// Seals a store position for one route and caller. `None` only if encryption failed
+    /// (it cannot with a valid key): the list then ends there rather than hand out something
+    /// unsealed.
+    pub fn seal(&self, binding: &Binding<'_>, position: &str) -> Option<String> {
         let nonce_bytes = store::ids::random_bytes::<NONCE_BYTES>();
         let aad = binding.associated_data();
         let sealed = self.cipher.encrypt(
@@ -110,16 +112,12 @@ impl CursorKey {
                 aad: &aad,
             },
         );
-        // Encryption with a valid key and nonce cannot fail; should it ever, the list simply
-        // ends here (no cursor) rather than handing out something unsealed.
-        let Ok(sealed) = sealed else {
-            return String::new();
-        };
+        let sealed = sealed.ok()?;
         let mut out = Vec::with_capacity(1 + NONCE_BYTES + sealed.len());
         out.push(VERSION);
         out.extend_from_slice(&nonce_bytes);
         out.extend_from_slice(&sealed);
-        URL_SAFE_NO_PAD.encode(out)
+        Some(URL_SAFE_NO_PAD.encode(out))
     }
 
     /// The position inside a cursor this server sealed for exactly this binding, or `None`.
@@ -168,7 +166,9 @@ mod tests {
     #[test]
     fn a_sealed_position_opens_for_its_own_route_and_caller() {
         let k = key();
-        let c = k.seal(&binding("/packs", "acct-a"), r#"{"PK":"PACK#1"}"#);
+        let c = k
+            .seal(&binding("/packs", "acct-a"), r#"{"PK":"PACK#1"}"#)
+            .expect("sealed");
         assert_eq!(
             k.open(&binding("/packs", "acct-a"), &c).as_deref(),
             Some(r#"{"PK":"PACK#1"}"#)
@@ -181,7 +181,9 @@ mod tests {
 
     #[test]
     fn a_cursor_reveals_no_storage_name() {
-        let c = key().seal(&binding("/packs", "acct-a"), r#"{"GSI1PK":"ACCOUNT#a"}"#);
+        let c = key()
+            .seal(&binding("/packs", "acct-a"), r#"{"GSI1PK":"ACCOUNT#a"}"#)
+            .expect("sealed");
         let decoded = URL_SAFE_NO_PAD.decode(&c).expect("base64url");
         let text = String::from_utf8_lossy(&decoded);
         assert!(
@@ -194,7 +196,7 @@ mod tests {
     #[test]
     fn another_route_caller_filter_or_key_does_not_open_it() {
         let k = key();
-        let c = k.seal(&binding("/packs", "acct-a"), "pos");
+        let c = k.seal(&binding("/packs", "acct-a"), "pos").expect("sealed");
         assert_eq!(k.open(&binding("/incidents", "acct-a"), &c), None);
         assert_eq!(k.open(&binding("/packs", "acct-b"), &c), None);
         let filtered = Binding {
@@ -213,7 +215,7 @@ mod tests {
             filters: vec![("status", "pending"), ("limit", "5")],
             ..binding("/queue", "e")
         };
-        let c = k.seal(&with, "pos");
+        let c = k.seal(&with, "pos").expect("sealed");
         let without = Binding {
             filters: vec![("status", "pending"), ("cursor", "x")],
             ..binding("/queue", "e")
@@ -225,7 +227,7 @@ mod tests {
     fn forged_truncated_and_altered_cursors_do_not_open() {
         let k = key();
         let b = binding("/packs", "acct-a");
-        let c = k.seal(&b, "pos");
+        let c = k.seal(&b, "pos").expect("sealed");
         let forged = URL_SAFE_NO_PAD.encode(br#"{"GSI1PK":"ACCOUNT#acct-a"}"#);
         assert_eq!(k.open(&b, &forged), None);
         assert_eq!(k.open(&b, &c[..c.len() - 3]), None);

@@ -149,7 +149,7 @@ impl Ctx {
 
     /// The client's cursor for a store position of this request's own list.
     pub fn seal_cursor(&self, position: Option<String>) -> Option<String> {
-        position.map(|p| self.cursors.seal(&self.list_binding(), &p))
+        position.and_then(|p| self.cursors.seal(&self.list_binding(), &p))
     }
 
     /// A cursor for another list (e.g. `timeline_next_cursor` continues
@@ -166,7 +166,7 @@ impl Ctx {
             caller: &self.actor.account_id,
             filters: filters.to_vec(),
         };
-        position.map(|p| self.cursors.seal(&binding, &p))
+        position.and_then(|p| self.cursors.seal(&binding, &p))
     }
 
     pub fn require_engineer(&self) -> Result<(), ApiError> {
