@@ -277,42 +277,56 @@ async fn an_incident_answer_carries_the_first_100_events_and_a_cursor_for_the_re
     assert_eq!(fresh["timeline_next_cursor"], Value::Null);
 }
 
+/// 20 customer messages and 6 engineer responses sent at once, in three overlapping waves (so
+/// arrivals span more than one second while every writer races the others).
+async fn burst_of_messages_and_responses(
+    owner: &User,
+    engineer: &User,
+    incident_id: &str,
+) -> Vec<Answer> {
+    let waves = (0..3u64).map(|wave| async move {
+        tokio::time::sleep(std::time::Duration::from_millis(700 * wave)).await;
+        let messages = (0..20).map(|n| {
+            let path = format!("/incidents/{incident_id}/messages");
+            async move {
+                post(&path)
+                    .token(owner)
+                    .json(&json!({"message": format!("Customer message {wave}.{n}")}))
+                    .send()
+                    .await
+            }
+        });
+        let responses = (0..6).map(|n| {
+            let path = format!("/incidents/{incident_id}/responses");
+            async move {
+                post(&path)
+                    .token(engineer)
+                    .json(&json!({"message": format!("Engineer response {wave}.{n}"), "channel": "email"}))
+                    .send()
+                    .await
+            }
+        });
+        let (mut m, r) = futures::join!(join_all(messages), join_all(responses));
+        m.extend(r);
+        m
+    });
+    join_all(waves).await.into_iter().flatten().collect()
+}
+
 #[tokio::test]
 async fn events_written_at_once_are_stamped_at_commit_so_at_never_decreases() {
     let owner = User::customer();
-    let incident_id = incident_of(&owner).await;
     let engineer = User::engineer();
-    let messages = (0..20).map(|n| {
-        let path = format!("/incidents/{incident_id}/messages");
-        let owner = owner.clone();
-        async move {
-            post(&path)
-                .token(&owner)
-                .json(&json!({"message": format!("Customer message {n}")}))
-                .send()
-                .await
-        }
-    });
-    let responses = (0..6).map(|n| {
-        let path = format!("/incidents/{incident_id}/responses");
-        let engineer = engineer.clone();
-        async move {
-            post(&path)
-                .token(&engineer)
-                .json(&json!({"message": format!("Engineer response {n}"), "channel": "email"}))
-                .send()
-                .await
-        }
-    });
-    let (m, r) = futures::join!(join_all(messages), join_all(responses));
-    for a in m.iter().chain(r.iter()) {
+    let incident_id = incident_of(&owner).await;
+    let answers = burst_of_messages_and_responses(&owner, &engineer, &incident_id).await;
+    for a in &answers {
         assert_eq!(a.status, 201, "{}", a.body);
     }
     let events = whole_timeline(&owner, &incident_id, 100).await;
-    assert_eq!(events.len(), 27);
+    assert_eq!(events.len(), 1 + 3 * 26);
     assert_at_never_decreases(&events);
     // The answered events are the stored ones, with the stamp they were committed with.
-    for a in m.iter().chain(r.iter()) {
+    for a in &answers {
         assert!(
             events.contains(&a.body),
             "answered event {} is in the timeline",
