@@ -16,6 +16,12 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # origin(s) (comma-separated; browser tests that serve the console on a free port set their own).
 export ATTACHMENTS_BUCKET="${ATTACHMENTS_BUCKET:-incident-desk-attachments}"
 export CONSOLE_ORIGIN="${CONSOLE_ORIGIN:-http://127.0.0.1:${CONSOLE_PORT:-9001}}"
+# The key that seals list cursors (api::cursor): a fresh random one per local stack unless given.
+export CURSOR_KEY="${CURSOR_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
+# Local builds compile the LOCAL_AUTH_SECRET token verifier in (cargo feature `local-auth`, off
+# by default, so `make package` and `sam build` never have it). Every local cargo build of the
+# functions, and `cargo lambda watch`, passes these flags.
+LOCAL_FEATURES=(--features local-auth)
 PIDS=()
 
 free_port() {
@@ -70,10 +76,11 @@ start_watch() { # port [dynamodb endpoint] [log name]
   # setsid: its own process group, so stopping it also stops the functions it spawned.
   # RUST_LOG here is the emulator's own (the functions get theirs through --env-var): its
   # tower_http errors log every 5xx it answered, including those it made itself.
-  (cd "$ROOT" && RUST_LOG="${WATCH_RUST_LOG:-info,tower_http=error}" exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} -A 127.0.0.1 -P "$1" --concurrency 8 \
+  (cd "$ROOT" && RUST_LOG="${WATCH_RUST_LOG:-info,tower_http=error}" exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} "${LOCAL_FEATURES[@]}" -A 127.0.0.1 -P "$1" --concurrency 8 \
     --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,STORE_OPERATION_TIMEOUT_MS=$store_timeout,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
     --env-var "ATTACHMENTS_BUCKET=$ATTACHMENTS_BUCKET,AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3" \
     ${PAYMENT_ENV_ARGS[@]+"${PAYMENT_ENV_ARGS[@]}"} \
+    --env-var "CURSOR_KEY=$CURSOR_KEY" \
     >"$STATE/$log.log" 2>&1) &
   PIDS+=($!)
   wait_for_port "$1" "cargo lambda watch" 120
@@ -105,6 +112,16 @@ start_stripe_watch() { # port
     CHECKOUT_SUCCESS_URL=https://console.example/packs/paid CHECKOUT_CANCEL_URL=https://console.example/packs/cancelled \
     WATCH_STORE_TIMEOUT=20000 start_watch "$1" "$AWS_ENDPOINT_URL_DYNAMODB" watch-stripe
   export INCIDENT_DESK_STRIPE_URL="http://127.0.0.1:$1"
+}
+
+# The intake function as a deployed build has it: without `local-auth` (see LOCAL_FEATURES),
+# kept apart for tests/tests/release_auth.rs. Build it before the local builds: they put the
+# local variant back at target/debug/intake.
+build_release_auth_probe() {
+  cargo build --quiet -p intake
+  mkdir -p "$CARGO_TARGET_DIR/no-local-auth"
+  cp "$CARGO_TARGET_DIR/debug/intake" "$CARGO_TARGET_DIR/no-local-auth/intake"
+  export NO_LOCAL_AUTH_INTAKE="$CARGO_TARGET_DIR/no-local-auth/intake"
 }
 
 stack_stop() {

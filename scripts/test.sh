@@ -11,9 +11,13 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 bash "$ROOT/scripts/tools.sh"
 echo "==> format and lints"
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets "${LOCAL_FEATURES[@]}" -- -D warnings
+echo "==> the release configuration's identity (no local-auth feature)"
+cargo clippy -p api --all-targets -- -D warnings
+cargo test -p api
+build_release_auth_probe
 echo "==> building"
-cargo build --workspace --all-targets
+cargo build --workspace --all-targets "${LOCAL_FEATURES[@]}"
 echo "==> the local data store's patches against stock moto"
 for seed in 7 8 9; do "$VENV/bin/python" "$ROOT/infra/local/check_moto_patches.py" "$seed" 60; done
 # The browser tests' console origin, fixed before the stack starts (CORS of the local gateway
@@ -32,7 +36,7 @@ export STORE_OPERATION_TIMEOUT_MS="${STORE_OPERATION_TIMEOUT_MS:-20000}"
 echo "    dynamodb $AWS_ENDPOINT_URL_DYNAMODB, api $INCIDENT_DESK_URL"
 echo "==> tests"
 status=0
-cargo test --workspace --no-fail-fast -- --test-threads 8 || status=$?
+cargo test --workspace --no-fail-fast "${LOCAL_FEATURES[@]}" -- --test-threads 8 || status=$?
 if [ "$status" -ne 0 ]; then
   echo "==> tests failed; errors the local stack logged (full logs in $STATE):"
   for log in "$STATE"/*.log; do

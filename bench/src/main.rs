@@ -116,6 +116,7 @@ async fn run() -> Result<(), String> {
         "AWS_REGION",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
+        "CURSOR_KEY",
     ]
     .iter()
     .map(|k| {

@@ -6,6 +6,7 @@ use domain::incident::{
     Action,
 };
 use domain::pack::Pack;
+use lambda_http::http::StatusCode;
 
 /// `POST /incidents/{id}/resolution` (support-engineers): resolved with its solutions, or
 /// unresolved with an explanation and the charge.
@@ -53,10 +54,7 @@ async fn close(app: &'static App, ctx: &Ctx, action: Action) -> Result<Reply, Ap
         },
     )
     .await?;
-    let Some((stored, timeline)) = app.store.incident_with_timeline(incident_id).await? else {
-        return Err(ApiError::NotFound);
-    };
-    Reply::ok(stored.incident.view(Some(timeline)))
+    api::timeline::incident_reply(&app.store, ctx, incident_id, StatusCode::OK).await
 }
 
 async fn incident_pack(app: &'static App, ctx: &Ctx, incident_id: &str) -> Result<Pack, ApiError> {

@@ -1,9 +1,9 @@
 use crate::App;
 use api::intake::{draw_incident, replay, Draw, Drawn};
 use api::{ApiError, Ctx, Reply};
-use domain::incident::can_view;
 use domain::intake::Submission;
 use domain::IncidentStatus;
+use lambda_http::http::StatusCode;
 use store::idempotency::IdempotencyWrite;
 
 const OPERATION: &str = "POST /incidents";
@@ -55,35 +55,26 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
                 .map_err(|m| ApiError::invalid_field("status", &m))?,
         ),
     };
-    let (incidents, next) = if ctx.actor.is_staff() {
-        app.store.all_incidents(status, &page).await?
-    } else {
-        if status.is_some() {
-            // Customers filter their own list; the index partition is theirs, the filter is ours.
-            let (all, next) = app.store.incidents_of(&ctx.actor.account_id, &page).await?;
-            let kept = all
-                .into_iter()
-                .filter(|i| Some(i.status) == status)
-                .collect();
-            (kept, next)
-        } else {
-            app.store.incidents_of(&ctx.actor.account_id, &page).await?
+    let account = &ctx.actor.account_id;
+    let (incidents, next) = match status {
+        _ if ctx.actor.is_staff() => app.store.all_incidents(status, &page).await?,
+        // The caller's own partition, filtered in the query: pages stay full.
+        Some(status) => {
+            app.store
+                .incidents_of_with_status(account, status, &page)
+                .await?
         }
+        None => app.store.incidents_of(account, &page).await?,
     };
-    Reply::page(incidents.iter().map(|i| i.view(None)).collect(), next)
+    Reply::page(&ctx, incidents.iter().map(|i| i.view(None)).collect(), next)
 }
 
-/// `GET /incidents/{incident_id}`: the incident with its timeline (one Query).
+/// `GET /incidents/{incident_id}`: the incident with the first page of its timeline.
 pub async fn get(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    let Some((stored, timeline)) = app
-        .store
-        .incident_with_timeline(ctx.param("incident_id"))
-        .await?
-    else {
-        return Err(ApiError::NotFound);
-    };
-    if !can_view(&stored.incident, &ctx.actor) {
-        return Err(ApiError::NotFound);
-    }
-    Reply::ok(stored.incident.view(Some(timeline)))
+    api::timeline::incident_reply(&app.store, &ctx, ctx.param("incident_id"), StatusCode::OK).await
+}
+
+/// `GET /incidents/{incident_id}/timeline`: the rest of it, a page at a time, oldest first.
+pub async fn timeline(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    api::timeline::timeline_page(&app.store, &ctx).await
 }

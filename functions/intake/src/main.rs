@@ -23,6 +23,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         "POST" "/incidents" => incidents::submit,
         "GET" "/incidents" => incidents::list,
         "GET" "/incidents/{incident_id}" => incidents::get,
+        "GET" "/incidents/{incident_id}/timeline" => incidents::timeline,
     ];
     api::serve(
         App { store, calendars },

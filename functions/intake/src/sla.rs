@@ -2,7 +2,7 @@ use crate::App;
 use api::{ApiError, Ctx, Reply};
 use chrono::Datelike;
 use domain::calendar::{business_minutes, first_response_clock};
-use domain::time::{format_instant, parse_instant};
+use domain::time::{format_instant, parse_client_instant, CLIENT_INSTANT_RULE};
 use domain::validation::FieldError;
 use domain::{CalendarId, Severity};
 use serde_json::json;
@@ -31,11 +31,8 @@ pub async fn quote(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     });
     let from = match ctx.query("at") {
         None => Some(ctx.now),
-        Some(at) => parse_instant(at).or_else(|| {
-            errors.push(FieldError::new(
-                "at",
-                "must be an RFC 3339 instant, e.g. 2026-12-23T13:00:00Z",
-            ));
+        Some(at) => parse_client_instant(at).or_else(|| {
+            errors.push(FieldError::new("at", CLIENT_INSTANT_RULE));
             None
         }),
     };

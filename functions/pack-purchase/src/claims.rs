@@ -75,7 +75,7 @@ pub async fn list_pending(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError
         .store
         .claims_with_status(ReviewStatus::Pending, &page)
         .await?;
-    Reply::page(claims, next)
+    Reply::page(&ctx, claims, next)
 }
 
 /// `POST /pack-claims/{claim_id}/decision` (support-admins): approval moves the pack to the

@@ -4,6 +4,7 @@ use domain::account::{
     decide_exemption, submit_exemption, Decision, ExemptionRequest, TaxExemption,
 };
 use domain::time::format_instant;
+use domain::ExemptionStatus;
 use serde_json::{json, Value};
 use store::accounts::SaveOutcome;
 
@@ -68,6 +69,21 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             "The tax exemption changed while it was being decided (decided by someone else or resubmitted); review it again.".into(),
         )),
     }
+}
+
+/// `GET /tax-exemptions?status=pending|verified|rejected` (support-admins): exemptions in one
+/// review state (default `pending`), oldest submission first.
+pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    ctx.require_admin()?;
+    let status = match ctx.query("status") {
+        None => ExemptionStatus::Pending,
+        Some(s) => s
+            .parse::<ExemptionStatus>()
+            .map_err(|m| ApiError::invalid_field("status", &m))?,
+    };
+    let page = ctx.page()?;
+    let (exemptions, next) = app.store.exemptions_with_status(status, &page).await?;
+    Reply::page(&ctx, exemptions.iter().map(view).collect(), next)
 }
 
 /// `GET /account`: who the caller is and where its tax exemption stands.

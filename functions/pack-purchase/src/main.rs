@@ -30,6 +30,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         "GET" "/pack-claims" => claims::list_pending,
         "POST" "/pack-claims/{claim_id}/decision" => claims::decide,
         "POST" "/tax-exemptions" => exemptions::submit,
+        "GET" "/tax-exemptions" => exemptions::list,
         "POST" "/tax-exemptions/{account_id}/decision" => exemptions::decide,
         "GET" "/account" => exemptions::account,
         "GET" "/offers" => packs::offers,

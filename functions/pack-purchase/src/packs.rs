@@ -238,7 +238,7 @@ async fn record(
 pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let page = ctx.page()?;
     let (packs, next) = app.store.packs_of(&ctx.actor.account_id, &page).await?;
-    Reply::page(packs.iter().map(|p| p.view(ctx.now)).collect(), next)
+    Reply::page(&ctx, packs.iter().map(|p| p.view(ctx.now)).collect(), next)
 }
 
 /// `GET /packs/{pack_id}`: another account's pack is not found.

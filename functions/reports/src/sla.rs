@@ -33,7 +33,7 @@ pub async fn breaches(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     };
     let page = ctx.page()?;
     let (incidents, next) = app.store.breaches(month, &page).await?;
-    Reply::page(incidents.iter().map(breach_line).collect(), next)
+    Reply::page(&ctx, incidents.iter().map(breach_line).collect(), next)
 }
 
 fn breach_line(i: &Incident) -> Value {

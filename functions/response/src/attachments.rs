@@ -4,7 +4,7 @@
 //! to where downloads read it, so the bytes cannot be replaced through the still-valid upload URL.
 
 use crate::{App, ATTEMPTS};
-use api::incidents::visible;
+use api::incidents::{commit_now, visible};
 use api::{ApiError, Ctx, Reply};
 use chrono::Duration;
 use domain::attachment::{
@@ -140,13 +140,15 @@ pub async fn complete_upload(app: &'static App, ctx: Ctx) -> Result<Reply, ApiEr
             .attachment(&stored.incident.incident_id, attachment_id)
             .await?
             .ok_or(ApiError::NotFound)?;
-        let Some((uploaded, t)) = complete(&stored.incident, &current, &ctx.actor, ctx.now)? else {
+        // The `attachment_added` event is stamped at this attempt, never before the latest event.
+        let now = commit_now(&stored);
+        let Some((uploaded, t)) = complete(&stored.incident, &current, &ctx.actor, now)? else {
             // Completed meanwhile (a concurrent call won): the same answer, nothing written.
             return Reply::ok(view(app, &current, ctx.now).await?);
         };
         match app
             .store
-            .complete_attachment(&stored, &t, &uploaded, ctx.now)
+            .complete_attachment(&stored, &t, &uploaded, now)
             .await?
         {
             ApplyOutcome::Applied => return Reply::ok(view(app, &uploaded, ctx.now).await?),

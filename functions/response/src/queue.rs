@@ -7,5 +7,5 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     ctx.require_engineer()?;
     let page = ctx.page()?;
     let (incidents, next) = app.store.queue(&page).await?;
-    Reply::page(incidents.iter().map(|i| i.view(None)).collect(), next)
+    Reply::page(&ctx, incidents.iter().map(|i| i.view(None)).collect(), next)
 }

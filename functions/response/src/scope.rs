@@ -1,7 +1,9 @@
 use crate::App;
 use api::incidents::act;
+use api::timeline::incident_reply;
 use api::{ApiError, Ctx, Reply};
 use domain::incident::{parse_scope_decision, parse_scope_proposal};
+use lambda_http::http::StatusCode;
 
 /// `POST /incidents/{incident_id}/scope` (support engineers): the problem definition (S7).
 pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
@@ -9,7 +11,7 @@ pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let action = ctx.read(parse_scope_proposal)?;
     let id = ctx.param("incident_id");
     act(&app.store, &ctx.actor, id, action, ctx.now).await?;
-    incident_with_timeline(app, id).await
+    incident_reply(&app.store, &ctx, id, StatusCode::OK).await
 }
 
 /// `POST /incidents/{incident_id}/scope/decision` (the incident's owner): accept or reject.
@@ -17,15 +19,5 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let action = ctx.read(parse_scope_decision)?;
     let id = ctx.param("incident_id");
     act(&app.store, &ctx.actor, id, action, ctx.now).await?;
-    incident_with_timeline(app, id).await
-}
-
-/// The incident as `GET /incidents/{id}` shows it, read (consistently) after the change.
-async fn incident_with_timeline(app: &App, id: &str) -> Result<Reply, ApiError> {
-    let (stored, timeline) = app
-        .store
-        .incident_with_timeline(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Reply::ok(stored.incident.view(Some(timeline)))
+    incident_reply(&app.store, &ctx, id, StatusCode::OK).await
 }

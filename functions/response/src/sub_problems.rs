@@ -4,8 +4,9 @@
 //! nothing.
 
 use crate::{App, ATTEMPTS};
+use api::incidents::{commit_now, visible};
 use api::intake::{draw_incident, Draw, Drawn};
-use api::{incidents::visible, ApiError, Ctx, Reply};
+use api::{ApiError, Ctx, Reply};
 use domain::incident::{
     apply, decided_proposal, ensure_undecided, parse_sub_problem_decision, sub_problem_submission,
     Action, SubProblemRequest,
@@ -26,16 +27,18 @@ pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             title: request.title.clone(),
             description: request.description.clone(),
         };
-        let t = apply(&stored.incident, &ctx.actor, action, ctx.now)?;
+        // Stamped at this attempt, not at the request's arrival.
+        let now = commit_now(&stored);
+        let t = apply(&stored.incident, &ctx.actor, action, now)?;
         let proposal = request.clone().into_proposal(
             &stored.incident.incident_id,
             &proposal_id,
             &ctx.actor.account_id,
-            ctx.now,
+            now,
         );
         let outcome = app
             .store
-            .propose_sub_problem(&stored, &t, &proposal, ctx.now)
+            .propose_sub_problem(&stored, &t, &proposal, now)
             .await?;
         if outcome == ApplyOutcome::Applied {
             return Reply::created(json!({"proposal_id": proposal_id, "status": "proposed"}));
@@ -60,8 +63,9 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             accept,
             child_incident_id: child_id.clone(),
         };
+        let now = commit_now(&stored);
         // Who may decide, and whether the incident is open, before anything about the proposal.
-        let t = apply(&stored.incident, &ctx.actor, action, ctx.now)?;
+        let t = apply(&stored.incident, &ctx.actor, action, now)?;
         let proposal = app
             .store
             .proposal(&parent_id, proposal_id)
@@ -72,7 +76,7 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         let Some(child_id) = &child_id else {
             let outcome = app
                 .store
-                .decline_sub_problem(&stored, &t, &decided, ctx.now)
+                .decline_sub_problem(&stored, &t, &decided, now)
                 .await?;
             if outcome == ApplyOutcome::Applied {
                 return Reply::ok(json!({"proposal_id": proposal_id, "status": "declined"}));
@@ -84,7 +88,7 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         let draw = Draw {
             actor: &ctx.actor,
             submission: &submission,
-            now: ctx.now,
+            now,
             incident_id: child_id.clone(),
             idempotency: None,
             parent_incident_id: Some(parent_id),

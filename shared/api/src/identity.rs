@@ -1,6 +1,7 @@
 //! Who is calling. In AWS the API Gateway JWT authorizer has verified the token and hands its
-//! claims over as strings; locally (only when `LOCAL_AUTH_SECRET` is set) the function verifies
-//! an HS256 token itself. With neither, nobody is authenticated.
+//! claims over as strings; locally (only in a build with the `local-auth` feature, and only when
+//! `LOCAL_AUTH_SECRET` is set) the function verifies an HS256 token itself. With neither, nobody
+//! is authenticated.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -20,11 +21,18 @@ pub struct AuthConfig {
 }
 
 impl AuthConfig {
+    /// `LOCAL_AUTH_SECRET` counts only in a build with the `local-auth` feature; any other build
+    /// ignores it (and says so in the log, once).
     pub fn from_env() -> Self {
         let local_secret = std::env::var("LOCAL_AUTH_SECRET")
             .ok()
             .filter(|s| !s.is_empty())
             .map(String::into_bytes);
+        if cfg!(not(feature = "local-auth")) && local_secret.is_some() {
+            tracing::warn!(
+                "LOCAL_AUTH_SECRET is set but this build has no local token verifier; ignored"
+            );
+        }
         AuthConfig { local_secret }
     }
 
@@ -51,6 +59,8 @@ pub enum AuthFailure {
     Malformed,
     BadSignature,
     Expired,
+    /// `nbf` lies in the future.
+    NotYetValid,
 }
 
 /// Identity from the authorizer's claims (strings, as API Gateway HTTP APIs deliver them).
@@ -106,7 +116,9 @@ fn actor(sub: &str, email: Option<String>, groups: &[String]) -> Actor {
     }
 }
 
-/// Verifies a locally issued HS256 token: header, signature (constant time), `sub`, `exp`.
+/// Verifies a locally issued HS256 token: header, signature (constant time), `sub`, `exp`, and
+/// `nbf` when present. Compiled only into local builds (feature `local-auth`).
+#[cfg(feature = "local-auth")]
 pub fn verify_local_token(
     secret: &[u8],
     token: &str,
@@ -139,6 +151,14 @@ pub fn verify_local_token(
     if exp <= now_epoch {
         return Err(AuthFailure::Expired);
     }
+    match claims.get("nbf") {
+        None | Some(Value::Null) => {}
+        Some(nbf) => match nbf.as_i64() {
+            Some(nbf) if nbf <= now_epoch => {}
+            Some(_) => return Err(AuthFailure::NotYetValid),
+            None => return Err(AuthFailure::Malformed),
+        },
+    }
     let sub = claims
         .get("sub")
         .and_then(Value::as_str)
@@ -160,11 +180,13 @@ pub fn verify_local_token(
     Ok(actor(sub, email, &groups))
 }
 
+#[cfg(feature = "local-auth")]
 fn decode_json(segment: &str) -> Result<Value, AuthFailure> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| AuthFailure::Malformed)?;
-    serde_json::from_slice(&bytes).map_err(|_| AuthFailure::Malformed)
+    // A claim given twice is ambiguous: refused like a duplicated body member.
+    crate::json::parse_strict(&bytes).map_err(|_| AuthFailure::Malformed)
 }
 
 /// Issues a token the local verifier accepts (for `make dev` and the tests).
@@ -234,16 +256,69 @@ mod tests {
     #[test]
     fn a_token_naming_the_system_account_is_no_identity() {
         assert!(from_authorizer_claims(&claims(&[("sub", "system")])).is_none());
-        let t = mint_local_token(b"s3cret", "system", "", &[], 2_000);
-        assert_eq!(
-            verify_local_token(b"s3cret", &t, 1_000),
-            Err(AuthFailure::Malformed)
-        );
     }
 
     #[test]
     fn claims_without_sub_are_no_identity() {
         assert!(from_authorizer_claims(&claims(&[("email", "x@example.com")])).is_none());
+    }
+}
+
+/// The local verifier's own tests: only where it is compiled in.
+#[cfg(all(test, feature = "local-auth"))]
+mod local_tests {
+    use super::*;
+
+    fn signed(secret: &[u8], claims: &Value) -> String {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("key");
+        mac.update(format!("{header}.{payload}").as_bytes());
+        let sig = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{header}.{payload}.{sig}")
+    }
+
+    #[test]
+    fn a_token_not_valid_before_a_later_instant_is_refused_until_then() {
+        let t = signed(
+            b"s3cret",
+            &serde_json::json!({"sub": "acct-1", "exp": 5_000, "nbf": 2_000}),
+        );
+        assert_eq!(
+            verify_local_token(b"s3cret", &t, 1_999),
+            Err(AuthFailure::NotYetValid)
+        );
+        assert!(verify_local_token(b"s3cret", &t, 2_000).is_ok());
+        let bad = signed(
+            b"s3cret",
+            &serde_json::json!({"sub": "acct-1", "exp": 5_000, "nbf": "soon"}),
+        );
+        assert_eq!(
+            verify_local_token(b"s3cret", &bad, 1_000),
+            Err(AuthFailure::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_token_with_a_claim_given_twice_is_malformed() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"acct-1","exp":5000,"sub":"acct-2"}"#);
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").expect("key");
+        mac.update(format!("{header}.{payload}").as_bytes());
+        let sig = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        assert_eq!(
+            verify_local_token(b"s3cret", &format!("{header}.{payload}.{sig}"), 1_000),
+            Err(AuthFailure::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_token_naming_the_system_account_is_refused_locally() {
+        let t = mint_local_token(b"s3cret", "system", "", &[], 2_000);
+        assert_eq!(
+            verify_local_token(b"s3cret", &t, 1_000),
+            Err(AuthFailure::Malformed)
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@ impl From<ActionError> for ApiError {
 }
 
 /// Applies `action` to the incident; `404` if it does not exist or the caller may not see it.
-/// Returns the incident as it was read and the transition written.
+/// Returns the incident as it was read and the transition written. Its events are stamped when
+/// they commit: each read-decide-write round decides at the clock's reading then (never before
+/// `now`, the request's arrival, nor before the incident's latest event).
 pub async fn act(
     store: &Store,
     actor: &Actor,
@@ -43,11 +45,12 @@ pub async fn act_then<F>(
 where
     F: FnMut(&mut Transition),
 {
+    let clock = move || commit_clock().max(now);
     let outcome = store
         .update_incident(
             incident_id,
-            now,
-            |stored: &StoredIncident| -> Result<Transition, ApiError> {
+            &clock,
+            |stored: &StoredIncident, now: Instant| -> Result<Transition, ApiError> {
                 if !can_view(&stored.incident, actor) {
                     return Err(ApiError::NotFound);
                 }
@@ -58,6 +61,18 @@ where
         )
         .await?;
     outcome.ok_or(ApiError::NotFound)
+}
+
+/// The wall clock in whole seconds, as requests read it.
+pub fn commit_clock() -> Instant {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(0)
+}
+
+/// The instant a change decided now on `stored` commits at (for loops of their own that write
+/// events, like sub-problem proposals): fresh each attempt, never before the latest event.
+pub fn commit_now(stored: &StoredIncident) -> Instant {
+    stored.commit_now(commit_clock())
 }
 
 /// Reads an incident the caller may see, or `404`.

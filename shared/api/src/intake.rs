@@ -97,11 +97,14 @@ pub async fn draw_incident(
                 now,
             },
         );
-        let idempotency = idempotency.clone().map(|mut w| {
-            w.body = serde_json::to_value(incident.view(Some(vec![submitted.clone()])))
-                .unwrap_or_default();
-            w
-        });
+        let idempotency = match idempotency.clone() {
+            Some(mut w) => {
+                w.body = serde_json::to_value(incident.view(Some(vec![submitted.clone()])))
+                    .map_err(|e| ApiError::Internal(format!("serialising the answer: {e}")))?;
+                Some(w)
+            }
+            None => None,
+        };
         let parent = parent.as_ref().map(|p| ParentChange {
             parent: p.parent,
             transition: p.transition,
@@ -128,10 +131,54 @@ pub async fn draw_incident(
     }))
 }
 
-/// The answer to a repeated creating request: the original, or `422` for a different body.
+/// The answer to a repeated creating request: the original, or `422` for a different body. A
+/// stored answer that cannot be read back is a `500` (logged), never a replayed `null`.
 pub fn replay(record: &IdempotencyRecord, fingerprint: &str) -> Result<crate::Reply, ApiError> {
     if record.fingerprint != fingerprint {
         return Err(ApiError::IdempotencyKeyReused);
     }
-    Ok(crate::Reply::replay(record.status, record.body_json()))
+    let body = record.body_json()?;
+    if !(200..300).contains(&record.status) {
+        return Err(ApiError::Internal(format!(
+            "idempotency record with status {}",
+            record.status
+        )));
+    }
+    Ok(crate::Reply::replay(record.status, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(status: u16, body: &str) -> IdempotencyRecord {
+        IdempotencyRecord {
+            fingerprint: "f".into(),
+            status,
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn a_stored_answer_that_does_not_read_back_is_a_500_not_a_null_replay() {
+        for body in ["", "not json", "null", "{\"truncated\":"] {
+            let e = replay(&record(201, body), "f").expect_err(body);
+            assert_eq!(e.status().as_u16(), 500, "{body:?}");
+        }
+        assert_eq!(
+            replay(&record(99, "{}"), "f").expect_err("status").status(),
+            500
+        );
+    }
+
+    #[test]
+    fn a_readable_stored_answer_is_replayed_as_it_was() {
+        let r = replay(&record(201, r#"{"pack_id":"p"}"#), "f").expect("replayed");
+        assert_eq!(r.body["pack_id"], "p");
+        assert!(r.replayed);
+        assert!(matches!(
+            replay(&record(201, "{}"), "other"),
+            Err(ApiError::IdempotencyKeyReused)
+        ));
+    }
 }

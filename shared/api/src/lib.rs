@@ -2,14 +2,18 @@
 //! problem+json errors, body limits and parsing, `Idempotency-Key`, paging, routing and logging.
 //! It translates HTTP to domain calls and back; it never talks to DynamoDB types directly.
 
+pub mod cursor;
 pub mod identity;
 pub mod incidents;
 pub mod intake;
+pub mod json;
 pub mod problem;
 pub mod request;
 pub mod service;
 pub mod telemetry;
+pub mod timeline;
 
+pub use cursor::CursorKey;
 pub use identity::{AuthConfig, Identity};
 pub use problem::ApiError;
 pub use request::{Ctx, Reply};

@@ -1,6 +1,7 @@
 //! One request as the handlers see it: who is calling, when (the clock is read once), the path
 //! parameters, the query, and a JSON body read under the size limit.
 
+use crate::cursor::{Binding, CursorKey};
 use crate::problem::ApiError;
 use domain::time::Instant;
 use domain::validation::FieldError;
@@ -24,6 +25,8 @@ pub struct Ctx {
     pub query: HashMap<String, String>,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// Seals and opens this request's list cursors (`CURSOR_KEY`).
+    pub cursors: &'static CursorKey,
 }
 
 impl Ctx {
@@ -53,15 +56,15 @@ impl Ctx {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::invalid_field("body", "a JSON object is required"));
         }
-        serde_json::from_slice(&self.body).map_err(|e| {
-            ApiError::invalid_field(
+        crate::json::parse_strict(&self.body).map_err(|e| match e {
+            crate::json::BodyError::Duplicate { path } => ApiError::invalid_field(
+                &path,
+                "is given more than once in the same object; give each member once",
+            ),
+            crate::json::BodyError::Syntax { line, column } => ApiError::invalid_field(
                 "body",
-                &format!(
-                    "is not valid JSON (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            )
+                &format!("is not valid JSON (line {line}, column {column})"),
+            ),
         })
     }
 
@@ -120,11 +123,50 @@ impl Ctx {
                 }
             },
         };
-        let cursor = self
-            .query("cursor")
-            .filter(|c| !c.is_empty())
-            .map(str::to_string);
+        // An empty `?cursor=` is the first page, as if absent.
+        let cursor = match self.query("cursor").filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(self.cursors.open(&self.list_binding(), c).ok_or_else(|| {
+                ApiError::invalid_field("cursor", "is not a cursor this list handed out")
+            })?),
+        };
         Ok(store::Page { limit, cursor })
+    }
+
+    /// What this request's list cursors are bound to: route, caller and filters.
+    fn list_binding(&self) -> Binding<'_> {
+        Binding {
+            method: &self.method,
+            path: &self.path,
+            caller: &self.actor.account_id,
+            filters: self
+                .query
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+        }
+    }
+
+    /// The client's cursor for a store position of this request's own list.
+    pub fn seal_cursor(&self, position: Option<String>) -> Option<String> {
+        position.and_then(|p| self.cursors.seal(&self.list_binding(), &p))
+    }
+
+    /// A cursor for another list (e.g. `timeline_next_cursor` continues
+    /// `GET /incidents/{id}/timeline`), bound to that route, its filters and this caller.
+    pub fn seal_cursor_for(
+        &self,
+        path: &str,
+        filters: &[(&str, &str)],
+        position: Option<String>,
+    ) -> Option<String> {
+        let binding = Binding {
+            method: "GET",
+            path,
+            caller: &self.actor.account_id,
+            filters: filters.to_vec(),
+        };
+        position.and_then(|p| self.cursors.seal(&binding, &p))
     }
 
     pub fn require_engineer(&self) -> Result<(), ApiError> {
@@ -188,11 +230,14 @@ impl Reply {
         }
     }
 
-    /// A list page in the API's shape.
+    /// A list page in the API's shape; `next` is the store's position, sealed here for the
+    /// request's route and caller.
     pub fn page<T: Serialize>(
+        ctx: &Ctx,
         items: Vec<T>,
-        next_cursor: Option<String>,
+        next: Option<String>,
     ) -> Result<Reply, ApiError> {
+        let next_cursor = ctx.seal_cursor(next);
         Self::ok(serde_json::json!({ "items": items, "next_cursor": next_cursor }))
     }
 

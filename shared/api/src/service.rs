@@ -2,7 +2,8 @@
 //! call the handler, turn any error into problem+json, log one line. A function adds a route by
 //! writing a handler and listing it; nothing else in the plumbing changes.
 
-use crate::identity::{self, AuthConfig};
+use crate::cursor::CursorKey;
+use crate::identity::AuthConfig;
 use crate::problem::ApiError;
 use crate::request::{Ctx, MAX_BODY_BYTES};
 use chrono::{SubsecRound, Utc};
@@ -35,17 +36,20 @@ macro_rules! routes {
     };
 }
 
-/// Runs the Lambda HTTP loop. `app` is built once at cold start and lives for the process.
+/// Runs the Lambda HTTP loop. `app` is built once at cold start and lives for the process; so
+/// is the cursor key (`CURSOR_KEY`), whose absence fails initialisation naming it.
 pub async fn serve<A: Sync + Send + 'static>(
     app: A,
     auth: AuthConfig,
     routes: Vec<Route<A>>,
 ) -> Result<(), lambda_http::Error> {
+    let cursors = CursorKey::from_env()?;
     let app: &'static A = Box::leak(Box::new(app));
     let auth: &'static AuthConfig = Box::leak(Box::new(auth));
+    let cursors: &'static CursorKey = Box::leak(Box::new(cursors));
     let routes: &'static [Route<A>] = Vec::leak(routes);
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(handle(app, auth, routes, req).await)
+        Ok::<_, Infallible>(handle(app, auth, cursors, routes, req).await)
     }))
     .await
 }
@@ -54,6 +58,7 @@ pub async fn serve<A: Sync + Send + 'static>(
 pub async fn handle<A: Sync + 'static>(
     app: &'static A,
     auth: &AuthConfig,
+    cursors: &'static CursorKey,
     routes: &'static [Route<A>],
     req: Request,
 ) -> Response<Body> {
@@ -64,7 +69,15 @@ pub async fn handle<A: Sync + 'static>(
         .lambda_context_ref()
         .map(|c| c.request_id.clone())
         .unwrap_or_default();
-    let outcome = dispatch(app, auth, routes, req, &method, &path, request_id.clone()).await;
+    let outcome = dispatch(
+        app,
+        (auth, cursors),
+        routes,
+        req,
+        (&method, &path),
+        request_id.clone(),
+    )
+    .await;
     let (response, account) = match outcome {
         Ok((reply, account)) => (reply.into_response(), account),
         Err((e, account)) => {
@@ -90,11 +103,10 @@ type Dispatched = Result<(crate::Reply, Option<String>), (ApiError, Option<Strin
 
 async fn dispatch<A: Sync + 'static>(
     app: &'static A,
-    auth: &AuthConfig,
+    (auth, cursors): (&AuthConfig, &'static CursorKey),
     routes: &'static [Route<A>],
     req: Request,
-    method: &str,
-    path: &str,
+    (method, path): (&str, &str),
     request_id: String,
 ) -> Dispatched {
     let now = Utc::now().trunc_subsecs(0);
@@ -131,6 +143,7 @@ async fn dispatch<A: Sync + 'static>(
         query,
         headers: req.headers().clone(),
         body,
+        cursors,
     };
     (route.handler)(app, ctx)
         .await
@@ -142,11 +155,17 @@ fn authenticate(req: &Request, auth: &AuthConfig, now_epoch: i64) -> Result<Acto
     if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
         if let Some(jwt) = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()) {
             if !jwt.claims.is_empty() {
-                return identity::from_authorizer_claims(&jwt.claims)
+                return crate::identity::from_authorizer_claims(&jwt.claims)
                     .ok_or(ApiError::Unauthenticated);
             }
         }
     }
+    local_identity(req, auth, now_epoch)
+}
+
+/// Local builds only: the HS256 token signed with `LOCAL_AUTH_SECRET`.
+#[cfg(feature = "local-auth")]
+fn local_identity(req: &Request, auth: &AuthConfig, now_epoch: i64) -> Result<Actor, ApiError> {
     let Some(secret) = auth.local_secret() else {
         return Err(ApiError::Unauthenticated);
     };
@@ -159,8 +178,15 @@ fn authenticate(req: &Request, auth: &AuthConfig, now_epoch: i64) -> Result<Acto
                 .or_else(|| h.strip_prefix("bearer "))
         })
         .ok_or(ApiError::Unauthenticated)?;
-    identity::verify_local_token(secret, token.trim(), now_epoch)
+    crate::identity::verify_local_token(secret, token.trim(), now_epoch)
         .map_err(|_| ApiError::Unauthenticated)
+}
+
+/// Built without the `local-auth` feature (every deployed binary): no token is verified here,
+/// whatever the environment says; identity comes from the API Gateway authorizer alone.
+#[cfg(not(feature = "local-auth"))]
+fn local_identity(_: &Request, _: &AuthConfig, _: i64) -> Result<Actor, ApiError> {
+    Err(ApiError::Unauthenticated)
 }
 
 fn find_route<A>(
@@ -224,5 +250,49 @@ mod tests {
         assert!(match_path("/incidents/{id}", "/incidents//").is_none());
         assert!(match_path("/packs", "/pack").is_none());
         assert!(match_path("/packs", "/packs/").is_some());
+    }
+
+    async fn whoami(_: &'static (), ctx: Ctx) -> Result<crate::Reply, ApiError> {
+        crate::Reply::ok(serde_json::json!({"account_id": ctx.actor.account_id}))
+    }
+
+    /// A locally signed token with `LOCAL_AUTH_SECRET` configured: accepted only by a build with
+    /// the `local-auth` feature. `cargo test -p api` checks the release side, and
+    /// `cargo test -p api --features local-auth` the local one.
+    async fn status_for_a_locally_signed_token() -> u16 {
+        let routes: &'static [Route<()>] = Vec::leak(crate::routes![(); "GET" "/whoami" => whoami]);
+        let cursors: &'static CursorKey = Box::leak(Box::new(
+            CursorKey::from_secret("unit-test-cursor-key-0123456789abcdef").expect("key"),
+        ));
+        let token = crate::identity::mint_local_token(
+            b"local-secret",
+            "acct-1",
+            "a@example.com",
+            &[],
+            Utc::now().timestamp() + 600,
+        );
+        let req = lambda_http::http::Request::builder()
+            .method("GET")
+            .uri("https://localhost/whoami")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::Empty)
+            .expect("request");
+        let auth = AuthConfig::with_local_secret("local-secret");
+        handle(&(), &auth, cursors, routes, req)
+            .await
+            .status()
+            .as_u16()
+    }
+
+    #[cfg(not(feature = "local-auth"))]
+    #[tokio::test]
+    async fn without_the_local_auth_feature_a_locally_signed_token_is_refused() {
+        assert_eq!(status_for_a_locally_signed_token().await, 401);
+    }
+
+    #[cfg(feature = "local-auth")]
+    #[tokio::test]
+    async fn with_the_local_auth_feature_a_locally_signed_token_is_accepted() {
+        assert_eq!(status_for_a_locally_signed_token().await, 200);
     }
 }

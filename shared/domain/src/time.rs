@@ -17,6 +17,22 @@ pub fn parse_instant(s: &str) -> Option<Instant> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// The earliest and latest instants a client may send (both included): anything outside is a
+/// `400`, so every instant computed from one (deadlines, expiries) keeps a four-digit year.
+pub const CLIENT_INSTANT_RANGE: (&str, &str) = ("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z");
+
+/// What a client may be told about an instant it sent that is refused.
+pub const CLIENT_INSTANT_RULE: &str = "must be an RFC 3339 instant from 2000-01-01T00:00:00Z to 2100-01-01T00:00:00Z, e.g. 2026-12-23T13:00:00Z";
+
+/// An instant from a client: RFC 3339 and within `CLIENT_INSTANT_RANGE`.
+pub fn parse_client_instant(s: &str) -> Option<Instant> {
+    let t = parse_instant(s)?;
+    let (first, last) = CLIENT_INSTANT_RANGE;
+    let in_range =
+        parse_instant(first).is_some_and(|f| t >= f) && parse_instant(last).is_some_and(|l| t <= l);
+    in_range.then_some(t)
+}
+
 pub fn format_date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
@@ -99,6 +115,18 @@ mod tests {
     #[test]
     fn instants_are_formatted_in_whole_seconds_with_z() {
         let t = parse_instant("2026-12-23T14:00:00.987+01:00").expect("valid");
+        assert_eq!(format_instant(t), "2026-12-23T13:00:00Z");
+    }
+
+    #[test]
+    fn client_instants_are_bounded_to_2000_through_2100() {
+        assert!(parse_client_instant("9999-12-31T23:00:00Z").is_none());
+        assert!(parse_client_instant("1999-12-31T23:59:59Z").is_none());
+        assert!(parse_client_instant("2100-01-01T00:00:01Z").is_none());
+        assert!(parse_client_instant("2100-01-01T00:00:00Z").is_some());
+        assert!(parse_client_instant("2000-01-01T00:00:00Z").is_some());
+        assert!(parse_client_instant("2000-01-01T00:30:00+01:00").is_none());
+        let t = parse_client_instant("2026-12-23T14:00:00+01:00").expect("in range");
         assert_eq!(format_instant(t), "2026-12-23T13:00:00Z");
     }
 

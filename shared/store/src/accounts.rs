@@ -19,7 +19,7 @@ use crate::{Page, Store, StoreError};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use domain::account::{failure_leaves_window, window_start, PackClaim, TaxExemption};
 use domain::time::{format_instant, parse_instant, Instant};
-use domain::ReviewStatus;
+use domain::{ExemptionStatus, ReviewStatus};
 
 /// An exemption as stored: the record plus the version its next change must match.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +118,22 @@ impl Store {
             exemption: from_item(item)?,
             version,
         }))
+    }
+
+    /// One page of the exemptions in a review state, oldest submission first (the admins' list).
+    pub async fn exemptions_with_status(
+        &self,
+        status: ExemptionStatus,
+        page: &Page,
+    ) -> Result<(Vec<TaxExemption>, Option<String>), StoreError> {
+        self.query_index_page(
+            &BY_STATUS,
+            &keys::exemption_status(status.as_str()),
+            None,
+            false,
+            page,
+        )
+        .await
     }
 
     /// Writes the account's exemption if it is still as read (`None`: there was none).

@@ -66,8 +66,18 @@ pub struct IdempotencyRecord {
 }
 
 impl IdempotencyRecord {
-    pub fn body_json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    /// The stored answer's body. One that does not read back as a JSON object or array is a
+    /// corrupt record (never replayed as `null`).
+    pub fn body_json(&self) -> Result<Value, StoreError> {
+        match serde_json::from_str::<Value>(&self.body) {
+            Ok(v) if v.is_object() || v.is_array() => Ok(v),
+            Ok(_) => Err(StoreError::Corrupt(
+                "idempotency record holds no answer body".into(),
+            )),
+            Err(e) => Err(StoreError::Corrupt(format!(
+                "idempotency record body is not JSON: {e}"
+            ))),
+        }
     }
 }
 

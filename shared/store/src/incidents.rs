@@ -1,17 +1,20 @@
 //! Incidents, their timelines and sub-problem proposals. An incident and its timeline share a
-//! partition (one Query returns both). Every change after intake is one transaction guarded by
-//! the incident's version, so concurrent actions serialise and never lose an update.
+//! partition: the incident item (`INCIDENT`), its events (`EVENT#<seq>`), and other items under
+//! their own sort-key prefixes (`PROPOSAL#…`, attachments). Timeline reads are key conditions
+//! on the `EVENT#` prefix only, a page at a time, so no other item is ever read for a timeline.
+//! Every change after intake is one transaction guarded by the incident's version, so
+//! concurrent actions serialise and never lose an update.
 
 use crate::idempotency::{IdempotencyRecord, IdempotencyWrite};
 use crate::items::{check, from_item, key_attrs, n, put, put_new, s, to_item, with, Cond, Item};
 use crate::keys::{self, EVENT_PREFIX};
 use crate::packs::{draw_unit, return_unit, LedgerEntry, LedgerKind};
 use crate::table::{ALL_INCIDENTS, AWAITING, BREACHES, BY_OWNER, BY_STATUS, QUEUE};
-use crate::{Page, Store, StoreError};
+use crate::{paging, Page, Store, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use domain::incident::{Event, Incident, SubProblemProposal, Transition};
 use domain::report::Month;
-use domain::time::{format_instant, Instant};
+use domain::time::{format_instant, parse_instant, Instant};
 use domain::{IncidentStatus, SlaOutcome};
 
 /// Read-decide-write rounds before a change gives up with a retryable 503.
@@ -33,7 +36,24 @@ pub struct StoredIncident {
     pub incident: Incident,
     pub version: u64,
     pub event_count: u64,
+    /// When its latest event was stamped (`None` for items written before this was kept).
+    pub last_event_at: Option<Instant>,
 }
+
+impl StoredIncident {
+    /// The instant a change committed on this version stamps its events with: `now`, or the
+    /// latest event's instant if the clock reads earlier, so `at` never decreases along a
+    /// timeline.
+    pub fn commit_now(&self, now: Instant) -> Instant {
+        self.last_event_at.map_or(now, |last| now.max(last))
+    }
+}
+
+/// The incident item's record of its latest event's instant (see `StoredIncident::commit_now`).
+const LAST_EVENT_AT: &str = "last_event_at";
+
+/// Events in an incident's timeline page, at most.
+pub const TIMELINE_PAGE_MAX: i32 = 100;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreateOutcome {
@@ -140,10 +160,15 @@ fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreError> {
     let version =
         number("version").ok_or_else(|| StoreError::Corrupt("incident without version".into()))?;
     let event_count = number("event_count").unwrap_or(0);
+    let last_event_at = item
+        .get(LAST_EVENT_AT)
+        .and_then(|v| v.as_s().ok())
+        .and_then(|v| parse_instant(v));
     Ok(StoredIncident {
         incident: from_item(item)?,
         version,
         event_count,
+        last_event_at,
     })
 }
 
@@ -157,9 +182,18 @@ fn transition_items(
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let id = &stored.incident.incident_id;
     let event_count = stored.event_count + t.events.len() as u64;
+    let last_event_at = t
+        .events
+        .iter()
+        .map(|e| e.at)
+        .chain(stored.last_event_at)
+        .max();
     let mut items = vec![put(
         table,
-        incident_item(&t.incident, stored.version + 1, event_count)?,
+        with(
+            incident_item(&t.incident, stored.version + 1, event_count)?,
+            last_event_at.map(|at| (LAST_EVENT_AT, s(format_instant(at)))),
+        ),
         Cond::new("version = :v").value(":v", n(stored.version)),
     )?];
     for (i, event) in t.events.iter().enumerate() {
@@ -210,7 +244,13 @@ impl Store {
         };
         let mut items = vec![
             draw_unit(&self.table, &incident.pack_id, &incident.account_id, now)?,
-            put_new(&self.table, incident_item(incident, 1, 1)?)?,
+            put_new(
+                &self.table,
+                with(
+                    incident_item(incident, 1, 1)?,
+                    [(LAST_EVENT_AT, s(format_instant(submitted.at)))],
+                ),
+            )?,
             put_new(&self.table, event_item(id, 1, submitted)?)?,
             debit.transact_item(&self.table)?,
         ];
@@ -258,27 +298,95 @@ impl Store {
             .transpose()
     }
 
-    /// The incident and its timeline, in order, from one Query of its partition.
+    /// The incident and its whole timeline, in order (tests and operations; the API pages it).
     pub async fn incident_with_timeline(
         &self,
         incident_id: &str,
     ) -> Result<Option<(StoredIncident, Vec<Event>)>, StoreError> {
-        let key = keys::incident(incident_id);
-        let mut stored = None;
-        let mut events = Vec::new();
-        for item in self.query_prefix(&key.pk, "").await? {
-            let sk = item
-                .get(keys::SK)
-                .and_then(|v| v.as_s().ok())
-                .cloned()
-                .unwrap_or_default();
-            if sk == key.sk {
-                stored = Some(stored_from_item(item)?);
-            } else if sk.starts_with(EVENT_PREFIX) {
-                events.push(event_from_item(item)?);
+        let Some(stored) = self.incident(incident_id).await? else {
+            return Ok(None);
+        };
+        let events = self
+            .query_prefix(&keys::incident(incident_id).pk, EVENT_PREFIX)
+            .await?
+            .into_iter()
+            .map(event_from_item)
+            .collect::<Result<_, _>>()?;
+        Ok(Some((stored, events)))
+    }
+
+    /// The incident and the first page of its timeline (at most `TIMELINE_PAGE_MAX` events),
+    /// read side by side; the position continues with `incident_events`.
+    pub async fn incident_first_page(
+        &self,
+        incident_id: &str,
+        limit: i32,
+    ) -> Result<Option<(StoredIncident, Vec<Event>, Option<String>)>, StoreError> {
+        let first = Page {
+            limit: limit.clamp(1, TIMELINE_PAGE_MAX),
+            cursor: None,
+        };
+        let (stored, events) = tokio::join!(
+            self.incident(incident_id),
+            self.incident_events(incident_id, &first)
+        );
+        let Some(stored) = stored? else {
+            return Ok(None);
+        };
+        let (events, next) = events?;
+        Ok(Some((stored, events, next)))
+    }
+
+    /// One page of an incident's timeline, oldest first. Reads only `EVENT#` sort keys (a key
+    /// condition, not a filter), one item more than the page to know whether another follows.
+    pub async fn incident_events(
+        &self,
+        incident_id: &str,
+        page: &Page,
+    ) -> Result<(Vec<Event>, Option<String>), StoreError> {
+        let pk = keys::incident(incident_id).pk;
+        let start = match &page.cursor {
+            Some(c) => {
+                let key = paging::decode(c, (keys::PK, &pk))?;
+                let in_timeline = key
+                    .get(keys::SK)
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|sk| sk.starts_with(EVENT_PREFIX));
+                if !in_timeline || key.len() != 2 {
+                    return Err(StoreError::InvalidCursor);
+                }
+                Some(key)
             }
-        }
-        Ok(stored.map(|s| (s, events)))
+            None => None,
+        };
+        let want = usize::try_from(page.limit.clamp(1, TIMELINE_PAGE_MAX)).unwrap_or(1);
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :events)")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":events", s(EVENT_PREFIX))
+            .consistent_read(true)
+            .limit(i32::try_from(want + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| crate::error::classify("Query", e))?;
+        let mut items = out.items.unwrap_or_default();
+        let next = if items.len() > want {
+            items.truncate(want);
+            items
+                .last()
+                .and_then(|last| paging::position_of(last, &[keys::PK, keys::SK]))
+        } else {
+            None
+        };
+        let events = items
+            .into_iter()
+            .map(event_from_item)
+            .collect::<Result<_, _>>()?;
+        Ok((events, next))
     }
 
     /// Writes a transition if the incident is still at the version it was decided on.
@@ -318,16 +426,18 @@ impl Store {
     }
 
     /// Reads, decides and writes until the decision lands on the version it was made on.
-    /// `None` when the incident does not exist.
+    /// `None` when the incident does not exist. Each round decides at its own instant: the
+    /// clock read then, never before the incident's latest event (`StoredIncident::commit_now`),
+    /// so events are stamped when they commit and `at` never decreases along a timeline.
     pub async fn update_incident<E, F>(
         &self,
         incident_id: &str,
-        now: Instant,
+        clock: &(dyn Fn() -> Instant + Sync),
         mut decide: F,
     ) -> Result<Option<(StoredIncident, Transition)>, E>
     where
         E: From<StoreError>,
-        F: FnMut(&StoredIncident) -> Result<Transition, E>,
+        F: FnMut(&StoredIncident, Instant) -> Result<Transition, E>,
     {
         // Each round has one winner, so n concurrent writers need up to n rounds.
         for attempt in 0..MAX_ROUNDS {
@@ -337,7 +447,8 @@ impl Store {
             let Some(stored) = self.incident(incident_id).await? else {
                 return Ok(None);
             };
-            let t = decide(&stored)?;
+            let now = stored.commit_now(clock());
+            let t = decide(&stored, now)?;
             if self.apply_transition(&stored, &t, now).await? == ApplyOutcome::Applied {
                 return Ok(Some((stored, t)));
             }
@@ -389,6 +500,26 @@ impl Store {
             .await?
             .map(from_item)
             .transpose()
+    }
+
+    /// An account's incidents of one status, newest first; every page full (see
+    /// `query_index_filtered`).
+    pub async fn incidents_of_with_status(
+        &self,
+        account_id: &str,
+        status: IncidentStatus,
+        page: &Page,
+    ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        let status = status.to_string();
+        self.query_index_filtered(
+            &BY_OWNER,
+            &keys::account(account_id),
+            Some("INCIDENT#"),
+            true,
+            page,
+            Some(("status", &status)),
+        )
+        .await
     }
 
     /// An account's incidents, newest first.

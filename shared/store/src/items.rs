@@ -194,44 +194,96 @@ impl crate::Store {
         newest_first: bool,
         page: &crate::Page,
     ) -> Result<(Vec<T>, Option<String>), StoreError> {
-        let start = match &page.cursor {
+        self.query_index_filtered(index, partition, sk_prefix, newest_first, page, None)
+            .await
+    }
+
+    /// Like `query_index_page`, keeping only items whose `filter.0` attribute equals `filter.1`
+    /// (a filter expression, so DynamoDB drops the others). The page is full unless the
+    /// partition ends: it reads on (one item more than the page, to know whether another page
+    /// exists) until it has `limit + 1` matches, the partition ends, or `FILTERED_READ_BOUND`
+    /// items were read — only then can a page be short and still carry a cursor.
+    pub(crate) async fn query_index_filtered<T: DeserializeOwned>(
+        &self,
+        index: &crate::table::IndexSpec,
+        partition: &str,
+        sk_prefix: Option<&str>,
+        newest_first: bool,
+        page: &crate::Page,
+        filter: Option<(&str, &str)>,
+    ) -> Result<(Vec<T>, Option<String>), StoreError> {
+        let mut start = match &page.cursor {
             Some(c) => Some(crate::paging::decode(c, (index.pk, partition))?),
             None => None,
         };
-        let mut q = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index.name)
-            .expression_attribute_names("#pk", index.pk)
-            .expression_attribute_values(":pk", s(partition))
-            .scan_index_forward(!newest_first)
-            .limit(page.limit)
-            .set_exclusive_start_key(start);
-        q = match sk_prefix {
-            Some(prefix) => q
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#sk", index.sk)
-                .expression_attribute_values(":prefix", s(prefix)),
-            None => q.key_condition_expression("#pk = :pk"),
-        };
-        let out = q
-            .send()
-            .await
-            .map_err(|e| crate::error::classify("Query", e))?;
-        let next = out
-            .last_evaluated_key
-            .filter(|k| !k.is_empty())
-            .and_then(|k| crate::paging::encode(&k));
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|mut item| {
-                crate::incidents::upgrade_legacy(&mut item);
-                from_item(item)
-            })
-            .collect::<Result<_, _>>()?;
-        Ok((items, next))
+        let want = usize::try_from(page.limit.max(1)).unwrap_or(1);
+        let key_attributes = [index.pk, index.sk, crate::keys::PK, crate::keys::SK];
+        let mut kept: Vec<Item> = Vec::new();
+        let mut read = 0usize;
+        loop {
+            let need = want + 1 - kept.len();
+            // Filtered: most items read may be dropped, so read in larger steps.
+            let limit = if filter.is_some() {
+                need.max(100)
+            } else {
+                need
+            };
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index.name)
+                .expression_attribute_names("#pk", index.pk)
+                .expression_attribute_values(":pk", s(partition))
+                .scan_index_forward(!newest_first)
+                .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take());
+            q = match sk_prefix {
+                Some(prefix) => q
+                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expression_attribute_names("#sk", index.sk)
+                    .expression_attribute_values(":prefix", s(prefix)),
+                None => q.key_condition_expression("#pk = :pk"),
+            };
+            if let Some((attribute, value)) = filter {
+                q = q
+                    .filter_expression("#filter = :filter")
+                    .expression_attribute_names("#filter", attribute)
+                    .expression_attribute_values(":filter", s(value));
+            }
+            let out = q
+                .send()
+                .await
+                .map_err(|e| crate::error::classify("Query", e))?;
+            read += usize::try_from(out.scanned_count.max(out.count)).unwrap_or(0);
+            kept.extend(out.items.unwrap_or_default());
+            if kept.len() > want {
+                kept.truncate(want);
+                let next = kept
+                    .last()
+                    .and_then(|last| crate::paging::position_of(last, &key_attributes));
+                return Ok((records(kept)?, next));
+            }
+            match out.last_evaluated_key.filter(|k| !k.is_empty()) {
+                None => return Ok((records(kept)?, None)),
+                Some(k) if read >= FILTERED_READ_BOUND => {
+                    return Ok((records(kept)?, crate::paging::encode(&k)))
+                }
+                Some(k) => start = Some(k),
+            }
+        }
     }
+}
+
+/// At most this many items are read for one page of a filtered list.
+pub(crate) const FILTERED_READ_BOUND: usize = 1_000;
+
+fn records<T: DeserializeOwned>(items: Vec<Item>) -> Result<Vec<T>, StoreError> {
+    items
+        .into_iter()
+        .map(|mut item| {
+            crate::incidents::upgrade_legacy(&mut item);
+            from_item(item)
+        })
+        .collect()
 }

@@ -41,19 +41,24 @@ pub struct Store {
 pub enum StoreInitError {
     #[error("environment variable {0} is not set")]
     MissingVariable(&'static str),
+    #[error("environment variable {0} must be a whole number of milliseconds from 1 to 600000, not {1:?}")]
+    InvalidVariable(&'static str, String),
 }
 
 impl Store {
-    /// Reads `TABLE_NAME`, and the SDK's own variables (`AWS_REGION`,
-    /// `AWS_ENDPOINT_URL_DYNAMODB` for the local server, credentials). The operation timeout
-    /// keeps a stalled data store's answer (`503`) well inside the function's own timeout.
+    /// Reads `TABLE_NAME`, the timeouts (`STORE_*_TIMEOUT_MS`; a value that is not a number
+    /// of milliseconds fails here, naming the variable), and the SDK's own variables
+    /// (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB` for the local server, credentials). The
+    /// operation timeout keeps a stalled data store's answer (`503`) well inside the function's
+    /// own timeout.
     pub async fn from_env() -> Result<Store, StoreInitError> {
         let table = std::env::var("TABLE_NAME")
             .ok()
             .filter(|t| !t.is_empty())
             .ok_or(StoreInitError::MissingVariable("TABLE_NAME"))?;
+        let timeouts = Timeouts::from_lookup(|name| std::env::var(name).ok())?;
         Ok(Store {
-            client: client_from_env().await,
+            client: client_with(timeouts).await,
             table,
         })
     }
@@ -74,30 +79,120 @@ impl Store {
     }
 }
 
-/// Millisecond setting from the environment, or the default.
-fn env_millis(name: &str, default: u64) -> Duration {
-    Duration::from_millis(
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default),
-    )
+/// The data store's timeouts, from `STORE_CONNECT_TIMEOUT_MS` (default 1 s),
+/// `STORE_OPERATION_TIMEOUT_MS` (default 5 s: every attempt of one operation together) and
+/// `STORE_ATTEMPT_TIMEOUT_MS` (default none: re-sending a write that was merely slow could apply
+/// it twice, so only the whole operation is bounded unless an operator asks for more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub operation: Duration,
+    pub attempt: Option<Duration>,
 }
 
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_millis(1_000),
+            operation: Duration::from_millis(5_000),
+            attempt: None,
+        }
+    }
+}
+
+impl Timeouts {
+    /// `lookup` reads a variable; an unset or empty one takes its default, any other value
+    /// must be 1..=600000 milliseconds.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Timeouts, StoreInitError> {
+        let millis = |name: &'static str| -> Result<Option<Duration>, StoreInitError> {
+            match lookup(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(None),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(ms) if (1..=600_000).contains(&ms) => Ok(Some(Duration::from_millis(ms))),
+                    _ => Err(StoreInitError::InvalidVariable(name, v)),
+                },
+            }
+        };
+        let defaults = Timeouts::default();
+        Ok(Timeouts {
+            connect: millis("STORE_CONNECT_TIMEOUT_MS")?.unwrap_or(defaults.connect),
+            operation: millis("STORE_OPERATION_TIMEOUT_MS")?.unwrap_or(defaults.operation),
+            attempt: millis("STORE_ATTEMPT_TIMEOUT_MS")?,
+        })
+    }
+}
+
+/// A client with the environment's timeouts, for tests and tools; a bad value is logged and the
+/// defaults used (the functions go through `Store::from_env`, which refuses it).
 pub async fn client_from_env() -> Client {
-    // No per-attempt timeout unless asked for: re-sending a write that was merely slow could apply
-    // it twice. Only the whole operation is bounded (and transactions carry a request token).
-    let mut timeouts = TimeoutConfig::builder()
-        .connect_timeout(env_millis("STORE_CONNECT_TIMEOUT_MS", 1_000))
-        .operation_timeout(env_millis("STORE_OPERATION_TIMEOUT_MS", 5_000));
-    if std::env::var("STORE_ATTEMPT_TIMEOUT_MS").is_ok() {
-        timeouts =
-            timeouts.operation_attempt_timeout(env_millis("STORE_ATTEMPT_TIMEOUT_MS", 2_000));
+    let timeouts = Timeouts::from_lookup(|name| std::env::var(name).ok()).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "using the default data store timeouts");
+        Timeouts::default()
+    });
+    client_with(timeouts).await
+}
+
+async fn client_with(timeouts: Timeouts) -> Client {
+    let mut config = TimeoutConfig::builder()
+        .connect_timeout(timeouts.connect)
+        .operation_timeout(timeouts.operation);
+    if let Some(attempt) = timeouts.attempt {
+        config = config.operation_attempt_timeout(attempt);
     }
     let config = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts.build())
+        .timeout_config(config.build())
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .load()
         .await;
     Client::new(&config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn a_timeout_that_is_not_a_number_of_milliseconds_is_refused_by_name() {
+        for bad in ["5s", "-1", "0", "1e3", "99999999999"] {
+            let pairs: &'static [(&str, &str)] =
+                Box::leak(Box::new([("STORE_OPERATION_TIMEOUT_MS", bad)]));
+            let e = Timeouts::from_lookup(lookup(pairs)).expect_err(bad);
+            assert!(e.to_string().contains("STORE_OPERATION_TIMEOUT_MS"), "{e}");
+        }
+        let e = Timeouts::from_lookup(lookup(&[("STORE_ATTEMPT_TIMEOUT_MS", "2 s")]))
+            .expect_err("refused");
+        assert!(e.to_string().contains("STORE_ATTEMPT_TIMEOUT_MS"), "{e}");
+    }
+
+    #[test]
+    fn unset_timeouts_take_the_documented_defaults() {
+        let t = Timeouts::from_lookup(lookup(&[("STORE_CONNECT_TIMEOUT_MS", "")])).expect("ok");
+        assert_eq!(t.connect, Duration::from_millis(1_000));
+        assert_eq!(t.operation, Duration::from_millis(5_000));
+        assert_eq!(t.attempt, None);
+        let t = Timeouts::from_lookup(lookup(&[("STORE_ATTEMPT_TIMEOUT_MS", "2000")])).expect("ok");
+        assert_eq!(t.attempt, Some(Duration::from_millis(2_000)));
+    }
+
+    #[tokio::test]
+    async fn the_functions_store_refuses_a_bad_timeout_at_init() {
+        // The one test in this crate that touches these variables.
+        std::env::set_var("TABLE_NAME", "init-check");
+        std::env::set_var("STORE_CONNECT_TIMEOUT_MS", "soon");
+        let outcome = Store::from_env().await;
+        std::env::remove_var("STORE_CONNECT_TIMEOUT_MS");
+        let e = outcome.err().expect("init fails");
+        assert!(e.to_string().contains("STORE_CONNECT_TIMEOUT_MS"), "{e}");
+    }
 }

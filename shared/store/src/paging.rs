@@ -1,5 +1,7 @@
-//! Opaque list cursors: the last evaluated key, base64url JSON. A cursor is only accepted by the
-//! query whose partition it came from, so a crafted cursor cannot reach another account's items.
+//! List positions: the key of the last item a page returned, base64url JSON. This is the store's
+//! own spelling and never leaves the server as it is: `api::cursor` seals it (encrypted and
+//! authenticated, bound to route and caller) before a client sees it. A position is only accepted
+//! by the query whose partition it came from, as a second line of defence.
 
 use crate::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -30,6 +32,16 @@ pub fn encode(key: &HashMap<String, AttributeValue>) -> Option<String> {
     serde_json::to_vec(&plain)
         .ok()
         .map(|b| URL_SAFE_NO_PAD.encode(b))
+}
+
+/// The position just after `item` in a query whose key attributes are `attributes` (the index's
+/// keys and the table's), read from the item itself.
+pub fn position_of(item: &HashMap<String, AttributeValue>, attributes: &[&str]) -> Option<String> {
+    let mut key = HashMap::new();
+    for a in attributes {
+        key.insert(a.to_string(), item.get(*a)?.clone());
+    }
+    encode(&key)
 }
 
 /// Decodes a cursor; `partition` is the (attribute, value) the query is bound to.

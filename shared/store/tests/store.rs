@@ -109,7 +109,10 @@ async fn a_purchase_repeated_with_its_key_is_replayed_not_bought_again() {
     let second = new_pack("buyer", Offer::Single);
     match store.purchase(&second, &idem).await.expect("purchase") {
         PurchaseOutcome::Replayed(record) => {
-            assert_eq!(record.body_json(), json!({"pack_id": "first"}))
+            assert_eq!(
+                record.body_json().expect("readable"),
+                json!({"pack_id": "first"})
+            )
         }
         other => panic!("expected a replay, got {other:?}"),
     }
@@ -250,14 +253,14 @@ async fn concurrent_refund_decisions_credit_the_pack_exactly_once() {
         .expect("store");
     let owner = Actor::customer("buyer");
     store
-        .update_incident(&i.incident_id, now(), |s| {
+        .update_incident(&i.incident_id, &now, |s, at| {
             apply(
                 &s.incident,
                 &owner,
                 Action::RequestClosure {
                     reason: "fixed it".into(),
                 },
-                now(),
+                at,
             )
             .map_err(|e| StoreError::Other(e.to_string()))
         })
@@ -270,14 +273,14 @@ async fn concurrent_refund_decisions_credit_the_pack_exactly_once() {
         admin: false,
     };
     let decide = || {
-        store.update_incident(&i.incident_id, now(), |s| {
+        store.update_incident(&i.incident_id, &now, |s, at| {
             apply(
                 &s.incident,
                 &engineer,
                 Action::DecideCharge {
                     charge: Charge::Refunded,
                 },
-                now(),
+                at,
             )
             .map_err(|e| StoreError::Other(e.to_string()))
         })
@@ -513,4 +516,72 @@ async fn two_completions_decided_on_one_version_write_one_event() {
         .expect("store")
         .expect("attachment");
     assert!(stored_attachment.is_uploaded());
+}
+
+/// A change that loses its round to another writer decides again at the clock's new reading, and
+/// never before the latest event: events are stamped when they commit, so `at` never decreases
+/// along a timeline, even if the later round's clock reads earlier than the winner's stamp.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_lost_a_round_is_stamped_at_its_commit_never_before_the_winner() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let (i, e) = incident_for("buyer", &pack.pack_id);
+    store
+        .create_incident(&i, &e, now(), None, None)
+        .await
+        .expect("store");
+    let owner = Actor::customer("buyer");
+    let base = now();
+    let winner_at = base + Duration::seconds(60);
+    // The loser's clock: its first round reads `base`; its later rounds read a skewed clock,
+    // earlier than the winner's stamp.
+    let readings = std::sync::atomic::AtomicUsize::new(0);
+    let loser_clock = || {
+        if readings.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            base
+        } else {
+            base + Duration::seconds(30)
+        }
+    };
+    let message = |m: &str| Action::CustomerMessage { message: m.into() };
+    let mut interrupted = false;
+    let (_, written) = store
+        .update_incident(&i.incident_id, &loser_clock, |s, at| {
+            if !interrupted {
+                interrupted = true;
+                // Another writer commits while this round is deciding.
+                tokio::task::block_in_place(|| {
+                    tokio::runtime::Handle::current().block_on(async {
+                        store
+                            .update_incident(&i.incident_id, &|| winner_at, |s, at| {
+                                apply(&s.incident, &owner, message("winner"), at)
+                                    .map_err(|e| StoreError::Other(e.to_string()))
+                            })
+                            .await
+                    })
+                })
+                .expect("the winner commits");
+            }
+            apply(&s.incident, &owner, message("loser"), at)
+                .map_err(|e| StoreError::Other(e.to_string()))
+        })
+        .await
+        .expect("written")
+        .expect("exists");
+    assert!(
+        readings.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "a second round ran"
+    );
+    assert_eq!(
+        written.events[0].at, winner_at,
+        "not before the winner's event"
+    );
+    let (_, timeline) = store
+        .incident_with_timeline(&i.incident_id)
+        .await
+        .expect("store")
+        .expect("exists");
+    let ats: Vec<_> = timeline.iter().map(|e| e.at).collect();
+    assert_eq!(ats.len(), 3);
+    assert!(ats.windows(2).all(|w| w[0] <= w[1]), "{ats:?}");
 }

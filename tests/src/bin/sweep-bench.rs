@@ -115,6 +115,7 @@ async fn probes(store: &Store, as_of: Instant) -> Result<(f64, f64), StoreError>
         incident: ghost.clone(),
         version: 7,
         event_count: 0,
+        last_event_at: None,
     };
     let t = apply(&ghost, &Actor::system(), Action::Breach, as_of)
         .map_err(|e| StoreError::Other(e.to_string()))?;

@@ -3,6 +3,7 @@
 
 mod attachments;
 mod closure;
+mod contract;
 mod foundation;
 mod intake;
 mod packs;

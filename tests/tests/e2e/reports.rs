@@ -78,7 +78,7 @@ async fn mixed_table(as_of: Instant) -> (Store, Vec<String>) {
 async fn act(store: &Store, id: &str, actor: &Actor, action: Action, at: Instant) {
     for _ in 0..5 {
         let outcome = store
-            .update_incident(id, at, |stored| {
+            .update_incident(id, &|| at, |stored, at| {
                 apply(&stored.incident, actor, action.clone(), at)
                     .map_err(|e| Failure(e.to_string()))
             })

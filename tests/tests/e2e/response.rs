@@ -135,11 +135,11 @@ async fn close_as_customer(owner: &User, id: &str) {
     let actor = Actor::customer(owner.account_id.clone());
     store()
         .await
-        .update_incident(id, now, |s| {
+        .update_incident(id, &|| now, |s, at| {
             let action = Action::RequestClosure {
                 reason: "Fixed it ourselves.".into(),
             };
-            apply(&s.incident, &actor, action, now).map_err(|e| StoreError::Other(e.to_string()))
+            apply(&s.incident, &actor, action, at).map_err(|e| StoreError::Other(e.to_string()))
         })
         .await
         .expect("closed")

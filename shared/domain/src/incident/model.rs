@@ -96,9 +96,12 @@ impl Incident {
         })
     }
 
+    /// The API's view; with a timeline (its first page), `timeline_next_cursor` is `null`
+    /// until `IncidentView::continued_by` sets it.
     pub fn view(&self, timeline: Option<Vec<Event>>) -> IncidentView {
         IncidentView {
             incident: self.clone(),
+            timeline_next_cursor: timeline.as_ref().map(|_| None),
             timeline,
         }
     }
@@ -111,6 +114,19 @@ pub struct IncidentView {
     pub incident: Incident,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<Event>>,
+    /// Present exactly when `timeline` is: the cursor of the rest of the timeline, or `null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline_next_cursor: Option<Option<String>>,
+}
+
+impl IncidentView {
+    /// Says where the timeline goes on (`GET /incidents/{id}/timeline?cursor=`).
+    pub fn continued_by(mut self, cursor: Option<String>) -> IncidentView {
+        if self.timeline.is_some() {
+            self.timeline_next_cursor = Some(cursor);
+        }
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
