@@ -16,6 +16,12 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # origin(s) (comma-separated; browser tests that serve the console on a free port set their own).
 export ATTACHMENTS_BUCKET="${ATTACHMENTS_BUCKET:-incident-desk-attachments}"
 export CONSOLE_ORIGIN="${CONSOLE_ORIGIN:-http://127.0.0.1:${CONSOLE_PORT:-9001}}"
+# Notifications (issue 17): the sender identity, the team, the pager topic, console links.
+export NOTIFY_FROM="${NOTIFY_FROM:-support-desk@example.com}"
+export SUPPORT_TEAM_EMAIL="${SUPPORT_TEAM_EMAIL:-support-team@example.com}"
+export PAGER_TOPIC_ARN="${PAGER_TOPIC_ARN:-arn:aws:sns:$AWS_REGION:123456789012:incident-desk-pager}"
+export CONSOLE_URL="${CONSOLE_URL:-http://127.0.0.1:${CONSOLE_PORT:-9001}}"
+export NOTIFIER_FAILURE_QUEUE="${NOTIFIER_FAILURE_QUEUE:-incident-desk-notifier-failures}"
 PIDS=()
 
 free_port() {
@@ -66,6 +72,8 @@ start_watch() { # port [dynamodb endpoint] [log name]
   [ -n "${2:-}" ] && store_timeout=5000
   store_timeout="${WATCH_STORE_TIMEOUT:-$store_timeout}"
   payment_env_args
+  # The notifier's mail and pages go to the same local server (never through the fault proxy).
+  local notify_env="AWS_ENDPOINT_URL_SESV2=$AWS_ENDPOINT_URL_DYNAMODB,AWS_ENDPOINT_URL_SNS=$AWS_ENDPOINT_URL_DYNAMODB,NOTIFY_FROM=$NOTIFY_FROM,SUPPORT_TEAM_EMAIL=$SUPPORT_TEAM_EMAIL,PAGER_TOPIC_ARN=$PAGER_TOPIC_ARN,CONSOLE_URL=$CONSOLE_URL"
   mkdir -p "$STATE"
   # setsid: its own process group, so stopping it also stops the functions it spawned.
   # RUST_LOG here is the emulator's own (the functions get theirs through --env-var): its
@@ -74,6 +82,7 @@ start_watch() { # port [dynamodb endpoint] [log name]
     --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,STORE_OPERATION_TIMEOUT_MS=$store_timeout,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
     --env-var "ATTACHMENTS_BUCKET=$ATTACHMENTS_BUCKET,AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3" \
     ${PAYMENT_ENV_ARGS[@]+"${PAYMENT_ENV_ARGS[@]}"} \
+    --env-var "$notify_env" \
     >"$STATE/$log.log" 2>&1) &
   PIDS+=($!)
   wait_for_port "$1" "cargo lambda watch" 120
@@ -105,6 +114,38 @@ start_stripe_watch() { # port
     CHECKOUT_SUCCESS_URL=https://console.example/packs/paid CHECKOUT_CANCEL_URL=https://console.example/packs/cancelled \
     WATCH_STORE_TIMEOUT=20000 start_watch "$1" "$AWS_ENDPOINT_URL_DYNAMODB" watch-stripe
   export INCIDENT_DESK_STRIPE_URL="http://127.0.0.1:$1"
+}
+
+# ---- notifications (issue 17): local SES/SNS set-up, the stream relay, the one-minute sweep ----
+
+setup_notifications() {
+  "$VENV/bin/python" "$ROOT/infra/local/notifications.py" setup
+}
+
+# Reads the table's stream and invokes the notifier with stream batches through the watch's
+# invoke endpoint, as the event source mapping does in AWS (after start_watch).
+start_relay() {
+  mkdir -p "$STATE"
+  NOTIFIER_INVOKE_URL="http://127.0.0.1:$CARGO_LAMBDA_INVOKE_PORT/2015-03-31/functions/notifier/invocations" \
+    "$VENV/bin/python" -u "$ROOT/infra/local/notifications.py" relay notifier >"$STATE/relay.log" 2>&1 &
+  PIDS+=($!)
+}
+
+# Invokes the sweeper every minute on the minute with a Scheduled Event carrying the current
+# time, as EventBridge does; each run's answer goes to sweep.log.
+start_sweep_schedule() {
+  mkdir -p "$STATE"
+  (
+    while true; do
+      sleep $((60 - $(date -u +%s) % 60))
+      now="$(date -u +%Y-%m-%dT%H:%M:00Z)"
+      event="$(sed "s/\"time\": \"[^\"]*\"/\"time\": \"$now\"/" "$ROOT/tests/events/scheduled.json" | tr -d '\n')"
+      answer="$("$VENV/bin/cargo-lambda" lambda invoke sla-sweeper -A 127.0.0.1 -P "$CARGO_LAMBDA_INVOKE_PORT" \
+        --data-ascii "$event" --output-format json 2>&1 | tr -d '\n')"
+      echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) scheduled sweep as of $now: $answer"
+    done
+  ) >"$STATE/sweep.log" 2>&1 &
+  PIDS+=($!)
 }
 
 stack_stop() {

@@ -19,7 +19,9 @@ for seed in 7 8 9; do "$VENV/bin/python" "$ROOT/infra/local/check_moto_patches.p
 echo "==> starting the local stack"
 start_dynamodb "$(free_port)"
 setup_table
+setup_notifications
 WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
+start_relay
 WATCH_FLAGS="--ignore-changes" start_faulty_watch "$(free_port)"
 WATCH_FLAGS="--ignore-changes" start_stripe_watch "$(free_port)"
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"

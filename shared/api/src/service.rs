@@ -35,17 +35,32 @@ macro_rules! routes {
     };
 }
 
+/// Runs once per authenticated request before its handler (e.g. keeping the account's e-mail).
+/// It cannot fail the request: what it does is best effort and logs its own failures.
+pub type IdentityHook<A> =
+    fn(&'static A, Actor, chrono::DateTime<Utc>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Runs the Lambda HTTP loop. `app` is built once at cold start and lives for the process.
 pub async fn serve<A: Sync + Send + 'static>(
     app: A,
     auth: AuthConfig,
     routes: Vec<Route<A>>,
 ) -> Result<(), lambda_http::Error> {
+    serve_with(app, auth, routes, None).await
+}
+
+/// `serve`, with a hook that sees every authenticated caller.
+pub async fn serve_with<A: Sync + Send + 'static>(
+    app: A,
+    auth: AuthConfig,
+    routes: Vec<Route<A>>,
+    hook: Option<IdentityHook<A>>,
+) -> Result<(), lambda_http::Error> {
     let app: &'static A = Box::leak(Box::new(app));
     let auth: &'static AuthConfig = Box::leak(Box::new(auth));
     let routes: &'static [Route<A>] = Vec::leak(routes);
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(handle(app, auth, routes, req).await)
+        Ok::<_, Infallible>(handle_with(app, auth, routes, hook, req).await)
     }))
     .await
 }
@@ -57,6 +72,16 @@ pub async fn handle<A: Sync + 'static>(
     routes: &'static [Route<A>],
     req: Request,
 ) -> Response<Body> {
+    handle_with(app, auth, routes, None, req).await
+}
+
+pub async fn handle_with<A: Sync + 'static>(
+    app: &'static A,
+    auth: &AuthConfig,
+    routes: &'static [Route<A>],
+    hook: Option<IdentityHook<A>>,
+    req: Request,
+) -> Response<Body> {
     let started = std::time::Instant::now();
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
@@ -64,7 +89,17 @@ pub async fn handle<A: Sync + 'static>(
         .lambda_context_ref()
         .map(|c| c.request_id.clone())
         .unwrap_or_default();
-    let outcome = dispatch(app, auth, routes, req, &method, &path, request_id.clone()).await;
+    let outcome = dispatch(
+        app,
+        auth,
+        routes,
+        hook,
+        req,
+        &method,
+        &path,
+        request_id.clone(),
+    )
+    .await;
     let (response, account) = match outcome {
         Ok((reply, account)) => (reply.into_response(), account),
         Err((e, account)) => {
@@ -88,10 +123,12 @@ pub async fn handle<A: Sync + 'static>(
 
 type Dispatched = Result<(crate::Reply, Option<String>), (ApiError, Option<String>)>;
 
+#[allow(clippy::too_many_arguments)]
 async fn dispatch<A: Sync + 'static>(
     app: &'static A,
     auth: &AuthConfig,
     routes: &'static [Route<A>],
+    hook: Option<IdentityHook<A>>,
     req: Request,
     method: &str,
     path: &str,
@@ -100,6 +137,9 @@ async fn dispatch<A: Sync + 'static>(
     let now = Utc::now().trunc_subsecs(0);
     let actor = authenticate(&req, auth, now.timestamp()).map_err(|e| (e, None))?;
     let account = Some(actor.account_id.clone());
+    if let Some(hook) = hook {
+        hook(app, actor.clone(), now).await;
+    }
     let fail = |e: ApiError| (e, account.clone());
     let body = match req.body() {
         Body::Empty => Vec::new(),
