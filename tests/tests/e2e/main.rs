@@ -5,6 +5,7 @@ mod attachments;
 mod closure;
 mod foundation;
 mod intake;
+mod notifications;
 mod packs;
 mod payments;
 mod reliability;
