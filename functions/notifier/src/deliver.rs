@@ -115,7 +115,7 @@ impl Notifier {
         let context = match needs(&change) {
             Needs::Nothing => Context::None,
             Needs::Incident(id) => match self.store.incident(&id).await? {
-                Some(stored) => Context::Incident(stored.incident),
+                Some(stored) => Context::Incident(Box::new(stored.incident)),
                 None => {
                     tracing::warn!(%source, "event of an incident that is not there; nothing sent");
                     return Ok(0);

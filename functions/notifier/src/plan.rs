@@ -58,7 +58,7 @@ pub struct Outgoing {
 /// What the planner needs to read besides the change itself.
 pub enum Context {
     None,
-    Incident(Incident),
+    Incident(Box<Incident>),
     /// The account's last known address and billing country (`None`: never seen an address).
     Account {
         email: Option<String>,

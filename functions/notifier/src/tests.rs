@@ -56,7 +56,7 @@ fn event(kind: &str, details: Value) -> Change {
 fn planned(change: &Change, incident: Incident) -> Vec<Outgoing> {
     plan(
         change,
-        &Context::Incident(incident),
+        &Context::Incident(Box::new(incident)),
         &config(),
         Calendars::shipped().expect("calendars"),
     )
