@@ -1,5 +1,6 @@
-//! One invocation: a batch of stream records, in order. Each record's messages are planned, and
-//! each message is claimed, sent and recorded once (`store::notifications`). The first record
+//! One invocation: a batch of stream records, each item's in order (items concurrently). Each
+//! record's messages are planned, and each message is claimed, sent and recorded once
+//! (`store::notifications`). The first record
 //! that cannot be finished is reported with every record after it (`batchItemFailures`, by
 //! sequence number), so the event source mapping retries from there; what already went is not
 //! sent again because its "sent" record stands.
@@ -10,6 +11,8 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use chrono::{SubsecRound, Utc};
 use domain::calendar::Calendars;
 use email::{Email, Mailer};
+use futures::future::join_all;
+use futures::{stream, StreamExt};
 use lambda_runtime::LambdaEvent;
 use pager::{Page, Pager};
 use serde::Serialize;
@@ -59,6 +62,17 @@ impl From<MalformedBatch> for lambda_runtime::Diagnostic {
     }
 }
 
+/// Items handled at once within a batch.
+const CONCURRENT_ITEMS: usize = 8;
+
+/// The item a record belongs to (its partition key): its records are handled in order.
+fn group_key(record: &EventRecord) -> String {
+    match record.change.keys.get("PK") {
+        Some(serde_dynamo::AttributeValue::S(pk)) => pk.clone(),
+        _ => identifier(record),
+    }
+}
+
 fn identifier(record: &EventRecord) -> String {
     record
         .change
@@ -71,30 +85,60 @@ impl Notifier {
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<BatchResponse, MalformedBatch> {
         let batch: Event =
             serde_json::from_value(event.payload).map_err(|e| MalformedBatch(e.to_string()))?;
-        let mut response = BatchResponse::default();
+        let records = &batch.records;
+        // Records of one item (one incident's timeline, one pack…) keep their order; different
+        // items go concurrently. A group stops at its first unfinished record.
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, record) in records.iter().enumerate() {
+            let key = group_key(record);
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((key, vec![i])),
+            }
+        }
+        let outcomes: Vec<Vec<(usize, Result<usize, RecordFailure>)>> = stream::iter(groups)
+            .map(|(_, members)| async move {
+                let mut done = Vec::new();
+                for i in members {
+                    let outcome = self.record(&records[i]).await;
+                    let failed = outcome.is_err();
+                    done.push((i, outcome));
+                    if failed {
+                        break;
+                    }
+                }
+                done
+            })
+            .buffer_unordered(CONCURRENT_ITEMS)
+            .collect()
+            .await;
         let mut sent = 0usize;
-        for (i, record) in batch.records.iter().enumerate() {
-            match self.record(record).await {
+        let mut first_failure: Option<usize> = None;
+        for (i, outcome) in outcomes.into_iter().flatten() {
+            match outcome {
                 Ok(n) => sent += n,
                 Err(e) => {
-                    tracing::warn!(
-                        record = %identifier(record),
-                        error = %e,
-                        retried = batch.records.len() - i,
-                        "record not finished; it and the records after it are retried"
-                    );
-                    response.batch_item_failures = batch.records[i..]
+                    tracing::warn!(record = %identifier(&records[i]), error = %e, "record not finished");
+                    first_failure = Some(first_failure.map_or(i, |f| f.min(i)));
+                }
+            }
+        }
+        // The mapping retries from the first unfinished record: it and every later one are
+        // reported (those already finished find their "sent" records and send nothing again).
+        let response = BatchResponse {
+            batch_item_failures: first_failure
+                .map(|first| {
+                    records[first..]
                         .iter()
                         .map(|r| ItemFailure {
                             item_identifier: identifier(r),
                         })
-                        .collect();
-                    break;
-                }
-            }
-        }
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
         tracing::info!(
-            records = batch.records.len(),
+            records = records.len(),
             sent,
             failed = response.batch_item_failures.len(),
             "batch"
@@ -137,8 +181,9 @@ impl Notifier {
         let mut failed = 0;
         let mut sent = 0;
         // Every message gets its chance: one refused address does not hold back the others.
-        for message in &messages {
-            match self.deliver(&source, message).await {
+        let outcomes = join_all(messages.iter().map(|m| self.deliver(&source, m))).await;
+        for (message, outcome) in messages.iter().zip(outcomes) {
+            match outcome {
                 Ok(true) => sent += 1,
                 Ok(false) => {}
                 Err(e) => {

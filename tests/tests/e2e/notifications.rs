@@ -424,11 +424,12 @@ async fn a_record_delivered_twice_and_a_batch_retried_after_a_partial_failure_se
     let failed = notify(&batch).await;
     assert_eq!(failed, ["7000002", "7000003"], "from the failed record on");
     let team_subject = format!("[{id}] Customer message");
+    let responded = format!("[{id}] An engineer has responded");
     assert_eq!(count_mail(&support_team(), &team_subject).await, 1);
-    assert_eq!(
-        count_mail(&contact, &format!("[{id}] An engineer has responded")).await,
-        0
-    );
+    // The response is the incident's next record: it went out (items are handled concurrently,
+    // each item's records in order), yet it is reported, since the mapping retries from the
+    // first failed record on; the retries must not send it again.
+    assert_eq!(count_mail(&contact, &responded).await, 1);
 
     // The same failed records again, still refused: retried, the first record not resent.
     assert_eq!(notify(&batch[1..]).await, ["7000002", "7000003"]);
@@ -458,10 +459,7 @@ async fn a_record_delivered_twice_and_a_batch_retried_after_a_partial_failure_se
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(count_mail(&support_team(), &team_subject).await, 1);
     assert_eq!(count_mail(&address, &number).await, 1);
-    assert_eq!(
-        count_mail(&contact, &format!("[{id}] An engineer has responded")).await,
-        1
-    );
+    assert_eq!(count_mail(&contact, &responded).await, 1);
     assert_eq!(
         store
             .notification_state(&source, "account")
@@ -610,7 +608,7 @@ async fn severity_a_submission_warning_and_breach_page_the_on_call_topic_and_c_d
     ];
     assert!(notify(&batch).await.is_empty());
     assert!(notify(&batch).await.is_empty());
-    let mut all = pages_until(&queue, 90, |p| about(p, &a_id).len() >= 3).await;
+    let mut all = pages_until(&queue, 300, |p| about(p, &a_id).len() >= 3).await;
     // A little longer: a duplicate, or a page for C, would show now.
     all.extend(pages_until(&queue, 3, |_| false).await);
     assert_eq!(
