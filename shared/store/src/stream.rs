@@ -174,3 +174,103 @@ fn activated_pack(old: &Item, new: &Item) -> Option<ActivatedPack> {
         expires_at: text(new, "expires_at").and_then(parse_instant),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn item(value: Value) -> serde_dynamo::Item {
+        serde_dynamo::to_item(value).expect("an item")
+    }
+
+    fn pack(status: Option<&str>) -> Value {
+        let mut v = json!({"PK": "PACK#p1", "SK": "PACK", "pack_id": "p1", "owner_account_id": "a1",
+            "order_confirmation_number": "N-1", "incidents_total": 5, "expires_at": "2027-12-01T10:00:00Z"});
+        if let Some(s) = status {
+            v["status"] = json!(s);
+        }
+        v
+    }
+
+    fn decoded(old: Option<Value>, new: Value) -> Change {
+        decode(
+            item(json!({"PK": new["PK"], "SK": new["SK"]})),
+            old.map(item).unwrap_or_default(),
+            item(new),
+        )
+        .expect("decodes")
+    }
+
+    #[test]
+    fn a_pack_is_activated_once_when_its_status_turns_active() {
+        let activated = |old: Option<Value>, new: Value| matches!(decoded(old, new), Change::PackActivated(p) if p.order_confirmation_number == "N-1");
+        assert!(
+            activated(None, pack(Some("active"))),
+            "created active (payments off)"
+        );
+        assert!(activated(
+            Some(pack(Some("awaiting_payment"))),
+            pack(Some("active"))
+        ));
+        assert!(
+            !activated(Some(pack(Some("active"))), pack(Some("active"))),
+            "a draw"
+        );
+        assert!(!activated(None, pack(Some("awaiting_payment"))));
+        assert!(!activated(
+            Some(pack(Some("active"))),
+            pack(Some("cancelled"))
+        ));
+        assert!(
+            activated(None, pack(None)),
+            "a pack from before statuses, created"
+        );
+        assert!(!activated(Some(pack(None)), pack(None)), "…and drawn from");
+    }
+
+    #[test]
+    fn timeline_events_are_read_with_any_kind_and_only_when_inserted() {
+        let event = json!({"PK": "INCIDENT#i1", "SK": "EVENT#00000007", "at": "2026-12-01T10:00:00Z",
+            "kind": "sla_warning", "actor_account_id": "system", "first_response_warn_at": "x"});
+        let Change::Event(e) = decoded(None, event.clone()) else {
+            panic!("an event")
+        };
+        assert_eq!(
+            (e.incident_id.as_str(), e.seq, e.kind.as_str()),
+            ("i1", 7, "sla_warning")
+        );
+        assert!(e.details.contains_key("first_response_warn_at"));
+        assert!(!e.details.contains_key("PK") && !e.details.contains_key("actor_account_id"));
+        assert_eq!(
+            Change::Event(e).source().as_deref(),
+            Some("EVENT#i1#00000007")
+        );
+        assert_eq!(decoded(Some(event.clone()), event), Change::Ignored);
+    }
+
+    #[test]
+    fn a_claim_or_exemption_counts_when_it_leaves_pending() {
+        let claim = |status: &str| {
+            json!({"PK": "CLAIM#c1", "SK": "CLAIM", "claim_id": "c1", "pack_id": "p1",
+                "claimant_account_id": "a2", "owner_account_id": "a1", "reason": "left",
+                "status": status, "submitted_at": "2026-12-01T10:00:00Z"})
+        };
+        assert!(matches!(
+            decoded(Some(claim("pending")), claim("approved")),
+            Change::ClaimDecided(c) if c.claimant_account_id == "a2"
+        ));
+        assert_eq!(decoded(None, claim("pending")), Change::Ignored);
+        let exemption = |status: &str, version: u64| {
+            json!({"PK": "ACCOUNT#a1", "SK": "TAX_EXEMPTION", "account_id": "a1", "jurisdiction": "PL",
+                "certificate_reference": "Z-1", "status": status, "version": version,
+                "submitted_at": "2026-12-01T10:00:00Z"})
+        };
+        let decided = decoded(Some(exemption("pending", 1)), exemption("verified", 2));
+        assert_eq!(decided.source().as_deref(), Some("EXEMPTION_DECIDED#a1#2"));
+        assert_eq!(
+            decoded(Some(exemption("rejected", 2)), exemption("pending", 3)),
+            Change::Ignored
+        );
+    }
+}

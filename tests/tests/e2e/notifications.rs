@@ -637,3 +637,11 @@ async fn severity_a_submission_warning_and_breach_page_the_on_call_topic_and_c_d
         1
     );
 }
+
+#[tokio::test]
+async fn a_batch_that_is_not_a_stream_batch_fails_the_invocation_so_the_mapping_bisects_it() {
+    let printed = lambda_invoke_failure("notifier", &json!({"Records": "not a list"})).await;
+    assert!(printed.contains("MalformedBatch"), "{printed}");
+    // An empty batch is a success with nothing to retry.
+    assert!(notify(&[]).await.is_empty());
+}
