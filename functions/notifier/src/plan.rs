@@ -175,6 +175,7 @@ fn incident_facts(
         calendar: incident.calendar.to_string(),
         handling_24x7: incident.handling == domain::Handling::TwentyFourSeven,
         due: calendar.wall_clock(incident.first_response_due_at, pattern),
+        warn: calendar.wall_clock(incident.first_response_warn_at, pattern),
         zone: calendar.time_zone_name().to_string(),
         link: config.console_link(&format!("/incidents/{}", incident.incident_id)),
     }

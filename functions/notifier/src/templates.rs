@@ -39,6 +39,8 @@ pub struct IncidentFacts {
     pub handling_24x7: bool,
     /// The first-response deadline on the calendar's wall clock, e.g. `2026-12-23 14:00 CET`.
     pub due: String,
+    /// When the SLA warning falls due (75 % of the window), same clock.
+    pub warn: String,
     /// The calendar's IANA zone, e.g. `Europe/Warsaw`.
     pub zone: String,
     pub link: String,
@@ -168,13 +170,13 @@ pub fn incident_draft(news: &IncidentNews, f: &IncidentFacts, lang: Language) ->
                     format!("[{id}] New severity {sev} incident: {title}"),
                     format!("A new incident was submitted: {id} “{title}”, severity {sev}, handling {handling}, calendar {calendar}, product {product}."),
                     vec![format!("Contact: {}, {}, {phone}", c.name, c.email)],
-                    format!("The first response is due by {due} ({zone}). Open the incident in the console:"),
+                    format!("The first response is due by {due} ({zone}); the SLA warning comes at {}. Open the incident in the console:", f.warn),
                 ),
                 Language::Pl => draft(
                     format!("[{id}] Nowe zgłoszenie, ważność {sev}: {title}"),
                     format!("Wpłynęło nowe zgłoszenie {id} „{title}”: ważność {sev}, obsługa {handling}, kalendarz {calendar}, produkt {product}."),
                     vec![format!("Kontakt: {}, {}, {phone}", c.name, c.email)],
-                    format!("Pierwsza odpowiedź jest wymagana do {due} ({zone}). Otwórz zgłoszenie w konsoli:"),
+                    format!("Pierwsza odpowiedź jest wymagana do {due} ({zone}); ostrzeżenie SLA nastąpi {}. Otwórz zgłoszenie w konsoli:", f.warn),
                 ),
             }
         }

@@ -35,6 +35,7 @@ fn incident(severity: &str, calendar: &str, language: Option<&str>) -> Incident 
         "phone": "+48 22 123 45 67", "language": language},
         "status": "awaiting_response", "created_at": "2026-12-22T09:00:00Z",
         "first_response_due_at": "2026-12-22T13:00:00Z", "first_responded_at": null,
+        "first_response_warn_at": "2026-12-22T12:00:00Z",
         "sla": "pending", "scope": null, "charge": "consumed", "closed_at": null
     }))
     .expect("incident")
