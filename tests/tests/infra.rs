@@ -723,6 +723,10 @@ fn the_stripe_secrets_come_from_secrets_manager_and_each_function_may_read_only_
                 "{function} must not carry {name} in plain text"
             );
         }
+    }
+}
+
+#[test]
 fn the_notifier_reads_the_table_stream_with_partial_failures_bisect_and_a_failure_queue() {
     let t = template();
     assert_eq!(
