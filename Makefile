@@ -1,5 +1,5 @@
 # The two commands of the README, and the optional ones.
-.PHONY: dev test bench package template-checks
+.PHONY: dev test bench package template-checks outbox
 
 dev:        ## run the whole API locally on http://127.0.0.1:9000 and the console on :9001
 	bash scripts/dev.sh
@@ -15,3 +15,6 @@ package:    ## release zips (ARCH=arm64|x86_64, default arm64), tools installed,
 
 template-checks: ## cfn-lint, sam validate and the translated-template checks (also run by make test)
 	bash scripts/infra-checks.sh --static-only
+
+outbox:     ## the mail the local SES accepted (make dev's stack; ARGS="--body --to ADDRESS --grep TEXT")
+	bash scripts/outbox.sh $(ARGS)

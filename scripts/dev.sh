@@ -23,6 +23,7 @@ build_console
 echo "==> starting the local DynamoDB-compatible server on 127.0.0.1:$DYNAMODB_PORT"
 start_dynamodb "$DYNAMODB_PORT"
 setup_table
+setup_notifications
 # The API on DEV_PORT is the local gateway (CORS like API Gateway's) in front of cargo lambda
 # watch on an internal port; cargo lambda invoke talks to watch itself (CARGO_LAMBDA_INVOKE_PORT).
 WATCH_PORT="$(free_port)"
@@ -32,6 +33,9 @@ start_gateway "$DEV_PORT" "$WATCH_PORT" "$CONSOLE_ORIGIN"
 export INCIDENT_DESK_URL="http://127.0.0.1:$DEV_PORT"
 echo "==> starting the console on $CONSOLE_URL"
 start_console "$CONSOLE_PORT" "$INCIDENT_DESK_URL"
+echo "==> starting the stream relay (table stream -> notifier) and the one-minute sweep schedule"
+start_relay
+start_sweep_schedule
 "$CARGO_TARGET_DIR/debug/dev-tokens"
 cat <<MSG
 
@@ -39,8 +43,10 @@ The console is at $CONSOLE_URL (open a sign-in link above).
 The API is at $INCIDENT_DESK_URL  (try: curl -H "Authorization: Bearer \$CUSTOMER" $INCIDENT_DESK_URL/products)
 Payments: PAYMENT_PROVIDER=${PAYMENT_PROVIDER:-none}${STRIPE_API_BASE:+ (Stripe API $STRIPE_API_BASE)}. Stripe's webhook: POST $INCIDENT_DESK_URL/payments/stripe/webhook
   (Stripe test mode: stripe listen --forward-to $INCIDENT_DESK_URL/payments/stripe/webhook; see README "Payments")
-The sweeper: .venv/bin/cargo-lambda lambda invoke sla-sweeper -A 127.0.0.1 -P $CARGO_LAMBDA_INVOKE_PORT --data-file tests/events/scheduled.json
+The sweep runs every minute on its own (log: $STATE/sweep.log). By hand, with any as-of instant:
+  .venv/bin/cargo-lambda lambda invoke sla-sweeper -A 127.0.0.1 -P $CARGO_LAMBDA_INVOKE_PORT --data-file tests/events/scheduled.json
+Mail sent (local SES outbox):  DYNAMODB_PORT=$DYNAMODB_PORT make outbox      (make outbox ARGS="--body --to ada@example.com")
 Attachments: bucket $ATTACHMENTS_BUCKET on the same server ($AWS_ENDPOINT_URL_S3, path-style), CORS for $CONSOLE_ORIGIN.
-Logs: $STATE/watch.log, $STATE/dynamodb.log, $STATE/gateway.log. Ctrl-C stops everything.
+Logs: $STATE/watch.log, $STATE/dynamodb.log, $STATE/gateway.log, $STATE/relay.log (stream -> notifier), $STATE/sweep.log. Ctrl-C stops everything.
 MSG
 wait

@@ -7,10 +7,12 @@ STATE="$ROOT/.local/e2e-$$"
 trap stack_stop EXIT INT TERM
 clear_payment_env
 bash "$ROOT/scripts/tools.sh"
-cargo build --quiet --bins "${LOCAL_FEATURES[@]}" -p intake -p response -p closure -p pack-purchase -p sla-sweeper -p reports -p payment-webhook -p store -p objects -p e2e
+cargo build --quiet --bins "${LOCAL_FEATURES[@]}" -p intake -p response -p closure -p pack-purchase -p sla-sweeper -p reports -p payment-webhook -p notifier -p store -p objects -p e2e
 start_dynamodb "$(free_port)"
 setup_table
+setup_notifications
 WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
+start_relay
 WATCH_FLAGS="--ignore-changes" start_faulty_watch "$(free_port)"
 WATCH_FLAGS="--ignore-changes" start_stripe_watch "$(free_port)"
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"

@@ -22,6 +22,12 @@ export CURSOR_KEY="${CURSOR_KEY:-$(python3 -c 'import secrets; print(secrets.tok
 # by default, so `make package` and `sam build` never have it). Every local cargo build of the
 # functions, and `cargo lambda watch`, passes these flags.
 LOCAL_FEATURES=(--features local-auth)
+# Notifications (issue 17): the sender identity, the team, the pager topic, console links.
+export NOTIFY_FROM="${NOTIFY_FROM:-support-desk@example.com}"
+export SUPPORT_TEAM_EMAIL="${SUPPORT_TEAM_EMAIL:-support-team@example.com}"
+export PAGER_TOPIC_ARN="${PAGER_TOPIC_ARN:-arn:aws:sns:$AWS_REGION:123456789012:incident-desk-pager}"
+export CONSOLE_URL="${CONSOLE_URL:-http://127.0.0.1:${CONSOLE_PORT:-9001}}"
+export NOTIFIER_FAILURE_QUEUE="${NOTIFIER_FAILURE_QUEUE:-incident-desk-notifier-failures}"
 PIDS=()
 
 free_port() {
@@ -72,6 +78,8 @@ start_watch() { # port [dynamodb endpoint] [log name]
   [ -n "${2:-}" ] && store_timeout=5000
   store_timeout="${WATCH_STORE_TIMEOUT:-$store_timeout}"
   payment_env_args
+  # The notifier's mail and pages go to the same local server (never through the fault proxy).
+  local notify_env="AWS_ENDPOINT_URL_SESV2=$AWS_ENDPOINT_URL_DYNAMODB,AWS_ENDPOINT_URL_SNS=$AWS_ENDPOINT_URL_DYNAMODB,NOTIFY_FROM=$NOTIFY_FROM,SUPPORT_TEAM_EMAIL=$SUPPORT_TEAM_EMAIL,PAGER_TOPIC_ARN=$PAGER_TOPIC_ARN,CONSOLE_URL=$CONSOLE_URL"
   mkdir -p "$STATE"
   # setsid: its own process group, so stopping it also stops the functions it spawned.
   # RUST_LOG here is the emulator's own (the functions get theirs through --env-var): its
@@ -81,6 +89,7 @@ start_watch() { # port [dynamodb endpoint] [log name]
     --env-var "ATTACHMENTS_BUCKET=$ATTACHMENTS_BUCKET,AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3" \
     ${PAYMENT_ENV_ARGS[@]+"${PAYMENT_ENV_ARGS[@]}"} \
     --env-var "CURSOR_KEY=$CURSOR_KEY" \
+    --env-var "$notify_env" \
     >"$STATE/$log.log" 2>&1) &
   PIDS+=($!)
   wait_for_port "$1" "cargo lambda watch" 120
@@ -122,6 +131,38 @@ build_release_auth_probe() {
   mkdir -p "$CARGO_TARGET_DIR/no-local-auth"
   cp "$CARGO_TARGET_DIR/debug/intake" "$CARGO_TARGET_DIR/no-local-auth/intake"
   export NO_LOCAL_AUTH_INTAKE="$CARGO_TARGET_DIR/no-local-auth/intake"
+}
+
+# ---- notifications (issue 17): local SES/SNS set-up, the stream relay, the one-minute sweep ----
+
+setup_notifications() {
+  "$VENV/bin/python" "$ROOT/infra/local/notifications.py" setup
+}
+
+# Reads the table's stream and invokes the notifier with stream batches through the watch's
+# invoke endpoint, as the event source mapping does in AWS (after start_watch).
+start_relay() {
+  mkdir -p "$STATE"
+  NOTIFIER_INVOKE_URL="http://127.0.0.1:$CARGO_LAMBDA_INVOKE_PORT/2015-03-31/functions/notifier/invocations" \
+    "$VENV/bin/python" -u "$ROOT/infra/local/notifications.py" relay notifier >"$STATE/relay.log" 2>&1 &
+  PIDS+=($!)
+}
+
+# Invokes the sweeper every minute on the minute with a Scheduled Event carrying the current
+# time, as EventBridge does; each run's answer goes to sweep.log.
+start_sweep_schedule() {
+  mkdir -p "$STATE"
+  (
+    while true; do
+      sleep $((60 - $(date -u +%s) % 60))
+      now="$(date -u +%Y-%m-%dT%H:%M:00Z)"
+      event="$(sed "s/\"time\": \"[^\"]*\"/\"time\": \"$now\"/" "$ROOT/tests/events/scheduled.json" | tr -d '\n')"
+      answer="$("$VENV/bin/cargo-lambda" lambda invoke sla-sweeper -A 127.0.0.1 -P "$CARGO_LAMBDA_INVOKE_PORT" \
+        --data-ascii "$event" --output-format json 2>&1 | tr -d '\n')"
+      echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) scheduled sweep as of $now: $answer"
+    done
+  ) >"$STATE/sweep.log" 2>&1 &
+  PIDS+=($!)
 }
 
 stack_stop() {

@@ -27,7 +27,9 @@ export CONSOLE_ORIGIN="http://127.0.0.1:$CONSOLE_PORT"
 echo "==> starting the local stack"
 start_dynamodb "$(free_port)"
 setup_table
+setup_notifications
 WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
+start_relay
 WATCH_FLAGS="--ignore-changes" start_faulty_watch "$(free_port)"
 WATCH_FLAGS="--ignore-changes" start_stripe_watch "$(free_port)"
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"

@@ -440,7 +440,10 @@ def code_actions(root: Path, binary: str, overlay: dict[Path, str] | None = None
         found |= here - {"query:index"}
         if trace is not None and here:
             trace.append(f"{ident} (from {via}): {sorted(here)}")
-        todo += [(callee, a, False, ident) for callee, a in calls(fn, broad)]
+        # An index handed down a chain of helpers (`query_index_page(&BY_OWNER, …)` ->
+        # `query_index_filtered(index, …)`) stays the caller's: arguments that name no index
+        # inherit the ones this function was reached with.
+        todo += [(callee, a if named(a) else args, False, ident) for callee, a in calls(fn, broad)]
     out: dict[str, set[str]] = {"table": set(), "*": set()}
     for a in found:
         if a == "query:table":

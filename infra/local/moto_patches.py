@@ -398,10 +398,16 @@ def _patch_transactions() -> None:
             key = _key_of_write(table, raw)
             current = _item_at(table, key)
             backups.append((table, key, _copy.deepcopy(current) if current is not None else None))
+        # A cancelled transaction leaves no stream records (as in DynamoDB): moto appends them
+        # as it applies each write, and its own rollback restored them with the copied table.
+        streams = {id(t): (t.stream_shard, len(t.stream_shard.items))
+                   for t, _, _ in backups if t.stream_shard is not None}
         shim.active = True
         try:
             return original(self, transact_items)
         except BaseException:
+            for shard, length in streams.values():
+                del shard.items[length:]
             for table, key, saved in reversed(backups):
                 hash_value, range_value = _typed_key(table, key)
                 if table.range_key_attr:

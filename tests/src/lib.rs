@@ -61,6 +61,14 @@ impl User {
     pub fn customer() -> User {
         User::new(&[])
     }
+    /// The same account signed in again with a token presenting `email`.
+    pub fn with_email(&self, email: &str) -> User {
+        let exp = chrono::Utc::now().timestamp() + 3600;
+        User {
+            account_id: self.account_id.clone(),
+            token: mint_local_token(secret().as_bytes(), &self.account_id, email, &[], exp),
+        }
+    }
     pub fn engineer() -> User {
         User::new(&[ENGINEERS_GROUP])
     }
@@ -378,6 +386,85 @@ pub fn http_event_with_body(
         "body": body.map(|b| b.to_string()),
         "isBase64Encoded": false
     })
+}
+
+/// One message the local SES accepted (moto's `/moto-api/data.json`, `ses.Message`).
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    /// The HTML part (the local SES keeps one part; the HTML one when there is one).
+    pub body: String,
+}
+
+/// Every message the local SES has accepted so far.
+pub async fn outbox() -> Vec<SentMail> {
+    let url = format!("{}/moto-api/data.json", env("AWS_ENDPOINT_URL_DYNAMODB"));
+    let data: Value = http()
+        .get(url)
+        .send()
+        .await
+        .expect("the local server answers")
+        .json()
+        .await
+        .expect("data.json is JSON");
+    data["ses"]["Message"]
+        .as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .map(|m| SentMail {
+                    from: m["source"].as_str().unwrap_or_default().to_string(),
+                    to: m["destinations"]["ToAddresses"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    subject: m["subject"].as_str().unwrap_or_default().to_string(),
+                    body: m["body"].as_str().unwrap_or_default().to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The mail to `to` whose subject contains `subject`, once at least `count` of them have
+/// arrived, then a few seconds more, so a duplicate that was going to follow is seen too.
+/// Panics naming what was missing after the wait. The relay delivers within seconds on an idle
+/// stack; under the whole suite (one local server for every test) it can lag by minutes.
+pub async fn mail_to(to: &str, subject: &str, count: usize) -> Vec<SentMail> {
+    let matching = |all: Vec<SentMail>| -> Vec<SentMail> {
+        all.into_iter()
+            .filter(|m| m.to.iter().any(|t| t == to) && m.subject.contains(subject))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let found = matching(outbox().await);
+        if found.len() >= count {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            return matching(outbox().await);
+        }
+        if std::time::Instant::now() > deadline {
+            let subjects: Vec<String> = outbox()
+                .await
+                .into_iter()
+                .filter(|m| m.to.iter().any(|t| t == to))
+                .map(|m| m.subject)
+                .collect();
+            panic!("no {count} mail to {to} with subject containing {subject:?}; to {to}: {subjects:?}");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// A unique address on a domain the local SES accepts.
+pub fn new_address(label: &str) -> String {
+    format!("{label}-{}@customer.example", store::ids::new_id("m"))
 }
 
 /// Like `post`, against the copy of the API whose store sits behind the fault proxy.

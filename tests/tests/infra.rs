@@ -747,6 +747,65 @@ fn the_stripe_secrets_come_from_secrets_manager_and_each_function_may_read_only_
 }
 
 #[test]
+fn the_notifier_reads_the_table_stream_with_partial_failures_bisect_and_a_failure_queue() {
+    let t = template();
+    assert_eq!(
+        text(at(
+            &t,
+            &[
+                "Resources",
+                "Table",
+                "Properties",
+                "StreamSpecification",
+                "StreamViewType"
+            ]
+        )),
+        store::table::STREAM_VIEW
+    );
+    let mapping = at(&t, &["Resources", "NotifierStream", "Properties"]);
+    assert_eq!(
+        at(mapping, &["FunctionResponseTypes"]),
+        &serde_json::json!(["ReportBatchItemFailures"])
+    );
+    assert_eq!(
+        at(mapping, &["BisectBatchOnFunctionError"]),
+        &Value::Bool(true)
+    );
+    assert_eq!(
+        at(mapping, &["ParallelizationFactor"])
+            .to_string()
+            .trim_matches('"'),
+        "1"
+    );
+    let destination = at(mapping, &["DestinationConfig", "OnFailure", "Destination"]);
+    assert!(
+        destination.to_string().contains("NotifierFailureQueue"),
+        "{destination}"
+    );
+    // The local relay (infra/local/notifications.py) applies the same filter.
+    let filters = at(mapping, &["FilterCriteria", "Filters"]).to_string();
+    let relay = read("infra/local/notifications.py");
+    for needle in [
+        "EVENT#",
+        "\\\"PACK\\\"",
+        "CLAIM",
+        "TAX_EXEMPTION",
+        "INSERT",
+        "MODIFY",
+    ] {
+        let plain = needle.replace('\\', "");
+        assert!(
+            filters.contains(needle),
+            "template filter lacks {needle}: {filters}"
+        );
+        assert!(
+            relay.contains(&plain),
+            "the local relay's filter lacks {plain}"
+        );
+    }
+}
+
+#[test]
 fn no_function_in_the_template_is_given_the_local_token_secret() {
     let t = template();
     let mut environments = vec![at(&t, &["Globals", "Function"]).get("Environment")];

@@ -66,6 +66,9 @@ async fn status_of(binary: &Path) -> u16 {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+        runner: Vec::new(),
+        unpacked: false,
+        init_timeout: std::time::Duration::from_secs(30),
     };
     let name = binary
         .file_name()

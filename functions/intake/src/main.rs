@@ -25,10 +25,14 @@ async fn main() -> Result<(), lambda_http::Error> {
         "GET" "/incidents/{incident_id}" => incidents::get,
         "GET" "/incidents/{incident_id}/timeline" => incidents::timeline,
     ];
-    api::serve(
+    // The account keeps the address its token last presented (account mail goes there).
+    api::serve_with(
         App { store, calendars },
         api::AuthConfig::from_env(),
         routes,
+        Some(|app, actor, now| {
+            Box::pin(async move { api::profile::remember_email(&app.store, &actor, now).await })
+        }),
     )
     .await
 }

@@ -86,11 +86,14 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     Reply::page(&ctx, exemptions.iter().map(view).collect(), next)
 }
 
-/// `GET /account`: who the caller is and where its tax exemption stands.
+/// `GET /account`: who the caller is, the e-mail address its account mail goes to (the last
+/// one a token of it presented) and where its tax exemption stands.
 pub async fn account(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let exemption = app.store.tax_exemption(&ctx.actor.account_id).await?;
+    let profile = app.store.account_profile(&ctx.actor.account_id).await?;
     Reply::ok(json!({
         "account_id": ctx.actor.account_id,
+        "email": profile.email,
         "tax_exemption": exemption.map(|e| view(&e.exemption)),
     }))
 }

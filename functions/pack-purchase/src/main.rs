@@ -40,5 +40,15 @@ async fn main() -> Result<(), lambda_http::Error> {
         prices,
         payments,
     };
-    api::serve(app, api::AuthConfig::from_env(), routes).await
+    // Account mail (pack activation, claim and exemption decisions) goes to the address the
+    // account's token last presented: every caller's address is kept.
+    api::serve_with(
+        app,
+        api::AuthConfig::from_env(),
+        routes,
+        Some(|app, actor, now| {
+            Box::pin(async move { api::profile::remember_email(&app.store, &actor, now).await })
+        }),
+    )
+    .await
 }

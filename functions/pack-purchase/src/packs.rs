@@ -107,6 +107,11 @@ pub async fn purchase(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         return replay(&record, &fingerprint);
     }
     let request = parse(&body, &app.prices).map_err(ApiError::invalid)?;
+    // The account's mail language follows the billing country of its latest order; kept before
+    // the pack is written, so the activation mail already reads it.
+    app.store
+        .remember_billing_country(account, &request.billing_country, ctx.now)
+        .await?;
     let pack = match &app.payments {
         PaymentProvider::None => {
             let (price, exempt) = price(app, account, &request).await?;

@@ -36,6 +36,11 @@ macro_rules! routes {
     };
 }
 
+/// Runs once per authenticated request before its handler (e.g. keeping the account's e-mail).
+/// It cannot fail the request: what it does is best effort and logs its own failures.
+pub type IdentityHook<A> =
+    fn(&'static A, Actor, chrono::DateTime<Utc>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Runs the Lambda HTTP loop. `app` is built once at cold start and lives for the process; so
 /// is the cursor key (`CURSOR_KEY`), whose absence fails initialisation naming it.
 pub async fn serve<A: Sync + Send + 'static>(
@@ -43,13 +48,23 @@ pub async fn serve<A: Sync + Send + 'static>(
     auth: AuthConfig,
     routes: Vec<Route<A>>,
 ) -> Result<(), lambda_http::Error> {
+    serve_with(app, auth, routes, None).await
+}
+
+/// `serve`, with a hook that sees every authenticated caller.
+pub async fn serve_with<A: Sync + Send + 'static>(
+    app: A,
+    auth: AuthConfig,
+    routes: Vec<Route<A>>,
+    hook: Option<IdentityHook<A>>,
+) -> Result<(), lambda_http::Error> {
     let cursors = CursorKey::from_env()?;
     let app: &'static A = Box::leak(Box::new(app));
     let auth: &'static AuthConfig = Box::leak(Box::new(auth));
     let cursors: &'static CursorKey = Box::leak(Box::new(cursors));
     let routes: &'static [Route<A>] = Vec::leak(routes);
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(handle(app, auth, cursors, routes, req).await)
+        Ok::<_, Infallible>(handle_with(app, auth, cursors, routes, hook, req).await)
     }))
     .await
 }
@@ -60,6 +75,17 @@ pub async fn handle<A: Sync + 'static>(
     auth: &AuthConfig,
     cursors: &'static CursorKey,
     routes: &'static [Route<A>],
+    req: Request,
+) -> Response<Body> {
+    handle_with(app, auth, cursors, routes, None, req).await
+}
+
+pub async fn handle_with<A: Sync + 'static>(
+    app: &'static A,
+    auth: &AuthConfig,
+    cursors: &'static CursorKey,
+    routes: &'static [Route<A>],
+    hook: Option<IdentityHook<A>>,
     req: Request,
 ) -> Response<Body> {
     let started = std::time::Instant::now();
@@ -73,6 +99,7 @@ pub async fn handle<A: Sync + 'static>(
         app,
         (auth, cursors),
         routes,
+        hook,
         req,
         (&method, &path),
         request_id.clone(),
@@ -101,10 +128,12 @@ pub async fn handle<A: Sync + 'static>(
 
 type Dispatched = Result<(crate::Reply, Option<String>), (ApiError, Option<String>)>;
 
+#[allow(clippy::too_many_arguments)]
 async fn dispatch<A: Sync + 'static>(
     app: &'static A,
     (auth, cursors): (&AuthConfig, &'static CursorKey),
     routes: &'static [Route<A>],
+    hook: Option<IdentityHook<A>>,
     req: Request,
     (method, path): (&str, &str),
     request_id: String,
@@ -112,6 +141,9 @@ async fn dispatch<A: Sync + 'static>(
     let now = Utc::now().trunc_subsecs(0);
     let actor = authenticate(&req, auth, now.timestamp()).map_err(|e| (e, None))?;
     let account = Some(actor.account_id.clone());
+    if let Some(hook) = hook {
+        hook(app, actor.clone(), now).await;
+    }
     let fail = |e: ApiError| (e, account.clone());
     let body = match req.body() {
         Body::Empty => Vec::new(),

@@ -6,7 +6,7 @@ use crate::incident::{Contact, Event, EventKind, Incident};
 use crate::time::{format_date, Instant};
 use crate::types::wire_enum;
 use crate::validation::{looks_like_email, looks_like_phone, FieldError, Fields};
-use crate::{CalendarId, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
+use crate::{CalendarId, Charge, Handling, IncidentStatus, Language, Severity, SlaOutcome};
 use serde_json::{json, Value};
 
 wire_enum!(
@@ -99,10 +99,12 @@ impl Submission {
                     "must be a phone number (digits, optionally +, spaces, dashes)",
                 );
             }
+            let language = c.optional_enum::<Language>("language");
             Some(Contact {
                 name: name?,
                 email: email?,
                 phone,
+                language,
             })
         });
         if handling == Some(Handling::TwentyFourSeven)
@@ -125,13 +127,21 @@ impl Submission {
                 format!("must be one of: {}", CalendarId::expected()),
             );
         }
+        let calendar = calendar.unwrap_or(CalendarId::Pl);
+        let contact = contact.map(|mut c| {
+            c.language = Some(
+                c.language
+                    .unwrap_or(Language::default_for_calendar(calendar)),
+            );
+            c
+        });
         let value = (|| {
             Some(Submission {
                 product_id: product_id?,
                 category: category?,
                 severity: severity?,
                 handling: handling?,
-                calendar: calendar.unwrap_or(CalendarId::Pl),
+                calendar,
                 title: title?,
                 description: description?,
                 contact: contact?,

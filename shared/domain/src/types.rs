@@ -62,6 +62,29 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// The language of the e-mails about an incident (`contact.language`) or to an account.
+    Language { Pl => "pl", En => "en" }
+);
+
+impl Language {
+    /// An incident's default: Polish on the Polish calendar, English elsewhere.
+    pub fn default_for_calendar(calendar: CalendarId) -> Language {
+        match calendar {
+            CalendarId::Pl => Language::Pl,
+            CalendarId::Us | CalendarId::Uk => Language::En,
+        }
+    }
+
+    /// An account's language: Polish for billing country PL, English for any other or none.
+    pub fn for_billing_country(country: Option<&str>) -> Language {
+        match country {
+            Some(c) if c.eq_ignore_ascii_case("PL") => Language::Pl,
+            _ => Language::En,
+        }
+    }
+}
+
+wire_enum!(
     IncidentStatus {
         AwaitingResponse => "awaiting_response",
         InProgress => "in_progress",

@@ -189,6 +189,23 @@ pub fn exemption_status(status: &str) -> String {
     format!("EXEMPTION_STATUS#{status}")
 }
 
+/// What the notifier knows about an account: the last e-mail its token presented and the
+/// billing country of its last order (the language of its mail).
+pub fn account_profile(account_id: &str) -> Key {
+    Key::new(account(account_id), "PROFILE")
+}
+
+pub const NOTIFICATION_PREFIX: &str = "NOTIFICATION#";
+
+/// The "sent" record of one message: per source (a timeline event, a pack activation, a
+/// decision) and recipient role, so each is sent once however often the stream delivers it.
+pub fn notification(source: &str, recipient: &str) -> Key {
+    Key::new(
+        format!("{NOTIFICATION_PREFIX}{source}"),
+        format!("TO#{recipient}"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

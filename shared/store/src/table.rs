@@ -5,7 +5,8 @@ use crate::error::classify;
 use crate::{Store, StoreError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -63,6 +64,9 @@ pub const INDEXES: [&IndexSpec; 6] = [
     &BREACHES,
 ];
 pub const TTL_ATTRIBUTE: &str = "expires_ttl";
+/// The table's stream feeds the notifier: old and new images, so a change can be told apart
+/// from a creation (a pack turning active, a claim leaving pending).
+pub const STREAM_VIEW: &str = "NEW_AND_OLD_IMAGES";
 
 fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
     KeySchemaElement::builder()
@@ -80,12 +84,20 @@ fn attr(name: &str) -> Result<AttributeDefinition, StoreError> {
         .map_err(|e| StoreError::Other(e.to_string()))
 }
 
-/// Creates the table (on demand, every index projecting all attributes) and turns on TTL.
+/// Creates the table (on demand, every index projecting all attributes, with its stream) and
+/// turns on TTL.
 pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError> {
     let mut request = client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(STREAM_VIEW))
+                .build()
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+        )
         .key_schema(key(crate::keys::PK, KeyType::Hash)?)
         .key_schema(key(crate::keys::SK, KeyType::Range)?)
         .attribute_definitions(attr(crate::keys::PK)?)

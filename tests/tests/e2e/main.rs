@@ -6,6 +6,7 @@ mod closure;
 mod contract;
 mod foundation;
 mod intake;
+mod notifications;
 mod packs;
 mod payments;
 mod reliability;

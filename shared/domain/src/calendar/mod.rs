@@ -82,6 +82,12 @@ impl BusinessCalendar {
         self.zone.name()
     }
 
+    /// An instant as the calendar's wall clock reads it, e.g. `2026-12-23 14:00 CET`, so people
+    /// read deadlines in the zone the promise is kept in.
+    pub fn wall_clock(&self, at: Instant, pattern: &str) -> String {
+        at.with_timezone(&self.zone).format(pattern).to_string()
+    }
+
     fn hours_on(&self, weekday: Weekday) -> &[(u32, u32)] {
         &self.week[weekday.num_days_from_monday() as usize]
     }

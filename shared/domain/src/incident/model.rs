@@ -1,6 +1,6 @@
 use crate::intake::Category;
 use crate::time::{serde_instant, Instant};
-use crate::{CalendarId, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
+use crate::{CalendarId, Charge, Handling, IncidentStatus, Language, Severity, SlaOutcome};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -10,6 +10,10 @@ pub struct Contact {
     pub email: String,
     #[serde(default)]
     pub phone: Option<String>,
+    /// The e-mails' language; intake always sets it (default by calendar). Incidents stored
+    /// before it existed read as `None` and get the calendar's default.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +81,13 @@ impl Incident {
     /// In the engineers' queue: no first response yet, not closed.
     pub fn awaiting_response(&self) -> bool {
         self.status == IncidentStatus::AwaitingResponse
+    }
+
+    /// The language of the e-mails about this incident.
+    pub fn language(&self) -> Language {
+        self.contact
+            .language
+            .unwrap_or_else(|| Language::default_for_calendar(self.calendar))
     }
 
     /// Watched by the breach sweep: awaiting, and the clock still running.

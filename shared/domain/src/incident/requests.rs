@@ -281,6 +281,7 @@ mod tests {
                 name: "Ada".into(),
                 email: "ada@example.com".into(),
                 phone: Some("+44 20 7946 0000".into()),
+                language: None,
             },
             status: IncidentStatus::InProgress,
             created_at: now(),

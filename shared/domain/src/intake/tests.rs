@@ -140,7 +140,9 @@ fn a_valid_body_parses_into_a_trimmed_submission() {
         Contact {
             name: "Ops on call".into(),
             email: "ops@customer.example".into(),
-            phone: Some("+48 22 123 45 67".into())
+            phone: Some("+48 22 123 45 67".into()),
+            // Calendar US, no language given: English.
+            language: Some(Language::En),
         }
     );
     assert_eq!(s.pack_id.as_deref(), Some("pack-1"));
@@ -640,5 +642,32 @@ fn a_sub_problem_incident_names_its_parent() {
     assert_eq!(
         event.details.get("parent_incident_id"),
         Some(&json!("inc-1"))
+    );
+}
+
+#[test]
+fn the_contact_language_defaults_by_calendar_and_is_kept_when_given() {
+    let language = |overrides: Value| parsed(&body_with(overrides)).contact.language;
+    assert_eq!(language(json!({"calendar": "PL"})), Some(Language::Pl));
+    assert_eq!(language(json!({"calendar": "UK"})), Some(Language::En));
+    assert_eq!(language(json!({"calendar": null})), Some(Language::Pl));
+    let mut b = body_with(json!({"calendar": "PL"}));
+    b["contact"]["language"] = json!("en");
+    assert_eq!(parsed(&b).contact.language, Some(Language::En));
+    b["calendar"] = json!("US");
+    b["contact"]["language"] = json!("pl");
+    assert_eq!(parsed(&b).contact.language, Some(Language::Pl));
+}
+
+#[test]
+fn an_unknown_contact_language_is_named() {
+    let mut b = body_with(json!({}));
+    b["contact"]["language"] = json!("de");
+    let errors = Submission::parse(&b).expect_err("refused");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "contact.language" && e.message.contains("pl, en")),
+        "{errors:?}"
     );
 }

@@ -97,6 +97,7 @@ fn awaiting() -> Incident {
             name: "Ops".into(),
             email: "ops@customer.example".into(),
             phone: Some("+48 22 123 45 67".into()),
+            language: None,
         },
         status: IncidentStatus::AwaitingResponse,
         created_at: created(),

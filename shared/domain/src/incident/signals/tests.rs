@@ -26,6 +26,7 @@ fn awaiting() -> Incident {
             name: "Ops".into(),
             email: "ops@customer.example".into(),
             phone: None,
+            language: None,
         },
         status: IncidentStatus::AwaitingResponse,
         created_at: at("2026-03-02T09:00:00Z"),

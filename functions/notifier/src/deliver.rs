@@ -1,0 +1,259 @@
+//! One invocation: a batch of stream records, each item's in order (items concurrently). Each
+//! record's messages are planned, and each message is claimed, sent and recorded once
+//! (`store::notifications`). The first record
+//! that cannot be finished is reported with every record after it (`batchItemFailures`, by
+//! sequence number), so the event source mapping retries from there; what already went is not
+//! sent again because its "sent" record stands.
+
+use crate::config::Config;
+use crate::plan::{needs, plan, Context, Delivery, Needs, Outgoing};
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use chrono::{SubsecRound, Utc};
+use domain::calendar::Calendars;
+use email::{Email, Mailer};
+use futures::future::join_all;
+use futures::{stream, StreamExt};
+use lambda_runtime::LambdaEvent;
+use pager::{Page, Pager};
+use serde::Serialize;
+use serde_json::Value;
+use store::notifications::ClaimOutcome;
+use store::Store;
+
+pub struct Notifier {
+    pub store: Store,
+    pub mailer: Mailer,
+    pub pager: Pager,
+    pub config: Config,
+    pub calendars: &'static Calendars,
+}
+
+/// The partial batch response (`FunctionResponseTypes: ReportBatchItemFailures`).
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchResponse {
+    pub batch_item_failures: Vec<ItemFailure>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemFailure {
+    pub item_identifier: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RecordFailure {
+    #[error("data store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("{0} of {1} messages not sent")]
+    NotSent(usize, usize),
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the event is not a DynamoDB stream batch: {0}")]
+pub struct MalformedBatch(String);
+
+impl From<MalformedBatch> for lambda_runtime::Diagnostic {
+    fn from(e: MalformedBatch) -> lambda_runtime::Diagnostic {
+        lambda_runtime::Diagnostic {
+            error_type: "MalformedBatch".into(),
+            error_message: e.to_string(),
+        }
+    }
+}
+
+/// Items handled at once within a batch.
+const CONCURRENT_ITEMS: usize = 8;
+
+/// The item a record belongs to (its partition key): its records are handled in order.
+fn group_key(record: &EventRecord) -> String {
+    match record.change.keys.get("PK") {
+        Some(serde_dynamo::AttributeValue::S(pk)) => pk.clone(),
+        _ => identifier(record),
+    }
+}
+
+fn identifier(record: &EventRecord) -> String {
+    record
+        .change
+        .sequence_number
+        .clone()
+        .unwrap_or_else(|| record.event_id.clone())
+}
+
+impl Notifier {
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<BatchResponse, MalformedBatch> {
+        let batch: Event =
+            serde_json::from_value(event.payload).map_err(|e| MalformedBatch(e.to_string()))?;
+        let records = &batch.records;
+        // Records of one item (one incident's timeline, one pack…) keep their order; different
+        // items go concurrently. A group stops at its first unfinished record.
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, record) in records.iter().enumerate() {
+            let key = group_key(record);
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((key, vec![i])),
+            }
+        }
+        let outcomes: Vec<Vec<(usize, Result<usize, RecordFailure>)>> = stream::iter(groups)
+            .map(|(_, members)| async move {
+                let mut done = Vec::new();
+                for i in members {
+                    let outcome = self.record(&records[i]).await;
+                    let failed = outcome.is_err();
+                    done.push((i, outcome));
+                    if failed {
+                        break;
+                    }
+                }
+                done
+            })
+            .buffer_unordered(CONCURRENT_ITEMS)
+            .collect()
+            .await;
+        let mut sent = 0usize;
+        let mut first_failure: Option<usize> = None;
+        for (i, outcome) in outcomes.into_iter().flatten() {
+            match outcome {
+                Ok(n) => sent += n,
+                Err(e) => {
+                    tracing::warn!(record = %identifier(&records[i]), error = %e, "record not finished");
+                    first_failure = Some(first_failure.map_or(i, |f| f.min(i)));
+                }
+            }
+        }
+        // The mapping retries from the first unfinished record: it and every later one are
+        // reported (those already finished find their "sent" records and send nothing again).
+        let response = BatchResponse {
+            batch_item_failures: first_failure
+                .map(|first| {
+                    records[first..]
+                        .iter()
+                        .map(|r| ItemFailure {
+                            item_identifier: identifier(r),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        tracing::info!(
+            records = records.len(),
+            sent,
+            failed = response.batch_item_failures.len(),
+            "batch"
+        );
+        Ok(response)
+    }
+
+    /// One record: the messages it owes that had not gone yet; how many went now.
+    async fn record(&self, record: &EventRecord) -> Result<usize, RecordFailure> {
+        let change = store::stream::decode(
+            record.change.keys.clone(),
+            record.change.old_image.clone(),
+            record.change.new_image.clone(),
+        )?;
+        let Some(source) = change.source() else {
+            return Ok(0);
+        };
+        let context = match needs(&change) {
+            Needs::Nothing => Context::None,
+            Needs::Incident(id) => match self.store.incident(&id).await? {
+                Some(stored) => Context::Incident(Box::new(stored.incident)),
+                None => {
+                    tracing::warn!(%source, "event of an incident that is not there; nothing sent");
+                    return Ok(0);
+                }
+            },
+            Needs::Account(account_id) => {
+                let profile = self.store.account_profile(&account_id).await?;
+                if profile.email.is_none() {
+                    tracing::warn!(%source, "no e-mail address known for the account; nothing sent");
+                }
+                Context::Account {
+                    email: profile.email,
+                    billing_country: profile.billing_country,
+                }
+            }
+        };
+        let messages = plan(&change, &context, &self.config, self.calendars);
+        let total = messages.len();
+        let mut failed = 0;
+        let mut sent = 0;
+        // Every message gets its chance: one refused address does not hold back the others.
+        let outcomes = join_all(messages.iter().map(|m| self.deliver(&source, m))).await;
+        for (message, outcome) in messages.iter().zip(outcomes) {
+            match outcome {
+                Ok(true) => sent += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    failed += 1;
+                    tracing::warn!(%source, role = message.role.key(), error = %e, "message not sent");
+                }
+            }
+        }
+        if failed > 0 {
+            return Err(RecordFailure::NotSent(failed, total));
+        }
+        Ok(sent)
+    }
+
+    /// Claims, sends and records one message. `Ok(false)`: it had gone before.
+    async fn deliver(&self, source: &str, message: &Outgoing) -> Result<bool, String> {
+        let role = message.role.key();
+        let now = Utc::now().trunc_subsecs(0);
+        let claim = self
+            .store
+            .claim_notification(source, role, now, self.config.lease)
+            .await
+            .map_err(|e| e.to_string())?;
+        match claim {
+            ClaimOutcome::AlreadySent => {
+                tracing::info!(%source, role, "already sent; not again");
+                return Ok(false);
+            }
+            ClaimOutcome::InFlight => {
+                return Err("another invocation is sending it".into());
+            }
+            ClaimOutcome::Claimed => {}
+        }
+        let outcome = match &message.delivery {
+            Delivery::Email { to, message } => self
+                .mailer
+                .send(&Email {
+                    to: to.clone(),
+                    subject: message.subject.clone(),
+                    text: message.text.clone(),
+                    html: message.html.clone(),
+                })
+                .await
+                .map_err(|e| (e.is_retryable(), e.to_string())),
+            Delivery::Page { subject, text } => self
+                .pager
+                .page(&Page {
+                    subject: subject.clone(),
+                    text: text.clone(),
+                })
+                .await
+                .map_err(|e| (e.is_retryable(), e.to_string())),
+        };
+        match outcome {
+            Ok(provider_id) => {
+                // Sent: if recording that fails, the lease still stands, and the retry after it
+                // is the one case that sends twice (see store::notifications).
+                self.store
+                    .mark_notification_sent(source, role, &provider_id, Utc::now().trunc_subsecs(0))
+                    .await
+                    .map_err(|e| format!("sent, but not recorded: {e}"))?;
+                tracing::info!(%source, role, "sent");
+                Ok(true)
+            }
+            Err((retryable, reason)) => {
+                if let Err(e) = self.store.release_notification(source, role, &reason).await {
+                    tracing::warn!(%source, role, error = %e, "claim not released; it runs out with its lease");
+                }
+                Err(format!("{reason} (retryable: {retryable})"))
+            }
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Who is told what (API.md, "Notifications"): from one change on the stream to the messages it
+//! owes, each with its recipient role. The table, as code:
+//!
+//! | change | to |
+//! |---|---|
+//! | `submitted` | the contact (confirmation), the support team; severity A also the pager |
+//! | `response`, `scope_proposed`, `sub_problem_proposed`, `resolved`, `closed_unresolved`, `charge_decided` | the contact |
+//! | `customer_message`, `closure_requested` | the support team |
+//! | `sla_warning`, `sla_breached` | the support team; severity A also the pager |
+//! | a pack becoming active | the buying account |
+//! | a claim or tax-exemption decision | the account concerned (the claimant; the exemption's account) |
+
+use crate::config::Config;
+use crate::templates::{
+    account_draft, incident_draft, layout, page_text, AccountNews, ContactFacts, IncidentFacts,
+    IncidentNews, Message, PackFacts,
+};
+use domain::calendar::Calendars;
+use domain::incident::Incident;
+use domain::time::format_date;
+use domain::{Charge, Language, ReviewStatus, Severity};
+use serde_json::{Map, Value};
+use store::stream::{Change, TimelineEntry};
+
+/// Who a message is for; also the second half of its "sent" record's key, so a role gets one
+/// message per source even if its address changes between deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Contact,
+    SupportTeam,
+    Pager,
+    Account,
+}
+
+impl Role {
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Contact => "contact",
+            Role::SupportTeam => "support_team",
+            Role::Pager => "pager",
+            Role::Account => "account",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Email { to: String, message: Message },
+    Page { subject: String, text: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub role: Role,
+    pub delivery: Delivery,
+}
+
+/// What the planner needs to read besides the change itself.
+pub enum Context {
+    None,
+    Incident(Box<Incident>),
+    /// The account's last known address and billing country (`None`: never seen an address).
+    Account {
+        email: Option<String>,
+        billing_country: Option<String>,
+    },
+}
+
+/// The incident a change is about, or the account whose profile it needs.
+pub enum Needs {
+    Nothing,
+    Incident(String),
+    Account(String),
+}
+
+pub fn needs(change: &Change) -> Needs {
+    match change {
+        Change::Event(e) if recipients(&e.kind).is_some() => Needs::Incident(e.incident_id.clone()),
+        Change::PackActivated(p) => Needs::Account(p.owner_account_id.clone()),
+        Change::ClaimDecided(c) => Needs::Account(c.claimant_account_id.clone()),
+        Change::ExemptionDecided { exemption, .. } => Needs::Account(exemption.account_id.clone()),
+        _ => Needs::Nothing,
+    }
+}
+
+/// The recipients of an event kind (`None`: nobody is told of this kind).
+fn recipients(kind: &str) -> Option<&'static [Role]> {
+    Some(match kind {
+        "submitted" => &[Role::Contact, Role::SupportTeam, Role::Pager],
+        "response"
+        | "scope_proposed"
+        | "sub_problem_proposed"
+        | "resolved"
+        | "closed_unresolved"
+        | "charge_decided" => &[Role::Contact],
+        "customer_message" | "closure_requested" => &[Role::SupportTeam],
+        "sla_warning" | "sla_breached" => &[Role::SupportTeam, Role::Pager],
+        _ => return None,
+    })
+}
+
+fn detail(details: &Map<String, Value>, name: &str) -> String {
+    details
+        .get(name)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn news_for(e: &TimelineEntry, role: Role, incident: &Incident) -> Option<IncidentNews> {
+    let d = &e.details;
+    Some(match e.kind.as_str() {
+        "submitted" if role == Role::Contact => IncidentNews::Received,
+        "submitted" => IncidentNews::NewIncident(ContactFacts {
+            name: incident.contact.name.clone(),
+            email: incident.contact.email.clone(),
+            phone: incident.contact.phone.clone(),
+        }),
+        "response" => IncidentNews::Response {
+            channel: detail(d, "channel"),
+            message: detail(d, "message"),
+        },
+        "scope_proposed" => IncidentNews::ScopeProposed {
+            problem_statement: detail(d, "problem_statement"),
+            resolution_criteria: detail(d, "resolution_criteria"),
+        },
+        "sub_problem_proposed" => IncidentNews::SubProblemProposed {
+            title: detail(d, "title"),
+        },
+        "resolved" => IncidentNews::Resolved {
+            solutions: d
+                .get("solutions")
+                .and_then(Value::as_array)
+                .map(|s| {
+                    s.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        },
+        "closed_unresolved" => IncidentNews::ClosedUnresolved {
+            explanation: detail(d, "explanation"),
+        },
+        "charge_decided" => {
+            IncidentNews::ChargeDecided(detail(d, "charge").parse().unwrap_or(Charge::Consumed))
+        }
+        "customer_message" => IncidentNews::CustomerMessage {
+            message: detail(d, "message"),
+        },
+        "closure_requested" => IncidentNews::ClosureRequested {
+            reason: detail(d, "reason"),
+        },
+        "sla_warning" => IncidentNews::SlaWarning,
+        "sla_breached" => IncidentNews::SlaBreached,
+        _ => return None,
+    })
+}
+
+fn incident_facts(
+    incident: &Incident,
+    config: &Config,
+    calendars: &Calendars,
+    lang: Language,
+) -> IncidentFacts {
+    let calendar = calendars.get(incident.calendar);
+    let pattern = match lang {
+        Language::Pl => "%d.%m.%Y, %H:%M %Z",
+        Language::En => "%Y-%m-%d %H:%M %Z",
+    };
+    IncidentFacts {
+        id: incident.incident_id.clone(),
+        title: incident.title.clone(),
+        severity: incident.severity.to_string(),
+        product: incident.product_id.clone(),
+        calendar: incident.calendar.to_string(),
+        handling_24x7: incident.handling == domain::Handling::TwentyFourSeven,
+        due: calendar.wall_clock(incident.first_response_due_at, pattern),
+        warn: calendar.wall_clock(incident.first_response_warn_at, pattern),
+        zone: calendar.time_zone_name().to_string(),
+        link: config.console_link(&format!("/incidents/{}", incident.incident_id)),
+    }
+}
+
+/// The messages one change owes, in the order they go out.
+pub fn plan(
+    change: &Change,
+    context: &Context,
+    config: &Config,
+    calendars: &Calendars,
+) -> Vec<Outgoing> {
+    match (change, context) {
+        (Change::Event(e), Context::Incident(incident)) => {
+            let Some(roles) = recipients(&e.kind) else {
+                return vec![];
+            };
+            let mut out = Vec::new();
+            for &role in roles {
+                if role == Role::Pager && incident.severity != Severity::A {
+                    continue;
+                }
+                let Some(news) = news_for(e, role, incident) else {
+                    continue;
+                };
+                let delivery = match role {
+                    Role::Contact => {
+                        let lang = incident.language();
+                        let facts = incident_facts(incident, config, calendars, lang);
+                        Delivery::Email {
+                            to: incident.contact.email.clone(),
+                            message: layout(&incident_draft(&news, &facts, lang), lang),
+                        }
+                    }
+                    Role::SupportTeam => {
+                        let lang = config.team_language;
+                        let facts = incident_facts(incident, config, calendars, lang);
+                        Delivery::Email {
+                            to: config.support_team_email.clone(),
+                            message: layout(&incident_draft(&news, &facts, lang), lang),
+                        }
+                    }
+                    Role::Pager => {
+                        let facts = incident_facts(incident, config, calendars, Language::En);
+                        let (subject, text) = page_text(&news, &facts);
+                        Delivery::Page { subject, text }
+                    }
+                    Role::Account => continue,
+                };
+                out.push(Outgoing { role, delivery });
+            }
+            out
+        }
+        (
+            change,
+            Context::Account {
+                email: Some(email),
+                billing_country,
+            },
+        ) => {
+            let lang = Language::for_billing_country(billing_country.as_deref());
+            let news = match change {
+                Change::PackActivated(p) => AccountNews::PackActive(PackFacts {
+                    order_confirmation_number: p.order_confirmation_number.clone(),
+                    incidents: p.incidents_total,
+                    expires_on: p.expires_at.map(|t| format_date(t.date_naive())),
+                    link: config.console_link("/packs"),
+                }),
+                Change::ClaimDecided(c) => AccountNews::ClaimDecided {
+                    approved: c.status == ReviewStatus::Approved,
+                    note: c.note.clone(),
+                    link: config.console_link("/packs"),
+                },
+                Change::ExemptionDecided { exemption, .. } => AccountNews::ExemptionDecided {
+                    verified: exemption.status == domain::ExemptionStatus::Verified,
+                    jurisdiction: exemption.jurisdiction.clone(),
+                    certificate_reference: exemption.certificate_reference.clone(),
+                    note: exemption.note.clone(),
+                    link: config.console_link("/account"),
+                },
+                _ => return vec![],
+            };
+            vec![Outgoing {
+                role: Role::Account,
+                delivery: Delivery::Email {
+                    to: email.clone(),
+                    message: layout(&account_draft(&news, lang), lang),
+                },
+            }]
+        }
+        _ => vec![],
+    }
+}

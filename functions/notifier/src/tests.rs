@@ -1,0 +1,268 @@
+//! The notification table and the texts, without any I/O.
+
+use crate::config::Config;
+use crate::plan::{plan, Context, Delivery, Outgoing, Role};
+use domain::calendar::Calendars;
+use domain::incident::Incident;
+use domain::time::parse_instant;
+use domain::Language;
+use serde_json::{json, Map, Value};
+use store::stream::{ActivatedPack, Change, TimelineEntry};
+
+fn config() -> Config {
+    Config::from_lookup(|name| {
+        Some(
+            match name {
+                "NOTIFY_FROM" => "desk@support.example",
+                "SUPPORT_TEAM_EMAIL" => "team@support.example",
+                "PAGER_TOPIC_ARN" => "arn:aws:sns:us-east-1:123456789012:pager",
+                "CONSOLE_URL" => "https://console.support.example/",
+                _ => return None,
+            }
+            .to_string(),
+        )
+    })
+    .expect("config")
+}
+
+fn incident(severity: &str, calendar: &str, language: Option<&str>) -> Incident {
+    serde_json::from_value(json!({
+        "incident_id": "inc_1", "account_id": "acct_customer", "pack_id": "pck_1",
+        "parent_incident_id": null, "product_id": "windows-server-2022", "category": "configuration",
+        "severity": severity, "handling": "24x7", "calendar": calendar,
+        "title": "Klaster <nie> startuje",
+        "description": "…", "contact": {"name": "Ada", "email": "ada@customer.example",
+        "phone": "+48 22 123 45 67", "language": language},
+        "status": "awaiting_response", "created_at": "2026-12-22T09:00:00Z",
+        "first_response_due_at": "2026-12-22T13:00:00Z", "first_responded_at": null,
+        "first_response_warn_at": "2026-12-22T12:00:00Z",
+        "sla": "pending", "scope": null, "charge": "consumed", "closed_at": null
+    }))
+    .expect("incident")
+}
+
+fn event(kind: &str, details: Value) -> Change {
+    let Value::Object(details) = details else {
+        panic!("details are an object")
+    };
+    Change::Event(TimelineEntry {
+        incident_id: "inc_1".into(),
+        seq: 2,
+        at: parse_instant("2026-12-22T10:00:00Z").expect("instant"),
+        kind: kind.into(),
+        details,
+    })
+}
+
+fn planned(change: &Change, incident: Incident) -> Vec<Outgoing> {
+    plan(
+        change,
+        &Context::Incident(Box::new(incident)),
+        &config(),
+        Calendars::shipped().expect("calendars"),
+    )
+}
+
+fn roles(out: &[Outgoing]) -> Vec<Role> {
+    out.iter().map(|o| o.role).collect()
+}
+
+fn email(o: &Outgoing) -> (&str, &crate::templates::Message) {
+    match &o.delivery {
+        Delivery::Email { to, message } => (to, message),
+        Delivery::Page { .. } => panic!("expected an e-mail, got a page"),
+    }
+}
+
+#[test]
+fn every_row_of_the_table_goes_to_its_recipients() {
+    let c = incident("C", "PL", None);
+    let a = incident("A", "PL", None);
+    let none = json!({});
+    assert_eq!(
+        roles(&planned(&event("submitted", none.clone()), c.clone())),
+        [Role::Contact, Role::SupportTeam]
+    );
+    assert_eq!(
+        roles(&planned(&event("submitted", none.clone()), a.clone())),
+        [Role::Contact, Role::SupportTeam, Role::Pager]
+    );
+    for kind in [
+        "response",
+        "scope_proposed",
+        "sub_problem_proposed",
+        "resolved",
+        "closed_unresolved",
+        "charge_decided",
+    ] {
+        assert_eq!(
+            roles(&planned(&event(kind, none.clone()), a.clone())),
+            [Role::Contact],
+            "{kind}"
+        );
+    }
+    for kind in ["customer_message", "closure_requested"] {
+        assert_eq!(
+            roles(&planned(&event(kind, none.clone()), a.clone())),
+            [Role::SupportTeam],
+            "{kind}"
+        );
+    }
+    for kind in ["sla_warning", "sla_breached"] {
+        assert_eq!(
+            roles(&planned(&event(kind, none.clone()), c.clone())),
+            [Role::SupportTeam],
+            "{kind}"
+        );
+        assert_eq!(
+            roles(&planned(&event(kind, none.clone()), a.clone())),
+            [Role::SupportTeam, Role::Pager],
+            "{kind}"
+        );
+    }
+    for kind in [
+        "scope_accepted",
+        "sub_problem_declined",
+        "attachment_added",
+        "new_kind",
+    ] {
+        assert!(
+            planned(&event(kind, none.clone()), a.clone()).is_empty(),
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn the_polish_confirmation_names_the_incident_and_the_deadline_in_warsaw_time() {
+    let out = planned(&event("submitted", json!({})), incident("B", "PL", None));
+    let (to, m) = email(&out[0]);
+    assert_eq!(to, "ada@customer.example");
+    assert_eq!(
+        m.subject,
+        "[inc_1] Przyjęliśmy Twoje zgłoszenie: Klaster <nie> startuje"
+    );
+    // 13:00 UTC is 14:00 in Warsaw in December.
+    assert!(
+        m.text
+            .contains("najpóźniej 22.12.2026, 14:00 CET (Europe/Warsaw)"),
+        "{}",
+        m.text
+    );
+    assert!(m
+        .text
+        .contains("https://console.support.example/incidents/inc_1"));
+    assert!(
+        m.html.contains("„Klaster &lt;nie&gt; startuje”"),
+        "{}",
+        m.html
+    );
+    assert!(!m.html.contains("<nie>"));
+    assert!(!m.text.contains("acct_customer"), "no account ids in mail");
+}
+
+#[test]
+fn the_contact_language_chooses_the_text_and_the_team_gets_english() {
+    let out = planned(&event("submitted", json!({})), incident("B", "UK", None));
+    assert!(email(&out[0])
+        .1
+        .subject
+        .starts_with("[inc_1] We have received your incident"));
+    assert!(email(&out[0])
+        .1
+        .text
+        .contains("2026-12-22 13:00 GMT (Europe/London)"));
+    let out = planned(
+        &event("submitted", json!({})),
+        incident("B", "UK", Some("pl")),
+    );
+    assert!(email(&out[0]).1.subject.contains("Przyjęliśmy"));
+    let (to, team) = email(&out[1]);
+    assert_eq!(to, "team@support.example");
+    assert!(team.subject.starts_with("[inc_1] New severity B incident"));
+    assert!(team
+        .text
+        .contains("Contact: Ada, ada@customer.example, +48 22 123 45 67"));
+}
+
+#[test]
+fn a_response_quotes_the_engineer_and_a_page_is_short_ascii() {
+    let out = planned(
+        &event(
+            "response",
+            json!({"message": "Proszę zrestartować węzeł.", "channel": "phone"}),
+        ),
+        incident("A", "PL", None),
+    );
+    let m = email(&out[0]).1;
+    assert!(
+        m.text
+            .contains("odpowiedział telefonicznie na Twoje zgłoszenie inc_1"),
+        "{}",
+        m.text
+    );
+    assert!(m.text.contains("    Proszę zrestartować węzeł."));
+    let out = planned(&event("sla_breached", json!({})), incident("A", "PL", None));
+    let Delivery::Page { subject, text } = &out[1].delivery else {
+        panic!("pager")
+    };
+    assert_eq!(subject, "SEV A SLA breached: inc_1");
+    assert!(
+        text.contains("due 2026-12-22 14:00 CET (Europe/Warsaw)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn account_mail_follows_the_billing_country_and_needs_an_address() {
+    let change = Change::PackActivated(ActivatedPack {
+        pack_id: "pck_1".into(),
+        owner_account_id: "acct_1".into(),
+        order_confirmation_number: "ABCD-EFGH".into(),
+        incidents_total: 5,
+        expires_at: parse_instant("2027-12-01T10:00:00Z"),
+    });
+    let calendars = Calendars::shipped().expect("calendars");
+    let for_country = |country: Option<&str>, email: Option<&str>| {
+        plan(
+            &change,
+            &Context::Account {
+                email: email.map(str::to_string),
+                billing_country: country.map(str::to_string),
+            },
+            &config(),
+            calendars,
+        )
+    };
+    let pl = for_country(Some("PL"), Some("buyer@customer.example"));
+    let (to, m) = email(&pl[0]);
+    assert_eq!(to, "buyer@customer.example");
+    assert!(m.text.contains("Numer potwierdzenia zamówienia: ABCD-EFGH"));
+    assert!(m.text.contains("Ważny do: 2027-12-01 (UTC)"));
+    let de = for_country(Some("DE"), Some("buyer@customer.example"));
+    assert!(email(&de[0])
+        .1
+        .text
+        .contains("Order confirmation number: ABCD-EFGH"));
+    assert!(for_country(Some("PL"), None).is_empty());
+    assert_eq!(Language::for_billing_country(None), Language::En);
+}
+
+#[test]
+fn configuration_names_what_is_missing() {
+    let err = Config::from_lookup(|_| None).expect_err("nothing set");
+    assert!(err.to_string().contains("NOTIFY_FROM"));
+    let mut vars = Map::new();
+    for (k, v) in [
+        ("NOTIFY_FROM", "a@b.c"),
+        ("SUPPORT_TEAM_EMAIL", "t@b.c"),
+        ("PAGER_TOPIC_ARN", "arn"),
+        ("CONSOLE_URL", "http://x"),
+        ("SUPPORT_TEAM_LANGUAGE", "de"),
+    ] {
+        vars.insert(k.into(), json!(v));
+    }
+    let err = Config::from_lookup(|n| vars.get(n).and_then(|v| v.as_str()).map(str::to_string))
+        .expect_err("bad language");
+    assert!(err.to_string().contains("SUPPORT_TEAM_LANGUAGE"));
+}
