@@ -261,13 +261,30 @@ async fn an_incident_answer_carries_the_first_100_events_and_a_cursor_for_the_re
     assert_at_never_decreases(&paged);
 
     // Every route answering Incident pages it the same way.
-    let closed = post(&format!("/incidents/{incident_id}/closure-request"))
+    let closing = post(&format!("/incidents/{incident_id}/closure-request"))
         .token(&owner)
         .json(&json!({"reason": "We worked around it."}))
         .send()
-        .await
-        .expect(200)
-        .body;
+        .await;
+    // cargo lambda watch sometimes cuts a large answer under load and says so with its own
+    // text 500 (see e2e::is_emulator_relay_failure); API Gateway has no such step. A closure
+    // cannot be re-sent (the incident is closed by then), so the answer is read back instead.
+    let closed = if is_emulator_relay_failure(
+        closing.status,
+        &closing.headers,
+        closing.body.to_string().as_bytes(),
+    ) {
+        eprintln!("closure-request: the emulator cut the answer; reading the incident back");
+        get(&format!("/incidents/{incident_id}"))
+            .token(&owner)
+            .send()
+            .await
+            .expect(200)
+            .body
+    } else {
+        closing.expect(200).body
+    };
+    assert_eq!(closed["status"], "closed_by_customer");
     assert_eq!(closed["timeline"].as_array().map(Vec::len), Some(100));
     assert!(closed["timeline_next_cursor"].is_string());
 
