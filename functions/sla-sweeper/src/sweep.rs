@@ -139,7 +139,7 @@ impl Sweeper {
         let system = Actor::system();
         let swept = self
             .store
-            .sweep_due(&plan, |incident| decide(incident, &system, as_of))
+            .sweep_due(&plan, |incident, at| decide(incident, &system, as_of, at))
             .await;
         let report = SweepReport::new(as_of, &swept.tally, started.elapsed());
         metrics::emit(&report, swept.failure.is_some());
@@ -211,8 +211,9 @@ fn decide(
     incident: &Incident,
     system: &Actor,
     as_of: Instant,
+    at: Instant,
 ) -> Result<Option<Transition>, SweepError> {
-    match sweep_signals(incident, system, as_of) {
+    match sweep_signals(incident, system, as_of, at) {
         Ok(t) => Ok(t),
         Err(ActionError::InvalidState(_)) => Ok(None),
         Err(reason) => Err(SweepError::Refused {
@@ -319,11 +320,11 @@ mod tests {
         let system = Actor::system();
         let incident = awaiting("2026-11-25T12:00:00Z");
         let before_warning = parse_instant("2026-11-25T09:59:59Z").unwrap();
-        assert!(decide(&incident, &system, before_warning)
+        assert!(decide(&incident, &system, before_warning, before_warning)
             .unwrap()
             .is_none());
         let warning = parse_instant("2026-11-25T10:00:01Z").unwrap();
-        let warned = decide(&incident, &system, warning)
+        let warned = decide(&incident, &system, warning, warning)
             .unwrap()
             .expect("a warning");
         assert_eq!(
@@ -331,14 +332,18 @@ mod tests {
             [domain::incident::EventKind::SlaWarning]
         );
         let before = parse_instant("2026-11-25T11:59:59Z").unwrap();
-        assert!(decide(&warned.incident, &system, before).unwrap().is_none());
+        assert!(decide(&warned.incident, &system, before, before)
+            .unwrap()
+            .is_none());
         let after = parse_instant("2026-11-25T12:00:01Z").unwrap();
-        let t = decide(&warned.incident, &system, after)
+        let t = decide(&warned.incident, &system, after, after)
             .unwrap()
             .expect("a breach");
         assert_eq!(t.incident.sla, domain::SlaOutcome::Breached);
         assert_eq!(t.events.len(), 1);
-        assert!(decide(&t.incident, &system, after).unwrap().is_none());
+        assert!(decide(&t.incident, &system, after, after)
+            .unwrap()
+            .is_none());
     }
 
     #[test]

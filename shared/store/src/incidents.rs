@@ -660,20 +660,30 @@ mod tests {
         assert_eq!(text(&item, BREACHES.pk), None);
 
         let system = Actor::system();
-        let warned = sweep_signals(&fresh, &system, at("2026-03-31T12:00:01Z"))
-            .expect("allowed")
-            .expect("warned")
-            .incident;
+        let warned = sweep_signals(
+            &fresh,
+            &system,
+            at("2026-03-31T12:00:01Z"),
+            at("2026-03-31T12:00:01Z"),
+        )
+        .expect("allowed")
+        .expect("warned")
+        .incident;
         let item = incident_item(&warned, 2, 2).expect("item");
         assert_eq!(
             text(&item, AWAITING.sk).as_deref(),
             Some("2026-03-31T13:00:00Z#inc_1")
         );
 
-        let breached = sweep_signals(&warned, &system, at("2026-04-01T00:00:00Z"))
-            .expect("allowed")
-            .expect("breached")
-            .incident;
+        let breached = sweep_signals(
+            &warned,
+            &system,
+            at("2026-04-01T00:00:00Z"),
+            at("2026-04-01T00:00:00Z"),
+        )
+        .expect("allowed")
+        .expect("breached")
+        .incident;
         let item = incident_item(&breached, 3, 3).expect("item");
         assert_eq!(text(&item, AWAITING.pk), None);
         assert_eq!(text(&item, AWAITING.sk), None);

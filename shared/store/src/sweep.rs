@@ -106,11 +106,14 @@ enum Written {
 
 impl Store {
     /// Sweeps every shard for incidents due at `plan.as_of`. `decide` answers, for an incident
-    /// as read, the transition to write (`Ok(None)`: leave it alone).
+    /// as read and the instant its write would commit at, the transition to write (`Ok(None)`:
+    /// leave it alone). That instant is `plan.as_of`, or the incident's latest event if that is
+    /// later (`StoredIncident::commit_now`): signals are stamped at their commit, so `at` never
+    /// decreases along a timeline.
     pub async fn sweep_due<E, F>(&self, plan: &SweepPlan, decide: F) -> Swept<E>
     where
         E: From<StoreError>,
-        F: Fn(&Incident) -> Result<Option<Transition>, E>,
+        F: Fn(&Incident, Instant) -> Result<Option<Transition>, E>,
     {
         let limits = Limits {
             plan,
@@ -137,7 +140,7 @@ impl Store {
     ) -> (SweepTally, Option<E>)
     where
         E: From<StoreError>,
-        F: Fn(&Incident) -> Result<Option<Transition>, E>,
+        F: Fn(&Incident, Instant) -> Result<Option<Transition>, E>,
     {
         let plan = limits.plan;
         let mut tally = SweepTally::default();
@@ -201,13 +204,14 @@ impl Store {
     ) -> Result<Written, E>
     where
         E: From<StoreError>,
-        F: Fn(&Incident) -> Result<Option<Transition>, E>,
+        F: Fn(&Incident, Instant) -> Result<Option<Transition>, E>,
     {
         let id = &seen.incident.incident_id;
-        let Some(t) = decide(&seen.incident)? else {
+        let at = seen.commit_now(as_of);
+        let Some(t) = decide(&seen.incident, at)? else {
             return Ok(Written::Skipped);
         };
-        match self.apply_transition(seen, &t, as_of).await {
+        match self.apply_transition(seen, &t, at).await {
             Ok(ApplyOutcome::Applied) => return Ok(applied(&t)),
             Ok(ApplyOutcome::Conflict) => {}
             Err(e) if e.is_retryable() => {
@@ -218,10 +222,11 @@ impl Store {
         let Some(fresh) = self.incident(id).await? else {
             return Ok(Written::Skipped);
         };
-        let Some(t) = decide(&fresh.incident)? else {
+        let at = fresh.commit_now(as_of);
+        let Some(t) = decide(&fresh.incident, at)? else {
             return Ok(Written::Skipped);
         };
-        match self.apply_transition(&fresh, &t, as_of).await? {
+        match self.apply_transition(&fresh, &t, at).await? {
             ApplyOutcome::Applied => Ok(applied(&t)),
             ApplyOutcome::Conflict => {
                 tracing::warn!(incident_id = %id, "incident changed twice during its sla signal; left for the next sweep");

@@ -62,10 +62,11 @@ fn ms(since: Clock) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
-/// The Lambda's decision: breach what the domain says is due, leave the rest.
-fn breach(as_of: Instant) -> impl Fn(&Incident) -> Result<Option<Transition>, StoreError> {
+/// The Lambda's decision: breach what the domain says is due at the write's commit instant
+/// (never before the sweep's), leave the rest.
+fn breach() -> impl Fn(&Incident, Instant) -> Result<Option<Transition>, StoreError> {
     let system = Actor::system();
-    move |incident| match apply(incident, &system, Action::Breach, as_of) {
+    move |incident, at| match apply(incident, &system, Action::Breach, at) {
         Ok(t) => Ok(Some(t)),
         Err(ActionError::InvalidState(_)) => Ok(None),
         Err(e) => Err(StoreError::Other(format!("unexpected refusal: {e}"))),
@@ -139,7 +140,7 @@ async fn probes(store: &Store, as_of: Instant) -> Result<(f64, f64), StoreError>
 
 async fn pass<F>(store: &Store, as_of: Instant, decide: F) -> Result<Pass, StoreError>
 where
-    F: Fn(&Incident) -> Result<Option<Transition>, StoreError>,
+    F: Fn(&Incident, Instant) -> Result<Option<Transition>, StoreError>,
 {
     let plan = SweepPlan {
         as_of,
@@ -178,7 +179,7 @@ async fn run(size: usize, due: usize, breach_max: usize) -> Result<Row, StoreErr
     // The read pass changes nothing, so it is repeated and the median run reported.
     let mut reads = Vec::new();
     for _ in 0..READ_REPEATS {
-        let read = pass(&store, as_of, |_: &Incident| Ok(None)).await?;
+        let read = pass(&store, as_of, |_: &Incident, _| Ok(None)).await?;
         eprintln!("  read pass: {} items in {:.0} ms", read.examined, read.ms);
         reads.push(read);
     }
@@ -187,7 +188,7 @@ async fn run(size: usize, due: usize, breach_max: usize) -> Result<Row, StoreErr
     let (probe_query_ms, probe_write_ms) = probes(&store, as_of).await?;
     eprintln!("  probes: Query {probe_query_ms:.0} ms, transaction {probe_write_ms:.0} ms");
     let sweep = if size <= breach_max {
-        let p = pass(&store, as_of, breach(as_of)).await?;
+        let p = pass(&store, as_of, breach()).await?;
         eprintln!("  sweep: breached {} in {:.0} ms", p.breached, p.ms);
         Some(p)
     } else {

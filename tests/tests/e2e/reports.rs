@@ -101,7 +101,7 @@ async fn sweep_store(store: &Store, as_of: Instant) {
     };
     let system = Actor::system();
     let swept = store
-        .sweep_due(&plan, |i| match sweep_signals(i, &system, as_of) {
+        .sweep_due(&plan, |i, at| match sweep_signals(i, &system, as_of, at) {
             Ok(t) => Ok(t),
             Err(ActionError::InvalidState(_)) => Ok(None),
             Err(e) => Err(Failure(e.to_string())),

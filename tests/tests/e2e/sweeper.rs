@@ -471,9 +471,9 @@ async fn a_scheduled_event_without_a_valid_time_is_refused_as_not_retryable() {
 
 // The store's sweep loop on tables of its own: paging, budget, time limit, overlap.
 
-/// The Lambda's decision, as the system actor.
-fn breach(as_of: Instant) -> impl Fn(&Incident) -> Result<Option<Transition>, store::StoreError> {
-    move |incident| match apply(incident, &Actor::system(), Action::Breach, as_of) {
+/// The Lambda's decision, as the system actor, at the write's commit instant.
+fn breach() -> impl Fn(&Incident, Instant) -> Result<Option<Transition>, store::StoreError> {
+    move |incident, at| match apply(incident, &Actor::system(), Action::Breach, at) {
         Ok(t) => Ok(Some(t)),
         Err(ActionError::InvalidState(_)) => Ok(None),
         Err(e) => panic!("unexpected refusal: {e}"),
@@ -528,21 +528,21 @@ async fn the_sweep_reads_only_due_incidents_and_keeps_to_its_page_budget_across_
     let as_of = now();
     let (store, ids) = table_with(40, 60, as_of).await;
 
-    let limited = store.sweep_due(&plan(as_of, 4, 5), breach(as_of)).await;
+    let limited = store.sweep_due(&plan(as_of, 4, 5), breach()).await;
     assert!(limited.failure.is_none());
     assert_eq!(limited.tally.pages, 5);
     assert!(limited.tally.examined <= 20);
     assert_eq!(limited.tally.breached, limited.tally.examined);
     assert!(limited.tally.remaining);
 
-    let rest = store.sweep_due(&plan(as_of, 4, 1_000), breach(as_of)).await;
+    let rest = store.sweep_due(&plan(as_of, 4, 1_000), breach()).await;
     assert!(rest.failure.is_none());
     assert!(!rest.tally.remaining);
     assert_eq!(limited.tally.breached + rest.tally.breached, 40);
     // Only due incidents are read: the 60 due tomorrow never come back from the index.
     assert_eq!(limited.tally.examined + rest.tally.examined, 40);
 
-    let idle = store.sweep_due(&plan(as_of, 4, 1_000), breach(as_of)).await;
+    let idle = store.sweep_due(&plan(as_of, 4, 1_000), breach()).await;
     assert_eq!(
         (idle.tally.examined, idle.tally.pages, idle.tally.remaining),
         (0, store::keys::AWAIT_SHARDS, false)
@@ -569,7 +569,7 @@ async fn a_sweep_out_of_time_starts_nothing_and_says_work_remains() {
     let (store, _) = table_with(5, 0, as_of).await;
     let mut late = plan(as_of, 100, 50);
     late.stop_at = Some(std::time::Instant::now());
-    let swept = store.sweep_due(&late, breach(as_of)).await;
+    let swept = store.sweep_due(&late, breach()).await;
     assert_eq!(
         (
             swept.tally.examined,
@@ -578,7 +578,7 @@ async fn a_sweep_out_of_time_starts_nothing_and_says_work_remains() {
         ),
         (0, 0, true)
     );
-    let swept = store.sweep_due(&plan(as_of, 100, 50), breach(as_of)).await;
+    let swept = store.sweep_due(&plan(as_of, 100, 50), breach()).await;
     assert_eq!(swept.tally.breached, 5);
     store.delete_table().await.expect("dropped");
 }
@@ -589,8 +589,8 @@ async fn two_overlapping_sweeps_on_one_table_breach_each_due_incident_exactly_on
     let (store, ids) = table_with(100, 20, as_of).await;
     let both = plan(as_of, 10, 1_000);
     let (a, b) = tokio::join!(
-        store.sweep_due(&both, breach(as_of)),
-        store.sweep_due(&both, breach(as_of)),
+        store.sweep_due(&both, breach()),
+        store.sweep_due(&both, breach()),
     );
     assert!(a.failure.is_none() && b.failure.is_none());
     for (i, id) in ids.iter().enumerate() {

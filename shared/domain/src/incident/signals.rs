@@ -12,21 +12,27 @@ use serde_json::json;
 /// the warning first when both are due). `None` when nothing is due: answered, closed, settled,
 /// already warned and not yet late, or not yet at the warning instant. Instants are strict: at
 /// the warning instant itself nothing is due yet, as a response at the deadline is on time.
+///
+/// What is due is decided at `as_of`; the events are stamped at `at`, the instant the write
+/// commits at (never before `as_of`, nor before the incident's latest event), so `at` never
+/// decreases along a timeline even when a message lands between the sweep's read and its write.
 pub fn sweep_signals(
     current: &Incident,
     actor: &Actor,
     as_of: Instant,
+    at: Instant,
 ) -> Result<Option<Transition>, ActionError> {
     authorize(current, actor, Party::System)?;
+    let stamp = at.max(as_of);
     if !current.sla_clock_running() {
         return Ok(None);
     }
     let mut next = current.clone();
     let mut events = Vec::new();
     if current.sla_warned_at.is_none() && current.first_response_warn_at < as_of {
-        next.sla_warned_at = Some(as_of);
+        next.sla_warned_at = Some(stamp);
         events.push(Event::new(
-            as_of,
+            stamp,
             EventKind::SlaWarning,
             crate::SYSTEM_ACCOUNT,
             json!({
@@ -37,7 +43,7 @@ pub fn sweep_signals(
         ));
     }
     if as_of > current.first_response_due_at {
-        breach(&mut next, as_of, &mut events);
+        breach(&mut next, stamp, &mut events);
     }
     if events.is_empty() {
         return Ok(None);

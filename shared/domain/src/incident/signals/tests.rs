@@ -54,7 +54,7 @@ fn kinds(t: &Transition) -> Vec<EventKind> {
 fn nothing_is_due_up_to_and_at_the_warning_instant() {
     for now in ["2026-03-02T11:59:59Z", "2026-03-02T12:00:00Z"] {
         assert_eq!(
-            sweep_signals(&awaiting(), &system(), at(now)),
+            sweep_signals(&awaiting(), &system(), at(now), at(now)),
             Ok(None),
             "{now}"
         );
@@ -64,7 +64,7 @@ fn nothing_is_due_up_to_and_at_the_warning_instant() {
 #[test]
 fn past_the_warning_instant_one_warning_is_recorded_with_the_deadline_and_severity() {
     let now = at("2026-03-02T12:00:01Z");
-    let t = sweep_signals(&awaiting(), &system(), now)
+    let t = sweep_signals(&awaiting(), &system(), now, now)
         .unwrap()
         .expect("a warning");
     assert_eq!(kinds(&t), [EventKind::SlaWarning]);
@@ -83,20 +83,62 @@ fn past_the_warning_instant_one_warning_is_recorded_with_the_deadline_and_severi
         Some(at("2026-03-02T13:00:00Z"))
     );
     assert_eq!(
-        sweep_signals(&t.incident, &system(), at("2026-03-02T12:30:00Z")),
+        sweep_signals(
+            &t.incident,
+            &system(),
+            at("2026-03-02T12:30:00Z"),
+            at("2026-03-02T12:30:00Z")
+        ),
         Ok(None)
     );
 }
 
 #[test]
+fn signals_are_stamped_at_their_commit_never_before_the_sweeps_instant() {
+    let as_of = at("2026-03-02T14:00:00Z");
+    // A customer message landed after the sweep's instant: the write commits after it.
+    let later = at("2026-03-02T14:00:07Z");
+    let t = sweep_signals(&awaiting(), &system(), as_of, later)
+        .unwrap()
+        .expect("both");
+    assert!(t.events.iter().all(|e| e.at == later), "{:?}", t.events);
+    assert_eq!(t.incident.sla_warned_at, Some(later));
+    // What is due is still decided at the sweep's instant: not yet past the warning there.
+    assert_eq!(
+        sweep_signals(
+            &awaiting(),
+            &system(),
+            at("2026-03-02T11:00:00Z"),
+            at("2026-03-02T14:00:00Z")
+        ),
+        Ok(None)
+    );
+    // A commit instant before the sweep's own is never used.
+    let t = sweep_signals(&awaiting(), &system(), as_of, at("2026-03-02T09:00:00Z"))
+        .unwrap()
+        .expect("both");
+    assert!(t.events.iter().all(|e| e.at == as_of), "{:?}", t.events);
+}
+
+#[test]
 fn a_warned_incident_is_breached_past_its_deadline_without_a_second_warning() {
-    let warned = sweep_signals(&awaiting(), &system(), at("2026-03-02T12:10:00Z"))
-        .unwrap()
-        .expect("warning")
-        .incident;
-    let t = sweep_signals(&warned, &system(), at("2026-03-02T13:00:01Z"))
-        .unwrap()
-        .expect("breach");
+    let warned = sweep_signals(
+        &awaiting(),
+        &system(),
+        at("2026-03-02T12:10:00Z"),
+        at("2026-03-02T12:10:00Z"),
+    )
+    .unwrap()
+    .expect("warning")
+    .incident;
+    let t = sweep_signals(
+        &warned,
+        &system(),
+        at("2026-03-02T13:00:01Z"),
+        at("2026-03-02T13:00:01Z"),
+    )
+    .unwrap()
+    .expect("breach");
     assert_eq!(kinds(&t), [EventKind::SlaBreached]);
     assert_eq!(t.incident.sla, SlaOutcome::Breached);
     assert_eq!(t.incident.next_sla_signal_at(), None);
@@ -105,9 +147,14 @@ fn a_warned_incident_is_breached_past_its_deadline_without_a_second_warning() {
 
 #[test]
 fn a_sweep_late_for_both_records_the_warning_then_the_breach_in_one_transition() {
-    let t = sweep_signals(&awaiting(), &system(), at("2026-03-02T14:00:00Z"))
-        .unwrap()
-        .expect("both");
+    let t = sweep_signals(
+        &awaiting(),
+        &system(),
+        at("2026-03-02T14:00:00Z"),
+        at("2026-03-02T14:00:00Z"),
+    )
+    .unwrap()
+    .expect("both");
     assert_eq!(kinds(&t), [EventKind::SlaWarning, EventKind::SlaBreached]);
     assert_eq!(t.incident.sla, SlaOutcome::Breached);
 }
@@ -144,7 +191,12 @@ fn an_answered_or_closed_incident_is_never_warned() {
     for incident in [answered, closed] {
         assert_eq!(incident.next_sla_signal_at(), None);
         assert_eq!(
-            sweep_signals(&incident, &system(), at("2026-03-02T12:30:00Z")),
+            sweep_signals(
+                &incident,
+                &system(),
+                at("2026-03-02T12:30:00Z"),
+                at("2026-03-02T12:30:00Z")
+            ),
             Ok(None)
         );
     }
@@ -155,6 +207,7 @@ fn only_the_system_records_signals() {
     let e = sweep_signals(
         &awaiting(),
         &Actor::customer("acct-owner"),
+        at("2026-03-02T12:30:00Z"),
         at("2026-03-02T12:30:00Z"),
     );
     assert!(matches!(e, Err(ActionError::Forbidden(_))), "{e:?}");
