@@ -72,6 +72,11 @@ impl Action {
             Action::Breach => Party::System,
         }
     }
+
+    /// A closed incident accepts nothing but the charge decision that follows its closure.
+    pub fn accepted_when_closed(&self) -> bool {
+        matches!(self, Action::DecideCharge { .. })
+    }
 }
 
 /// The result of an action: the incident's next state and what to append to its timeline.
@@ -137,16 +142,15 @@ pub fn apply(
     now: Instant,
 ) -> Result<Transition, ActionError> {
     authorize(current, actor, action.party())?;
+    if current.status.is_closed() && !action.accepted_when_closed() {
+        return Err(closed(current));
+    }
     let who = actor.account_id.as_str();
     let mut next = current.clone();
     let mut events = Vec::new();
     let mut refund = false;
-    let is_closed = current.status.is_closed();
     match action {
         Action::Respond { message, channel } => {
-            if is_closed {
-                return Err(closed(current));
-            }
             events.push(Event::new(
                 now,
                 EventKind::Response,
@@ -156,9 +160,6 @@ pub fn apply(
             first_response(&mut next, now, &mut events);
         }
         Action::CustomerMessage { message } => {
-            if is_closed {
-                return Err(closed(current));
-            }
             events.push(Event::new(
                 now,
                 EventKind::CustomerMessage,
@@ -170,9 +171,6 @@ pub fn apply(
             problem_statement,
             resolution_criteria,
         } => {
-            if is_closed {
-                return Err(closed(current));
-            }
             if current
                 .scope
                 .as_ref()
@@ -199,9 +197,6 @@ pub fn apply(
             });
         }
         Action::DecideScope { accept, comment } => {
-            if is_closed {
-                return Err(closed(current));
-            }
             let Some(scope) = next
                 .scope
                 .as_mut()
@@ -230,9 +225,6 @@ pub fn apply(
             title,
             description,
         } => {
-            if is_closed {
-                return Err(closed(current));
-            }
             events.push(Event::new(
                 now,
                 EventKind::SubProblemProposed,
@@ -245,9 +237,6 @@ pub fn apply(
             accept,
             child_incident_id,
         } => {
-            if is_closed {
-                return Err(closed(current));
-            }
             let (kind, details) = if accept {
                 (
                     EventKind::SubProblemAccepted,
@@ -262,9 +251,6 @@ pub fn apply(
             events.push(Event::new(now, kind, who, details));
         }
         Action::Resolve { solutions } => {
-            if is_closed {
-                return Err(closed(current));
-            }
             if solutions.is_empty() {
                 return Err(ActionError::InvalidState(
                     "a resolution needs at least one solution".into(),
@@ -286,9 +272,6 @@ pub fn apply(
             explanation,
             charge,
         } => {
-            if is_closed {
-                return Err(closed(current));
-            }
             if charge == Charge::Pending {
                 return Err(ActionError::InvalidState(
                     "an unresolved closure decides the charge: consumed or refunded".into(),
@@ -307,9 +290,6 @@ pub fn apply(
             refund = charge == Charge::Refunded;
         }
         Action::RequestClosure { reason } => {
-            if is_closed {
-                return Err(closed(current));
-            }
             events.push(Event::new(
                 now,
                 EventKind::ClosureRequested,
@@ -331,7 +311,7 @@ pub fn apply(
             next.closed_at = Some(now);
         }
         Action::DecideCharge { charge } => {
-            if !is_closed {
+            if !current.status.is_closed() {
                 return Err(ActionError::InvalidState(
                     "the charge is decided once the incident is closed".into(),
                 ));
