@@ -8,9 +8,10 @@ use api::incidents::{commit_now, visible};
 use api::intake::{draw_incident, Draw, Drawn};
 use api::{ApiError, Ctx, Reply};
 use domain::incident::{
-    apply, decided_proposal, ensure_undecided, parse_sub_problem_decision, sub_problem_submission,
-    Action, SubProblemRequest,
+    apply, decided_proposal, ensure_undecided, parse_sub_problem_decision, Action,
+    SubProblemRequest,
 };
+use domain::intake::sub_problem_submission;
 use serde_json::json;
 use store::ids::new_id;
 use store::incidents::{contention_pause, ApplyOutcome, ParentChange};

@@ -2,62 +2,14 @@
 //! contract fixes: request shape, exclusions, lifecycle, severity A's 24x7 rule, then the pack.
 
 use crate::catalogue::{Phase, Product};
-use crate::incident::{Contact, Event, EventKind, Incident};
+pub use crate::category::Category;
+use crate::incident::{Contact, Event, EventKind, Incident, SubProblemProposal};
 use crate::time::{format_date, Instant};
-use crate::types::wire_enum;
 use crate::validation::{looks_like_email, looks_like_phone, FieldError, Fields};
 use crate::{CalendarId, Charge, Handling, IncidentStatus, Language, Severity, SlaOutcome};
 use serde_json::{json, Value};
 
-wire_enum!(
-    /// What an incident is about. The last six are not covered by professional support (S5, S6).
-    Category {
-        Installation => "installation",
-        Configuration => "configuration",
-        ErrorOrCrash => "error_or_crash",
-        Performance => "performance",
-        Connectivity => "connectivity",
-        DataRecovery => "data_recovery",
-        UpgradeMigration => "upgrade_migration",
-        OtherTechnical => "other_technical",
-        FeatureRequest => "feature_request",
-        OnsiteSupport => "onsite_support",
-        CustomCode => "custom_code",
-        DeveloperSupport => "developer_support",
-        SecurityIncidentResponse => "security_incident_response",
-        BillingQuestion => "billing_question",
-    }
-);
-
-impl Category {
-    /// Where an excluded request belongs instead; `None` for categories in scope.
-    pub fn redirect(self) -> Option<&'static str> {
-        Some(match self {
-            Category::FeatureRequest => {
-                "Product feature proposals are not support incidents: send them through the product feedback channel, where the product team reviews them."
-            }
-            Category::OnsiteSupport => {
-                "Professional support is delivered remotely; for work at your premises, contact a consulting partner or the vendor's consulting services."
-            }
-            Category::CustomCode => {
-                "Writing or reviewing custom code is not covered: engage a consulting partner or the vendor's consulting services."
-            }
-            Category::DeveloperSupport => {
-                "Developer questions about add-ins, APIs and the like (including Microsoft Graph) belong to a developer support plan or the developer community forums."
-            }
-            Category::SecurityIncidentResponse => {
-                "Security incidents are handled by a dedicated incident response service: contact the vendor's security incident response team."
-            }
-            Category::BillingQuestion => {
-                "Card billing questions are answered on the vendor's account site (account settings, billing section), not by technical support."
-            }
-            _ => return None,
-        })
-    }
-}
-
-pub const MAX_TITLE: usize = 200;
-pub const MAX_DESCRIPTION: usize = 20_000;
+pub use crate::incident::{MAX_DESCRIPTION, MAX_TITLE};
 
 /// A well-formed submission (`POST /incidents`), before any business check.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,6 +101,23 @@ impl Submission {
             })
         })();
         f.finish(value)
+    }
+}
+
+/// An accepted sub-problem is submitted like any incident (S1): what it is about comes from the
+/// proposal; product, category, severity, hours, calendar and contact from its parent. No pack
+/// is named, so the owner's usable pack that expires soonest is drawn.
+pub fn sub_problem_submission(parent: &Incident, proposal: &SubProblemProposal) -> Submission {
+    Submission {
+        product_id: parent.product_id.clone(),
+        category: parent.category,
+        severity: parent.severity,
+        handling: parent.handling,
+        calendar: parent.calendar,
+        title: proposal.title.clone(),
+        description: proposal.description.clone(),
+        contact: parent.contact.clone(),
+        pack_id: None,
     }
 }
 

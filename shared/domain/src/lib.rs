@@ -6,6 +6,7 @@ pub mod account;
 pub mod attachment;
 pub mod calendar;
 pub mod catalogue;
+pub mod category;
 pub mod incident;
 pub mod intake;
 pub mod pack;

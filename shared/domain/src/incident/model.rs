@@ -1,8 +1,13 @@
-use crate::intake::Category;
+use crate::category::Category;
 use crate::time::{serde_instant, Instant};
 use crate::{CalendarId, Charge, Handling, IncidentStatus, Language, Severity, SlaOutcome};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+/// An incident's title, at most (a sub-problem's too).
+pub const MAX_TITLE: usize = 200;
+/// An incident's description, at most (a sub-problem's too).
+pub const MAX_DESCRIPTION: usize = 20_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {

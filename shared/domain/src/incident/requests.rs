@@ -1,10 +1,9 @@
 //! What the "working an incident" requests must say (responses, customer messages, scope and
-//! sub-problems), read with `Fields` so every bad field is named at once, and the pure pieces of
-//! turning an accepted sub-problem into a submission of its own.
+//! sub-problems), read with `Fields` so every bad field is named at once, and the proposal's
+//! decision (its submission as an incident of its own is intake's: `intake::sub_problem_submission`).
 
 use super::actions::{Action, ActionError};
-use super::model::{Incident, ProposalStatus, SubProblemProposal};
-use crate::intake::{Submission, MAX_DESCRIPTION, MAX_TITLE};
+use super::model::{ProposalStatus, SubProblemProposal, MAX_DESCRIPTION, MAX_TITLE};
 use crate::time::Instant;
 use crate::validation::{FieldError, Fields};
 use crate::Channel;
@@ -141,28 +140,13 @@ pub fn decided_proposal(
     }
 }
 
-/// An accepted sub-problem is submitted like any incident (S1): what it is about comes from the
-/// proposal; product, category, severity, hours, calendar and contact from its parent. No pack
-/// is named, so the owner's usable pack that expires soonest is drawn.
-pub fn sub_problem_submission(parent: &Incident, proposal: &SubProblemProposal) -> Submission {
-    Submission {
-        product_id: parent.product_id.clone(),
-        category: parent.category,
-        severity: parent.severity,
-        handling: parent.handling,
-        calendar: parent.calendar,
-        title: proposal.title.clone(),
-        description: proposal.description.clone(),
-        contact: parent.contact.clone(),
-        pack_id: None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::category::Category;
     use crate::incident::Contact;
-    use crate::intake::Category;
+    use crate::incident::Incident;
+    use crate::intake::sub_problem_submission;
     use crate::time::parse_instant;
     use crate::{CalendarId, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
     use serde_json::json;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::intake::Category;
+use crate::category::Category;
 use crate::time::parse_instant;
 use crate::{CalendarId, Handling, Severity};
 use chrono::Duration;

@@ -1,6 +1,6 @@
 use super::*;
+use crate::category::Category;
 use crate::incident::{apply, Action, Contact};
-use crate::intake::Category;
 use crate::time::parse_instant;
 use crate::{CalendarId, Channel, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
 
