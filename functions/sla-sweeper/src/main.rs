@@ -5,6 +5,7 @@
 
 mod error;
 mod metrics;
+mod report;
 mod sweep;
 
 use lambda_runtime::{service_fn, LambdaEvent};

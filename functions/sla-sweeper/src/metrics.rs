@@ -2,7 +2,7 @@
 //! turns it into metrics without an API call: counts per run, the duration, and whether work
 //! was left behind or the run failed (the alarms' inputs).
 
-use crate::sweep::SweepReport;
+use crate::report::SweepReport;
 use serde_json::{json, Value};
 
 pub const NAMESPACE: &str = "IncidentDesk";

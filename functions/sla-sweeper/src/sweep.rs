@@ -3,15 +3,16 @@
 
 use crate::error::SweepError;
 use crate::metrics;
+use crate::report::SweepReport;
 use chrono::SubsecRound;
 use domain::incident::{sweep_signals, ActionError, Incident, Transition};
 use domain::time::{format_instant, parse_instant, Instant};
 use domain::Actor;
 use lambda_runtime::LambdaEvent;
-use serde::Serialize;
+
 use serde_json::Value;
 use std::time::{Duration, SystemTime};
-use store::sweep::{SweepPlan, SweepTally};
+use store::sweep::SweepPlan;
 use store::Store;
 
 /// Read once at cold start.
@@ -86,36 +87,6 @@ impl SweepConfig {
                 1_000..=900_000,
             )?),
         })
-    }
-}
-
-/// What a sweep answers, logs and measures. API.md names `as_of`, `examined`, `breached`,
-/// `warned`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SweepReport {
-    pub as_of: String,
-    pub examined: u64,
-    pub breached: u64,
-    pub warned: u64,
-    pub skipped: u64,
-    /// Stopped by the page budget, the time limit or a failure while more may be due.
-    pub remaining: bool,
-    pub pages: u32,
-    pub duration_ms: u64,
-}
-
-impl SweepReport {
-    fn new(as_of: Instant, tally: &SweepTally, elapsed: Duration) -> SweepReport {
-        SweepReport {
-            as_of: format_instant(as_of),
-            examined: tally.examined,
-            breached: tally.breached,
-            warned: tally.warned,
-            skipped: tally.skipped,
-            remaining: tally.remaining,
-            pages: tally.pages,
-            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        }
     }
 }
 

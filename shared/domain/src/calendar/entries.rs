@@ -1,12 +1,14 @@
 //! Converting one JSON object of a calendar file into an opening interval or a holiday rule.
 //! Problems are plain messages; the caller adds the calendar, the entry and the line.
 
-use super::load::Week;
 use super::rules::{HolidayRule, Nth, Observance, RuleDate};
 use super::DAY_NAMES;
 use crate::time::parse_date;
 use chrono::{NaiveDate, Weekday};
 use serde_json::{Map, Value};
+
+/// Opening intervals per weekday (Monday first), minutes past local midnight.
+pub(super) type Week = [Vec<(u32, u32)>; 7];
 
 pub(super) fn add_hours(entry: &Map<String, Value>, week: &mut Week) -> Result<(), String> {
     reject_unknown_fields(entry, &["days", "open", "close"])?;

@@ -23,7 +23,7 @@
 //! Values are checked as they are read, inside their own visit, so serde_json attaches the line of
 //! the offending value (for a holiday or an opening interval: the line its object ends on).
 
-use super::entries::{add_hours, holiday_rule};
+use super::entries::{add_hours, holiday_rule, Week};
 use super::rules::{HolidayRule, HolidayRules};
 use super::{BusinessCalendar, CalendarError, Calendars};
 use crate::CalendarId;
@@ -236,9 +236,6 @@ impl<'de, T, F: FnOnce(Map<String, Value>) -> Result<T, String>> Visitor<'de> fo
         (self.0)(entry).map_err(A::Error::custom)
     }
 }
-
-/// Opening intervals per weekday (Monday first), minutes past local midnight.
-pub(super) type Week = [Vec<(u32, u32)>; 7];
 
 /// `"weekly_hours": [{"days", "open", "close"}, ..]`.
 struct HoursSeed(CalendarId);
