@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod attachment;
+pub mod base32;
 pub mod calendar;
 pub mod catalogue;
 pub mod category;

@@ -3,7 +3,7 @@
 
 use crate::time::{serde_instant, Instant};
 use crate::{Money, Offer, PackState, PackStatus};
-use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,11 +206,11 @@ impl Pack {
 /// S10: one calendar year after purchase, same wall-clock time (UTC); 29 February rolls to
 /// 28 February.
 pub fn expiry_for(purchased_at: Instant) -> Instant {
-    let d = purchased_at.date_naive();
-    let next = NaiveDate::from_ymd_opt(d.year() + 1, d.month(), d.day())
-        .or_else(|| NaiveDate::from_ymd_opt(d.year() + 1, d.month(), d.day() - 1))
-        .unwrap_or(d);
-    Utc.from_utc_datetime(&next.and_time(purchased_at.time()))
+    // `checked_add_months` keeps the wall-clock time and clamps to the month's last day; it
+    // fails only past chrono's last representable year, which no purchase instant reaches.
+    purchased_at
+        .checked_add_months(chrono::Months::new(12))
+        .unwrap_or(purchased_at)
 }
 
 /// Which packs a submission may draw from, in the order to try them: the named pack only, or
@@ -232,23 +232,18 @@ pub fn draw_candidates<'a>(
     usable
 }
 
-/// The alphabet of order confirmation numbers: Crockford's base32 (no I, L, O, U), so numbers
-/// read aloud or retyped are not misread.
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// 20 symbols of 5 bits = 100 bits from the CSPRNG bytes given, as `XXXXX-XXXXX-XXXXX-XXXXX`.
+/// 20 symbols of Crockford's base32 (no I, L, O, U, so numbers read aloud or retyped are not
+/// misread) = 100 bits from the CSPRNG bytes given, as `XXXXX-XXXXX-XXXXX-XXXXX`.
 pub fn order_confirmation_number(random: &[u8; 13]) -> String {
-    let mut bits: u128 = 0;
-    for b in random {
-        bits = (bits << 8) | u128::from(*b);
-    }
+    let bits = random
+        .iter()
+        .fold(0u128, |bits, b| (bits << 8) | u128::from(*b));
     let mut out = String::with_capacity(23);
-    for i in 0..20 {
+    for (i, symbol) in crate::base32::encode(bits, 20).enumerate() {
         if i > 0 && i % 5 == 0 {
             out.push('-');
         }
-        let symbol = ((bits >> (5 * (19 - i))) & 0x1f) as usize;
-        out.push(char::from(ALPHABET[symbol]));
+        out.push(symbol);
     }
     out
 }
@@ -264,7 +259,7 @@ pub fn normalise_order_confirmation_number(input: &str) -> Option<String> {
             'I' | 'L' => '1',
             c => c,
         };
-        if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) {
+        if !c.is_ascii() || !crate::base32::ALPHABET.contains(&(c as u8)) {
             return None;
         }
         symbols.push(c);
@@ -375,6 +370,12 @@ mod tests {
             order_confirmation_number(&[1; 13])
         );
         assert!(!n.contains(['I', 'L', 'O', 'U']));
+        // The low 100 bits of the bytes, most significant first (a number issued before stays
+        // the same number).
+        assert_eq!(
+            order_confirmation_number(&[7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+            "E0820-C20A1-G7104-GM2RC"
+        );
     }
 
     #[test]
