@@ -54,8 +54,7 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         account,
         request.reason,
         now,
-    )
-    .map_err(|r| ApiError::InvalidState(r.message()))?;
+    )?;
     match app.store.open_claim(&claim).await? {
         OpenClaimOutcome::Opened => Reply::created(answer(&claim)),
         OpenClaimOutcome::AlreadyOpen(id) => Err(ApiError::InvalidState(format!(
@@ -86,8 +85,7 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let Some(claim) = app.store.claim(ctx.param("claim_id")).await? else {
         return Err(ApiError::NotFound);
     };
-    let decided = decide_claim(&claim, decision, &ctx.actor.account_id, ctx.now)
-        .map_err(|r| ApiError::InvalidState(r.message()))?;
+    let decided = decide_claim(&claim, decision, &ctx.actor.account_id, ctx.now)?;
     match app.store.decide_claim(&decided).await? {
         DecideClaimOutcome::Decided => Reply::ok(answer(&decided)),
         DecideClaimOutcome::NotPending => Err(ApiError::InvalidState(

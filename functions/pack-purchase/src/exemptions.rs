@@ -37,8 +37,7 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             account,
             request.clone(),
             ctx.now,
-        )
-        .map_err(|r| ApiError::InvalidState(r.message()))?;
+        )?;
         let read_version = current.map(|c| c.version);
         if app.store.save_tax_exemption(&next, read_version).await? == SaveOutcome::Saved {
             return Reply::created(view(&next));
@@ -57,8 +56,7 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let Some(current) = app.store.tax_exemption(ctx.param("account_id")).await? else {
         return Err(ApiError::NotFound);
     };
-    let decided = decide_exemption(&current.exemption, decision, &ctx.actor.account_id, ctx.now)
-        .map_err(|r| ApiError::InvalidState(r.message()))?;
+    let decided = decide_exemption(&current.exemption, decision, &ctx.actor.account_id, ctx.now)?;
     match app
         .store
         .save_tax_exemption(&decided, Some(current.version))

@@ -5,6 +5,7 @@ use domain::validation::FieldError;
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -60,101 +61,43 @@ impl ApiError {
         Self::invalid(vec![FieldError::new(field, message)])
     }
 
-    pub fn status(&self) -> StatusCode {
+    /// The one table: every variant's status, `code`, title, client-readable detail and
+    /// `Retry-After`. Internal and unavailable causes stay in the log, never in the detail.
+    fn meta(&self) -> Meta<'_> {
+        use Cow::{Borrowed, Owned};
+        use StatusCode as S;
+        let m = Meta::new;
         match self {
-            ApiError::InvalidRequest { .. } | ApiError::InvalidSignature(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::InvalidState(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::IdempotencyKeyReused
-            | ApiError::OutOfScope { .. }
-            | ApiError::ProductOutOfLifecycle { .. }
-            | ApiError::SeverityARequires24x7
-            | ApiError::NoUsablePack(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::ServiceUnavailable(_) | ApiError::PaymentUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::InvalidRequest { detail, .. } => m(S::BAD_REQUEST, "invalid_request", "Invalid request", Borrowed(detail)),
+            ApiError::Unauthenticated => m(S::UNAUTHORIZED, "unauthenticated", "Unauthenticated", Borrowed("A valid bearer token is required.")),
+            ApiError::Forbidden(group) => m(S::FORBIDDEN, "forbidden", "Forbidden", Owned(format!("This action needs membership of the {group} group."))),
+            ApiError::NotFound => m(S::NOT_FOUND, "not_found", "Not found", Borrowed("No such resource.")),
+            ApiError::InvalidState(d) => m(S::CONFLICT, "invalid_state", "Invalid state", Borrowed(d)),
+            ApiError::PayloadTooLarge => m(S::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large", Borrowed("The request body is larger than 64 KiB.")),
+            ApiError::IdempotencyKeyReused => m(S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused", Borrowed("This Idempotency-Key was already used with a different request body.")),
+            ApiError::OutOfScope { redirect, .. } => m(S::UNPROCESSABLE_ENTITY, "out_of_scope", "Out of scope", Borrowed(redirect)),
+            ApiError::ProductOutOfLifecycle { support_ended_on } => m(S::UNPROCESSABLE_ENTITY, "product_out_of_lifecycle", "Product out of lifecycle", Owned(format!("The product left extended support on {support_ended_on} and is no longer eligible for incidents."))),
+            ApiError::SeverityARequires24x7 => m(S::UNPROCESSABLE_ENTITY, "severity_a_requires_24x7", "Severity A requires 24x7 handling", Borrowed("Severity A incidents are worked around the clock: choose 24x7 handling and give a contact phone.")),
+            ApiError::NoUsablePack(d) => m(S::UNPROCESSABLE_ENTITY, "no_usable_pack", "No usable pack", Borrowed(d)),
+            ApiError::TooManyAttempts { retry_after_secs } => m(S::TOO_MANY_REQUESTS, "too_many_attempts", "Too many attempts", Borrowed("Too many unknown order confirmation numbers; try again later.")).retry_after((*retry_after_secs).max(1)),
+            ApiError::ServiceUnavailable(_) => m(S::SERVICE_UNAVAILABLE, "service_unavailable", "Service unavailable", Borrowed("The data store is busy or unreachable. Nothing was half-written, but a change may or may not have been made: retry after the indicated delay (with the same Idempotency-Key where the route takes one).")).retry_after(1),
+            ApiError::PaymentUnavailable(_) => m(S::SERVICE_UNAVAILABLE, "service_unavailable", "Service unavailable", Borrowed("The payment provider could not be reached or refused the order. Nothing was ordered: retry after the indicated delay with the same Idempotency-Key.")).retry_after(2),
+            ApiError::InvalidSignature(_) => m(S::BAD_REQUEST, "invalid_signature", "Invalid signature", Borrowed("The Stripe-Signature header does not verify for this body, or its timestamp is more than 5 minutes away.")),
+            ApiError::Internal(_) => m(S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error", Borrowed("An unexpected error occurred.")),
         }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.meta().status
     }
 
     pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::InvalidRequest { .. } => "invalid_request",
-            ApiError::Unauthenticated => "unauthenticated",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound => "not_found",
-            ApiError::InvalidState(_) => "invalid_state",
-            ApiError::PayloadTooLarge => "payload_too_large",
-            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
-            ApiError::OutOfScope { .. } => "out_of_scope",
-            ApiError::ProductOutOfLifecycle { .. } => "product_out_of_lifecycle",
-            ApiError::SeverityARequires24x7 => "severity_a_requires_24x7",
-            ApiError::NoUsablePack(_) => "no_usable_pack",
-            ApiError::TooManyAttempts { .. } => "too_many_attempts",
-            ApiError::ServiceUnavailable(_) | ApiError::PaymentUnavailable(_) => {
-                "service_unavailable"
-            }
-            ApiError::InvalidSignature(_) => "invalid_signature",
-            ApiError::Internal(_) => "internal_error",
-        }
-    }
-
-    fn title(&self) -> &'static str {
-        match self {
-            ApiError::InvalidRequest { .. } => "Invalid request",
-            ApiError::Unauthenticated => "Unauthenticated",
-            ApiError::Forbidden(_) => "Forbidden",
-            ApiError::NotFound => "Not found",
-            ApiError::InvalidState(_) => "Invalid state",
-            ApiError::PayloadTooLarge => "Payload too large",
-            ApiError::IdempotencyKeyReused => "Idempotency key reused",
-            ApiError::OutOfScope { .. } => "Out of scope",
-            ApiError::ProductOutOfLifecycle { .. } => "Product out of lifecycle",
-            ApiError::SeverityARequires24x7 => "Severity A requires 24x7 handling",
-            ApiError::NoUsablePack(_) => "No usable pack",
-            ApiError::TooManyAttempts { .. } => "Too many attempts",
-            ApiError::ServiceUnavailable(_) | ApiError::PaymentUnavailable(_) => {
-                "Service unavailable"
-            }
-            ApiError::InvalidSignature(_) => "Invalid signature",
-            ApiError::Internal(_) => "Internal error",
-        }
-    }
-
-    /// What the client may read. Internal and unavailable causes stay in the log.
-    fn detail(&self) -> String {
-        match self {
-            ApiError::InvalidRequest { detail, .. } => detail.clone(),
-            ApiError::Unauthenticated => "A valid bearer token is required.".into(),
-            ApiError::Forbidden(group) => format!("This action needs membership of the {group} group."),
-            ApiError::NotFound => "No such resource.".into(),
-            ApiError::InvalidState(d) => d.clone(),
-            ApiError::PayloadTooLarge => "The request body is larger than 64 KiB.".into(),
-            ApiError::IdempotencyKeyReused => "This Idempotency-Key was already used with a different request body.".into(),
-            ApiError::OutOfScope { redirect, .. } => redirect.clone(),
-            ApiError::ProductOutOfLifecycle { support_ended_on } => {
-                format!("The product left extended support on {support_ended_on} and is no longer eligible for incidents.")
-            }
-            ApiError::SeverityARequires24x7 => {
-                "Severity A incidents are worked around the clock: choose 24x7 handling and give a contact phone.".into()
-            }
-            ApiError::NoUsablePack(d) => d.clone(),
-            ApiError::TooManyAttempts { .. } => "Too many unknown order confirmation numbers; try again later.".into(),
-            ApiError::ServiceUnavailable(_) => "The data store is busy or unreachable. Nothing was half-written, but a change may or may not have been made: retry after the indicated delay (with the same Idempotency-Key where the route takes one).".into(),
-            ApiError::PaymentUnavailable(_) => "The payment provider could not be reached or refused the order. Nothing was ordered: retry after the indicated delay with the same Idempotency-Key.".into(),
-            ApiError::InvalidSignature(_) => "The Stripe-Signature header does not verify for this body, or its timestamp is more than 5 minutes away.".into(),
-            ApiError::Internal(_) => "An unexpected error occurred.".into(),
-        }
+        self.meta().code
     }
 
     pub fn body(&self) -> Value {
-        let code = self.code();
+        let meta = self.meta();
+        let code = meta.code;
         let mut body = Map::new();
         body.insert(
             "type".into(),
@@ -163,10 +106,10 @@ impl ApiError {
                 code.replace('_', "-")
             )),
         );
-        body.insert("title".into(), json!(self.title()));
-        body.insert("status".into(), json!(self.status().as_u16()));
+        body.insert("title".into(), json!(meta.title));
+        body.insert("status".into(), json!(meta.status.as_u16()));
         body.insert("code".into(), json!(code));
-        body.insert("detail".into(), json!(self.detail()));
+        body.insert("detail".into(), json!(meta.detail));
         match self {
             ApiError::InvalidRequest { errors, .. } => {
                 body.insert("errors".into(), json!(errors));
@@ -186,20 +129,12 @@ impl ApiError {
         Value::Object(body)
     }
 
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            ApiError::TooManyAttempts { retry_after_secs } => Some((*retry_after_secs).max(1)),
-            ApiError::ServiceUnavailable(_) => Some(1),
-            ApiError::PaymentUnavailable(_) => Some(2),
-            _ => None,
-        }
-    }
-
     pub fn into_response(self) -> Response<Body> {
+        let meta = self.meta();
         let mut builder = Response::builder()
-            .status(self.status())
+            .status(meta.status)
             .header(header::CONTENT_TYPE, "application/problem+json");
-        if let Some(secs) = self.retry_after() {
+        if let Some(secs) = meta.retry_after {
             builder = builder.header(header::RETRY_AFTER, secs.to_string());
         }
         builder
@@ -209,6 +144,52 @@ impl ApiError {
                     r#"{"code":"internal_error","status":500}"#.into(),
                 ))
             })
+    }
+}
+
+/// One variant's row of the table.
+struct Meta<'a> {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    detail: Cow<'a, str>,
+    retry_after: Option<u64>,
+}
+
+impl<'a> Meta<'a> {
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: Cow<'a, str>,
+    ) -> Self {
+        Meta {
+            status,
+            code,
+            title,
+            detail,
+            retry_after: None,
+        }
+    }
+
+    fn retry_after(self, secs: u64) -> Self {
+        Meta {
+            retry_after: Some(secs),
+            ..self
+        }
+    }
+}
+
+/// A refused claim or exemption decision is a `409` with the domain's reason.
+impl From<domain::account::ClaimRefusal> for ApiError {
+    fn from(r: domain::account::ClaimRefusal) -> Self {
+        ApiError::InvalidState(r.message())
+    }
+}
+
+impl From<domain::account::ExemptionRefusal> for ApiError {
+    fn from(r: domain::account::ExemptionRefusal) -> Self {
+        ApiError::InvalidState(r.message())
     }
 }
 
@@ -236,6 +217,98 @@ mod tests {
         assert_eq!(b["code"], "invalid_request");
         assert_eq!(b["status"], 400);
         assert_eq!(b["errors"][0]["field"], "severity");
+    }
+
+    /// The table's status and `code` per variant, as API.md lists them.
+    #[test]
+    fn each_variant_answers_its_status_and_code() {
+        let cases = [
+            (ApiError::invalid_field("x", "y"), 400, "invalid_request"),
+            (ApiError::Unauthenticated, 401, "unauthenticated"),
+            (ApiError::Forbidden("support-admins"), 403, "forbidden"),
+            (ApiError::NotFound, 404, "not_found"),
+            (
+                ApiError::InvalidState("closed".into()),
+                409,
+                "invalid_state",
+            ),
+            (ApiError::PayloadTooLarge, 413, "payload_too_large"),
+            (
+                ApiError::IdempotencyKeyReused,
+                422,
+                "idempotency_key_reused",
+            ),
+            (
+                ApiError::OutOfScope {
+                    exclusion: "custom_code".into(),
+                    redirect: "elsewhere".into(),
+                },
+                422,
+                "out_of_scope",
+            ),
+            (
+                ApiError::ProductOutOfLifecycle {
+                    support_ended_on: "2020-01-14".into(),
+                },
+                422,
+                "product_out_of_lifecycle",
+            ),
+            (
+                ApiError::SeverityARequires24x7,
+                422,
+                "severity_a_requires_24x7",
+            ),
+            (ApiError::NoUsablePack("none".into()), 422, "no_usable_pack"),
+            (
+                ApiError::TooManyAttempts {
+                    retry_after_secs: 0,
+                },
+                429,
+                "too_many_attempts",
+            ),
+            (
+                ApiError::ServiceUnavailable("x".into()),
+                503,
+                "service_unavailable",
+            ),
+            (
+                ApiError::PaymentUnavailable("x".into()),
+                503,
+                "service_unavailable",
+            ),
+            (
+                ApiError::InvalidSignature("x".into()),
+                400,
+                "invalid_signature",
+            ),
+            (ApiError::Internal("x".into()), 500, "internal_error"),
+        ];
+        for (e, status, code) in cases {
+            let body = e.body();
+            assert_eq!((e.status().as_u16(), e.code()), (status, code), "{e:?}");
+            assert_eq!(
+                (body["status"].as_u64(), body["code"].as_str()),
+                (Some(u64::from(status)), Some(code))
+            );
+            assert!(
+                body["title"].as_str().is_some_and(|t| !t.is_empty()),
+                "{body}"
+            );
+            assert!(
+                body["detail"].as_str().is_some_and(|t| !t.is_empty()),
+                "{body}"
+            );
+        }
+        let r = ApiError::TooManyAttempts {
+            retry_after_secs: 0,
+        }
+        .into_response();
+        assert_eq!(r.headers()[header::RETRY_AFTER], "1", "never a zero wait");
+        assert!(ApiError::NotFound
+            .into_response()
+            .headers()
+            .get(header::RETRY_AFTER)
+            .is_none());
     }
 
     #[test]
