@@ -1057,6 +1057,187 @@ fn an_undocumented_route_is_noticed() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The code's own route tables (`api::routes!` in each function's main.rs): the same routes as
+// the router, the template and the OpenAPI document, each with the role the document names.
+
+/// A code route: the function whose table lists it, and its role (`as Engineer`; none: any
+/// signed-in account).
+type CodeRoutes = BTreeMap<(String, String), (String, String)>;
+
+/// The `"METHOD" "/path" [as Role] => handler,` lines of one main.rs's `routes![…]` table.
+fn table_routes(main_rs: &str) -> Vec<(String, String, String)> {
+    let Some(start) = main_rs.find("routes![") else {
+        return Vec::new();
+    };
+    let table = &main_rs[start..];
+    let table = &table[..table.find("];").expect("a routes! table ends with `];`")];
+    table
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let (head, _handler) = line.split_once("=>")?;
+            let quoted: Vec<&str> = head.split('"').collect();
+            // ["", METHOD, " ", PATH, " as Role " | " "]
+            if quoted.len() != 5 {
+                return None;
+            }
+            let role = quoted[4]
+                .trim()
+                .strip_prefix("as ")
+                .map_or("SignedIn", str::trim);
+            Some((
+                quoted[1].to_string(),
+                quoted[3].to_string(),
+                role.to_string(),
+            ))
+        })
+        .collect()
+}
+
+fn code_routes() -> CodeRoutes {
+    let mut out = CodeRoutes::new();
+    for function in function_packages() {
+        let main_rs = read(&format!("functions/{function}/src/main.rs"));
+        for (method, path, role) in table_routes(&main_rs) {
+            let previous = out.insert((method.clone(), path.clone()), (function.clone(), role));
+            assert!(previous.is_none(), "{method} {path} is in two route tables");
+        }
+    }
+    out
+}
+
+/// The role an operation's summary names: a trailing `(support-engineers)`, `(support-admins)`,
+/// `(support-engineers or support-admins)` or `- support-engineers`; none: any signed-in
+/// account (whose access the domain decides, e.g. an incident's owner).
+fn documented_role(summary: &str) -> &'static str {
+    let s = summary.trim().trim_matches('"').trim_matches('\'');
+    for (suffix, role) in [
+        ("(support-engineers or support-admins)", "Staff"),
+        ("(support-engineers)", "Engineer"),
+        ("- support-engineers", "Engineer"),
+        ("(support-admins)", "Admin"),
+    ] {
+        if s.ends_with(suffix) {
+            return role;
+        }
+    }
+    "SignedIn"
+}
+
+/// Each operation's `summary:` (six spaces in) under `paths:`.
+fn openapi_summaries(openapi: &str) -> BTreeMap<(String, String), String> {
+    let mut out = BTreeMap::new();
+    let mut in_paths = false;
+    let mut path: Option<String> = None;
+    let mut operation: Option<String> = None;
+    for raw in openapi.lines() {
+        let line = strip_comment(raw).trim_end();
+        if line.trim().is_empty() {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let body = line.trim();
+        match indent {
+            0 => {
+                in_paths = line == "paths:";
+                path = None;
+            }
+            2 if in_paths => {
+                path = body
+                    .strip_suffix(':')
+                    .map(|p| p.trim_matches('"').to_string());
+                operation = None;
+            }
+            4 if in_paths => operation = body.strip_suffix(':').map(str::to_uppercase),
+            6 if in_paths => {
+                if let (Some(p), Some(m), Some(summary)) =
+                    (&path, &operation, body.strip_prefix("summary:"))
+                {
+                    out.insert((m.clone(), p.clone()), summary.trim().to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn role_differences(
+    code: &CodeRoutes,
+    summaries: &BTreeMap<(String, String), String>,
+) -> Vec<String> {
+    code.iter()
+        .filter_map(|((method, path), (function, role))| {
+            let summary = summaries.get(&(method.clone(), path.clone()));
+            let documented = summary.map(|s| documented_role(s));
+            (documented != Some(role.as_str())).then(|| {
+                format!("{method} {path} ({function}) is `{role}` in code, {documented:?} in infra/openapi.yaml")
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn the_code_route_tables_serve_exactly_the_router_routes() {
+    let router = router_routes(&read("Cargo.toml"));
+    let code: Routes = code_routes()
+        .into_iter()
+        .map(|(key, (function, _))| (key, function))
+        .collect();
+    assert!(code.len() >= 30, "the tables were read: {}", code.len());
+    // A function without a table (the Stripe webhook) serves its one route by itself.
+    let mut expected = router.clone();
+    expected.retain(|(method, path), function| {
+        let tabled = read(&format!("functions/{function}/src/main.rs")).contains("routes![");
+        if !tabled {
+            let main_rs = read(&format!("functions/{function}/src/main.rs"));
+            assert!(
+                main_rs.contains(&format!("{method} {path}")),
+                "{function} has no route table and does not name {method} {path}"
+            );
+            assert_eq!(
+                router.values().filter(|f| *f == function).count(),
+                1,
+                "{function} serves one route without a table"
+            );
+        }
+        tabled
+    });
+    let diff = differences(&expected, &code);
+    assert!(
+        diff.is_empty(),
+        "route tables differ from the router:\n{}",
+        diff.join("\n")
+    );
+}
+
+#[test]
+fn each_route_checks_the_role_the_openapi_document_names() {
+    let diff = role_differences(
+        &code_routes(),
+        &openapi_summaries(&read("infra/openapi.yaml")),
+    );
+    assert!(diff.is_empty(), "roles differ:\n{}", diff.join("\n"));
+}
+
+#[test]
+fn a_route_table_that_drops_a_role_is_noticed() {
+    let main_rs = read("functions/response/src/main.rs");
+    let open_queue = main_rs.replace("\"/queue\" as Engineer", "\"/queue\"");
+    assert_ne!(
+        open_queue, main_rs,
+        "the table no longer has the line this test edits"
+    );
+    let mut code = CodeRoutes::new();
+    for (method, path, role) in table_routes(&open_queue) {
+        code.insert((method, path), ("response".into(), role));
+    }
+    let diff = role_differences(&code, &openapi_summaries(&read("infra/openapi.yaml")));
+    assert_eq!(diff.len(), 1, "{diff:?}");
+    assert!(diff[0].starts_with("GET /queue"), "{diff:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // The reader itself
 
 #[test]

@@ -13,9 +13,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     api::telemetry::init();
     let store = store::Store::from_env().await?;
     let routes = api::routes![App;
-        "POST" "/incidents/{incident_id}/resolution" => closing::resolve,
+        "POST" "/incidents/{incident_id}/resolution" as Engineer => closing::resolve,
         "POST" "/incidents/{incident_id}/closure-request" => closing::request_closure,
-        "POST" "/incidents/{incident_id}/charge-decision" => closing::decide_charge,
+        "POST" "/incidents/{incident_id}/charge-decision" as Staff => closing::decide_charge,
     ];
     api::serve(App { store }, api::AuthConfig::from_env(), routes).await
 }

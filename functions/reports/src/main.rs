@@ -14,8 +14,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     api::telemetry::init();
     let store = store::Store::from_env().await?;
     let routes = api::routes![App;
-        "GET" "/reports/sla" => sla::report,
-        "GET" "/reports/sla/breaches" => sla::breaches,
+        "GET" "/reports/sla" as Admin => sla::report,
+        "GET" "/reports/sla/breaches" as Admin => sla::breaches,
     ];
     api::serve(App { store }, api::AuthConfig::from_env(), routes).await
 }

@@ -26,13 +26,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     let store = store::Store::from_env().await?;
     let objects = objects::Objects::from_env().await?;
     let routes = api::routes![App;
-        "POST" "/incidents/{incident_id}/responses" => contacts::respond,
+        "POST" "/incidents/{incident_id}/responses" as Engineer => contacts::respond,
         "POST" "/incidents/{incident_id}/messages" => contacts::customer_message,
-        "POST" "/incidents/{incident_id}/scope" => scope::propose,
+        "POST" "/incidents/{incident_id}/scope" as Engineer => scope::propose,
         "POST" "/incidents/{incident_id}/scope/decision" => scope::decide,
-        "POST" "/incidents/{incident_id}/sub-problems" => sub_problems::propose,
+        "POST" "/incidents/{incident_id}/sub-problems" as Engineer => sub_problems::propose,
         "POST" "/incidents/{incident_id}/sub-problems/{proposal_id}/decision" => sub_problems::decide,
-        "GET" "/queue" => queue::list,
+        "GET" "/queue" as Engineer => queue::list,
         "POST" "/incidents/{incident_id}/attachments" => attachments::create,
         "GET" "/incidents/{incident_id}/attachments" => attachments::list,
         "POST" "/incidents/{incident_id}/attachments/{attachment_id}/complete" => attachments::complete_upload,

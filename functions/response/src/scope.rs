@@ -7,7 +7,6 @@ use lambda_http::http::StatusCode;
 
 /// `POST /incidents/{incident_id}/scope` (support engineers): the problem definition (S7).
 pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    ctx.require_engineer()?;
     let action = ctx.read(parse_scope_proposal)?;
     let id = ctx.param("incident_id");
     act(&app.store, &ctx.actor, id, action, ctx.now).await?;

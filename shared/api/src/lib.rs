@@ -18,4 +18,4 @@ pub use cursor::CursorKey;
 pub use identity::{AuthConfig, Identity};
 pub use problem::ApiError;
 pub use request::{Ctx, Reply};
-pub use service::{serve, serve_with, IdentityHook, Route};
+pub use service::{serve, serve_with, IdentityHook, Role, Route};

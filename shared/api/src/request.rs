@@ -168,30 +168,6 @@ impl Ctx {
         };
         position.and_then(|p| self.cursors.seal(&binding, &p))
     }
-
-    pub fn require_engineer(&self) -> Result<(), ApiError> {
-        if self.actor.engineer {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(crate::identity::ENGINEERS_GROUP))
-        }
-    }
-
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.actor.admin {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(crate::identity::ADMINS_GROUP))
-        }
-    }
-
-    pub fn require_staff(&self) -> Result<(), ApiError> {
-        if self.actor.is_staff() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("support-engineers or support-admins"))
-        }
-    }
 }
 
 /// A successful answer: status, JSON body, extra headers.

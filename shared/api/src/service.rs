@@ -21,16 +21,54 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<crate::Reply, ApiErr
 pub struct Route<A: 'static> {
     pub method: &'static str,
     pub pattern: &'static str,
+    /// Who may call it: the one place a route's role is checked, before its handler runs (so a
+    /// caller without the group gets `403` whatever the body says).
+    pub role: Role,
     pub handler: fn(&'static A, Ctx) -> HandlerFuture,
 }
 
-/// Builds a routing table: `routes![App; "GET" "/products" => list_products, …]`.
+/// The group a route needs, beyond being signed in. Rules about who may act on which incident
+/// (its owner, say) are the domain's (`domain::incident::authorize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Any signed-in account.
+    SignedIn,
+    /// Support engineers.
+    Engineer,
+    /// Support admins.
+    Admin,
+    /// Support engineers or support admins.
+    Staff,
+}
+
+impl Role {
+    pub fn admits(self, actor: &Actor) -> Result<(), ApiError> {
+        let (allowed, group) = match self {
+            Role::SignedIn => (true, ""),
+            Role::Engineer => (actor.engineer, crate::identity::ENGINEERS_GROUP),
+            Role::Admin => (actor.admin, crate::identity::ADMINS_GROUP),
+            Role::Staff => (actor.is_staff(), "support-engineers or support-admins"),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(group))
+        }
+    }
+}
+
+/// Builds a routing table: `routes![App; "GET" "/products" => list_products, "GET" "/queue" as
+/// Engineer => queue::list, …]` (`as Engineer`, `as Admin`, `as Staff`; none: any signed-in
+/// account).
 #[macro_export]
 macro_rules! routes {
-    ($app:ty; $($method:literal $pattern:literal => $handler:path),* $(,)?) => {
+    (@role) => { $crate::Role::SignedIn };
+    (@role $role:ident) => { $crate::Role::$role };
+    ($app:ty; $($method:literal $pattern:literal $(as $role:ident)? => $handler:path),* $(,)?) => {
         vec![$($crate::Route::<$app> {
             method: $method,
             pattern: $pattern,
+            role: $crate::routes!(@role $($role)?),
             handler: |app, ctx| Box::pin($handler(app, ctx)),
         }),*]
     };
@@ -165,6 +203,7 @@ async fn dispatch<A: Sync + 'static>(
                 .collect()
         })
         .unwrap_or_default();
+    route.role.admits(&actor).map_err(fail)?;
     let ctx = Ctx {
         actor,
         now,
