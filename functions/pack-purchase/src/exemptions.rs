@@ -8,10 +8,6 @@ use domain::ExemptionStatus;
 use serde_json::{json, Value};
 use store::accounts::SaveOutcome;
 
-/// A read and a write racing another change of the same account's exemption are retried this
-/// often before the caller is asked to retry.
-const SAVE_ATTEMPTS: usize = 5;
-
 /// What the account and the admins see of an exemption (not who decided it).
 fn view(e: &TaxExemption) -> Value {
     json!({
@@ -30,7 +26,8 @@ fn view(e: &TaxExemption) -> Value {
 pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let request = ctx.read(ExemptionRequest::parse)?;
     let account = &ctx.actor.account_id;
-    for _ in 0..SAVE_ATTEMPTS {
+    let mut rounds = store::retry::Rounds::new();
+    while rounds.start().await {
         let current = app.store.tax_exemption(account).await?;
         let next = submit_exemption(
             current.as_ref().map(|c| &c.exemption),

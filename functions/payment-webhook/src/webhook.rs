@@ -15,10 +15,6 @@ use store::payments::NoticeOutcome;
 
 pub const PATH: &str = "/payments/stripe/webhook";
 
-/// A pack changing under a notification is read again this often before Stripe is asked to
-/// re-send (a `503` makes it retry).
-const ATTEMPTS: usize = 5;
-
 pub async fn handle(app: &'static App, req: Request) -> Response<Body> {
     let started = std::time::Instant::now();
     let request_id = req
@@ -94,7 +90,8 @@ async fn apply(app: &'static App, notice: &PaymentNotice, now: Instant) -> Resul
         tracing::warn!(event_id = event, "payment notification names no pack");
         return Ok(());
     };
-    for _ in 0..ATTEMPTS {
+    let mut rounds = store::retry::Rounds::new();
+    while rounds.start().await {
         let Some(pack) = app.store.pack(pack_id).await? else {
             tracing::warn!(
                 event_id = event,

@@ -3,7 +3,7 @@
 //! prefix the bucket's lifecycle rule empties after a day; a completed one is copied (inside S3)
 //! to where downloads read it, so the bytes cannot be replaced through the still-valid upload URL.
 
-use crate::{App, ATTEMPTS};
+use crate::App;
 use api::incidents::{commit_now, visible};
 use api::{ApiError, Ctx, Reply};
 use chrono::Duration;
@@ -17,7 +17,8 @@ use objects::{keys, ObjectError};
 use serde_json::json;
 use store::attachments::AttachOutcome;
 use store::ids::new_id;
-use store::incidents::{contention_pause, ApplyOutcome};
+use store::incidents::ApplyOutcome;
+use store::retry::Rounds;
 
 fn object_error(e: ObjectError) -> ApiError {
     if e.is_retryable() {
@@ -64,7 +65,8 @@ pub async fn create(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         .filter(|s| !s.is_closed())
         .collect();
     let mut outcome = None;
-    for attempt in 1..=ATTEMPTS {
+    let mut rounds = Rounds::new();
+    while rounds.start().await {
         match app
             .store
             .create_attachment(&attachment, &open, MAX_PER_INCIDENT)
@@ -76,9 +78,7 @@ pub async fn create(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             }
             // Cancelled only by a concurrent transaction on the same items (another create on the
             // counter): nothing was written, so the same attachment may be tried again.
-            Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
-                contention_pause(attempt as u64).await
-            }
+            Err(e) if e.is_retryable() && !rounds.is_last() => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -133,7 +133,8 @@ pub async fn complete_upload(app: &'static App, ctx: Ctx) -> Result<Reply, ApiEr
         )
         .await
         .map_err(object_error)?;
-    for attempt in 1..=ATTEMPTS {
+    let mut rounds = Rounds::new();
+    while rounds.start().await {
         let stored = visible(&app.store, &ctx.actor, incident_id).await?;
         let current = app
             .store
@@ -152,7 +153,7 @@ pub async fn complete_upload(app: &'static App, ctx: Ctx) -> Result<Reply, ApiEr
             .await?
         {
             ApplyOutcome::Applied => return Reply::ok(view(app, &uploaded, ctx.now).await?),
-            ApplyOutcome::Conflict => contention_pause(attempt as u64).await,
+            ApplyOutcome::Conflict => continue,
         }
     }
     Err(ApiError::ServiceUnavailable(

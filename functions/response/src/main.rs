@@ -16,9 +16,6 @@ pub struct App {
     pub objects: objects::Objects,
 }
 
-/// Re-reads and decides again this often when another change lands first.
-pub const ATTEMPTS: usize = 5;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     api::telemetry::init();

@@ -3,7 +3,7 @@
 //! as the parent's `sub_problem_accepted` event and the proposal's decision; declining consumes
 //! nothing.
 
-use crate::{App, ATTEMPTS};
+use crate::App;
 use api::incidents::{commit_now, visible};
 use api::intake::{draw_incident, Draw, Drawn};
 use api::{ApiError, Ctx, Reply};
@@ -14,13 +14,15 @@ use domain::incident::{
 use domain::intake::sub_problem_submission;
 use serde_json::json;
 use store::ids::new_id;
-use store::incidents::{contention_pause, ApplyOutcome, ParentChange};
+use store::incidents::{ApplyOutcome, ParentChange};
+use store::retry::Rounds;
 
 /// `POST /incidents/{incident_id}/sub-problems` (support engineers).
 pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let request = ctx.read(SubProblemRequest::parse)?;
     let proposal_id = new_id("prop");
-    for attempt in 1..=ATTEMPTS {
+    let mut rounds = Rounds::new();
+    while rounds.start().await {
         let stored = visible(&app.store, &ctx.actor, ctx.param("incident_id")).await?;
         let action = Action::ProposeSubProblem {
             proposal_id: proposal_id.clone(),
@@ -43,7 +45,6 @@ pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         if outcome == ApplyOutcome::Applied {
             return Reply::created(json!({"proposal_id": proposal_id, "status": "proposed"}));
         }
-        contention_pause(attempt as u64).await;
     }
     Err(busy())
 }
@@ -55,7 +56,8 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let proposal_id = ctx.param("proposal_id");
     // Fixed across attempts: an attempt that lost the race wrote nothing under it.
     let child_id = accept.then(|| new_id("inc"));
-    for attempt in 1..=ATTEMPTS {
+    let mut rounds = Rounds::new();
+    while rounds.start().await {
         let stored = visible(&app.store, &ctx.actor, ctx.param("incident_id")).await?;
         let parent_id = stored.incident.incident_id.clone();
         let action = Action::DecideSubProblem {
@@ -81,7 +83,6 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             if outcome == ApplyOutcome::Applied {
                 return Reply::ok(json!({"proposal_id": proposal_id, "status": "declined"}));
             }
-            contention_pause(attempt as u64).await;
             continue;
         };
         let submission = sub_problem_submission(&stored.incident, &proposal);
@@ -109,10 +110,7 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
                 ))
             }
             // The parent changed between reading and drawing: nothing was written; decide again.
-            Ok(Drawn::ParentChanged) => {
-                contention_pause(attempt as u64).await;
-                continue;
-            }
+            Ok(Drawn::ParentChanged) => continue,
             Err(e) => return Err(e),
         }
     }

@@ -17,19 +17,6 @@ use domain::report::Month;
 use domain::time::{format_instant, parse_instant, Instant};
 use domain::{IncidentStatus, SlaOutcome};
 
-/// Read-decide-write rounds before a change gives up with a retryable 503.
-const MAX_ROUNDS: u64 = 20;
-
-/// The pause before another read-decide-write round: capped and jittered, so racing writers do
-/// not collide again in lockstep. For every loop that retries a versioned change.
-pub async fn contention_pause(attempt: u64) {
-    let jitter = u64::from(crate::ids::random_bytes::<1>()[0]) % 50;
-    tokio::time::sleep(std::time::Duration::from_millis(
-        (5 * attempt).min(100) + jitter,
-    ))
-    .await;
-}
-
 /// An incident as stored: the domain record plus the version its next change must match.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredIncident {
@@ -439,11 +426,8 @@ impl Store {
         E: From<StoreError>,
         F: FnMut(&StoredIncident, Instant) -> Result<Transition, E>,
     {
-        // Each round has one winner, so n concurrent writers need up to n rounds.
-        for attempt in 0..MAX_ROUNDS {
-            if attempt > 0 {
-                contention_pause(attempt).await;
-            }
+        let mut rounds = crate::retry::Rounds::new();
+        while rounds.start().await {
             let Some(stored) = self.incident(incident_id).await? else {
                 return Ok(None);
             };

@@ -19,6 +19,7 @@ pub mod paging;
 pub mod payments;
 pub mod profiles;
 pub mod reports;
+pub mod retry;
 pub mod stream;
 pub mod sweep;
 pub mod table;
