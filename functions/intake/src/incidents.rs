@@ -1,10 +1,11 @@
 use crate::App;
-use api::intake::{draw_incident, replay, Draw, Drawn};
+use api::intake::replay;
 use api::{ApiError, Ctx, Reply};
 use domain::intake::Submission;
 use domain::IncidentStatus;
 use lambda_http::http::StatusCode;
 use store::idempotency::IdempotencyWrite;
+use usecases::draw::{draw_incident, Draw, Drawn};
 
 const OPERATION: &str = "POST /incidents";
 

@@ -31,7 +31,9 @@ async fn main() -> Result<(), lambda_http::Error> {
         api::AuthConfig::from_env(),
         routes,
         Some(|app, actor, now| {
-            Box::pin(async move { api::profile::remember_email(&app.store, &actor, now).await })
+            Box::pin(
+                async move { usecases::profile::remember_email(&app.store, &actor, now).await },
+            )
         }),
     )
     .await

@@ -1,12 +1,10 @@
 use crate::App;
 use api::{ApiError, Ctx, Reply};
-use domain::account::{
-    decide_exemption, submit_exemption, Decision, ExemptionRequest, TaxExemption,
-};
+use domain::account::{Decision, ExemptionRequest, TaxExemption};
 use domain::time::format_instant;
 use domain::ExemptionStatus;
 use serde_json::{json, Value};
-use store::accounts::SaveOutcome;
+use usecases::exemption;
 
 /// What the account and the admins see of an exemption (not who decided it).
 fn view(e: &TaxExemption) -> Value {
@@ -25,44 +23,23 @@ fn view(e: &TaxExemption) -> Value {
 /// account's proof; review starts again. A verified exemption is not replaced (`409`).
 pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let request = ctx.read(ExemptionRequest::parse)?;
-    let account = &ctx.actor.account_id;
-    let mut rounds = store::retry::Rounds::new();
-    while rounds.start().await {
-        let current = app.store.tax_exemption(account).await?;
-        let next = submit_exemption(
-            current.as_ref().map(|c| &c.exemption),
-            account,
-            request.clone(),
-            ctx.now,
-        )?;
-        let read_version = current.map(|c| c.version);
-        if app.store.save_tax_exemption(&next, read_version).await? == SaveOutcome::Saved {
-            return Reply::created(view(&next));
-        }
-    }
-    Err(ApiError::ServiceUnavailable(
-        "tax exemption changing too fast".into(),
-    ))
+    let saved = exemption::submit(&app.store, &ctx.actor, &request, ctx.now).await?;
+    Reply::created(view(&saved))
 }
 
 /// `POST /tax-exemptions/{account_id}/decision` (support-admins): verifies or rejects the
 /// pending proof the admin read; if it was resubmitted meanwhile, the admin must look again.
 pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let decision = ctx.read(Decision::parse)?;
-    let Some(current) = app.store.tax_exemption(ctx.param("account_id")).await? else {
-        return Err(ApiError::NotFound);
-    };
-    let decided = decide_exemption(&current.exemption, decision, &ctx.actor.account_id, ctx.now)?;
-    match app
-        .store
-        .save_tax_exemption(&decided, Some(current.version))
-        .await?
-    {
-        SaveOutcome::Saved => Reply::ok(view(&decided)),
-        SaveOutcome::Conflict => Err(ApiError::InvalidState(
-            "The tax exemption changed while it was being decided (decided by someone else or resubmitted); review it again.".into(),
-        )),
-    }
+    let decided = exemption::decide(
+        &app.store,
+        &ctx.actor,
+        ctx.param("account_id"),
+        decision,
+        ctx.now,
+    )
+    .await?;
+    Reply::ok(view(&decided))
 }
 
 /// `GET /tax-exemptions?status=pending|verified|rejected` (support-admins): exemptions in one

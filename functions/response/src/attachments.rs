@@ -4,7 +4,6 @@
 //! to where downloads read it, so the bytes cannot be replaced through the still-valid upload URL.
 
 use crate::App;
-use api::incidents::{commit_now, visible};
 use api::{ApiError, Ctx, Reply};
 use chrono::Duration;
 use domain::attachment::{
@@ -19,6 +18,7 @@ use store::attachments::AttachOutcome;
 use store::ids::new_id;
 use store::incidents::ApplyOutcome;
 use store::retry::Rounds;
+use usecases::act::{commit_now, visible};
 
 fn object_error(e: ObjectError) -> ApiError {
     if e.is_retryable() {

@@ -1,7 +1,7 @@
 use crate::App;
-use api::incidents::act;
 use api::{ApiError, Ctx, Reply};
 use domain::incident::{parse_customer_message, parse_response, Event, EventKind, Transition};
+use usecases::act::act;
 
 /// `POST /incidents/{incident_id}/responses` (support engineers): a contact on any channel. The
 /// first one stops the SLA clock; the versioned write makes a race with the sweep come out one

@@ -1,9 +1,9 @@
 use crate::App;
-use api::incidents::act;
 use api::timeline::incident_reply;
 use api::{ApiError, Ctx, Reply};
 use domain::incident::{parse_scope_decision, parse_scope_proposal};
 use lambda_http::http::StatusCode;
+use usecases::act::act;
 
 /// `POST /incidents/{incident_id}/scope` (support engineers): the problem definition (S7).
 pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {

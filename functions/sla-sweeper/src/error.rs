@@ -39,6 +39,15 @@ impl SweepError {
     }
 }
 
+impl From<usecases::sweep::UnexpectedRefusal> for SweepError {
+    fn from(e: usecases::sweep::UnexpectedRefusal) -> Self {
+        SweepError::Refused {
+            incident_id: e.incident_id,
+            reason: e.reason,
+        }
+    }
+}
+
 impl From<StoreError> for SweepError {
     fn from(e: StoreError) -> Self {
         if e.is_retryable() {

@@ -5,9 +5,7 @@ use crate::error::SweepError;
 use crate::metrics;
 use crate::report::SweepReport;
 use chrono::SubsecRound;
-use domain::incident::{sweep_signals, ActionError, Incident, Transition};
 use domain::time::{parse_instant, Instant};
-use domain::Actor;
 use lambda_runtime::LambdaEvent;
 
 use serde_json::Value;
@@ -107,11 +105,7 @@ impl Sweeper {
             page_budget: self.config.page_budget,
             stop_at: Some(stop_at(started, event.context.deadline, &self.config)),
         };
-        let system = Actor::system();
-        let swept = self
-            .store
-            .sweep_due(&plan, |incident, at| decide(incident, &system, as_of, at))
-            .await;
+        let swept = usecases::sweep::sweep::<SweepError>(&self.store, &plan).await;
         let report = SweepReport::new(as_of, &swept.tally, started.elapsed());
         metrics::emit(&report, swept.failure.is_some());
         // The report as one line, whatever happened; a failure gets its own line besides.
@@ -175,31 +169,14 @@ fn stop_at(
     }
 }
 
-/// The domain's warning and breach rules, as the system actor. An incident with nothing due
-/// (answered, closed, already warned or breached — by an overlapping sweep too) is left alone;
-/// a refusal means the sweep itself is wrong.
-fn decide(
-    incident: &Incident,
-    system: &Actor,
-    as_of: Instant,
-    at: Instant,
-) -> Result<Option<Transition>, SweepError> {
-    match sweep_signals(incident, system, as_of, at) {
-        Ok(t) => Ok(t),
-        Err(ActionError::InvalidState(_)) => Ok(None),
-        Err(reason) => Err(SweepError::Refused {
-            incident_id: incident.incident_id.clone(),
-            reason,
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::incident::Incident;
     use domain::time::format_instant;
     use serde_json::json;
     use std::collections::HashMap;
+    use usecases::sweep::decide;
 
     const SCHEDULED: &str = include_str!("../../../tests/events/scheduled.json");
 
@@ -289,14 +266,13 @@ mod tests {
 
     #[test]
     fn a_due_incident_is_warned_then_breached_and_one_not_due_or_already_breached_is_left_alone() {
-        let system = Actor::system();
         let incident = awaiting("2026-11-25T12:00:00Z");
         let before_warning = parse_instant("2026-11-25T09:59:59Z").unwrap();
-        assert!(decide(&incident, &system, before_warning, before_warning)
+        assert!(decide(&incident, before_warning, before_warning)
             .unwrap()
             .is_none());
         let warning = parse_instant("2026-11-25T10:00:01Z").unwrap();
-        let warned = decide(&incident, &system, warning, warning)
+        let warned = decide(&incident, warning, warning)
             .unwrap()
             .expect("a warning");
         assert_eq!(
@@ -304,18 +280,14 @@ mod tests {
             [domain::incident::EventKind::SlaWarning]
         );
         let before = parse_instant("2026-11-25T11:59:59Z").unwrap();
-        assert!(decide(&warned.incident, &system, before, before)
-            .unwrap()
-            .is_none());
+        assert!(decide(&warned.incident, before, before).unwrap().is_none());
         let after = parse_instant("2026-11-25T12:00:01Z").unwrap();
-        let t = decide(&warned.incident, &system, after, after)
+        let t = decide(&warned.incident, after, after)
             .unwrap()
             .expect("a breach");
         assert_eq!(t.incident.sla, domain::SlaOutcome::Breached);
         assert_eq!(t.events.len(), 1);
-        assert!(decide(&t.incident, &system, after, after)
-            .unwrap()
-            .is_none());
+        assert!(decide(&t.incident, after, after).unwrap().is_none());
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! What the four HTTP functions share: identity (authorizer claims or a locally verified token),
-//! problem+json errors, body limits and parsing, `Idempotency-Key`, paging, routing and logging.
-//! It translates HTTP to domain calls and back; it never talks to DynamoDB types directly.
+//! HTTP plumbing, what the HTTP functions share: identity (authorizer claims or a locally
+//! verified token), problem+json errors (one table), body limits and strict parsing,
+//! `Idempotency-Key` replays, sealed paging cursors and timeline pages, routing with each
+//! route's role, and logging. No business decision and no store transaction: those are the
+//! domain's and the use cases' (`shared/usecases`); this crate turns their answers into HTTP.
 
 pub mod cursor;
 pub mod identity;
@@ -8,7 +10,6 @@ pub mod incidents;
 pub mod intake;
 pub mod json;
 pub mod problem;
-pub mod profile;
 pub mod request;
 pub mod service;
 pub mod telemetry;

@@ -193,6 +193,26 @@ impl From<domain::account::ExemptionRefusal> for ApiError {
     }
 }
 
+/// A use case that did not happen, answered as the contract says.
+impl From<usecases::Failure> for ApiError {
+    fn from(f: usecases::Failure) -> Self {
+        use usecases::Failure as F;
+        match f {
+            F::NotFound => ApiError::NotFound,
+            F::Forbidden(who) => ApiError::Forbidden(who),
+            F::Conflict(why) => ApiError::InvalidState(why),
+            F::Refused(r) => r.into(),
+            F::NoUsablePack(why) => ApiError::NoUsablePack(why),
+            F::TooManyAttempts { retry_after_secs } => {
+                ApiError::TooManyAttempts { retry_after_secs }
+            }
+            F::Busy(why) => ApiError::ServiceUnavailable(why),
+            F::Store(e) => e.into(),
+            F::Internal(why) => ApiError::Internal(why),
+        }
+    }
+}
+
 impl From<store::StoreError> for ApiError {
     fn from(e: store::StoreError) -> Self {
         if matches!(e, store::StoreError::InvalidCursor) {

@@ -1,0 +1,78 @@
+//! Acting on an existing incident: read it, let the domain decide, write the transition on the
+//! version it was decided on (the store's read-decide-write loop, under the one retry policy).
+
+use crate::Failure;
+use domain::incident::{apply, can_view, Action, Transition};
+use domain::time::Instant;
+use domain::Actor;
+use store::incidents::StoredIncident;
+use store::Store;
+
+/// Applies `action` to the incident; `NotFound` if it does not exist or the caller may not see
+/// it. Returns the incident as it was read and the transition written. Its events are stamped
+/// when they commit: each round decides at the clock's reading then (never before `now`, the
+/// request's arrival, nor before the incident's latest event).
+pub async fn act(
+    store: &Store,
+    actor: &Actor,
+    incident_id: &str,
+    action: Action,
+    now: Instant,
+) -> Result<(StoredIncident, Transition), Failure> {
+    act_then(store, actor, incident_id, action, now, |_| {}).await
+}
+
+/// Like `act`, with `finish` run on each decided transition before it is written (e.g. to add
+/// facts the domain was handed, such as whether a refunded unit is still usable).
+pub async fn act_then<F>(
+    store: &Store,
+    actor: &Actor,
+    incident_id: &str,
+    action: Action,
+    now: Instant,
+    mut finish: F,
+) -> Result<(StoredIncident, Transition), Failure>
+where
+    F: FnMut(&mut Transition),
+{
+    let clock = move || commit_clock().max(now);
+    let outcome = store
+        .update_incident(
+            incident_id,
+            &clock,
+            |stored: &StoredIncident, now: Instant| -> Result<Transition, Failure> {
+                if !can_view(&stored.incident, actor) {
+                    return Err(Failure::NotFound);
+                }
+                let mut transition = apply(&stored.incident, actor, action.clone(), now)?;
+                finish(&mut transition);
+                Ok(transition)
+            },
+        )
+        .await?;
+    outcome.ok_or(Failure::NotFound)
+}
+
+/// The wall clock in whole seconds, as requests read it.
+pub fn commit_clock() -> Instant {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(0)
+}
+
+/// The instant a change decided now on `stored` commits at (for loops of their own that write
+/// events, like sub-problem proposals): fresh each round, never before the latest event.
+pub fn commit_now(stored: &StoredIncident) -> Instant {
+    stored.commit_now(commit_clock())
+}
+
+/// Reads an incident the caller may see, or `NotFound`.
+pub async fn visible(
+    store: &Store,
+    actor: &Actor,
+    incident_id: &str,
+) -> Result<StoredIncident, Failure> {
+    match store.incident(incident_id).await? {
+        Some(stored) if can_view(&stored.incident, actor) => Ok(stored),
+        _ => Err(Failure::NotFound),
+    }
+}

@@ -1,0 +1,65 @@
+//! Why a use case did not happen: the domain's refusals, the store's failures, and the few
+//! outcomes of the use cases themselves. Client-readable messages are the domain's own.
+
+use domain::account::{ClaimRefusal, ExemptionRefusal};
+use domain::incident::ActionError;
+use domain::intake::Refusal;
+use store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The resource does not exist, or the caller may not see it.
+    #[error("not found")]
+    NotFound,
+    /// The caller's role may not do this (the group named).
+    #[error("forbidden: only {0}")]
+    Forbidden(&'static str),
+    /// Refused in the current state; the message is for the caller.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// An intake check turned the submission away (nothing consumed).
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    /// No pack the caller may draw from; the message says which and what to do.
+    #[error("no usable pack: {0}")]
+    NoUsablePack(String),
+    /// Too many wrong order confirmation numbers: wait this long.
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// Lost every round of the retry policy to other writers: nothing was written; retry.
+    #[error("busy: {0}")]
+    Busy(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Something that must not happen (a missing pack of an incident, an unreadable answer).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<ActionError> for Failure {
+    fn from(e: ActionError) -> Self {
+        match e {
+            ActionError::NotFound => Failure::NotFound,
+            ActionError::Forbidden(who) => Failure::Forbidden(who),
+            ActionError::InvalidState(why) => Failure::Conflict(why),
+        }
+    }
+}
+
+impl From<Refusal> for Failure {
+    fn from(r: Refusal) -> Self {
+        Failure::Refused(r)
+    }
+}
+
+impl From<ClaimRefusal> for Failure {
+    fn from(r: ClaimRefusal) -> Self {
+        Failure::Conflict(r.message())
+    }
+}
+
+impl From<ExemptionRefusal> for Failure {
+    fn from(r: ExemptionRefusal) -> Self {
+        Failure::Conflict(r.message())
+    }
+}

@@ -1,0 +1,27 @@
+//! The use cases of incident-desk, one module each: read what the decision needs, let the
+//! domain decide, write the outcome through the store as one conditional transaction, and on a
+//! lost race decide again under the one retry policy (`store::retry`). Nothing here knows HTTP:
+//! a use case answers domain values or a [`Failure`], which `shared/api` turns into problem+json.
+//!
+//! | use case | module | used by |
+//! |---|---|---|
+//! | submit an incident: intake checks, draw a unit, create it | [`draw`] | intake, response (sub-problems) |
+//! | act on an incident (responses, messages, scope, closure) | [`act`] | response, closure |
+//! | close, with a refund's facts | [`closure`] | closure |
+//! | propose and decide a sub-problem | [`sub_problem`] | response |
+//! | claim a lost purchaser's pack, and its decision | [`claim`] | pack-purchase |
+//! | submit and decide a tax exemption | [`exemption`] | pack-purchase |
+//! | one SLA sweep | [`sweep`] | sla-sweeper |
+//! | keep the account's e-mail address | [`profile`] | every HTTP function (identity hook) |
+
+pub mod act;
+pub mod claim;
+pub mod closure;
+pub mod draw;
+pub mod exemption;
+mod failure;
+pub mod profile;
+pub mod sub_problem;
+pub mod sweep;
+
+pub use failure::Failure;

@@ -1,0 +1,143 @@
+//! Sub-problems (S1): an engineer proposes that part of a problem become its own incident; the
+//! owner decides once. Accepting draws one unit with every intake check, in the same transaction
+//! as the parent's `sub_problem_accepted` event and the proposal's decision; declining consumes
+//! nothing.
+
+use crate::act::{commit_now, visible};
+use crate::draw::{draw_incident, Draw, Drawn};
+use crate::Failure;
+use domain::calendar::Calendars;
+use domain::incident::{
+    apply, decided_proposal, ensure_undecided, Action, Event, Incident, SubProblemRequest,
+};
+use domain::intake::sub_problem_submission;
+use domain::Actor;
+use store::ids::new_id;
+use store::incidents::{ApplyOutcome, ParentChange};
+use store::retry::Rounds;
+use store::Store;
+
+/// Records the proposal with the parent's `sub_problem_proposed` event; answers its id.
+pub async fn propose(
+    store: &Store,
+    actor: &Actor,
+    incident_id: &str,
+    request: &SubProblemRequest,
+) -> Result<String, Failure> {
+    let proposal_id = new_id("prop");
+    let mut rounds = Rounds::new();
+    while rounds.start().await {
+        let stored = visible(store, actor, incident_id).await?;
+        let action = Action::ProposeSubProblem {
+            proposal_id: proposal_id.clone(),
+            title: request.title.clone(),
+            description: request.description.clone(),
+        };
+        // Stamped at this round, not at the request's arrival.
+        let now = commit_now(&stored);
+        let t = apply(&stored.incident, actor, action, now)?;
+        let proposal = request.clone().into_proposal(
+            &stored.incident.incident_id,
+            &proposal_id,
+            &actor.account_id,
+            now,
+        );
+        if store
+            .propose_sub_problem(&stored, &t, &proposal, now)
+            .await?
+            == ApplyOutcome::Applied
+        {
+            return Ok(proposal_id);
+        }
+    }
+    Err(busy())
+}
+
+/// The owner's decision on a proposal.
+pub enum Decided {
+    Declined,
+    /// The sub-problem's own incident, drawn from the owner's pack, with its `submitted` event.
+    Accepted {
+        incident: Box<Incident>,
+        submitted: Event,
+    },
+}
+
+/// Decides a proposal once: a repeat is a `Conflict`, never a second draw.
+pub async fn decide(
+    store: &Store,
+    calendars: &Calendars,
+    actor: &Actor,
+    incident_id: &str,
+    proposal_id: &str,
+    accept: bool,
+) -> Result<Decided, Failure> {
+    // Fixed across rounds: a round that lost the race wrote nothing under it.
+    let child_id = accept.then(|| new_id("inc"));
+    let mut rounds = Rounds::new();
+    while rounds.start().await {
+        let stored = visible(store, actor, incident_id).await?;
+        let parent_id = stored.incident.incident_id.clone();
+        let action = Action::DecideSubProblem {
+            proposal_id: proposal_id.to_string(),
+            accept,
+            child_incident_id: child_id.clone(),
+        };
+        let now = commit_now(&stored);
+        // Who may decide, and whether the incident is open, before anything about the proposal.
+        let t = apply(&stored.incident, actor, action, now)?;
+        let proposal = store
+            .proposal(&parent_id, proposal_id)
+            .await?
+            .ok_or(Failure::NotFound)?;
+        ensure_undecided(&proposal)?;
+        let decided = decided_proposal(&proposal, accept, child_id.as_deref());
+        let Some(child_id) = &child_id else {
+            if store
+                .decline_sub_problem(&stored, &t, &decided, now)
+                .await?
+                == ApplyOutcome::Applied
+            {
+                return Ok(Decided::Declined);
+            }
+            continue;
+        };
+        let submission = sub_problem_submission(&stored.incident, &proposal);
+        let draw = Draw {
+            actor,
+            submission: &submission,
+            now,
+            incident_id: child_id.clone(),
+            idempotency: None,
+            parent_incident_id: Some(parent_id),
+            parent: Some(ParentChange {
+                parent: &stored,
+                transition: &t,
+                proposal: &decided,
+            }),
+        };
+        match draw_incident(store, calendars, draw).await? {
+            Drawn::Created {
+                incident,
+                submitted,
+            } => {
+                return Ok(Decided::Accepted {
+                    incident,
+                    submitted,
+                })
+            }
+            Drawn::Replayed(_) => {
+                return Err(Failure::Internal(
+                    "a sub-problem draw without an idempotency key was replayed".into(),
+                ))
+            }
+            // The parent changed between reading and drawing: nothing was written; decide again.
+            Drawn::ParentChanged => continue,
+        }
+    }
+    Err(busy())
+}
+
+fn busy() -> Failure {
+    Failure::Busy("the incident is changing too fast; retry".into())
+}
