@@ -7,11 +7,8 @@ use crate::App;
 use api::request::MAX_BODY_BYTES;
 use api::{ApiError, Reply};
 use chrono::{SubsecRound, Utc};
-use domain::payment::{decide, NoticeKind, PaymentDecision, PaymentNotice};
-use domain::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
-use store::payments::NoticeOutcome;
 
 pub const PATH: &str = "/payments/stripe/webhook";
 
@@ -75,91 +72,6 @@ async fn receive(app: &'static App, req: &Request) -> Result<Reply, ApiError> {
         tracing::warn!(error = %e, "signed notification is not an event");
         ApiError::invalid_field("body", "is not a Stripe event")
     })?;
-    apply(app, &notice, now).await?;
+    usecases::payment::apply(&app.store, &notice, now).await?;
     Reply::ok(json!({ "received": true }))
-}
-
-/// What the event does to its order, written once.
-async fn apply(app: &'static App, notice: &PaymentNotice, now: Instant) -> Result<(), ApiError> {
-    let event = notice.event_id.as_str();
-    if notice.kind == NoticeKind::Other {
-        tracing::info!(event_id = event, "payment notification changes no order");
-        return Ok(());
-    }
-    let Some(pack_id) = notice.pack_id.as_deref() else {
-        tracing::warn!(event_id = event, "payment notification names no pack");
-        return Ok(());
-    };
-    let mut rounds = store::retry::Rounds::new();
-    while rounds.start().await {
-        let Some(pack) = app.store.pack(pack_id).await? else {
-            tracing::warn!(
-                event_id = event,
-                pack_id,
-                "payment notification for an unknown pack"
-            );
-            return Ok(());
-        };
-        let outcome = match decide(&pack, notice) {
-            PaymentDecision::Ignore(reason) => {
-                tracing::info!(
-                    event_id = event,
-                    pack_id,
-                    reason,
-                    "payment notification changes nothing"
-                );
-                return Ok(());
-            }
-            PaymentDecision::Activate(paid) => {
-                let outcome = app.store.activate_pack(&pack, &paid, event, now).await?;
-                if outcome == NoticeOutcome::Applied {
-                    tracing::info!(event_id = event, pack_id, "pack paid and active");
-                }
-                outcome
-            }
-            PaymentDecision::Cancel(cancelled) => {
-                let outcome = app
-                    .store
-                    .cancel_order(&pack, &cancelled, event, now)
-                    .await?;
-                if outcome == NoticeOutcome::Applied {
-                    tracing::info!(event_id = event, pack_id, "unpaid order cancelled");
-                }
-                outcome
-            }
-            PaymentDecision::Mismatch(mismatch) => {
-                let outcome = app
-                    .store
-                    .record_payment_mismatch(&pack, &mismatch, now)
-                    .await?;
-                if outcome == NoticeOutcome::Applied {
-                    tracing::warn!(
-                        event_id = event,
-                        pack_id,
-                        paid_amount = ?mismatch.paid_amount,
-                        paid_currency = ?mismatch.paid_currency,
-                        expected_amount = mismatch.expected_amount,
-                        expected_currency = %mismatch.expected_currency,
-                        "PAYMENT MISMATCH: the amount paid differs from the order; the pack stays awaiting payment (staff: settle with the customer)"
-                    );
-                }
-                outcome
-            }
-        };
-        match outcome {
-            NoticeOutcome::Applied => return Ok(()),
-            NoticeOutcome::Duplicate => {
-                tracing::info!(
-                    event_id = event,
-                    pack_id,
-                    "payment notification already applied"
-                );
-                return Ok(());
-            }
-            NoticeOutcome::PackChanged => continue,
-        }
-    }
-    Err(ApiError::ServiceUnavailable(
-        "the pack kept changing under the notification".into(),
-    ))
 }

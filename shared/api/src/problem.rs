@@ -206,7 +206,7 @@ impl From<usecases::Failure> for ApiError {
             F::TooManyAttempts { retry_after_secs } => {
                 ApiError::TooManyAttempts { retry_after_secs }
             }
-            F::Busy(why) => ApiError::ServiceUnavailable(why),
+            F::Busy(why) | F::Unavailable(why) => ApiError::ServiceUnavailable(why),
             F::Store(e) => e.into(),
             F::Internal(why) => ApiError::Internal(why),
         }

@@ -29,6 +29,9 @@ pub enum Failure {
     /// Lost every round of the retry policy to other writers: nothing was written; retry.
     #[error("busy: {0}")]
     Busy(String),
+    /// A service the use case needs (object storage) is unreachable or slow: retry.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Something that must not happen (a missing pack of an incident, an unreadable answer).

@@ -8,18 +8,22 @@
 //! | submit an incident: intake checks, draw a unit, create it | [`draw`] | intake, response (sub-problems) |
 //! | act on an incident (responses, messages, scope, closure) | [`act`] | response, closure |
 //! | close, with a refund's facts | [`closure`] | closure |
+//! | attach a file: declare, complete, list, download views | [`attachment`] | response |
 //! | propose and decide a sub-problem | [`sub_problem`] | response |
 //! | claim a lost purchaser's pack, and its decision | [`claim`] | pack-purchase |
 //! | submit and decide a tax exemption | [`exemption`] | pack-purchase |
+//! | apply a verified payment notification | [`payment`] | payment-webhook |
 //! | one SLA sweep | [`sweep`] | sla-sweeper |
 //! | keep the account's e-mail address | [`profile`] | every HTTP function (identity hook) |
 
 pub mod act;
+pub mod attachment;
 pub mod claim;
 pub mod closure;
 pub mod draw;
 pub mod exemption;
 mod failure;
+pub mod payment;
 pub mod profile;
 pub mod sub_problem;
 pub mod sweep;
