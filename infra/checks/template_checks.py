@@ -317,8 +317,18 @@ def index_constants(store_dirs: list[Path]) -> dict[str, str]:
 
 
 class Fn:
-    def __init__(self, ident: str, crate: str, uses: dict[str, str], body: str, public: bool):
+    def __init__(self, ident: str, crate: str, uses: dict[str, str], body: str, public: bool,
+                 module: str = ""):
         self.ident, self.crate, self.uses, self.body, self.public = ident, crate, uses, body, public
+        # The file's module path in its crate (`sweep`, `incidents::read`; "" for lib.rs/main.rs).
+        self.module = module
+
+
+def module_of(crate_src: Path, file: Path) -> str:
+    parts = list(file.relative_to(crate_src).with_suffix("").parts)
+    if parts and parts[-1] in ("mod", "lib", "main"):
+        parts = parts[:-1]
+    return "::".join(parts)
 
 
 def crate_name(directory: Path) -> str:
@@ -337,6 +347,9 @@ def imports(text: str) -> dict[str, str]:
         origin = root_.group(1)
         for name in re.findall(r"(\w+)\s*(?=[,}]|$)", tree):
             out[name] = origin
+        # `use usecases::sub_problem::{self, Decided};` imports the module name too.
+        for module in re.findall(r"(\w+)\s*::\s*\{[^}]*\bself\b", tree):
+            out[module] = origin
         # `use store::incidents;` imports the module name itself.
         last = re.findall(r"(\w+)\s*$", tree)
         if last:
@@ -364,7 +377,8 @@ def code_actions(root: Path, binary: str, overlay: dict[Path, str] | None = None
             text = strip_tests(read(f))
             uses = imports(text)
             for name, is_method, body, public in functions_of(text):
-                fn = Fn(f"{f.relative_to(root)}::{name}", crate_name(d), uses, body, public)
+                fn = Fn(f"{f.relative_to(root)}::{name}", crate_name(d), uses, body, public,
+                        module_of(d / "src", f))
                 if is_method:
                     methods.setdefault(name, []).append(fn)
                 else:
@@ -394,15 +408,27 @@ def code_actions(root: Path, binary: str, overlay: dict[Path, str] | None = None
             target = caller.uses.get(name, caller.crate)
         if target in ("crate", "self", "super"):
             target = caller.crate
-        return free.get((target, name), [])
+        candidates = free.get((target, name), [])
+        # A call through a module (`sweep::decide(`, `usecases::claim::submit(`) is that
+        # module's fn; an unqualified one in the caller's own crate is its own module's if it
+        # has one. Otherwise every fn of that name in the crate (an over-approximation).
+        module = path[-1] if path and path[-1] not in ("crate", "self", "super") and path[-1] != target else None
+        if module:
+            narrowed = [c for c in candidates if c.module.split("::")[-1] == module]
+            return narrowed or candidates
+        if not path and target == caller.crate:
+            narrowed = [c for c in candidates if c.module == caller.module]
+            return narrowed or candidates
+        return candidates
 
     def calls(caller: Fn, broad: bool) -> list[tuple[Fn, str]]:
         """Each function this body may call, with the argument text of the call."""
         body = caller.body
         out = []
-        # Methods: on `self` or on anything named store (`app.store.incident(`); from the
-        # function crate, on any receiver (`.name(`): over-approximation.
-        receiver = r"\." if broad else r"\b(?:self|store)\s*\."
+        # Methods: on `self` or on anything named store or objects (`app.store.incident(`,
+        # `objects.head(`); from the function crate, on any receiver (`.name(`):
+        # over-approximation.
+        receiver = r"\." if broad else r"\b(?:self|store|objects)\s*\."
         for m in re.finditer(receiver + r"\s*(\w+)\s*(?:::<[^>]*>)?\s*\(", body):
             args = arguments(body, m.end() - 1)
             # Another crate sees only `pub` methods (the function crate calls into the others).
