@@ -300,18 +300,9 @@ pub async fn buy_pack(user: &User, offer: &str) -> Value {
         .body
 }
 
-/// A valid submission body for a product in support, severity C.
+/// A valid submission body for a product in support, severity C (the bench's fixture).
 pub fn submission() -> Value {
-    json!({
-        "product_id": "windows-server-2022",
-        "category": "configuration",
-        "severity": "C",
-        "handling": "business_hours",
-        "calendar": "PL",
-        "title": "Cluster validation fails",
-        "description": "Validation of a two-node cluster reports a storage warning.",
-        "contact": {"name": "Ada Admin", "email": "ada@example.com", "phone": "+48 22 123 45 67"}
-    })
+    bench::fixtures::submission_body()
 }
 
 /// Submits an incident; returns the answer.

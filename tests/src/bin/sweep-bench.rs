@@ -22,10 +22,8 @@
 
 use chrono::{Duration, SubsecRound, Utc};
 use domain::incident::{apply, Action, ActionError, Incident, Transition};
-use domain::intake::{new_incident, NewIncident, Submission};
 use domain::time::Instant;
 use domain::Actor;
-use serde_json::json;
 use std::time::Instant as Clock;
 use store::sweep::SweepPlan;
 use store::{Store, StoreError};
@@ -74,13 +72,7 @@ fn breach() -> impl Fn(&Incident, Instant) -> Result<Option<Transition>, StoreEr
 }
 
 fn incidents(size: usize, due: usize, as_of: Instant) -> Vec<Incident> {
-    let body = json!({
-        "product_id": "windows-server-2022", "category": "configuration", "severity": "C",
-        "handling": "business_hours", "calendar": "PL", "title": "Cluster validation fails",
-        "description": "Validation of a two-node cluster reports a storage warning.",
-        "contact": {"name": "Ada Admin", "email": "ada@example.com", "phone": "+48 22 123 45 67"}
-    });
-    let submission = Submission::parse(&body).expect("a valid submission");
+    let submission = bench::fixtures::submission();
     (0..size)
         .map(|i| {
             let deadline = if i < due {
@@ -89,20 +81,15 @@ fn incidents(size: usize, due: usize, as_of: Instant) -> Vec<Incident> {
                 // Not due: spread over the next day, so the index holds many distinct keys.
                 as_of + Duration::days(1) + Duration::seconds(i as i64)
             };
-            new_incident(
+            // The warning with the deadline: one signal per incident, as before warnings.
+            bench::fixtures::awaiting_incident(
                 &submission,
-                NewIncident {
-                    incident_id: store::ids::new_id("inc"),
-                    account_id: "acct_bench",
-                    pack_id: "pack_bench",
-                    parent_incident_id: None,
-                    // The warning with the deadline: one signal per incident, as before warnings.
-                    first_response_warn_at: deadline,
-                    first_response_due_at: deadline,
-                    now: as_of - Duration::hours(3),
-                },
+                "acct_bench",
+                "pack_bench",
+                deadline,
+                deadline,
+                as_of - Duration::hours(3),
             )
-            .0
         })
         .collect()
 }

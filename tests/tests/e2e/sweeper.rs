@@ -11,9 +11,8 @@
 use chrono::{Duration, SubsecRound, Utc};
 use domain::incident::{apply, Action, ActionError, Event, EventKind, Incident, Transition};
 use domain::intake::{new_incident, NewIncident, Submission};
-use domain::pack::Pack;
 use domain::time::{format_instant, Instant};
-use domain::{Actor, Money, Offer};
+use domain::{Actor, Money};
 use e2e::*;
 use futures::{stream, StreamExt};
 use serde_json::{json, Value};
@@ -60,20 +59,13 @@ async fn five_packs(store: &Store, owner: &User, n: usize) -> Vec<String> {
     let mut ids = Vec::new();
     for _ in 0..n {
         let at = now();
-        let pack = Pack::new(
-            store::ids::new_id("pck"),
-            Offer::FivePack,
-            &owner.account_id,
-            at,
-            domain::pack::order_confirmation_number(&store::ids::random_bytes::<13>()),
-            Money {
-                currency: "PLN".into(),
-                net: 199_900,
-                tax: 45_977,
-                gross: 245_877,
-            },
-            false,
-        );
+        let price = Money {
+            currency: "PLN".into(),
+            net: 199_900,
+            tax: 45_977,
+            gross: 245_877,
+        };
+        let pack = bench::fixtures::five_pack(&owner.account_id, price, at);
         let key = IdempotencyWrite::new(
             &owner.account_id,
             "POST /packs",
@@ -165,19 +157,14 @@ async fn awaiting_in_bulk(n: usize, due: Instant) -> (User, Vec<String>) {
     let at = now();
     let incidents: Vec<Incident> = (0..n)
         .map(|_| {
-            new_incident(
+            bench::fixtures::awaiting_incident(
                 &submission,
-                NewIncident {
-                    incident_id: store::ids::new_id("inc"),
-                    account_id: &owner.account_id,
-                    pack_id: "pack_unchecked",
-                    parent_incident_id: None,
-                    first_response_warn_at: due,
-                    first_response_due_at: due,
-                    now: at,
-                },
+                &owner.account_id,
+                "pack_unchecked",
+                due,
+                due,
+                at,
             )
-            .0
         })
         .collect();
     store()
@@ -491,19 +478,14 @@ async fn table_with(due: usize, later: usize, at: Instant) -> (Store, Vec<String
             } else {
                 at + Duration::days(1)
             };
-            new_incident(
+            bench::fixtures::awaiting_incident(
                 &submission,
-                NewIncident {
-                    incident_id: store::ids::new_id("inc"),
-                    account_id: "acct_sweep",
-                    pack_id: "pack_sweep",
-                    parent_incident_id: None,
-                    first_response_warn_at: deadline,
-                    first_response_due_at: deadline,
-                    now: at - Duration::hours(3),
-                },
+                "acct_sweep",
+                "pack_sweep",
+                deadline,
+                deadline,
+                at - Duration::hours(3),
             )
-            .0
         })
         .collect();
     store

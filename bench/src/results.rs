@@ -1,0 +1,124 @@
+//! The plain numbers the report is rendered from: [`Results`] (what the run measured), [`Run`]
+//! (how it was run, and what `scripts/bench.sh` measured before it), and the labels both sides
+//! use.
+
+use crate::stats::Sample;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// The functions, in report order.
+pub const FUNCTIONS: [&str; 6] = [
+    "intake",
+    "response",
+    "closure",
+    "pack-purchase",
+    "sla-sweeper",
+    "payment-webhook",
+];
+pub const HELLO: &str = "hello-lambda";
+/// Incidents drawn from each five-pack the latency run buys.
+pub const INCIDENTS_PER_PACK: usize = 5;
+/// Overdue incidents in the sweeper's first sweep.
+pub const SWEEP_DUE: usize = 100;
+
+/// Labels of the handler and floor samples.
+pub const INTAKE: &str = "intake: POST /incidents";
+pub const RESPONSE: &str = "response: POST /incidents/{id}/responses";
+pub const CLOSURE: &str = "closure: POST /incidents/{id}/resolution";
+pub const BUY: &str = "pack-purchase: POST /packs";
+pub const LIST: &str = "pack-purchase: GET /packs";
+pub const SWEEP_WITH_DUE: &str = "sla-sweeper: sweep with 100 due (breaches them)";
+pub const SWEEP_NONE_DUE: &str = "sla-sweeper: sweep with nothing due";
+pub const HELLO_ECHO: &str = "hello-lambda: echo";
+pub const READ_FLOOR: &str = "GetItem of an incident";
+
+/// A load's latencies, and its first request's in ms (a fresh connection to the store).
+#[derive(Clone, Debug)]
+pub struct Timing {
+    pub sample: Sample,
+    pub first_ms: f64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            sample: Sample::default(),
+            first_ms: f64::NAN,
+        }
+    }
+}
+
+impl Timing {
+    pub fn record(&mut self, d: std::time::Duration) {
+        if self.sample.len() == 0 {
+            self.first_ms = d.as_secs_f64() * 1000.0;
+        }
+        self.sample.push(d);
+    }
+}
+
+/// What the run measured.
+#[derive(Clone, Debug, Default)]
+pub struct Results {
+    /// Route label → handler latencies and the first request's.
+    pub handlers: BTreeMap<&'static str, Timing>,
+    pub floors: BTreeMap<&'static str, Sample>,
+    pub peak_rss_kib: BTreeMap<&'static str, u64>,
+    pub init: BTreeMap<&'static str, Sample>,
+    /// The most items the table held at the end of a batch.
+    pub largest_table: usize,
+}
+
+/// One line of `scripts/bench.sh`'s zips file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZipRow {
+    pub name: String,
+    pub binary_bytes: u64,
+    pub zip_bytes: u64,
+}
+
+/// How the run went, and what was measured outside it.
+#[derive(Clone, Debug, Default)]
+pub struct Run {
+    /// `YYYY-MM-DD HH:MM`, UTC.
+    pub generated_at: String,
+    pub commit: String,
+    pub rustc: String,
+    pub machine: String,
+    pub load_at_start: String,
+    pub load_at_end: String,
+    pub requests: usize,
+    pub batch: usize,
+    pub spawns: usize,
+    pub pack_reads: usize,
+    pub sweeps: usize,
+    /// Section 3; `None`: no `--zips` file given.
+    pub zips: Option<Vec<ZipRow>>,
+    /// sweep-bench's output for section 5; `None` or blank: not there.
+    pub sweep: Option<String>,
+}
+
+/// `name<TAB>binary bytes<TAB>zip bytes` lines from `scripts/bench.sh`; others are skipped.
+pub fn parse_zips(text: &str) -> Vec<ZipRow> {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some(ZipRow {
+                name: f.next()?.to_string(),
+                binary_bytes: f.next()?.trim().parse().ok()?,
+                zip_bytes: f.next()?.trim().parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// Every measurement, in milliseconds and in the order taken, for a closer look at the tails.
+pub fn samples_json(r: &Results) -> Value {
+    let ms = |s: &Sample| json!(s.millis());
+    json!({
+        "handlers": r.handlers.iter().map(|(k, t)| (k.to_string(), ms(&t.sample))).collect::<serde_json::Map<_, _>>(),
+        "floors": r.floors.iter().map(|(k, s)| (k.to_string(), ms(s))).collect::<serde_json::Map<_, _>>(),
+        "cold_init": r.init.iter().map(|(k, s)| (k.to_string(), ms(s))).collect::<serde_json::Map<_, _>>(),
+        "peak_rss_kib": r.peak_rss_kib,
+    })
+}
