@@ -1,8 +1,9 @@
 //! The deployable infrastructure agrees with the code: `infra/template.yaml` declares the table
 //! exactly as `store::table` creates it, routes every path to the same function as the local
 //! router in the root `Cargo.toml`, and `infra/openapi.yaml` documents every one of those routes.
-//! Plain file reading, no stack needed. The YAML is read by a small block-style reader below
-//! (the subset the template uses); the router table by a line reader of its TOML section.
+//! Plain file reading, no stack needed. The YAML files are parsed by serde_yaml (the template's
+//! short-form tags become CloudFormation's long form, `!Ref Table` is `{"Ref": "Table"}`), the
+//! manifests (the router table, each function's package) by toml.
 
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,210 +22,129 @@ fn read(relative: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A reader for block-style YAML: mappings, sequences (`- `), plain/quoted scalars, flow
-// sequences of scalars (`[a, b]`), tags kept as text (`!Ref Table` stays "!Ref Table"), folded
-// and literal blocks (`>-`, `|`). Anything fancier in a value is kept as its raw text.
+// The parsed files. YAML comes back as serde_json values; a CloudFormation short-form tag
+// becomes the long form the service reads it as: `!Ref X` is {"Ref": "X"}, `!Condition X` is
+// {"Condition": "X"}, `!GetAtt A.Arn` is {"Fn::GetAtt": ["A", "Arn"]}, `!Sub "…"` is
+// {"Fn::Sub": "…"}, `!If [C, a, b]` is {"Fn::If": ["C", a, b]} and so on. A quoted '!Ref X'
+// stays the plain string it is.
 
-struct Line {
-    indent: usize,
-    text: String,
-}
+/// The intrinsic functions written `!Name` for `Fn::Name`.
+const FUNCTION_TAGS: [&str; 17] = [
+    "And",
+    "Base64",
+    "Cidr",
+    "Equals",
+    "FindInMap",
+    "GetAZs",
+    "GetAtt",
+    "If",
+    "ImportValue",
+    "Join",
+    "Length",
+    "Not",
+    "Or",
+    "Select",
+    "Split",
+    "Sub",
+    "ToJsonString",
+];
 
-fn strip_comment(line: &str) -> &str {
-    let (mut single, mut double) = (false, false);
-    let mut prev = ' ';
-    for (i, c) in line.char_indices() {
-        match c {
-            '\'' if !double => single = !single,
-            '"' if !single => double = !double,
-            '#' if !single && !double && prev.is_whitespace() => return &line[..i],
-            _ => {}
-        }
-        prev = c;
-    }
-    line
-}
-
-fn lines_of(text: &str) -> Vec<Line> {
-    text.lines()
-        .map(|raw| {
-            let indent = raw.len() - raw.trim_start().len();
-            let body = if raw.trim_start().starts_with('#') {
-                ""
+fn json_of(yaml: serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Yaml;
+    match yaml {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(b),
+        Yaml::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                u.into()
+            } else if let Some(i) = n.as_i64() {
+                i.into()
             } else {
-                strip_comment(raw)
-            };
-            Line {
-                indent,
-                text: body.trim().to_string(),
+                let f = n.as_f64().expect("a YAML number is an integer or a float");
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .unwrap_or_else(|| panic!("{f} has no JSON form"))
             }
-        })
-        .filter(|l| !l.text.is_empty())
-        .collect()
-}
-
-fn scalar(raw: &str) -> Value {
-    let raw = raw.trim();
-    if raw.len() >= 2
-        && ((raw.starts_with('"') && raw.ends_with('"'))
-            || (raw.starts_with('\'') && raw.ends_with('\'')))
-    {
-        return Value::String(raw[1..raw.len() - 1].to_string());
-    }
-    if let Some(inner) = raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-        if !inner.contains(['[', ']', '{', '}']) {
-            return Value::Array(
-                inner
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(scalar)
-                    .collect(),
-            );
         }
-    }
-    match raw {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => Value::String(raw.to_string()),
+        Yaml::String(s) => Value::String(s),
+        Yaml::Sequence(items) => Value::Array(items.into_iter().map(json_of).collect()),
+        Yaml::Mapping(entries) => {
+            let mut map = Map::new();
+            for (key, value) in entries {
+                let key = match key {
+                    Yaml::String(s) => s,
+                    Yaml::Number(n) => n.to_string(),
+                    Yaml::Bool(b) => b.to_string(),
+                    other => panic!("a mapping key that is not a scalar: {other:?}"),
+                };
+                let previous = map.insert(key.clone(), json_of(value));
+                assert!(previous.is_none(), "the key {key:?} appears twice");
+            }
+            Value::Object(map)
+        }
+        Yaml::Tagged(tagged) => intrinsic(*tagged),
     }
 }
 
-/// `key: rest` with the key unquoted; `None` for a line that is not a mapping entry.
-fn split_key(text: &str) -> Option<(String, &str)> {
-    let (key, rest) = if let Some(quoted) = text.strip_prefix('"') {
-        let end = quoted.find('"')?;
-        (
-            quoted[..end].to_string(),
-            quoted[end + 1..].strip_prefix(':')?,
-        )
-    } else {
-        let at = text
-            .find(": ")
-            .or_else(|| text.strip_suffix(':').map(|k| k.len()))?;
-        (text[..at].to_string(), &text[at + 1..])
-    };
-    if key.is_empty() || key.contains(['[', '{']) {
-        return None;
-    }
-    Some((key, rest.trim()))
-}
-
-struct Reader {
-    lines: Vec<Line>,
-    at: usize,
-}
-
-impl Reader {
-    /// The value of the block whose lines are indented more than `parent`.
-    fn block(&mut self, parent: Option<usize>) -> Value {
-        let Some(first) = self.lines.get(self.at) else {
-            return Value::Null;
-        };
-        if parent.is_some_and(|p| first.indent <= p) {
-            return Value::Null;
-        }
-        let indent = first.indent;
-        if first.text.starts_with("- ") || first.text == "-" {
-            self.sequence(indent)
-        } else {
-            self.mapping(indent, None)
-        }
-    }
-
-    fn sequence(&mut self, indent: usize) -> Value {
-        let mut items = Vec::new();
-        while let Some(line) = self.lines.get(self.at) {
-            if line.indent != indent || !(line.text.starts_with("- ") || line.text == "-") {
-                break;
-            }
-            let rest = line.text[1..].trim().to_string();
-            self.at += 1;
-            if rest.is_empty() {
-                items.push(self.block(Some(indent)));
-            } else if matches!(rest.as_str(), ">" | ">-" | "|" | "|-") {
-                items.push(self.block_text(indent));
-            } else if let Some((key, value)) = split_key(&rest) {
-                // `- key: value` opens a mapping whose other keys sit two columns further in.
-                let first = (key, value.to_string());
-                items.push(self.mapping(indent + 2, Some(first)));
-            } else {
-                items.push(scalar(&rest));
-            }
-        }
-        Value::Array(items)
-    }
-
-    fn mapping(&mut self, indent: usize, first: Option<(String, String)>) -> Value {
-        let mut map = Map::new();
-        if let Some((key, value)) = first {
-            let v = self.value_after_key(&value, indent);
-            map.insert(key, v);
-        }
-        while let Some(line) = self.lines.get(self.at) {
-            if line.indent != indent {
-                break;
-            }
-            let Some((key, value)) = split_key(&line.text) else {
-                break;
-            };
-            let value = value.to_string();
-            self.at += 1;
-            let v = self.value_after_key(&value, indent);
-            map.insert(key, v);
-        }
-        Value::Object(map)
-    }
-
-    /// The lines of a folded or literal block (`>-`, `|`) below `indent`, joined by spaces.
-    fn block_text(&mut self, indent: usize) -> Value {
-        let mut text = Vec::new();
-        while let Some(l) = self.lines.get(self.at) {
-            if l.indent <= indent {
-                break;
-            }
-            text.push(l.text.clone());
-            self.at += 1;
-        }
-        Value::String(text.join(" "))
-    }
-
-    fn value_after_key(&mut self, value: &str, indent: usize) -> Value {
-        match value {
-            "" => self.block(Some(indent)),
-            ">" | ">-" | "|" | "|-" => self.block_text(indent),
-            v => {
-                // A tag with its value on the next lines (`!Not` + a sequence) stays a tag.
-                let nested = self.block(Some(indent));
-                if nested.is_null() {
-                    scalar(v)
-                } else {
-                    Value::String(format!("{v} {nested}"))
+/// A short-form tag in its long form (`!GetAtt A.Arn` split at the first dot, as CloudFormation
+/// does); an unknown tag is refused rather than read as something else.
+fn intrinsic(tagged: serde_yaml::value::TaggedValue) -> Value {
+    let tag = tagged.tag.to_string();
+    let name = tag.strip_prefix('!').unwrap_or(&tag);
+    let value = json_of(tagged.value);
+    let (key, value) = match name {
+        "Ref" | "Condition" => (name.to_string(), value),
+        "GetAtt" => {
+            let value = match value {
+                Value::String(s) => {
+                    let (resource, attribute) = s
+                        .split_once('.')
+                        .unwrap_or_else(|| panic!("!GetAtt {s} names no attribute"));
+                    serde_json::json!([resource, attribute])
                 }
-            }
+                other => other,
+            };
+            ("Fn::GetAtt".to_string(), value)
         }
-    }
+        n if FUNCTION_TAGS.contains(&n) => (format!("Fn::{n}"), value),
+        other => panic!("unknown tag !{other}: add it to FUNCTION_TAGS if CloudFormation has it"),
+    };
+    Value::Object(Map::from_iter([(key, value)]))
 }
 
 fn parse_yaml(text: &str) -> Value {
-    let mut reader = Reader {
-        lines: lines_of(text),
-        at: 0,
-    };
-    let value = reader.block(None);
-    if let Some(left) = reader.lines.get(reader.at) {
-        panic!(
-            "the YAML reader stopped early at {:?} (indent {}): extend it or simplify the file",
-            left.text, left.indent
-        );
-    }
-    value
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(text).unwrap_or_else(|e| panic!("not valid YAML: {e}"));
+    json_of(yaml)
+}
+
+/// `{"Ref": name}`, as `!Ref name` reads.
+fn reference(name: &str) -> Value {
+    serde_json::json!({ "Ref": name })
+}
+
+fn parse_toml(text: &str, what: &str) -> toml::Table {
+    text.parse()
+        .unwrap_or_else(|e| panic!("{what} is not valid TOML: {e}"))
+}
+
+fn toml_at<'a>(table: &'a toml::Table, path: &[&str], what: &str) -> &'a toml::Value {
+    let (first, rest) = path.split_first().expect("a non-empty path");
+    rest.iter().fold(
+        table
+            .get(*first)
+            .unwrap_or_else(|| panic!("{what} has no {first:?} (looking for {path:?})")),
+        |v, key| {
+            v.get(key)
+                .unwrap_or_else(|| panic!("{what} has no {key:?} (looking for {path:?})"))
+        },
+    )
 }
 
 fn at<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
     path.iter().fold(value, |v, key| {
         v.get(key)
-            .unwrap_or_else(|| panic!("template has no {key:?} (looking for {path:?})"))
+            .unwrap_or_else(|| panic!("the document has no {key:?} (looking for {path:?})"))
     })
 }
 
@@ -240,50 +160,34 @@ fn text(value: &Value) -> &str {
 type Routes = BTreeMap<(String, String), String>;
 
 /// `[workspace.metadata.lambda.watch.router]` of the root Cargo.toml:
-/// `"/path" = [{ method = "GET", function = "intake" }, …]`, one path per line.
+/// `"/path" = [{ method = "GET", function = "intake" }, …]`.
 fn router_routes(cargo_toml: &str) -> Routes {
-    let header = "[workspace.metadata.lambda.watch.router]";
-    let start = cargo_toml
-        .find(header)
-        .expect("Cargo.toml has no router section")
-        + header.len();
-    let section = &cargo_toml[start..];
+    let manifest = parse_toml(cargo_toml, "Cargo.toml");
+    let router = toml_at(
+        &manifest,
+        &["workspace", "metadata", "lambda", "watch", "router"],
+        "Cargo.toml",
+    )
+    .as_table()
+    .expect("the router is a table");
     let mut routes = Routes::new();
-    for line in section.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            break; // the next table
-        }
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (path, entries) = line
-            .split_once('=')
-            .unwrap_or_else(|| panic!("router line without `=`: {line}"));
-        let path = path.trim().trim_matches('"').to_string();
-        let mut found = 0;
-        for entry in entries.split('}') {
-            let field = |name: &str| {
-                let at = entry.find(&format!("{name} ="))?;
-                let rest = &entry[at..];
-                let open = rest.find('"')? + 1;
-                let close = rest[open..].find('"')? + open;
-                Some(rest[open..close].to_string())
+    for (path, entries) in router {
+        let entries = entries
+            .as_array()
+            .unwrap_or_else(|| panic!("router entry {path} is not a list"));
+        assert!(!entries.is_empty(), "router entry {path} names no route");
+        for entry in entries {
+            let field = |name: &str| entry.get(name).and_then(toml::Value::as_str);
+            let (Some(method), Some(function)) = (field("method"), field("function")) else {
+                panic!("router entry of {path} without method or function: {entry}");
             };
-            match (field("method"), field("function")) {
-                (Some(method), Some(function)) => {
-                    found += 1;
-                    let previous = routes.insert((method.to_uppercase(), path.clone()), function);
-                    assert!(
-                        previous.is_none(),
-                        "router lists {path} twice for one method"
-                    );
-                }
-                (None, None) => {}
-                _ => panic!("router entry without method or function: {entry}"),
-            }
+            let previous =
+                routes.insert((method.to_uppercase(), path.clone()), function.to_string());
+            assert!(
+                previous.is_none(),
+                "router lists {path} twice for one method"
+            );
         }
-        assert!(found > 0, "router line names no route: {line}");
     }
     routes
 }
@@ -366,42 +270,35 @@ fn differences(expected: &Routes, actual: &Routes) -> Vec<String> {
     out
 }
 
-/// `paths:` of the OpenAPI document: each path (two spaces in) and its operations (four in).
-fn openapi_operations(openapi: &str) -> BTreeSet<(String, String)> {
-    const METHODS: [&str; 8] = [
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
-    let mut in_paths = false;
-    let mut current: Option<String> = None;
-    let mut out = BTreeSet::new();
-    for raw in openapi.lines() {
-        let line = strip_comment(raw).trim_end();
-        if line.trim().is_empty() {
-            continue;
-        }
-        let indent = line.len() - line.trim_start().len();
-        if indent == 0 {
-            in_paths = line == "paths:";
-            current = None;
-            continue;
-        }
-        if !in_paths {
-            continue;
-        }
-        let body = line.trim();
-        if indent == 2 {
-            current = body
-                .strip_suffix(':')
-                .map(|p| p.trim_matches('"').trim_matches('\'').to_string());
-        } else if indent == 4 {
-            if let (Some(path), Some(method)) = (&current, body.strip_suffix(':')) {
-                if METHODS.contains(&method) {
-                    out.insert((method.to_uppercase(), path.clone()));
-                }
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// `paths:` of the OpenAPI document: each (METHOD, path) and its operation object.
+fn openapi_paths(openapi: &str) -> Vec<((String, String), Value)> {
+    let document = parse_yaml(openapi);
+    let paths = at(&document, &["paths"])
+        .as_object()
+        .expect("paths is a mapping");
+    let mut out = Vec::new();
+    for (path, item) in paths {
+        let item = item
+            .as_object()
+            .unwrap_or_else(|| panic!("path {path} is not a mapping"));
+        for (method, operation) in item {
+            if METHODS.contains(&method.as_str()) {
+                out.push(((method.to_uppercase(), path.clone()), operation.clone()));
             }
         }
     }
     out
+}
+
+fn openapi_operations(openapi: &str) -> BTreeSet<(String, String)> {
+    openapi_paths(openapi)
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect()
 }
 
 fn template() -> Value {
@@ -628,7 +525,7 @@ fn every_function_of_the_template_is_a_workspace_package_built_for_lambda_on_the
     assert_eq!(text(at(globals, &["Handler"])), "bootstrap");
     assert_eq!(
         at(globals, &["Architectures"]),
-        &serde_json::json!(["!Ref Architecture"])
+        &serde_json::json!([reference("Architecture")])
     );
     let architecture = at(&t, &["Parameters", "Architecture"]);
     assert_eq!(text(at(architecture, &["Default"])), "arm64");
@@ -647,9 +544,11 @@ fn every_function_of_the_template_is_a_workspace_package_built_for_lambda_on_the
             "{name}"
         );
         let binary = text(at(resource, &["Metadata", "BuildProperties", "Binary"]));
-        let manifest = read(&format!("functions/{binary}/Cargo.toml"));
-        assert!(
-            manifest.contains(&format!("name = \"{binary}\"")),
+        let path = format!("functions/{binary}/Cargo.toml");
+        let manifest = parse_toml(&read(&path), &path);
+        assert_eq!(
+            toml_at(&manifest, &["package", "name"], &path).as_str(),
+            Some(binary),
             "{name} builds {binary}, which is not the package in functions/{binary}"
         );
         // Built in its own package directory, so cargo resolves that package's features only.
@@ -734,8 +633,8 @@ fn the_stripe_secrets_come_from_secrets_manager_and_each_function_may_read_only_
             ],
         );
         assert_eq!(
-            text(at(vars, &["PAYMENT_PROVIDER"])),
-            "!Ref PaymentProvider"
+            at(vars, &["PAYMENT_PROVIDER"]),
+            &reference("PaymentProvider")
         );
         for name in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
             assert!(
@@ -824,7 +723,7 @@ fn no_function_in_the_template_is_given_the_local_token_secret() {
     }
     assert!(checked >= 1, "found no Environment to check");
     let globals = at(&t, &["Globals", "Function", "Environment", "Variables"]);
-    assert_eq!(text(at(globals, &["TABLE_NAME"])), "!Ref Table");
+    assert_eq!(at(globals, &["TABLE_NAME"]), &reference("Table"));
 }
 
 #[test]
@@ -888,7 +787,7 @@ fn the_attachments_bucket_is_private_encrypted_and_tls_only() {
         "{sse}"
     );
     let policy = at(&t, &["Resources", "AttachmentsBucketPolicy", "Properties"]);
-    assert_eq!(text(at(policy, &["Bucket"])), "!Ref AttachmentsBucket");
+    assert_eq!(at(policy, &["Bucket"]), &reference("AttachmentsBucket"));
     let statements = at(policy, &["PolicyDocument", "Statement"])
         .as_array()
         .expect("statements");
@@ -902,10 +801,10 @@ fn the_attachments_bucket_is_private_encrypted_and_tls_only() {
         text(at(tls, &["Condition", "Bool", "aws:SecureTransport"])),
         "false"
     );
-    let resources = strings(at(tls, &["Resource"]));
+    let resources = at(tls, &["Resource"]).as_array().expect("a list");
     assert!(
-        resources.contains(&"!GetAtt AttachmentsBucket.Arn".to_string())
-            && resources.contains(&"!Sub \"${AttachmentsBucket.Arn}/*\"".to_string()),
+        resources.contains(&serde_json::json!({ "Fn::GetAtt": ["AttachmentsBucket", "Arn"] }))
+            && resources.contains(&serde_json::json!({ "Fn::Sub": "${AttachmentsBucket.Arn}/*" })),
         "{resources:?}"
     );
 }
@@ -921,9 +820,32 @@ fn the_bucket_cors_and_lifecycle_rules_are_the_ones_the_local_setup_applies() {
     let rule = &rules[0];
     // The console's origin, as the HTTP API's CORS names it (the AllowedOrigin parameter, or an
     // expression choosing between it and the console's own hosting).
-    let origins = strings(at(rule, &["AllowedOrigins"]));
+    let origins = at(rule, &["AllowedOrigins"]).as_array().expect("a list");
     assert_eq!(origins.len(), 1, "{origins:?}");
-    assert!(origins[0].contains("AllowedOrigin"), "{origins:?}");
+    let parameter = reference("AllowedOrigin");
+    let branches = origins[0]
+        .get("Fn::If")
+        .and_then(Value::as_array)
+        .map_or(&[][..], |choice| choice.get(1..).unwrap_or_default());
+    assert!(
+        origins[0] == parameter || branches.contains(&parameter),
+        "{origins:?}"
+    );
+    let api_origins = at(
+        &t,
+        &[
+            "Resources",
+            "HttpApi",
+            "Properties",
+            "CorsConfiguration",
+            "AllowOrigins",
+        ],
+    );
+    assert_eq!(
+        at(rule, &["AllowedOrigins"]),
+        api_origins,
+        "the HTTP API's origin"
+    );
     assert_eq!(
         strings(at(rule, &["AllowedMethods"])),
         objects::bucket::CORS_METHODS.map(String::from).to_vec()
@@ -939,8 +861,8 @@ fn the_bucket_cors_and_lifecycle_rules_are_the_ones_the_local_setup_applies() {
             .to_vec()
     );
     assert_eq!(
-        text(at(rule, &["MaxAge"])),
-        objects::bucket::CORS_MAX_AGE_SECS.to_string()
+        at(rule, &["MaxAge"]),
+        &serde_json::json!(objects::bucket::CORS_MAX_AGE_SECS)
     );
     let lifecycle = at(props, &["LifecycleConfiguration", "Rules"])
         .as_array()
@@ -955,8 +877,8 @@ fn the_bucket_cors_and_lifecycle_rules_are_the_ones_the_local_setup_applies() {
         objects::keys::PENDING_PREFIX
     );
     assert_eq!(
-        text(at(pending, &["ExpirationInDays"])),
-        objects::bucket::PENDING_EXPIRY_DAYS.to_string()
+        at(pending, &["ExpirationInDays"]),
+        &serde_json::json!(objects::bucket::PENDING_EXPIRY_DAYS)
     );
     assert!(
         !objects::keys::uploaded("i", "a").starts_with(objects::keys::PENDING_PREFIX),
@@ -999,11 +921,10 @@ fn only_the_response_function_reaches_the_bucket_and_only_put_and_get_under_its_
     actions.sort();
     assert_eq!(actions, vec!["s3:GetObject", "s3:PutObject"]);
     assert_eq!(
-        text(&resource),
-        format!(
-            "!Sub \"${{AttachmentsBucket.Arn}}/{}*\"",
-            objects::keys::PREFIX
-        )
+        resource,
+        serde_json::json!({
+            "Fn::Sub": format!("${{AttachmentsBucket.Arn}}/{}*", objects::keys::PREFIX)
+        })
     );
     assert!(objects::keys::pending("i", "a").starts_with(objects::keys::PREFIX));
     assert!(objects::keys::uploaded("i", "a").starts_with(objects::keys::PREFIX));
@@ -1018,8 +939,8 @@ fn only_the_response_function_reaches_the_bucket_and_only_put_and_get_under_its_
         ],
     );
     assert_eq!(
-        text(at(env, &["ATTACHMENTS_BUCKET"])),
-        "!Ref AttachmentsBucket"
+        at(env, &["ATTACHMENTS_BUCKET"]),
+        &reference("AttachmentsBucket")
     );
 }
 
@@ -1110,7 +1031,7 @@ fn code_routes() -> CodeRoutes {
 /// `(support-engineers or support-admins)` or `- support-engineers`; none: any signed-in
 /// account (whose access the domain decides, e.g. an incident's owner).
 fn documented_role(summary: &str) -> &'static str {
-    let s = summary.trim().trim_matches('"').trim_matches('\'');
+    let s = summary.trim();
     for (suffix, role) in [
         ("(support-engineers or support-admins)", "Staff"),
         ("(support-engineers)", "Engineer"),
@@ -1124,42 +1045,15 @@ fn documented_role(summary: &str) -> &'static str {
     "SignedIn"
 }
 
-/// Each operation's `summary:` (six spaces in) under `paths:`.
+/// Each operation's `summary` under `paths`.
 fn openapi_summaries(openapi: &str) -> BTreeMap<(String, String), String> {
-    let mut out = BTreeMap::new();
-    let mut in_paths = false;
-    let mut path: Option<String> = None;
-    let mut operation: Option<String> = None;
-    for raw in openapi.lines() {
-        let line = strip_comment(raw).trim_end();
-        if line.trim().is_empty() {
-            continue;
-        }
-        let indent = line.len() - line.trim_start().len();
-        let body = line.trim();
-        match indent {
-            0 => {
-                in_paths = line == "paths:";
-                path = None;
-            }
-            2 if in_paths => {
-                path = body
-                    .strip_suffix(':')
-                    .map(|p| p.trim_matches('"').to_string());
-                operation = None;
-            }
-            4 if in_paths => operation = body.strip_suffix(':').map(str::to_uppercase),
-            6 if in_paths => {
-                if let (Some(p), Some(m), Some(summary)) =
-                    (&path, &operation, body.strip_prefix("summary:"))
-                {
-                    out.insert((m.clone(), p.clone()), summary.trim().to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    openapi_paths(openapi)
+        .into_iter()
+        .filter_map(|(key, operation)| {
+            let summary = operation.get("summary")?;
+            Some((key, text(summary).to_string()))
+        })
+        .collect()
 }
 
 fn role_differences(
@@ -1241,20 +1135,101 @@ fn a_route_table_that_drops_a_role_is_noticed() {
 // The reader itself
 
 #[test]
-fn the_yaml_reader_reads_nesting_sequences_tags_and_folded_text() {
+fn the_yaml_reader_reads_short_form_tags_as_cloudformation_does() {
+    use serde_json::json;
     let v = parse_yaml(
-        "a:\n  b: \"x # not a comment\" # a comment\n  list:\n    - name: one\n      tag: !Ref Thing\n    - two\n  flow: [GET, POST]\n  folded: >-\n    first\n    second\nc: !If [X, [!Ref Y], !Ref Z]\nd:\n  - >-\n    folded\n    item\n  - after\n",
+        "a: !Ref Thing\nb: !GetAtt Bucket.Arn\nc: !GetAtt [Bucket, Arn]\nd: !Sub \"${X}/*\"\ne: !If [C, [!Ref Y], !Ref Z]\nf: !Not\n  - !Equals [!Ref P, \"\"]\ng: !Condition C\nh: '!Ref Thing'\ni: 600\nj: \"false\"\nk: >-\n  first\n  second\n",
     );
-    assert_eq!(at(&v, &["d"]), &serde_json::json!(["folded item", "after"]));
-    assert_eq!(text(at(&v, &["a", "b"])), "x # not a comment");
+    assert_eq!(at(&v, &["a"]), &reference("Thing"));
+    assert_eq!(at(&v, &["b"]), &json!({ "Fn::GetAtt": ["Bucket", "Arn"] }));
+    assert_eq!(at(&v, &["c"]), at(&v, &["b"]));
+    assert_eq!(at(&v, &["d"]), &json!({ "Fn::Sub": "${X}/*" }));
     assert_eq!(
-        at(&v, &["a", "list"])[0]["tag"],
-        Value::String("!Ref Thing".into())
+        at(&v, &["e"]),
+        &json!({ "Fn::If": ["C", [{ "Ref": "Y" }], { "Ref": "Z" }] })
     );
-    assert_eq!(at(&v, &["a", "list"])[1], Value::String("two".into()));
-    assert_eq!(at(&v, &["a", "flow"]), &serde_json::json!(["GET", "POST"]));
-    assert_eq!(text(at(&v, &["a", "folded"])), "first second");
-    assert_eq!(text(at(&v, &["c"])), "!If [X, [!Ref Y], !Ref Z]");
+    assert_eq!(
+        at(&v, &["f"]),
+        &json!({ "Fn::Not": [{ "Fn::Equals": [{ "Ref": "P" }, ""] }] })
+    );
+    assert_eq!(at(&v, &["g"]), &json!({ "Condition": "C" }));
+    assert_eq!(
+        text(at(&v, &["h"])),
+        "!Ref Thing",
+        "a quoted tag is a string"
+    );
+    assert_eq!(at(&v, &["i"]), &json!(600));
+    assert_eq!(text(at(&v, &["j"])), "false");
+    assert_eq!(text(at(&v, &["k"])), "first second");
+    for refused in ["a: !Nonsense x\n", "a: 1\na: 2\n", "a: [\n"] {
+        let text = refused.to_string();
+        assert!(
+            std::panic::catch_unwind(move || parse_yaml(&text)).is_err(),
+            "{refused:?} was read"
+        );
+    }
+}
+
+#[test]
+fn the_template_tags_are_read_back_as_the_checks_expect() {
+    use serde_json::json;
+    let t = template();
+    // !If [HasAllowedOrigin, !Ref AllowedOrigin, !Sub "https://${ConsoleDistribution.DomainName}"]
+    let origin = &at(
+        &t,
+        &[
+            "Resources",
+            "AttachmentsBucket",
+            "Properties",
+            "CorsConfiguration",
+            "CorsRules",
+        ],
+    )[0]["AllowedOrigins"][0];
+    assert_eq!(
+        origin,
+        &json!({ "Fn::If": [
+            "HasAllowedOrigin",
+            { "Ref": "AllowedOrigin" },
+            { "Fn::Sub": "https://${ConsoleDistribution.DomainName}" }
+        ] })
+    );
+    // !GetAtt AttachmentsBucket.Arn among the TLS-only statement's resources.
+    let statements = at(
+        &t,
+        &[
+            "Resources",
+            "AttachmentsBucketPolicy",
+            "Properties",
+            "PolicyDocument",
+            "Statement",
+        ],
+    );
+    let tls = statements
+        .as_array()
+        .expect("statements")
+        .iter()
+        .find(|s| s["Sid"] == "TlsOnly")
+        .expect("a TLS-only statement");
+    assert!(
+        tls["Resource"]
+            .as_array()
+            .expect("a list of resources")
+            .contains(&json!({ "Fn::GetAtt": ["AttachmentsBucket", "Arn"] })),
+        "{tls}"
+    );
+    assert_eq!(
+        at(
+            &t,
+            &[
+                "Globals",
+                "Function",
+                "Environment",
+                "Variables",
+                "TABLE_NAME"
+            ]
+        ),
+        &reference("Table")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
