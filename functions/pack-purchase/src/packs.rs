@@ -226,8 +226,9 @@ async fn record(
 ) -> Result<Reply, ApiError> {
     for _ in 0..NUMBER_DRAWS {
         let view = pack.view(now);
-        idempotency.body = serde_json::to_value(&view)
-            .map_err(|e| ApiError::Internal(format!("serialising a pack: {e}")))?;
+        idempotency.body = serde_json::to_value(&view).map_err(|e| {
+            ApiError::Internal(api::problem::Cause::context("serialising a pack", e))
+        })?;
         match app.store.purchase(&pack, &idempotency).await? {
             PurchaseOutcome::Created => return Reply::created(view),
             PurchaseOutcome::Replayed(record) => return replay(&record, fingerprint),

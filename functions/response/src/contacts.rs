@@ -38,5 +38,7 @@ fn posted(t: Transition, kind: EventKind) -> Result<Event, ApiError> {
     t.events
         .into_iter()
         .find(|e| e.kind == kind)
-        .ok_or_else(|| ApiError::Internal(format!("the transition recorded no {kind:?} event")))
+        .ok_or_else(|| {
+            ApiError::Internal(format!("the transition recorded no {kind:?} event").into())
+        })
 }

@@ -35,10 +35,9 @@ pub fn replay(record: &IdempotencyRecord, fingerprint: &str) -> Result<crate::Re
     }
     let body = record.body_json()?;
     if !(200..300).contains(&record.status) {
-        return Err(ApiError::Internal(format!(
-            "idempotency record with status {}",
-            record.status
-        )));
+        return Err(ApiError::Internal(
+            format!("idempotency record with status {}", record.status).into(),
+        ));
     }
     Ok(crate::Reply::replay(record.status, body))
 }

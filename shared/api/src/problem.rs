@@ -44,8 +44,63 @@ pub enum ApiError {
     /// A payment webhook whose signature does not verify (the reason stays in the log).
     #[error("invalid signature: {0}")]
     InvalidSignature(String),
+    /// Unexpected: the cause is kept whole for the log, never shown to the client.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(Cause),
+}
+
+/// An unexpected failure's cause with its whole `source()` chain, for the log line of the
+/// request (`request failed error=internal error: serialising a reply: …: …`).
+#[derive(Debug)]
+pub struct Cause(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(Box::new(e))
+    }
+
+    /// `e`, as the cause of what was being done (`"serialising a reply"`).
+    pub fn context(
+        what: impl Into<String>,
+        e: impl std::error::Error + Send + Sync + 'static,
+    ) -> Cause {
+        Cause(Box::new(Context {
+            what: what.into(),
+            source: Box::new(e),
+        }))
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
+    }
+}
+
+impl From<String> for Cause {
+    fn from(message: String) -> Cause {
+        Cause(message.into())
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(message: &str) -> Cause {
+        Cause(message.into())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+struct Context {
+    what: String,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync + 'static>,
 }
 
 impl ApiError {
@@ -208,7 +263,7 @@ impl From<usecases::Failure> for ApiError {
             }
             F::Busy(why) | F::Unavailable(why) => ApiError::ServiceUnavailable(why),
             F::Store(e) => e.into(),
-            F::Internal(why) => ApiError::Internal(why),
+            F::Internal(why) => ApiError::Internal(why.into()),
         }
     }
 }
@@ -221,7 +276,7 @@ impl From<store::StoreError> for ApiError {
         if e.is_retryable() {
             ApiError::ServiceUnavailable(e.to_string())
         } else {
-            ApiError::Internal(e.to_string())
+            ApiError::Internal(Cause::new(e))
         }
     }
 }
@@ -346,6 +401,26 @@ mod tests {
             !text.contains("DispatchFailure") && !text.contains("10.0.0.1"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_unexpected_error_keeps_its_cause_chain_for_the_log_only() {
+        let json_error = serde_json::from_str::<Value>("{").expect_err("truncated");
+        let e = ApiError::Internal(Cause::context("reading a stored answer", json_error));
+        let logged = e.to_string();
+        assert!(
+            logged.starts_with("internal error: reading a stored answer: EOF while parsing"),
+            "{logged}"
+        );
+        assert!(!e.body().to_string().contains("EOF"), "{}", e.body());
+        let stored = ApiError::from(store::StoreError::Corrupt(
+            "incident without version".into(),
+        ));
+        assert!(
+            stored.to_string().contains("incident without version"),
+            "{stored}"
+        );
+        assert_eq!(stored.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! parameters, the query, and a JSON body read under the size limit.
 
 use crate::cursor::{Binding, CursorKey};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Cause};
 use domain::time::Instant;
 use domain::validation::FieldError;
 use domain::Actor;
@@ -189,7 +189,7 @@ impl Reply {
 
     pub fn with_status(status: StatusCode, body: impl Serialize) -> Result<Reply, ApiError> {
         let body = serde_json::to_value(body)
-            .map_err(|e| ApiError::Internal(format!("serialising a reply: {e}")))?;
+            .map_err(|e| ApiError::Internal(Cause::context("serialising a reply", e)))?;
         Ok(Reply {
             status,
             body,
