@@ -99,9 +99,20 @@ fn a_calendar_defined_twice_or_unknown_is_refused() {
         &[WEEKDAYS_9_TO_5],
         &[],
     ));
-    assert!(refused(&file(&calendars))
-        .1
-        .contains("calendar PL is defined twice"));
+    let text = file(&calendars);
+    let (error, message) = refused(&text);
+    let second_pl = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains("\"PL\": {"))
+        .map(|(index, _)| index + 1)
+        .last()
+        .expect("a PL calendar");
+    assert_eq!(line(&error), second_pl, "{message}");
+    assert!(
+        message.contains("calendars: duplicate field `PL`"),
+        "{message}"
+    );
     let mut calendars = good_calendars();
     calendars.push(calendar_json(
         "DE",
@@ -109,9 +120,13 @@ fn a_calendar_defined_twice_or_unknown_is_refused() {
         &[WEEKDAYS_9_TO_5],
         &[],
     ));
-    assert!(refused(&file(&calendars))
-        .1
-        .contains("unknown calendar \"DE\""));
+    let text = file(&calendars);
+    let (error, message) = refused(&text);
+    assert_eq!(line(&error), line_of(&text, "\"DE\""), "{message}");
+    assert!(
+        message.contains("calendars: unknown field `DE`, expected one of `PL`, `US`, `UK`"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -171,7 +186,7 @@ fn overlapping_bad_or_missing_opening_hours_are_refused() {
         ),
         (
             r#"{ "days": ["friday"], "open": "18:00" }"#,
-            "missing \"close\"",
+            "calendar PL, weekly_hours entry 2: missing field `close`",
         ),
     ] {
         let mut calendars = good_calendars();
@@ -211,7 +226,7 @@ fn a_bad_holiday_rule_is_refused_naming_the_calendar_the_rule_and_the_line() {
         ),
         (
             r#"{ "name": "Boxing Day", "fixed": "12-26", "colour": "red" }"#,
-            "unknown field \"colour\"",
+            "unknown field `colour`",
         ),
     ] {
         let mut calendars = good_calendars();
