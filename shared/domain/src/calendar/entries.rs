@@ -21,7 +21,7 @@ pub(super) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// One entry of `"weekly_hours"`: `{"days": [..], "open": "HH:MM", "close": "HH:MM"}`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "an opening interval object")]
 pub(super) struct HoursEntry {
     days: Vec<String>,
     open: String,
@@ -31,7 +31,7 @@ pub(super) struct HoursEntry {
 /// One entry of `"holidays"`; exactly one of `fixed`, `date`, `easter` and `weekday` must be given
 /// (checked by [`holiday_rule`]).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a holiday object")]
 pub(super) struct HolidayEntry {
     name: String,
     #[serde(default, deserialize_with = "present")]

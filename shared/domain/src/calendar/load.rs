@@ -37,7 +37,7 @@ use serde_json::value::RawValue;
 
 /// The top level: `{"description"?, "calendars"}`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "an object with \"calendars\"")]
 struct FileText<'a> {
     #[serde(rename = "description", default, deserialize_with = "present")]
     _description: Option<String>,
@@ -47,7 +47,10 @@ struct FileText<'a> {
 
 /// `"calendars": {"PL": {..}, "US": {..}, "UK": {..}}`; a missing one is refused afterwards.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an object mapping calendar ids to calendars"
+)]
 struct CalendarsText<'a> {
     #[serde(rename = "PL", borrow, default, deserialize_with = "present")]
     pl: Option<&'a RawValue>,
@@ -59,7 +62,7 @@ struct CalendarsText<'a> {
 
 /// One calendar object.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a calendar object")]
 struct CalendarText<'a> {
     #[serde(borrow)]
     time_zone: &'a RawValue,
