@@ -20,306 +20,245 @@
 //! "next_free_weekday": substitute day) and `from`/`to` years (inclusive). Opening times are local
 //! "HH:MM"; `close` may be "24:00". Every calendar id must be present once.
 //!
-//! Values are checked as they are read, inside their own visit, so serde_json attaches the line of
-//! the offending value (for a holiday or an opening interval: the line its object ends on).
+//! The file is read with derived `Deserialize` structs that refuse unknown fields. Each level keeps
+//! what it contains as its source text ([`RawValue`], borrowed from the file), so the next level is
+//! read, and then checked by a plain validation pass, knowing the calendar and the entry it is in
+//! and where in the file it stands. Errors carry serde_json's line and column in the whole file:
+//! for a problem serde finds, where it finds it; for a refused value, just after it (for a holiday
+//! or an opening interval: its closing brace).
 
-use super::entries::{add_hours, holiday_rule, Week};
+use super::entries::{add_hours, holiday_rule, present, HolidayEntry, HoursEntry, Week};
 use super::rules::{HolidayRule, HolidayRules};
 use super::{BusinessCalendar, CalendarError, Calendars};
 use crate::CalendarId;
 use chrono_tz::Tz;
-use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
-use std::fmt;
-
-pub(super) fn parse(text: &str) -> Result<Calendars, CalendarError> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let calendars = deserializer
-        .deserialize_map(FileVisitor)
-        .map_err(to_error)?;
-    deserializer.end().map_err(to_error)?;
-    Ok(calendars)
-}
-
-fn to_error(error: serde_json::Error) -> CalendarError {
-    let full = error.to_string();
-    let position = format!(" at line {} column {}", error.line(), error.column());
-    let message = full.strip_suffix(&position).unwrap_or(&full).to_string();
-    if error.line() == 0 {
-        CalendarError::Invalid { message }
-    } else {
-        CalendarError::Parse {
-            line: error.line(),
-            column: error.column(),
-            message,
-        }
-    }
-}
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// The top level: `{"description"?, "calendars"}`.
-struct FileVisitor;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an object with \"calendars\"")]
+struct FileText<'a> {
+    #[serde(rename = "description", default, deserialize_with = "present")]
+    _description: Option<String>,
+    #[serde(borrow)]
+    calendars: &'a RawValue,
+}
 
-impl<'de> Visitor<'de> for FileVisitor {
-    type Value = Calendars;
+/// `"calendars": {"PL": {..}, "US": {..}, "UK": {..}}`; a missing one is refused afterwards.
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an object mapping calendar ids to calendars"
+)]
+struct CalendarsText<'a> {
+    #[serde(rename = "PL", borrow, default, deserialize_with = "present")]
+    pl: Option<&'a RawValue>,
+    #[serde(rename = "US", borrow, default, deserialize_with = "present")]
+    us: Option<&'a RawValue>,
+    #[serde(rename = "UK", borrow, default, deserialize_with = "present")]
+    uk: Option<&'a RawValue>,
+}
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object with \"calendars\"")
+/// One calendar object.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a calendar object")]
+struct CalendarText<'a> {
+    #[serde(borrow)]
+    time_zone: &'a RawValue,
+    #[serde(borrow)]
+    weekly_hours: &'a RawValue,
+    #[serde(borrow)]
+    holidays: Vec<&'a RawValue>,
+}
+
+/// Just a holiday's name, read leniently, to name a holiday that is refused.
+#[derive(Deserialize)]
+struct Named {
+    name: Option<String>,
+}
+
+pub(super) fn parse(text: &str) -> Result<Calendars, CalendarError> {
+    let source = Source(text);
+    let file: FileText = source.parse_text(text, String::new)?;
+    let calendars: CalendarsText = source.parse(file.calendars, || "calendars".into())?;
+    let mut given: Vec<(CalendarId, &RawValue)> = [
+        (CalendarId::Pl, calendars.pl),
+        (CalendarId::Us, calendars.us),
+        (CalendarId::Uk, calendars.uk),
+    ]
+    .into_iter()
+    .filter_map(|(id, value)| Some((id, value?)))
+    .collect();
+    given.sort_by_key(|(_, value)| source.offset(value.get())); // refuse in file order
+    let (mut pl, mut us, mut uk) = (None, None, None);
+    for (id, value) in given {
+        let slot = match id {
+            CalendarId::Pl => &mut pl,
+            CalendarId::Us => &mut us,
+            CalendarId::Uk => &mut uk,
+        };
+        *slot = Some(calendar(&source, id, value)?);
     }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Calendars, A::Error> {
-        let mut calendars = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "description" => {
-                    map.next_value::<String>()?;
-                }
-                "calendars" => calendars = Some(map.next_value_seed(CalendarsSeed)?),
-                other => {
-                    return Err(A::Error::custom(format!(
-                        "unknown field \"{other}\" (expected \"description\" or \"calendars\")"
-                    )))
-                }
-            }
+    match (pl, us, uk) {
+        (Some(pl), Some(us), Some(uk)) => Ok(Calendars { pl, us, uk }),
+        (pl, us, uk) => {
+            let present = [pl.is_some(), us.is_some(), uk.is_some()];
+            let missing: Vec<&str> = CalendarId::ALL
+                .iter()
+                .zip(present)
+                .filter(|(_, present)| !present)
+                .map(|(id, _)| id.as_str())
+                .collect();
+            let message = format!("missing calendar(s): {}", missing.join(", "));
+            Err(source.refuse(file.calendars, message))
         }
-        calendars.ok_or_else(|| A::Error::custom("missing \"calendars\""))
     }
 }
 
-/// `"calendars": {"PL": {..}, "US": {..}, "UK": {..}}`.
-struct CalendarsSeed;
-
-impl<'de> DeserializeSeed<'de> for CalendarsSeed {
-    type Value = Calendars;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Calendars, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CalendarsSeed {
-    type Value = Calendars;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object mapping calendar ids to calendars")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Calendars, A::Error> {
-        let (mut pl, mut us, mut uk) = (None, None, None);
-        while let Some(key) = map.next_key::<String>()? {
-            let id: CalendarId = key
-                .parse()
-                .map_err(|e| A::Error::custom(format!("unknown calendar \"{key}\": {e}")))?;
-            let slot = match id {
-                CalendarId::Pl => &mut pl,
-                CalendarId::Us => &mut us,
-                CalendarId::Uk => &mut uk,
-            };
-            if slot.is_some() {
-                return Err(A::Error::custom(format!("calendar {id} is defined twice")));
-            }
-            *slot = Some(map.next_value_seed(CalendarSeed(id))?);
-        }
-        match (pl, us, uk) {
-            (Some(pl), Some(us), Some(uk)) => Ok(Calendars { pl, us, uk }),
-            (pl, us, uk) => {
-                let present = [pl.is_some(), us.is_some(), uk.is_some()];
-                let missing: Vec<&str> = CalendarId::ALL
-                    .iter()
-                    .zip(present)
-                    .filter(|(_, present)| !present)
-                    .map(|(id, _)| id.as_str())
-                    .collect();
-                Err(A::Error::custom(format!(
-                    "missing calendar(s): {}",
-                    missing.join(", ")
-                )))
-            }
-        }
-    }
-}
-
-/// One calendar object; knows its id so every error can name it.
-struct CalendarSeed(CalendarId);
-
-impl<'de> DeserializeSeed<'de> for CalendarSeed {
-    type Value = BusinessCalendar;
-    fn deserialize<D: Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<BusinessCalendar, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CalendarSeed {
-    type Value = BusinessCalendar;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "calendar {} as an object", self.0)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BusinessCalendar, A::Error> {
-        let id = self.0;
-        let (mut zone, mut week, mut holidays) = (None, None, None);
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "time_zone" => zone = Some(map.next_value_seed(ZoneSeed(id))?),
-                "weekly_hours" => week = Some(map.next_value_seed(HoursSeed(id))?),
-                "holidays" => holidays = Some(map.next_value_seed(RulesSeed(id))?),
-                other => {
-                    return Err(A::Error::custom(format!(
-                        "calendar {id}: unknown field \"{other}\" (expected \"time_zone\", \"weekly_hours\" or \"holidays\")"
-                    )))
-                }
-            }
-        }
-        let missing = |field: &str| A::Error::custom(format!("calendar {id}: missing \"{field}\""));
-        let zone = zone.ok_or_else(|| missing("time_zone"))?;
-        let week = week.ok_or_else(|| missing("weekly_hours"))?;
-        let holidays = holidays.ok_or_else(|| missing("holidays"))?;
-        Ok(BusinessCalendar::new(
-            id,
-            zone,
-            week,
-            HolidayRules::new(holidays),
-        ))
-    }
-}
-
-/// A time zone name, checked inside the string's own visit so the error points at it.
-struct ZoneSeed(CalendarId);
-
-impl<'de> DeserializeSeed<'de> for ZoneSeed {
-    type Value = Tz;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Tz, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ZoneSeed {
-    type Value = Tz;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "calendar {}: an IANA time zone name", self.0)
-    }
-
-    fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Tz, E> {
-        name.parse::<Tz>()
-            .map_err(|_| E::custom(format!("calendar {}: unknown time zone \"{name}\"", self.0)))
-    }
-}
-
-/// One JSON object, converted by `F` inside the object's own visit, so that an error carries the
-/// position just after the object's closing brace (its line, however the file is laid out).
-struct Object<F>(F);
-
-impl<'de, T, F: FnOnce(Map<String, Value>) -> Result<T, String>> DeserializeSeed<'de>
-    for Object<F>
-{
-    type Value = T;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de, T, F: FnOnce(Map<String, Value>) -> Result<T, String>> Visitor<'de> for Object<F> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        let mut entry = Map::new();
-        while let Some((key, value)) = map.next_entry::<String, Value>()? {
-            entry.insert(key, value);
-        }
-        (self.0)(entry).map_err(A::Error::custom)
-    }
+fn calendar(
+    source: &Source,
+    id: CalendarId,
+    value: &RawValue,
+) -> Result<BusinessCalendar, CalendarError> {
+    let context = || format!("calendar {id}");
+    let text: CalendarText = source.parse(value, context)?;
+    let zone: String = source.parse(text.time_zone, context)?;
+    let zone = zone.parse::<Tz>().map_err(|_| {
+        let message = format!("calendar {id}: unknown time zone \"{zone}\"");
+        source.refuse(text.time_zone, message)
+    })?;
+    let week = weekly_hours(source, id, text.weekly_hours)?;
+    let holidays = text
+        .holidays
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| holiday(source, id, index + 1, entry))
+        .collect::<Result<_, _>>()?;
+    Ok(BusinessCalendar::new(
+        id,
+        zone,
+        week,
+        HolidayRules::new(holidays),
+    ))
 }
 
 /// `"weekly_hours": [{"days", "open", "close"}, ..]`.
-struct HoursSeed(CalendarId);
-
-impl<'de> DeserializeSeed<'de> for HoursSeed {
-    type Value = Week;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Week, D::Error> {
-        deserializer.deserialize_seq(self)
+fn weekly_hours(source: &Source, id: CalendarId, value: &RawValue) -> Result<Week, CalendarError> {
+    let entries: Vec<&RawValue> = source.parse(value, || format!("calendar {id}: weekly_hours"))?;
+    let mut week = Week::default();
+    for (index, entry) in entries.into_iter().enumerate() {
+        let context = || format!("calendar {id}, weekly_hours entry {}", index + 1);
+        let hours: HoursEntry = source.parse(entry, context)?;
+        add_hours(&hours, &mut week)
+            .map_err(|problem| source.refuse(entry, format!("{}: {problem}", context())))?;
     }
+    if week.iter().all(Vec::is_empty) {
+        let message = format!("calendar {id}: weekly_hours opens on no day");
+        return Err(source.refuse(value, message));
+    }
+    for intervals in &mut week {
+        intervals.sort_unstable();
+    }
+    Ok(week)
 }
 
-impl<'de> Visitor<'de> for HoursSeed {
-    type Value = Week;
+/// One entry of `"holidays"`, named by its `name` if it has one, else by its number.
+fn holiday(
+    source: &Source,
+    id: CalendarId,
+    number: usize,
+    entry: &RawValue,
+) -> Result<HolidayRule, CalendarError> {
+    let context = || {
+        let label = match serde_json::from_str(entry.get()) {
+            Ok(Named { name: Some(name) }) => format!("\"{name}\""),
+            _ => format!("#{number}"),
+        };
+        format!("calendar {id}, holiday {label}")
+    };
+    let rule: HolidayEntry = source.parse(entry, context)?;
+    holiday_rule(&rule).map_err(|problem| source.refuse(entry, format!("{}: {problem}", context())))
+}
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "calendar {}: weekly_hours as an array", self.0)
+/// The whole file's text, to place errors in it.
+struct Source<'a>(&'a str);
+
+impl<'a> Source<'a> {
+    /// Reads a value found in the file; an error is prefixed with `context` and placed in the file.
+    fn parse<T: Deserialize<'a>>(
+        &self,
+        value: &'a RawValue,
+        context: impl FnOnce() -> String,
+    ) -> Result<T, CalendarError> {
+        self.parse_text(value.get(), context)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Week, A::Error> {
-        let id = self.0;
-        let mut week = Week::default();
-        let mut number = 0;
-        loop {
-            number += 1;
-            let entry = Object(|entry: Map<String, Value>| {
-                add_hours(&entry, &mut week).map_err(|problem| {
-                    format!("calendar {id}, weekly_hours entry {number}: {problem}")
-                })
-            });
-            if seq.next_element_seed(entry)?.is_none() {
-                break;
+    /// Reads `text`, a slice of the file.
+    fn parse_text<T: Deserialize<'a>>(
+        &self,
+        text: &'a str,
+        context: impl FnOnce() -> String,
+    ) -> Result<T, CalendarError> {
+        serde_json::from_str(text).map_err(|error| {
+            let full = error.to_string();
+            let position = format!(" at line {} column {}", error.line(), error.column());
+            let message = full.strip_suffix(&position).unwrap_or(&full);
+            let context = context();
+            let message = match context.as_str() {
+                "" => message.to_string(),
+                context => format!("{context}: {message}"),
+            };
+            if error.line() == 0 {
+                return CalendarError::Invalid { message };
             }
-        }
-        if week.iter().all(Vec::is_empty) {
-            return Err(A::Error::custom(format!(
-                "calendar {id}: weekly_hours opens on no day"
-            )));
-        }
-        for intervals in &mut week {
-            intervals.sort_unstable();
-        }
-        Ok(week)
-    }
-}
-
-/// `"holidays": [rule, ..]`.
-struct RulesSeed(CalendarId);
-
-impl<'de> DeserializeSeed<'de> for RulesSeed {
-    type Value = Vec<HolidayRule>;
-    fn deserialize<D: Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Vec<HolidayRule>, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RulesSeed {
-    type Value = Vec<HolidayRule>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "calendar {}: holidays as an array", self.0)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<HolidayRule>, A::Error> {
-        let id = self.0;
-        let mut rules = Vec::new();
-        loop {
-            let number = rules.len() + 1;
-            let entry = Object(|entry: Map<String, Value>| {
-                holiday_rule(&entry).map_err(|problem| {
-                    let label = match entry.get("name").and_then(Value::as_str) {
-                        Some(name) => format!("\"{name}\""),
-                        None => format!("#{number}"),
-                    };
-                    format!("calendar {id}, holiday {label}: {problem}")
-                })
-            });
-            match seq.next_element_seed(entry)? {
-                Some(rule) => rules.push(rule),
-                None => break,
+            // serde_json counts from the start of `text`: move that to `text`'s place in the file.
+            let (first_line, first_column) = self.position(self.offset(text));
+            let (line, column) = match error.line() {
+                1 => (first_line, first_column + error.column()),
+                line => (first_line + line - 1, error.column()),
+            };
+            CalendarError::Parse {
+                line,
+                column,
+                message,
             }
+        })
+    }
+
+    /// A refused value: the error is placed just after it, as serde_json places its own errors.
+    fn refuse(&self, value: &RawValue, message: String) -> CalendarError {
+        let text = value.get();
+        let (line, column) = self.position(self.offset(text) + text.len());
+        CalendarError::Parse {
+            line,
+            column,
+            message,
         }
-        Ok(rules)
+    }
+
+    /// Where `text`, a slice of the file (values are borrowed from it), starts in it.
+    fn offset(&self, text: &str) -> usize {
+        let offset = (text.as_ptr() as usize).wrapping_sub(self.0.as_ptr() as usize);
+        debug_assert!(
+            offset + text.len() <= self.0.len(),
+            "not a slice of the file"
+        );
+        offset.min(self.0.len())
+    }
+
+    /// serde_json's position of a byte offset: the 1-based line, and the bytes before the offset
+    /// on that line (so an error just after a character names that character's column).
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let before = &self.0.as_bytes()[..offset];
+        let start_of_line = before
+            .iter()
+            .rposition(|&byte| byte == b'\n')
+            .map_or(0, |newline| newline + 1);
+        let line = 1 + before[..start_of_line]
+            .iter()
+            .filter(|&&byte| byte == b'\n')
+            .count();
+        (line, offset - start_of_line)
     }
 }

@@ -99,9 +99,20 @@ fn a_calendar_defined_twice_or_unknown_is_refused() {
         &[WEEKDAYS_9_TO_5],
         &[],
     ));
-    assert!(refused(&file(&calendars))
-        .1
-        .contains("calendar PL is defined twice"));
+    let text = file(&calendars);
+    let (error, message) = refused(&text);
+    let second_pl = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains("\"PL\": {"))
+        .map(|(index, _)| index + 1)
+        .last()
+        .expect("a PL calendar");
+    assert_eq!(line(&error), second_pl, "{message}");
+    assert!(
+        message.contains("calendars: duplicate field `PL`"),
+        "{message}"
+    );
     let mut calendars = good_calendars();
     calendars.push(calendar_json(
         "DE",
@@ -109,9 +120,13 @@ fn a_calendar_defined_twice_or_unknown_is_refused() {
         &[WEEKDAYS_9_TO_5],
         &[],
     ));
-    assert!(refused(&file(&calendars))
-        .1
-        .contains("unknown calendar \"DE\""));
+    let text = file(&calendars);
+    let (error, message) = refused(&text);
+    assert_eq!(line(&error), line_of(&text, "\"DE\""), "{message}");
+    assert!(
+        message.contains("calendars: unknown field `DE`, expected one of `PL`, `US`, `UK`"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -171,7 +186,7 @@ fn overlapping_bad_or_missing_opening_hours_are_refused() {
         ),
         (
             r#"{ "days": ["friday"], "open": "18:00" }"#,
-            "missing \"close\"",
+            "calendar PL, weekly_hours entry 2: missing field `close`",
         ),
     ] {
         let mut calendars = good_calendars();
@@ -211,7 +226,7 @@ fn a_bad_holiday_rule_is_refused_naming_the_calendar_the_rule_and_the_line() {
         ),
         (
             r#"{ "name": "Boxing Day", "fixed": "12-26", "colour": "red" }"#,
-            "unknown field \"colour\"",
+            "unknown field `colour`",
         ),
     ] {
         let mut calendars = good_calendars();
@@ -292,4 +307,73 @@ fn every_shipped_zone_is_compiled_in() {
         "the zone filter is off: the whole tz database is compiled in"
     );
     assert!(compiled.len() < 100, "{} zones compiled in", compiled.len());
+}
+
+/// Entries are read on their own, but errors are placed in the whole file: serde_json's line and
+/// column, counted from the start of the file.
+#[test]
+fn an_error_inside_an_entry_carries_its_line_and_column_in_the_file() {
+    let rule = r#"{ "name": "Boxing Day", "fixed": "12-26", "colour": "red" }"#;
+    let mut calendars = good_calendars();
+    calendars[1] = calendar_json("US", "America/New_York", &[WEEKDAYS_9_TO_5], &[rule]);
+    let text = file(&calendars);
+    let (error, message) = refused(&text);
+    let line_number = line_of(&text, rule);
+    let key_end = text
+        .lines()
+        .nth(line_number - 1)
+        .expect("line")
+        .find("\"colour\"")
+        .expect("key")
+        + "\"colour\"".len();
+    assert_eq!(
+        error,
+        CalendarError::Parse {
+            line: line_number,
+            column: key_end,
+            message:
+                "calendar US, holiday \"Boxing Day\": unknown field `colour`, expected one of \
+                      `name`, `fixed`, `date`, `easter`, `weekday`, `month`, `nth`, `observed`, \
+                      `from`, `to`"
+                    .into(),
+        },
+        "{message}"
+    );
+
+    let rule = "{\n          \"name\": \"Boxing Day\",\n          \"easter\": \"one\"\n        }";
+    let mut calendars = good_calendars();
+    calendars[2] = calendar_json("UK", "Europe/London", &[WEEKDAYS_9_TO_5], &[rule]);
+    let text = file(&calendars);
+    let (error, message) = refused(&text);
+    assert_eq!(line(&error), line_of(&text, "\"one\""), "{message}");
+    assert!(
+        message.contains("calendar UK, holiday \"Boxing Day\": invalid type: string \"one\""),
+        "{message}"
+    );
+}
+
+#[test]
+fn null_is_not_an_absent_field() {
+    let rule = r#"{ "name": "Boxing Day", "fixed": "12-26", "easter": null }"#;
+    let mut calendars = good_calendars();
+    calendars[0] = calendar_json(
+        "PL",
+        "Europe/Warsaw",
+        &[WEEKDAYS_9_TO_5],
+        &[r#"{ "name": "Christmas Day", "fixed": "12-25" }"#, rule],
+    );
+    let text = file(&calendars);
+    let (error, message) = refused(&text);
+    assert_eq!(line(&error), line_of(&text, rule), "{message}");
+    assert!(
+        message.contains("calendar PL, holiday \"Boxing Day\": invalid type: null"),
+        "{message}"
+    );
+    let mut calendars = good_calendars();
+    calendars[1] = calendars[1].replace("\"holidays\": [\n\n      ]", "\"holidays\": null");
+    let (_, message) = refused(&file(&calendars));
+    assert!(
+        message.contains("calendar US: invalid type: null"),
+        "{message}"
+    );
 }
