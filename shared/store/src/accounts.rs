@@ -14,12 +14,13 @@
 use crate::items::{check, from_item, key_attrs, n, put, put_new, s, to_item, update, with, Cond};
 use crate::keys::{self, Key, CLAIM_FAILURE_PREFIX};
 use crate::packs::{LedgerEntry, LedgerKind};
-use crate::table::{BY_OWNER, BY_STATUS, TTL_ATTRIBUTE};
+use crate::table::{BY_OWNER, BY_STATUS};
 use crate::{Page, Store, StoreError};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use domain::account::{failure_leaves_window, window_start, PackClaim, TaxExemption};
 use domain::time::{format_instant, parse_instant, Instant};
 use domain::{ExemptionStatus, ReviewStatus};
+use serde::{Deserialize, Serialize};
 
 /// An exemption as stored: the record plus the version its next change must match.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +48,36 @@ impl ClaimAttempt {
     fn key(&self) -> Key {
         keys::claim_failure(&self.account_id, &format_instant(self.at), &self.nonce)
     }
+}
+
+/// A claim attempt as stored besides its key; the TTL is a number. Read back, only `at` and
+/// `nonce` are required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct ClaimAttemptItem {
+    #[serde(default)]
+    account_id: String,
+    at: String,
+    nonce: String,
+    /// `TTL_ATTRIBUTE`: when the failure leaves the window.
+    #[serde(default)]
+    expires_ttl: i64,
+}
+
+impl ClaimAttemptItem {
+    fn of(attempt: &ClaimAttempt) -> ClaimAttemptItem {
+        ClaimAttemptItem {
+            account_id: attempt.account_id.clone(),
+            at: format_instant(attempt.at),
+            nonce: attempt.nonce.clone(),
+            expires_ttl: failure_leaves_window(attempt.at).timestamp(),
+        }
+    }
+}
+
+/// The marker of a pending claim, in the pack's partition, besides its key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct OpenClaimMarker {
+    claim_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,9 +237,9 @@ impl Store {
                 .await
                 .map_err(|e| crate::error::classify("Query", e))?;
             for item in out.items.unwrap_or_default() {
-                let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
-                let at = text("at").and_then(|t| parse_instant(&t));
-                let (Some(at), Some(nonce)) = (at, text("nonce")) else {
+                let stored = from_item::<ClaimAttemptItem>(item).ok();
+                let Some((at, nonce)) = stored.and_then(|a| Some((parse_instant(&a.at)?, a.nonce)))
+                else {
                     return Err(StoreError::Corrupt("claim attempt without at/nonce".into()));
                 };
                 attempts.push(ClaimAttempt {
@@ -237,13 +268,8 @@ impl Store {
             nonce: crate::ids::new_id("try"),
         };
         let item = with(
-            crate::items::Item::new(),
-            key_attrs(&attempt.key()).into_iter().chain([
-                ("account_id", s(account_id)),
-                ("at", s(format_instant(now))),
-                ("nonce", s(&attempt.nonce)),
-                (TTL_ATTRIBUTE, n(failure_leaves_window(now).timestamp())),
-            ]),
+            to_item(&ClaimAttemptItem::of(&attempt))?,
+            key_attrs(&attempt.key()),
         );
         self.transact(vec![put_new(&self.table, item)?]).await?;
         Ok(attempt)
@@ -262,10 +288,10 @@ impl Store {
     pub async fn open_claim(&self, claim: &PackClaim) -> Result<OpenClaimOutcome, StoreError> {
         let marker_key = keys::open_claim(&claim.pack_id, &claim.claimant_account_id);
         let marker = with(
-            crate::items::Item::new(),
-            key_attrs(&marker_key)
-                .into_iter()
-                .chain([("claim_id", s(&claim.claim_id))]),
+            to_item(&OpenClaimMarker {
+                claim_id: claim.claim_id.clone(),
+            })?,
+            key_attrs(&marker_key),
         );
         let items = vec![
             put_new(&self.table, claim_item(claim)?)?,
@@ -359,5 +385,66 @@ impl Store {
             Err(e) if approved && e.condition_failed_at(1) => Ok(DecideClaimOutcome::OwnerChanged),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::items::attribute_types;
+    use crate::table::TTL_ATTRIBUTE;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_claim_attempt_keeps_its_attribute_names_and_types() {
+        let at = chrono::Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap();
+        let attempt = ClaimAttempt {
+            account_id: "acc_1".into(),
+            at,
+            nonce: "try_1".into(),
+        };
+        let item = with(
+            to_item(&ClaimAttemptItem::of(&attempt)).unwrap(),
+            key_attrs(&attempt.key()),
+        );
+        assert_eq!(
+            attribute_types(&item),
+            [
+                ("PK", "S"),
+                ("SK", "S"),
+                ("account_id", "S"),
+                ("at", "S"),
+                (TTL_ATTRIBUTE, "N"),
+                ("nonce", "S"),
+            ]
+        );
+        assert_eq!(item["at"].as_s().unwrap(), &format_instant(at));
+        assert_eq!(
+            item[TTL_ATTRIBUTE].as_n().unwrap(),
+            &failure_leaves_window(at).timestamp().to_string()
+        );
+        // Read back, only `at` and `nonce` are needed.
+        let mut minimal = item.clone();
+        minimal.remove("account_id");
+        minimal.remove(TTL_ATTRIBUTE);
+        let read: ClaimAttemptItem = from_item(minimal).unwrap();
+        assert_eq!((read.at, read.nonce), (format_instant(at), "try_1".into()));
+    }
+
+    #[test]
+    fn an_open_claim_marker_keeps_its_attribute_names_and_types() {
+        let key = keys::open_claim("pk_1", "acc_2");
+        let marker = with(
+            to_item(&OpenClaimMarker {
+                claim_id: "clm_1".into(),
+            })
+            .unwrap(),
+            key_attrs(&key),
+        );
+        assert_eq!(
+            attribute_types(&marker),
+            [("PK", "S"), ("SK", "S"), ("claim_id", "S")]
+        );
+        assert_eq!(marker["claim_id"].as_s().unwrap(), "clm_1");
     }
 }

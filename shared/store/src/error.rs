@@ -1,8 +1,15 @@
-//! Store failures, classified by the SDK's error kind and the service's error code, never by
-//! reading messages. Condition failures are outcomes the caller turns into domain answers;
+//! Store failures, classified by the SDK's error kind and the operation's typed error variant
+//! (the service's error code only where the operation does not model it), never by reading
+//! messages. Condition failures are outcomes the caller turns into domain answers;
 //! throttling, timeouts and unreachable servers are retryable (`503`); the rest is a bug (`500`).
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::{
+    batch_write_item::BatchWriteItemError, create_table::CreateTableError,
+    delete_table::DeleteTableError, describe_table::DescribeTableError, get_item::GetItemError,
+    put_item::PutItemError, query::QueryError, transact_write_items::TransactWriteItemsError,
+    update_item::UpdateItemError, update_time_to_live::UpdateTimeToLiveError,
+};
 use std::fmt::Debug;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -27,15 +34,177 @@ pub enum StoreError {
     Other(String),
 }
 
-const RETRYABLE_CODES: &[&str] = &[
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
+/// What a typed variant of an operation's error means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The request's condition did not hold.
+    Condition,
+    /// Transient: throttled, overloaded or conflicting; the variant's name.
+    Retryable(&'static str),
+    /// Neither: a bug or a misconfiguration.
+    Failure,
+}
+
+/// An operation's error enum, read by its typed variants. `None` for what the operation's model
+/// does not name (the SDK's `Unhandled`): those are read by error code, see `UNMODELLED_CODES`.
+pub(crate) trait TypedError:
+    ProvideErrorMetadata + std::error::Error + Send + Sync + 'static
+{
+    fn verdict(&self) -> Option<Verdict>;
+}
+
+/// Retryable codes that some operation passed to `classify` does not model, so that they reach
+/// it untyped: `ServiceUnavailable` (no operation models it); `ThrottlingException`,
+/// `ProvisionedThroughputExceededException` and `RequestLimitExceeded` (not modelled by the
+/// table operations: CreateTable, DeleteTable, DescribeTable, UpdateTimeToLive);
+/// `TransactionConflictException` (modelled only by PutItem and UpdateItem) and
+/// `TransactionInProgressException` (only by TransactWriteItems). `InternalServerError` and
+/// `ConditionalCheckFailedException` are typed wherever they can occur.
+const UNMODELLED_CODES: &[&str] = &[
     "ServiceUnavailable",
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
     "TransactionConflictException",
     "TransactionInProgressException",
 ];
+
+/// Implements `TypedError` by listing every typed variant of an operation's error enum.
+macro_rules! typed_errors {
+    ($($error:ident {
+        condition: [$($c:ident),* $(,)?],
+        retryable: [$($r:ident),* $(,)?],
+        failure: [$($f:ident),* $(,)?] $(,)?
+    })*) => {$(
+        impl TypedError for $error {
+            fn verdict(&self) -> Option<Verdict> {
+                match self {
+                    $($error::$c(_) => Some(Verdict::Condition),)*
+                    $($error::$r(_) => Some(Verdict::Retryable(stringify!($r))),)*
+                    $($error::$f(_) => Some(Verdict::Failure),)*
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+typed_errors! {
+    GetItemError {
+        condition: [],
+        retryable: [
+            ProvisionedThroughputExceededException,
+            RequestLimitExceeded,
+            ThrottlingException,
+            InternalServerError,
+        ],
+        failure: [ResourceNotFoundException, InvalidEndpointException],
+    }
+    QueryError {
+        condition: [],
+        retryable: [
+            ProvisionedThroughputExceededException,
+            RequestLimitExceeded,
+            ThrottlingException,
+            InternalServerError,
+        ],
+        failure: [ResourceNotFoundException, InvalidEndpointException],
+    }
+    PutItemError {
+        condition: [ConditionalCheckFailedException],
+        retryable: [
+            ProvisionedThroughputExceededException,
+            RequestLimitExceeded,
+            ThrottlingException,
+            InternalServerError,
+            TransactionConflictException,
+        ],
+        failure: [
+            ResourceNotFoundException,
+            InvalidEndpointException,
+            ItemCollectionSizeLimitExceededException,
+            ReplicatedWriteConflictException,
+        ],
+    }
+    UpdateItemError {
+        condition: [ConditionalCheckFailedException],
+        retryable: [
+            ProvisionedThroughputExceededException,
+            RequestLimitExceeded,
+            ThrottlingException,
+            InternalServerError,
+            TransactionConflictException,
+        ],
+        failure: [
+            ResourceNotFoundException,
+            InvalidEndpointException,
+            ItemCollectionSizeLimitExceededException,
+            ReplicatedWriteConflictException,
+        ],
+    }
+    BatchWriteItemError {
+        condition: [],
+        retryable: [
+            ProvisionedThroughputExceededException,
+            RequestLimitExceeded,
+            ThrottlingException,
+            InternalServerError,
+        ],
+        failure: [
+            ResourceNotFoundException,
+            InvalidEndpointException,
+            ItemCollectionSizeLimitExceededException,
+            ReplicatedWriteConflictException,
+        ],
+    }
+    TransactWriteItemsError {
+        // A cancellation is read by `classify_transaction` before it gets here.
+        condition: [],
+        retryable: [
+            ProvisionedThroughputExceededException,
+            RequestLimitExceeded,
+            ThrottlingException,
+            InternalServerError,
+            TransactionInProgressException,
+        ],
+        failure: [
+            ResourceNotFoundException,
+            InvalidEndpointException,
+            IdempotentParameterMismatchException,
+            TransactionCanceledException,
+        ],
+    }
+    CreateTableError {
+        condition: [],
+        retryable: [InternalServerError],
+        failure: [InvalidEndpointException, LimitExceededException, ResourceInUseException],
+    }
+    DeleteTableError {
+        condition: [],
+        retryable: [InternalServerError],
+        failure: [
+            InvalidEndpointException,
+            LimitExceededException,
+            ResourceInUseException,
+            ResourceNotFoundException,
+        ],
+    }
+    DescribeTableError {
+        condition: [],
+        retryable: [InternalServerError],
+        failure: [InvalidEndpointException, ResourceNotFoundException],
+    }
+    UpdateTimeToLiveError {
+        condition: [],
+        retryable: [InternalServerError],
+        failure: [
+            InvalidEndpointException,
+            LimitExceededException,
+            ResourceInUseException,
+            ResourceNotFoundException,
+        ],
+    }
+}
 
 impl StoreError {
     pub fn is_retryable(&self) -> bool {
@@ -43,6 +212,8 @@ impl StoreError {
             StoreError::Unavailable(_) => true,
             // A transaction cancelled only by conflicts with concurrent transactions holds no
             // decision: it is safe to try again.
+            // Cancellation reasons carry only a code string (`CancellationReason::code`): there
+            // is no typed variant to match.
             StoreError::Cancelled(reasons) => {
                 reasons
                     .iter()
@@ -77,23 +248,34 @@ impl StoreError {
     }
 }
 
-/// Classifies an SDK error by kind and error code.
+/// Classifies an SDK error by kind, then by the operation's typed error variant, and only for
+/// errors the operation does not model by error code.
 pub(crate) fn classify<E, R>(operation: &'static str, err: SdkError<E, R>) -> StoreError
 where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    E: TypedError,
     R: Debug,
 {
     match &err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             StoreError::Unavailable(format!("{operation}: {}", DisplayErrorContext(&err)))
         }
-        SdkError::ServiceError(service) => match service.err().code() {
-            Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
-            Some(code) if RETRYABLE_CODES.contains(&code) => {
-                StoreError::Unavailable(format!("{operation}: {code}"))
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let verdict = e.verdict().or_else(|| {
+                e.code()
+                    .and_then(|code| UNMODELLED_CODES.iter().find(|c| **c == code).copied())
+                    .map(Verdict::Retryable)
+            });
+            match verdict {
+                Some(Verdict::Condition) => StoreError::ConditionFailed,
+                Some(Verdict::Retryable(name)) => {
+                    StoreError::Unavailable(format!("{operation}: {}", e.code().unwrap_or(name)))
+                }
+                Some(Verdict::Failure) | None => {
+                    StoreError::Other(format!("{operation}: {}", DisplayErrorContext(&err)))
+                }
             }
-            _ => StoreError::Other(format!("{operation}: {}", DisplayErrorContext(&err))),
-        },
+        }
         _ => StoreError::Other(format!("{operation}: {}", DisplayErrorContext(&err))),
     }
 }
@@ -102,7 +284,6 @@ where
 pub(crate) fn classify_transaction<R: Debug>(
     err: SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
 ) -> StoreError {
-    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
     if let SdkError::ServiceError(service) = &err {
         if let TransactWriteItemsError::TransactionCanceledException(cancelled) = service.err() {
             let reasons = cancelled
@@ -119,6 +300,193 @@ pub(crate) fn classify_transaction<R: Debug>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::types::error::{
+        ConditionalCheckFailedException, InternalServerError,
+        ProvisionedThroughputExceededException, RequestLimitExceeded, ResourceNotFoundException,
+        ThrottlingException, TransactionCanceledException, TransactionConflictException,
+    };
+    use aws_sdk_dynamodb::types::CancellationReason;
+
+    fn service<E>(e: E) -> SdkError<E, ()> {
+        SdkError::service_error(e, ())
+    }
+
+    fn meta(code: &str) -> ErrorMetadata {
+        ErrorMetadata::builder().code(code).message("m").build()
+    }
+
+    #[test]
+    fn a_typed_condition_failure_is_a_condition_failure() {
+        let e = classify(
+            "PutItem",
+            service(PutItemError::ConditionalCheckFailedException(
+                ConditionalCheckFailedException::builder()
+                    .meta(meta("ConditionalCheckFailedException"))
+                    .build(),
+            )),
+        );
+        assert!(matches!(e, StoreError::ConditionFailed));
+        assert!(e.is_condition_failure() && e.condition_failed_at(0) && !e.is_retryable());
+        // Typed even without the error code.
+        let e = classify(
+            "UpdateItem",
+            service(UpdateItemError::ConditionalCheckFailedException(
+                ConditionalCheckFailedException::builder().build(),
+            )),
+        );
+        assert!(matches!(e, StoreError::ConditionFailed));
+    }
+
+    #[test]
+    fn typed_throttling_and_server_errors_are_retryable() {
+        let cases = [
+            classify(
+                "Query",
+                service(QueryError::ProvisionedThroughputExceededException(
+                    ProvisionedThroughputExceededException::builder()
+                        .meta(meta("ProvisionedThroughputExceededException"))
+                        .build(),
+                )),
+            ),
+            classify(
+                "GetItem",
+                service(GetItemError::RequestLimitExceeded(
+                    RequestLimitExceeded::builder().build(),
+                )),
+            ),
+            classify(
+                "BatchWriteItem",
+                service(BatchWriteItemError::ThrottlingException(
+                    ThrottlingException::builder().build(),
+                )),
+            ),
+            classify(
+                "PutItem",
+                service(PutItemError::TransactionConflictException(
+                    TransactionConflictException::builder().build(),
+                )),
+            ),
+            classify(
+                "DescribeTable",
+                service(DescribeTableError::InternalServerError(
+                    InternalServerError::builder().build(),
+                )),
+            ),
+        ];
+        for e in &cases {
+            assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+            assert!(e.is_retryable() && !e.is_condition_failure());
+        }
+        // The message names the operation and the error code, as before.
+        let StoreError::Unavailable(message) = &cases[0] else {
+            unreachable!()
+        };
+        assert_eq!(message, "Query: ProvisionedThroughputExceededException");
+        let StoreError::Unavailable(message) = &cases[1] else {
+            unreachable!()
+        };
+        assert_eq!(message, "GetItem: RequestLimitExceeded");
+    }
+
+    #[test]
+    fn codes_an_operation_does_not_model_are_read_by_code() {
+        for (operation, e) in [
+            (
+                "GetItem",
+                classify(
+                    "GetItem",
+                    service(GetItemError::generic(meta("ServiceUnavailable"))),
+                ),
+            ),
+            (
+                "DescribeTable",
+                classify(
+                    "DescribeTable",
+                    service(DescribeTableError::generic(meta("ThrottlingException"))),
+                ),
+            ),
+            (
+                "CreateTable",
+                classify(
+                    "CreateTable",
+                    service(CreateTableError::generic(meta("RequestLimitExceeded"))),
+                ),
+            ),
+            (
+                "Query",
+                classify(
+                    "Query",
+                    service(QueryError::generic(meta("TransactionConflictException"))),
+                ),
+            ),
+            (
+                "UpdateItem",
+                classify(
+                    "UpdateItem",
+                    service(UpdateItemError::generic(meta(
+                        "TransactionInProgressException",
+                    ))),
+                ),
+            ),
+        ] {
+            assert!(
+                matches!(&e, StoreError::Unavailable(m) if m.starts_with(operation)),
+                "{e:?}"
+            );
+            assert!(e.is_retryable());
+        }
+        let e = classify(
+            "PutItem",
+            service(PutItemError::generic(meta("ValidationException"))),
+        );
+        assert!(matches!(e, StoreError::Other(_)), "{e:?}");
+        assert!(!e.is_retryable() && !e.is_condition_failure());
+    }
+
+    #[test]
+    fn a_missing_table_is_neither_retryable_nor_a_condition() {
+        let e = classify(
+            "Query",
+            service(QueryError::ResourceNotFoundException(
+                ResourceNotFoundException::builder()
+                    .meta(meta("ResourceNotFoundException"))
+                    .build(),
+            )),
+        );
+        assert!(matches!(e, StoreError::Other(_)), "{e:?}");
+        assert!(!e.is_retryable() && !e.is_condition_failure());
+    }
+
+    #[test]
+    fn timeouts_are_retryable() {
+        let e = classify(
+            "GetItem",
+            SdkError::<GetItemError, ()>::timeout_error("slow"),
+        );
+        assert!(matches!(e, StoreError::Unavailable(_)) && e.is_retryable());
+    }
+
+    #[test]
+    fn a_cancelled_transaction_keeps_its_reasons() {
+        let reason = |code: &str| CancellationReason::builder().code(code).build();
+        let e = classify_transaction(service(
+            TransactWriteItemsError::TransactionCanceledException(
+                TransactionCanceledException::builder()
+                    .cancellation_reasons(reason("None"))
+                    .cancellation_reasons(reason("ConditionalCheckFailed"))
+                    .build(),
+            ),
+        ));
+        assert!(
+            matches!(&e, StoreError::Cancelled(r) if *r == [None, Some("ConditionalCheckFailed".into())])
+        );
+        assert!(e.condition_failed_at(1) && !e.condition_failed_at(0) && !e.is_retryable());
+        let e = classify_transaction(service(TransactWriteItemsError::generic(meta(
+            "TransactionInProgressException",
+        ))));
+        assert!(e.is_retryable());
+    }
 
     #[test]
     fn a_cancellation_by_conflicts_alone_is_retryable() {

@@ -1,11 +1,12 @@
 //! Idempotency records: the answer to a creating request, written in the same transaction as
 //! what it created, so a retry finds either nothing (and may create) or the original answer.
 
-use crate::items::{from_item, n, put_new, s, with, Item};
+use crate::items::{from_item, key_attrs, put_new, to_item, with};
 use crate::keys::{self, Key};
 use crate::{Store, StoreError};
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use domain::time::{format_instant, Instant};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Kept 48 hours (the contract promises at least 24).
@@ -39,23 +40,27 @@ impl IdempotencyWrite {
     }
 
     pub(crate) fn transact_item(&self, table: &str) -> Result<TransactWriteItem, StoreError> {
-        let item: Item = with(
-            Item::new(),
-            [
-                (keys::PK, s(&self.key.pk)),
-                (keys::SK, s(&self.key.sk)),
-                ("fingerprint", s(&self.fingerprint)),
-                ("status", n(self.status)),
-                ("body", s(self.body.to_string())),
-                ("created_at", s(format_instant(self.now))),
-                (
-                    crate::table::TTL_ATTRIBUTE,
-                    n(self.now.timestamp() + RETENTION_SECS),
-                ),
-            ],
-        );
-        put_new(table, item)
+        let record = IdempotencyItem {
+            fingerprint: self.fingerprint.clone(),
+            status: self.status,
+            body: self.body.to_string(),
+            created_at: format_instant(self.now),
+            expires_ttl: self.now.timestamp() + RETENTION_SECS,
+        };
+        put_new(table, with(to_item(&record)?, key_attrs(&self.key)))
     }
+}
+
+/// The stored idempotency record besides its key: `status` and the TTL are numbers, the body
+/// is the answer's JSON text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct IdempotencyItem {
+    fingerprint: String,
+    status: u16,
+    body: String,
+    created_at: String,
+    /// `crate::table::TTL_ATTRIBUTE`.
+    expires_ttl: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -87,5 +92,46 @@ impl Store {
         key: &Key,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.get(key).await?.map(from_item).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::items::attribute_types;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_record_keeps_its_attribute_names_and_types() {
+        let now = chrono::Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap();
+        let mut write = IdempotencyWrite::new("acc_1", "purchase", "k1", "fp".into(), now);
+        write.body = serde_json::json!({"pack_id": "pk_1"});
+        let put = write.transact_item("t").unwrap().put.unwrap();
+        let item = put.item;
+        assert_eq!(
+            attribute_types(&item),
+            [
+                ("PK", "S"),
+                ("SK", "S"),
+                ("body", "S"),
+                ("created_at", "S"),
+                (crate::table::TTL_ATTRIBUTE, "N"),
+                ("fingerprint", "S"),
+                ("status", "N"),
+            ]
+        );
+        assert_eq!(item["status"].as_n().unwrap(), "201");
+        assert_eq!(item["body"].as_s().unwrap(), r#"{"pack_id":"pk_1"}"#);
+        assert_eq!(
+            item[crate::table::TTL_ATTRIBUTE].as_n().unwrap(),
+            &(now.timestamp() + RETENTION_SECS).to_string()
+        );
+        assert_eq!(
+            put.condition_expression.as_deref(),
+            Some("attribute_not_exists(PK)")
+        );
+        let read: IdempotencyRecord = from_item(item).unwrap();
+        assert_eq!(read.status, 201);
+        assert_eq!(read.fingerprint, "fp");
     }
 }

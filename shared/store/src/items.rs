@@ -122,6 +122,33 @@ pub fn key_attrs(key: &crate::keys::Key) -> [(&'static str, AttributeValue); 2] 
     [(crate::keys::PK, s(&key.pk)), (crate::keys::SK, s(&key.sk))]
 }
 
+/// An item's attribute names with their DynamoDB types (`S`, `N`, …), sorted by name: what
+/// the item-shape tests pin.
+#[cfg(test)]
+pub(crate) fn attribute_types(item: &Item) -> Vec<(&str, &'static str)> {
+    let mut types: Vec<(&str, &'static str)> = item
+        .iter()
+        .map(|(name, value)| {
+            let kind = match value {
+                AttributeValue::S(_) => "S",
+                AttributeValue::N(_) => "N",
+                AttributeValue::B(_) => "B",
+                AttributeValue::Bool(_) => "BOOL",
+                AttributeValue::Null(_) => "NULL",
+                AttributeValue::M(_) => "M",
+                AttributeValue::L(_) => "L",
+                AttributeValue::Ss(_) => "SS",
+                AttributeValue::Ns(_) => "NS",
+                AttributeValue::Bs(_) => "BS",
+                _ => "?",
+            };
+            (name.as_str(), kind)
+        })
+        .collect();
+    types.sort_unstable();
+    types
+}
+
 impl crate::Store {
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
         self.client

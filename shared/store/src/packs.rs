@@ -113,6 +113,22 @@ pub(crate) fn pack_item(pack: &Pack) -> Result<Item, StoreError> {
     ))
 }
 
+/// An order confirmation number's item: the pack it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct OrderNumberItem {
+    pack_id: String,
+}
+
+fn order_number_item(pack: &Pack) -> Result<Item, StoreError> {
+    let order = OrderNumberItem {
+        pack_id: pack.pack_id.clone(),
+    };
+    Ok(with(
+        to_item(&order)?,
+        key_attrs(&keys::order_confirmation(&pack.order_confirmation_number)),
+    ))
+}
+
 impl Store {
     /// Writes a new pack (or an order awaiting payment), its order number and the idempotency
     /// record in one transaction; a pack that is active at once gets its ledger opening in it too
@@ -122,12 +138,7 @@ impl Store {
         pack: &Pack,
         idempotency: &IdempotencyWrite,
     ) -> Result<PurchaseOutcome, StoreError> {
-        let order = with(
-            Item::new(),
-            key_attrs(&keys::order_confirmation(&pack.order_confirmation_number))
-                .into_iter()
-                .chain([("pack_id", s(&pack.pack_id))]),
-        );
+        let order = order_number_item(pack)?;
         let mut items = vec![
             idempotency.transact_item(&self.table)?,
             put_new(&self.table, pack_item(pack)?)?,
@@ -318,4 +329,43 @@ pub(crate) fn return_unit(table: &str, pack_id: &str) -> Result<TransactWriteIte
         "SET incidents_remaining = incidents_remaining + :one",
         crate::items::Cond::new("attribute_exists(PK)").value(":one", n(1)),
     )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::items::attribute_types;
+    use chrono::TimeZone;
+    use domain::{Money, Offer};
+
+    pub(crate) fn an_order() -> Pack {
+        Pack::order(
+            "pck_1".into(),
+            Offer::Single,
+            "acc_1",
+            chrono::Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap(),
+            "ORD-1".into(),
+            Money {
+                currency: "PLN".into(),
+                net: 100,
+                tax: 23,
+                gross: 123,
+            },
+            false,
+        )
+    }
+
+    #[test]
+    fn an_order_number_item_keeps_its_attribute_names_and_types() {
+        let pack = an_order();
+        let item = order_number_item(&pack).unwrap();
+        assert_eq!(
+            attribute_types(&item),
+            [("PK", "S"), ("SK", "S"), ("pack_id", "S")]
+        );
+        assert_eq!(item["pack_id"].as_s().unwrap(), "pck_1");
+        let key = keys::order_confirmation("ORD-1");
+        assert_eq!(item["PK"].as_s().unwrap(), &key.pk);
+        assert_eq!(item["SK"].as_s().unwrap(), &key.sk);
+    }
 }

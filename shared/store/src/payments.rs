@@ -43,6 +43,33 @@ struct EventRecord<'a> {
     at: String,
 }
 
+/// A reserved order as stored besides its key: the draft as JSON text, the TTL a number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct OrderDraftItem {
+    draft: String,
+    created_at: String,
+    /// `TTL_ATTRIBUTE`.
+    expires_ttl: i64,
+}
+
+fn order_draft_item(
+    idempotency: &Key,
+    draft: &OrderDraft,
+    now: Instant,
+) -> Result<Item, StoreError> {
+    let text = serde_json::to_string(draft)
+        .map_err(|e| StoreError::Other(format!("serialising an order draft: {e}")))?;
+    let stored = OrderDraftItem {
+        draft: text,
+        created_at: format_instant(now),
+        expires_ttl: now.timestamp() + RETENTION_SECS,
+    };
+    Ok(with(
+        to_item(&stored)?,
+        key_attrs(&keys::order_draft(idempotency)),
+    ))
+}
+
 fn live(item: &Item, now: Instant) -> bool {
     item.get(TTL_ATTRIBUTE)
         .and_then(|v| v.as_n().ok())
@@ -80,17 +107,7 @@ impl Store {
         draft: &OrderDraft,
         now: Instant,
     ) -> Result<OrderDraft, StoreError> {
-        let text = serde_json::to_string(draft)
-            .map_err(|e| StoreError::Other(format!("serialising an order draft: {e}")))?;
-        let key = keys::order_draft(idempotency);
-        let item = with(
-            Item::new(),
-            key_attrs(&key).into_iter().chain([
-                ("draft", s(text)),
-                ("created_at", s(format_instant(now))),
-                (TTL_ATTRIBUTE, n(now.timestamp() + RETENTION_SECS)),
-            ]),
-        );
+        let item = order_draft_item(idempotency, draft, now)?;
         let result = self
             .client
             .put_item()
@@ -258,5 +275,43 @@ impl Store {
     /// Whether an event id was applied (for tests and operations).
     pub async fn payment_event_applied(&self, event_id: &str) -> Result<bool, StoreError> {
         Ok(self.get(&keys::payment_event(event_id)).await?.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::items::attribute_types;
+
+    #[test]
+    fn an_order_draft_keeps_its_attribute_names_and_types() {
+        let pack = crate::packs::tests::an_order();
+        let now = pack.ordered_at;
+        let draft = OrderDraft {
+            fingerprint: "fp".into(),
+            pack,
+        };
+        let idempotency = keys::idempotency("acc_1", "POST /orders", "k1");
+        let item = order_draft_item(&idempotency, &draft, now).unwrap();
+        assert_eq!(
+            attribute_types(&item),
+            [
+                ("PK", "S"),
+                ("SK", "S"),
+                ("created_at", "S"),
+                ("draft", "S"),
+                (TTL_ATTRIBUTE, "N"),
+            ]
+        );
+        assert_eq!(
+            item[TTL_ATTRIBUTE].as_n().unwrap(),
+            &(now.timestamp() + RETENTION_SECS).to_string()
+        );
+        assert!(live(&item, now));
+        let text = item["draft"].as_s().unwrap();
+        assert_eq!(serde_json::from_str::<OrderDraft>(text).unwrap(), draft);
+        let key = keys::order_draft(&idempotency);
+        assert_eq!(item["PK"].as_s().unwrap(), &key.pk);
+        assert_eq!(item["SK"].as_s().unwrap(), &key.sk);
     }
 }

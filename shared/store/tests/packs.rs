@@ -490,3 +490,23 @@ async fn an_order_is_activated_once_in_one_transaction_with_its_ledger_opening()
         NoticeOutcome::PackChanged
     );
 }
+
+#[tokio::test]
+async fn a_second_reservation_under_the_same_key_gets_the_first_draft() {
+    let store = store::testkit::fresh_store().await.expect("table");
+    let at = now();
+    let key = keys::idempotency("acc_res", "POST /orders", "k1");
+    let first = store::payments::OrderDraft {
+        fingerprint: "fp1".into(),
+        pack: unpaid("acc_res", at),
+    };
+    let second = store::payments::OrderDraft {
+        fingerprint: "fp2".into(),
+        pack: unpaid("acc_res", at),
+    };
+    // The second put fails its condition (a typed `ConditionalCheckFailedException`), so the
+    // first reservation is read back.
+    assert_eq!(store.reserve_order(&key, &first, at).await.unwrap(), first);
+    assert_eq!(store.reserve_order(&key, &second, at).await.unwrap(), first);
+    assert_eq!(store.order_draft(&key, at).await.unwrap(), Some(first));
+}

@@ -1,0 +1,206 @@
+//! The incident item and its events as stored.
+
+use super::{StoredIncident, LAST_EVENT_AT};
+use crate::items::{from_item, key_attrs, n, s, to_item, with, Item};
+use crate::keys;
+use crate::table::{ALL_INCIDENTS, AWAITING, BREACHES, BY_OWNER, BY_STATUS, QUEUE};
+use crate::StoreError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::incident::{Event, Incident};
+use domain::report::Month;
+use domain::time::{format_instant, parse_instant};
+use domain::{IncidentStatus, SlaOutcome};
+
+pub(crate) fn incident_item(
+    incident: &Incident,
+    version: u64,
+    event_count: u64,
+) -> Result<Item, StoreError> {
+    let id = &incident.incident_id;
+    let created = format!("{}#{}", format_instant(incident.created_at), id);
+    let due = format!("{}#{}", format_instant(incident.first_response_due_at), id);
+    let mut attrs: Vec<(&'static str, AttributeValue)> = key_attrs(&keys::incident(id)).into();
+    attrs.extend([
+        ("version", n(version)),
+        ("event_count", n(event_count)),
+        (BY_OWNER.pk, s(keys::account(&incident.account_id))),
+        (BY_OWNER.sk, s(format!("INCIDENT#{created}"))),
+        (BY_STATUS.pk, s(status_partition(incident.status))),
+        (BY_STATUS.sk, s(created.clone())),
+        (ALL_INCIDENTS.pk, s("INCIDENTS")),
+        (ALL_INCIDENTS.sk, s(created)),
+    ]);
+    // Sparse indexes: present only while they apply, so removing them is part of the change.
+    // The awaiting index keys an incident at the next instant the sweep must act: its warning
+    // until that is recorded, then its deadline; settling the SLA removes it.
+    if let Some(next) = incident.next_sla_signal_at() {
+        attrs.extend([
+            (AWAITING.pk, s(keys::await_shard(id))),
+            (AWAITING.sk, s(format!("{}#{}", format_instant(next), id))),
+        ]);
+    }
+    if incident.awaiting_response() {
+        attrs.extend([(QUEUE.pk, s("QUEUE")), (QUEUE.sk, s(due.clone()))]);
+    }
+    if incident.sla == SlaOutcome::Breached {
+        let month = Month::of(incident.first_response_due_at).to_string();
+        attrs.extend([
+            (BREACHES.pk, s(keys::breach_partition(&month))),
+            (BREACHES.sk, s(due)),
+        ]);
+    }
+    Ok(with(to_item(incident)?, attrs))
+}
+
+pub(super) fn status_partition(status: IncidentStatus) -> String {
+    format!("INCIDENT_STATUS#{status}")
+}
+
+pub(super) fn event_item(incident_id: &str, seq: u64, event: &Event) -> Result<Item, StoreError> {
+    Ok(with(
+        to_item(event)?,
+        key_attrs(&keys::event(incident_id, seq)),
+    ))
+}
+
+/// Events keep their kind's fields in a flattened map, so the storage keys must not reach it.
+pub(super) fn event_from_item(mut item: Item) -> Result<Event, StoreError> {
+    item.remove(keys::PK);
+    item.remove(keys::SK);
+    from_item(item)
+}
+
+/// Incidents stored before warnings existed carry no `first_response_warn_at`: they read with
+/// their deadline as the warning instant (their awaiting-index key is already the deadline), so
+/// the sweep warns and breaches them together at the deadline. Only incident items have a
+/// `first_response_due_at`; every other item passes unchanged.
+pub(crate) fn upgrade_legacy(item: &mut Item) {
+    if !item.contains_key("first_response_warn_at") {
+        if let Some(due) = item.get("first_response_due_at").cloned() {
+            item.insert("first_response_warn_at".to_string(), due);
+        }
+    }
+}
+
+pub(super) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreError> {
+    upgrade_legacy(&mut item);
+    let number = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    let version =
+        number("version").ok_or_else(|| StoreError::Corrupt("incident without version".into()))?;
+    let event_count = number("event_count").unwrap_or(0);
+    let last_event_at = item
+        .get(LAST_EVENT_AT)
+        .and_then(|v| v.as_s().ok())
+        .and_then(|v| parse_instant(v));
+    Ok(StoredIncident {
+        incident: from_item(item)?,
+        version,
+        event_count,
+        last_event_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::incident::sweep_signals;
+    use domain::intake::{new_incident, NewIncident, Submission};
+    use domain::time::{parse_instant, Instant};
+    use domain::Actor;
+
+    fn at(s: &str) -> Instant {
+        parse_instant(s).expect("instant")
+    }
+
+    fn awaiting() -> Incident {
+        let body = serde_json::json!({
+            "product_id": "p", "category": "configuration", "severity": "B",
+            "handling": "business_hours", "calendar": "UK", "title": "t", "description": "d",
+            "contact": {"name": "Ada", "email": "ada@example.com"}
+        });
+        let submission = Submission::parse(&body).expect("valid");
+        new_incident(
+            &submission,
+            NewIncident {
+                incident_id: "inc_1".into(),
+                account_id: "acct_1",
+                pack_id: "pack_1",
+                parent_incident_id: None,
+                first_response_warn_at: at("2026-03-31T12:00:00Z"),
+                first_response_due_at: at("2026-03-31T13:00:00Z"),
+                now: at("2026-03-31T09:00:00Z"),
+            },
+        )
+        .0
+    }
+
+    fn text(item: &Item, name: &str) -> Option<String> {
+        item.get(name).and_then(|v| v.as_s().ok()).cloned()
+    }
+
+    #[test]
+    fn the_awaiting_key_is_the_warning_then_the_deadline_and_a_breach_enters_the_breaches_index() {
+        let fresh = awaiting();
+        let item = incident_item(&fresh, 1, 1).expect("item");
+        assert_eq!(
+            text(&item, AWAITING.sk).as_deref(),
+            Some("2026-03-31T12:00:00Z#inc_1")
+        );
+        assert_eq!(text(&item, BREACHES.pk), None);
+
+        let system = Actor::system();
+        let warned = sweep_signals(
+            &fresh,
+            &system,
+            at("2026-03-31T12:00:01Z"),
+            at("2026-03-31T12:00:01Z"),
+        )
+        .expect("allowed")
+        .expect("warned")
+        .incident;
+        let item = incident_item(&warned, 2, 2).expect("item");
+        assert_eq!(
+            text(&item, AWAITING.sk).as_deref(),
+            Some("2026-03-31T13:00:00Z#inc_1")
+        );
+
+        let breached = sweep_signals(
+            &warned,
+            &system,
+            at("2026-04-01T00:00:00Z"),
+            at("2026-04-01T00:00:00Z"),
+        )
+        .expect("allowed")
+        .expect("breached")
+        .incident;
+        let item = incident_item(&breached, 3, 3).expect("item");
+        assert_eq!(text(&item, AWAITING.pk), None);
+        assert_eq!(text(&item, AWAITING.sk), None);
+        // The report month is the deadline's, in UTC.
+        assert_eq!(
+            text(&item, BREACHES.pk).as_deref(),
+            Some("BREACHED#2026-03")
+        );
+        assert_eq!(
+            text(&item, BREACHES.sk).as_deref(),
+            Some("2026-03-31T13:00:00Z#inc_1")
+        );
+    }
+
+    #[test]
+    fn an_incident_stored_before_warnings_reads_with_its_deadline_as_the_warning() {
+        let mut item = incident_item(&awaiting(), 1, 1).expect("item");
+        item.remove("first_response_warn_at");
+        item.remove("sla_warned_at");
+        let stored = stored_from_item(item).expect("readable");
+        assert_eq!(
+            stored.incident.first_response_warn_at,
+            stored.incident.first_response_due_at
+        );
+        assert_eq!(stored.incident.sla_warned_at, None);
+    }
+}

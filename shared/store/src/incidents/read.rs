@@ -1,0 +1,207 @@
+//! Reading incidents: one, its timeline a page at a time, the lists and the sweep's due reads.
+
+use super::items::{event_from_item, status_partition, stored_from_item};
+use super::{StoredIncident, TIMELINE_PAGE_MAX};
+use crate::items::{s, Item};
+use crate::keys::{self, EVENT_PREFIX};
+use crate::table::{ALL_INCIDENTS, AWAITING, BY_OWNER, BY_STATUS, QUEUE};
+use crate::{paging, Page, Store, StoreError};
+use domain::incident::{Event, Incident};
+use domain::time::{format_instant, Instant};
+use domain::IncidentStatus;
+
+impl Store {
+    pub async fn incident(&self, incident_id: &str) -> Result<Option<StoredIncident>, StoreError> {
+        self.get(&keys::incident(incident_id))
+            .await?
+            .map(stored_from_item)
+            .transpose()
+    }
+
+    /// The incident and its whole timeline, in order (tests and operations; the API pages it).
+    pub async fn incident_with_timeline(
+        &self,
+        incident_id: &str,
+    ) -> Result<Option<(StoredIncident, Vec<Event>)>, StoreError> {
+        let Some(stored) = self.incident(incident_id).await? else {
+            return Ok(None);
+        };
+        let events = self
+            .query_prefix(&keys::incident(incident_id).pk, EVENT_PREFIX)
+            .await?
+            .into_iter()
+            .map(event_from_item)
+            .collect::<Result<_, _>>()?;
+        Ok(Some((stored, events)))
+    }
+
+    /// The incident and the first page of its timeline (at most `TIMELINE_PAGE_MAX` events),
+    /// read side by side; the position continues with `incident_events`.
+    pub async fn incident_first_page(
+        &self,
+        incident_id: &str,
+        limit: i32,
+    ) -> Result<Option<(StoredIncident, Vec<Event>, Option<String>)>, StoreError> {
+        let first = Page {
+            limit: limit.clamp(1, TIMELINE_PAGE_MAX),
+            cursor: None,
+        };
+        let (stored, events) = tokio::join!(
+            self.incident(incident_id),
+            self.incident_events(incident_id, &first)
+        );
+        let Some(stored) = stored? else {
+            return Ok(None);
+        };
+        let (events, next) = events?;
+        Ok(Some((stored, events, next)))
+    }
+
+    /// One page of an incident's timeline, oldest first. Reads only `EVENT#` sort keys (a key
+    /// condition, not a filter), one item more than the page to know whether another follows.
+    pub async fn incident_events(
+        &self,
+        incident_id: &str,
+        page: &Page,
+    ) -> Result<(Vec<Event>, Option<String>), StoreError> {
+        let pk = keys::incident(incident_id).pk;
+        let start = match &page.cursor {
+            Some(c) => {
+                let key = paging::decode(c, (keys::PK, &pk))?;
+                let in_timeline = key
+                    .get(keys::SK)
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|sk| sk.starts_with(EVENT_PREFIX));
+                if !in_timeline || key.len() != 2 {
+                    return Err(StoreError::InvalidCursor);
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        let want = usize::try_from(page.limit.clamp(1, TIMELINE_PAGE_MAX)).unwrap_or(1);
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :events)")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":events", s(EVENT_PREFIX))
+            .consistent_read(true)
+            .limit(i32::try_from(want + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| crate::error::classify("Query", e))?;
+        let mut items = out.items.unwrap_or_default();
+        let next = if items.len() > want {
+            items.truncate(want);
+            items
+                .last()
+                .and_then(|last| paging::position_of(last, &[keys::PK, keys::SK]))
+        } else {
+            None
+        };
+        let events = items
+            .into_iter()
+            .map(event_from_item)
+            .collect::<Result<_, _>>()?;
+        Ok((events, next))
+    }
+
+    /// An account's incidents of one status, newest first; every page full (see
+    /// `query_index_filtered`).
+    pub async fn incidents_of_with_status(
+        &self,
+        account_id: &str,
+        status: IncidentStatus,
+        page: &Page,
+    ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        let status = status.to_string();
+        self.query_index_filtered(
+            &BY_OWNER,
+            &keys::account(account_id),
+            Some("INCIDENT#"),
+            true,
+            page,
+            Some(("status", &status)),
+        )
+        .await
+    }
+
+    /// An account's incidents, newest first.
+    pub async fn incidents_of(
+        &self,
+        account_id: &str,
+        page: &Page,
+    ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        self.query_index_page(
+            &BY_OWNER,
+            &keys::account(account_id),
+            Some("INCIDENT#"),
+            true,
+            page,
+        )
+        .await
+    }
+
+    /// Every incident (staff), newest first, optionally of one status.
+    pub async fn all_incidents(
+        &self,
+        status: Option<IncidentStatus>,
+        page: &Page,
+    ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        match status {
+            Some(st) => {
+                self.query_index_page(&BY_STATUS, &status_partition(st), None, true, page)
+                    .await
+            }
+            None => {
+                self.query_index_page(&ALL_INCIDENTS, "INCIDENTS", None, true, page)
+                    .await
+            }
+        }
+    }
+
+    /// The engineers' queue: awaiting a first response, earliest deadline first.
+    pub async fn queue(&self, page: &Page) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        self.query_index_page(&QUEUE, "QUEUE", None, false, page)
+            .await
+    }
+
+    /// One page of one shard of the awaiting index: incidents whose next signal (warning, then
+    /// deadline) is before `as_of`. Reads only what is due; the table's size does not matter.
+    pub async fn due_for_breach(
+        &self,
+        shard: u32,
+        as_of: Instant,
+        limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<StoredIncident>, Option<Item>), StoreError> {
+        // Strictly before as_of: "<at>#<id>" < "<as_of>#" exactly when at < as_of (a response
+        // at the deadline itself is still on time).
+        let upper = format!("{}#", format_instant(as_of));
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(AWAITING.name)
+            .key_condition_expression("#pk = :pk AND #sk <= :upper")
+            .expression_attribute_names("#pk", AWAITING.pk)
+            .expression_attribute_names("#sk", AWAITING.sk)
+            .expression_attribute_values(":pk", s(keys::await_partition(shard)))
+            .expression_attribute_values(":upper", s(upper))
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| crate::error::classify("Query", e))?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(stored_from_item)
+            .collect::<Result<_, _>>()?;
+        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+}

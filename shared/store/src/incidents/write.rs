@@ -1,0 +1,211 @@
+//! Writing incidents: intake's one transaction and version-guarded transitions.
+
+use super::items::{event_item, incident_item};
+use super::{ApplyOutcome, CreateOutcome, ParentChange, StoredIncident, LAST_EVENT_AT};
+use crate::idempotency::IdempotencyWrite;
+use crate::items::{check, key_attrs, n, put, put_new, s, to_item, with, Cond};
+use crate::keys;
+use crate::packs::{draw_unit, return_unit, LedgerEntry, LedgerKind};
+use crate::{Store, StoreError};
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use domain::incident::{Event, Incident, Transition};
+use domain::time::{format_instant, Instant};
+
+/// The writes of a transition: the incident (guarded by version), its new events, and a refund's
+/// credit plus unit. Index 0 is always the guarded incident.
+fn transition_items(
+    table: &str,
+    stored: &StoredIncident,
+    t: &Transition,
+    now: Instant,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let id = &stored.incident.incident_id;
+    let event_count = stored.event_count + t.events.len() as u64;
+    let last_event_at = t
+        .events
+        .iter()
+        .map(|e| e.at)
+        .chain(stored.last_event_at)
+        .max();
+    let mut items = vec![put(
+        table,
+        with(
+            incident_item(&t.incident, stored.version + 1, event_count)?,
+            last_event_at.map(|at| (LAST_EVENT_AT, s(format_instant(at)))),
+        ),
+        Cond::new("version = :v").value(":v", n(stored.version)),
+    )?];
+    for (i, event) in t.events.iter().enumerate() {
+        items.push(put_new(
+            table,
+            event_item(id, stored.event_count + 1 + i as u64, event)?,
+        )?);
+    }
+    // The report's count moves in the transaction that settles the outcome, or not at all.
+    if let Some(counter) = crate::reports::settle_item(table, &stored.incident, &t.incident)? {
+        items.push(counter);
+    }
+    if t.refund {
+        let credit = LedgerEntry {
+            pack_id: t.incident.pack_id.clone(),
+            kind: LedgerKind::Credit,
+            units: 1,
+            reference: id.clone(),
+            account_id: t.incident.account_id.clone(),
+            at: format_instant(now),
+        };
+        items.push(return_unit(table, &t.incident.pack_id)?);
+        items.push(credit.transact_item(table)?);
+    }
+    Ok(items)
+}
+
+impl Store {
+    /// Intake's one transaction: draw a unit from the pack (conditional), create the incident and
+    /// its `submitted` event, debit the ledger, and record the idempotent answer — and for an
+    /// accepted sub-problem, the parent's change and the proposal's decision. All or nothing.
+    pub async fn create_incident(
+        &self,
+        incident: &Incident,
+        submitted: &Event,
+        now: Instant,
+        idempotency: Option<&IdempotencyWrite>,
+        parent: Option<ParentChange<'_>>,
+    ) -> Result<CreateOutcome, StoreError> {
+        let id = &incident.incident_id;
+        let debit = LedgerEntry {
+            pack_id: incident.pack_id.clone(),
+            kind: LedgerKind::Debit,
+            units: -1,
+            reference: id.clone(),
+            account_id: incident.account_id.clone(),
+            at: format_instant(now),
+        };
+        let mut items = vec![
+            draw_unit(&self.table, &incident.pack_id, &incident.account_id, now)?,
+            put_new(
+                &self.table,
+                with(
+                    incident_item(incident, 1, 1)?,
+                    [(LAST_EVENT_AT, s(format_instant(submitted.at)))],
+                ),
+            )?,
+            put_new(&self.table, event_item(id, 1, submitted)?)?,
+            debit.transact_item(&self.table)?,
+        ];
+        let idempotency_at = idempotency.map(|_| items.len());
+        if let Some(w) = idempotency {
+            items.push(w.transact_item(&self.table)?);
+        }
+        let parent_at = parent.as_ref().map(|_| items.len());
+        if let Some(p) = &parent {
+            items.extend(transition_items(&self.table, p.parent, p.transition, now)?);
+            let proposal_key = keys::proposal(&p.proposal.incident_id, &p.proposal.proposal_id);
+            items.push(put(
+                &self.table,
+                with(to_item(p.proposal)?, key_attrs(&proposal_key)),
+                Cond::new("#status = :proposed")
+                    .name("#status", "status")
+                    .value(":proposed", s("proposed")),
+            )?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(CreateOutcome::Created),
+            Err(e) if idempotency_at.is_some_and(|i| e.condition_failed_at(i)) => {
+                let key = &idempotency
+                    .map(|w| w.key.clone())
+                    .ok_or_else(|| StoreError::Other("no idempotency key".into()))?;
+                match self.idempotency_record(key).await? {
+                    Some(record) => Ok(CreateOutcome::Replayed(record)),
+                    None => Err(StoreError::Unavailable(
+                        "idempotency record not readable yet; retry".into(),
+                    )),
+                }
+            }
+            Err(e) if parent_at.is_some_and(|i| e.condition_failed_at(i)) => {
+                Ok(CreateOutcome::ParentChanged)
+            }
+            Err(e) if e.condition_failed_at(0) => Ok(CreateOutcome::PackUnusable),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes a transition if the incident is still at the version it was decided on.
+    pub async fn apply_transition(
+        &self,
+        stored: &StoredIncident,
+        t: &Transition,
+        now: Instant,
+    ) -> Result<ApplyOutcome, StoreError> {
+        self.apply_with(stored, t, now, Vec::new()).await
+    }
+
+    pub(crate) async fn apply_with(
+        &self,
+        stored: &StoredIncident,
+        t: &Transition,
+        now: Instant,
+        extra: Vec<TransactWriteItem>,
+    ) -> Result<ApplyOutcome, StoreError> {
+        if t.no_op {
+            return Ok(ApplyOutcome::Applied);
+        }
+        let mut items = transition_items(&self.table, stored, t, now)?;
+        items.extend(extra);
+        match self.transact(items).await {
+            Ok(()) => Ok(ApplyOutcome::Applied),
+            // Lost to a concurrent change: either the version moved, or DynamoDB cancelled for a
+            // conflicting transaction in flight (nothing was written). Both mean: decide again.
+            Err(e)
+                if e.condition_failed_at(0)
+                    || (matches!(e, StoreError::Cancelled(_)) && e.is_retryable()) =>
+            {
+                Ok(ApplyOutcome::Conflict)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads, decides and writes until the decision lands on the version it was made on.
+    /// `None` when the incident does not exist. Each round decides at its own instant: the
+    /// clock read then, never before the incident's latest event (`StoredIncident::commit_now`),
+    /// so events are stamped when they commit and `at` never decreases along a timeline.
+    pub async fn update_incident<E, F>(
+        &self,
+        incident_id: &str,
+        clock: &(dyn Fn() -> Instant + Sync),
+        mut decide: F,
+    ) -> Result<Option<(StoredIncident, Transition)>, E>
+    where
+        E: From<StoreError>,
+        F: FnMut(&StoredIncident, Instant) -> Result<Transition, E>,
+    {
+        let mut rounds = crate::retry::Rounds::new();
+        while rounds.start().await {
+            let Some(stored) = self.incident(incident_id).await? else {
+                return Ok(None);
+            };
+            let now = stored.commit_now(clock());
+            let t = decide(&stored, now)?;
+            if self.apply_transition(&stored, &t, now).await? == ApplyOutcome::Applied {
+                return Ok(Some((stored, t)));
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "incident {incident_id} is changing too fast; retry"
+        ))
+        .into())
+    }
+
+    /// A guard that an incident exists and is at a version (for transactions elsewhere).
+    pub fn incident_version_check(
+        &self,
+        stored: &StoredIncident,
+    ) -> Result<TransactWriteItem, StoreError> {
+        check(
+            &self.table,
+            keys::incident(&stored.incident.incident_id).to_item(),
+            Cond::new("version = :v").value(":v", n(stored.version)),
+        )
+    }
+}
