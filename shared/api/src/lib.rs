@@ -1,5 +1,5 @@
 //! What the four HTTP functions share: identity (authorizer claims or a locally verified token),
-//! problem+json errors, body limits and parsing, `Idempotency-Key`, paging, routing and logging.
+//! problem+json errors, body limits and parsing, `Idempotency-Key`, paging and routing.
 //! It translates HTTP to domain calls and back; it never talks to DynamoDB types directly.
 
 pub mod cursor;
@@ -11,7 +11,6 @@ pub mod problem;
 pub mod profile;
 pub mod request;
 pub mod service;
-pub mod telemetry;
 pub mod timeline;
 
 pub use cursor::CursorKey;
