@@ -102,7 +102,9 @@ impl Launcher {
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RUST_LOG", "info")
+            // As Lambda sets them from the template's LoggingConfig (JSON lines, level INFO).
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
             .envs(self.store_env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(open()?)

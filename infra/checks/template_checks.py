@@ -18,9 +18,14 @@ SAM venv's Python (.venv/sam/bin/python: samtranslator is part of aws-sam-cli). 
    action no reachable code calls.
 4. Alarms: every alarm notifies the alarm topic (the one created, or AlarmTopicArn).
 5. The outputs scripts/deploy-console.sh reads exist.
+6. Logging: every function logs JSON (LoggingConfig LogFormat JSON, which makes lambda_runtime's
+   default subscriber write JSON lines) into its own log group, at the LogLevel parameter's
+   level (through the LogLevels mapping, which covers each allowed value), system logs at WARN,
+   and no function is given RUST_LOG (it would override AWS_LAMBDA_LOG_LEVEL).
 
 `--self-test` also proves each check fails on a broken input: a role without an action the code
-calls, code calling an action the role lacks, a route without the authorizer, a wildcard origin.
+calls, code calling an action the role lacks, a route without the authorizer, a wildcard origin,
+a function logging text.
 """
 
 from __future__ import annotations
@@ -560,6 +565,38 @@ def check_outputs(sam: dict) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# 6: logging
+
+LAMBDA_LOG_LEVELS = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
+
+
+def check_logging(cfn: dict, sam: dict) -> list[str]:
+    problems = []
+    level = {"Fn::FindInMap": ["LogLevels", {"Ref": "LogLevel"}, "Application"]}
+    mapping = sam.get("Mappings", {}).get("LogLevels", {})
+    for value in sam["Parameters"]["LogLevel"]["AllowedValues"]:
+        if mapping.get(value, {}).get("Application") not in LAMBDA_LOG_LEVELS:
+            problems.append(f"LogLevel {value} maps to no Lambda log level: {mapping.get(value)}")
+    functions = [n for n, r in cfn["Resources"].items() if r["Type"] == "AWS::Lambda::Function"]
+    if not functions:
+        problems.append("no AWS::Lambda::Function in the translated template")
+    for name in functions:
+        props = cfn["Resources"][name]["Properties"]
+        config = props.get("LoggingConfig", {})
+        if config.get("LogFormat") != "JSON":
+            problems.append(f"{name} does not log JSON: LoggingConfig {config}")
+        if config.get("ApplicationLogLevel") != level:
+            problems.append(f"{name}'s ApplicationLogLevel is not the LogLevel parameter's: {config}")
+        if config.get("SystemLogLevel") != "WARN":
+            problems.append(f"{name}'s SystemLogLevel is not WARN: {config}")
+        if "Ref" not in config.get("LogGroup", {}):
+            problems.append(f"{name} has no log group of the stack's: {config}")
+        if "RUST_LOG" in props.get("Environment", {}).get("Variables", {}):
+            problems.append(f"{name} is given RUST_LOG, which overrides AWS_LAMBDA_LOG_LEVEL")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
 
 PARAMETER_SETS = [
     {},
@@ -579,6 +616,7 @@ def run_checks(sam: dict, overlay=None) -> list[str]:
             problems += check_roles(cfn, sam, overlay=overlay)
             problems += check_alarms(cfn)
             problems += check_outputs(sam)
+            problems += check_logging(cfn, sam)
     return problems
 
 
@@ -617,6 +655,12 @@ def self_test(sam: dict) -> list[str]:
     out = check_routes(c, broken, p)
     if not any("CORS allows" in x for x in out):
         failures.append(f"a wildcard CORS origin went unnoticed: {out}")
+    # A function that logs plain text.
+    broken = copy.deepcopy(sam)
+    broken["Resources"]["SlaSweeperFunction"]["Properties"]["LoggingConfig"]["LogFormat"] = "Text"
+    out = check_logging(translate(broken)[0], broken)
+    if not any("SlaSweeperFunction does not log JSON" in x for x in out):
+        failures.append(f"a function logging text went unnoticed: {out}")
     return failures
 
 
@@ -640,7 +684,7 @@ def main() -> int:
     if problems:
         print(f"template checks: {len(problems)} problem(s)")
         return 1
-    print("template checks: routes behind the authorizer, CORS origin, roles = code's calls, alarm actions, outputs: ok")
+    print("template checks: routes behind the authorizer, CORS origin, roles = code's calls, alarm actions, outputs, JSON logging: ok")
     return 0
 
 

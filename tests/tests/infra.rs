@@ -727,6 +727,50 @@ fn no_function_in_the_template_is_given_the_local_token_secret() {
 }
 
 #[test]
+fn every_function_logs_json_at_the_log_level_parameter_and_none_is_given_rust_log() {
+    let t = template();
+    let globals = at(&t, &["Globals", "Function", "LoggingConfig"]);
+    assert_eq!(text(at(globals, &["LogFormat"])), "JSON");
+    assert_eq!(
+        text(at(globals, &["ApplicationLogLevel"])),
+        "!FindInMap [LogLevels, !Ref LogLevel, Application]"
+    );
+    assert_eq!(text(at(globals, &["SystemLogLevel"])), "WARN");
+    let levels = at(&t, &["Parameters", "LogLevel", "AllowedValues"]);
+    for level in levels.as_array().unwrap() {
+        let level = text(level);
+        assert_eq!(
+            text(at(&t, &["Mappings", "LogLevels", level, "Application"])),
+            level.to_uppercase(),
+            "LogLevel {level}"
+        );
+    }
+    let globals_env = at(&t, &["Globals", "Function", "Environment", "Variables"]);
+    assert!(globals_env.get("RUST_LOG").is_none(), "{globals_env:?}");
+    let mut functions = 0;
+    for (name, resource) in at(&t, &["Resources"]).as_object().unwrap() {
+        if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        functions += 1;
+        // Its own log group only: format and levels come from Globals (SAM merges the maps).
+        let own = at(resource, &["Properties", "LoggingConfig"])
+            .as_object()
+            .unwrap();
+        assert_eq!(own.keys().collect::<Vec<_>>(), ["LogGroup"], "{name}");
+        let env = resource
+            .get("Properties")
+            .and_then(|p| p.get("Environment"))
+            .and_then(|e| e.get("Variables"));
+        assert!(
+            env.is_none_or(|v| v.get("RUST_LOG").is_none()),
+            "{name} is given RUST_LOG, which overrides AWS_LAMBDA_LOG_LEVEL"
+        );
+    }
+    assert_eq!(functions, function_packages().len());
+}
+
+#[test]
 fn the_sweeper_runs_every_minute_on_a_scheduled_event() {
     let t = template();
     let events = at(

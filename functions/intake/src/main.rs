@@ -13,7 +13,7 @@ pub struct App {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    api::telemetry::init();
+    lambda_http::tracing::init_default_subscriber();
     let calendars = Calendars::shipped().map_err(|e| format!("support calendars: {e}"))?;
     let store = store::Store::from_env().await?;
     let routes = api::routes![App;

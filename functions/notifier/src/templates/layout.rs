@@ -1,0 +1,71 @@
+//! A draft's plain text and HTML, with the footer every e-mail ends with.
+
+use super::{Draft, Message};
+use domain::Language;
+
+fn footer(lang: Language) -> &'static str {
+    match lang {
+        Language::En => "This message was sent by the support desk's incident system. Please do not reply to this e-mail; write in the console instead.",
+        Language::Pl => "Tę wiadomość wysłał system obsługi zgłoszeń wsparcia technicznego. Prosimy nie odpowiadać na tego e-maila, tylko pisać w konsoli.",
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text and HTML of a draft.
+pub fn layout(d: &Draft, lang: Language) -> Message {
+    let mut text = format!("{}\n\n", d.lead);
+    for line in &d.quote {
+        for part in line.lines() {
+            text.push_str(&format!("    {part}\n"));
+        }
+    }
+    if !d.quote.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "{}\n{}\n\n-- \n{}\n",
+        d.next,
+        d.link,
+        footer(lang)
+    ));
+
+    let lang_attr = lang.as_str();
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"{lang_attr}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>",
+        escape(&d.subject)
+    );
+    html.push_str(&format!("<p>{}</p>", escape(&d.lead)));
+    if !d.quote.is_empty() {
+        html.push_str("<blockquote>");
+        for line in &d.quote {
+            html.push_str(&format!("<p>{}</p>", escape(line).replace('\n', "<br>")));
+        }
+        html.push_str("</blockquote>");
+    }
+    html.push_str(&format!(
+        "<p>{} <a href=\"{}\">{}</a></p><hr><p><small>{}</small></p></body></html>",
+        escape(&d.next),
+        escape(&d.link),
+        escape(&d.link),
+        escape(footer(lang))
+    ));
+    Message {
+        subject: d.subject.clone(),
+        text,
+        html,
+    }
+}
