@@ -732,8 +732,8 @@ fn every_function_logs_json_at_the_log_level_parameter_and_none_is_given_rust_lo
     let globals = at(&t, &["Globals", "Function", "LoggingConfig"]);
     assert_eq!(text(at(globals, &["LogFormat"])), "JSON");
     assert_eq!(
-        text(at(globals, &["ApplicationLogLevel"])),
-        "!FindInMap [LogLevels, !Ref LogLevel, Application]"
+        at(globals, &["ApplicationLogLevel"]),
+        &serde_json::json!({"Fn::FindInMap": ["LogLevels", {"Ref": "LogLevel"}, "Application"]})
     );
     assert_eq!(text(at(globals, &["SystemLogLevel"])), "WARN");
     let levels = at(&t, &["Parameters", "LogLevel", "AllowedValues"]);
