@@ -13,6 +13,7 @@
 use super::Holiday;
 use chrono::{Datelike, Days, NaiveDate, TimeDelta, Weekday};
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 /// How a holiday that falls on a weekend is observed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,30 +204,39 @@ fn observed_entries(rules: &[HolidayRule], first: i32, last: i32) -> Vec<Entry> 
     entries
 }
 
-/// Years whose holidays are computed once, when a calendar is loaded.
+/// Years whose observed holidays are kept once computed (each year the first time a walk or a
+/// listing needs it, not when the calendar is loaded: a cold start computes none); other years
+/// are computed on demand.
 const CACHED_YEARS: (i32, i32) = (1970, 2199);
 
-/// A calendar's holiday rules with their observed dates precomputed for [`CACHED_YEARS`]; other
-/// years are computed on demand.
+/// A calendar's holiday rules, with each year's observed dates computed lazily and kept for
+/// [`CACHED_YEARS`].
 #[derive(Debug, Clone)]
 pub(crate) struct HolidayRules {
     rules: Vec<HolidayRule>,
-    cached: Vec<Entry>,
+    years: Box<[OnceLock<Vec<Entry>>]>,
 }
 
 impl HolidayRules {
     pub fn new(rules: Vec<HolidayRule>) -> Self {
-        let cached = observed_entries(&rules, CACHED_YEARS.0, CACHED_YEARS.1);
-        HolidayRules { rules, cached }
+        let count = (CACHED_YEARS.1 - CACHED_YEARS.0 + 1) as usize;
+        HolidayRules {
+            rules,
+            years: (0..count).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// `year`'s entries from the cache, computing them the first time; `None` outside it.
+    fn cached(&self, year: i32) -> Option<&[Entry]> {
+        let slot = usize::try_from(year.checked_sub(CACHED_YEARS.0)?).ok()?;
+        let cell = self.years.get(slot)?;
+        Some(cell.get_or_init(|| observed_entries(&self.rules, year, year)))
     }
 
     fn entries_in(&self, year: i32) -> std::borrow::Cow<'_, [Entry]> {
-        if (CACHED_YEARS.0..=CACHED_YEARS.1).contains(&year) {
-            let start = self.cached.partition_point(|e| e.date.year() < year);
-            let end = self.cached.partition_point(|e| e.date.year() <= year);
-            std::borrow::Cow::Borrowed(&self.cached[start..end])
-        } else {
-            std::borrow::Cow::Owned(observed_entries(&self.rules, year, year))
+        match self.cached(year) {
+            Some(entries) => std::borrow::Cow::Borrowed(entries),
+            None => std::borrow::Cow::Owned(observed_entries(&self.rules, year, year)),
         }
     }
 
@@ -247,11 +257,11 @@ impl HolidayRules {
     }
 
     /// Whether `date` is an observed holiday (no business is done on it). Years outside the
-    /// precomputed range are computed once per `memo`.
+    /// cached range are computed once per `memo`.
     pub fn contains(&self, date: NaiveDate, memo: &mut HolidayMemo) -> bool {
         let year = date.year();
-        if (CACHED_YEARS.0..=CACHED_YEARS.1).contains(&year) {
-            return self.cached.binary_search_by_key(&date, |e| e.date).is_ok();
+        if let Some(entries) = self.cached(year) {
+            return entries.binary_search_by_key(&date, |e| e.date).is_ok();
         }
         let dates = match memo.take() {
             Some((memo_year, dates)) if memo_year == year => dates,
@@ -265,3 +275,38 @@ impl HolidayRules {
 
 /// The observed holiday dates of one uncached year, kept across the days of one walk.
 pub(crate) type HolidayMemo = Option<(i32, Vec<NaiveDate>)>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Computing each year on its own, when first needed, gives every shipped calendar exactly
+    /// the observed holidays of computing the whole cached range at once (substitute and
+    /// observed days that cross a year boundary included).
+    #[test]
+    fn each_year_computed_lazily_equals_the_whole_range_computed_at_once() {
+        let calendars = super::super::Calendars::shipped().expect("shipped calendars");
+        for calendar in calendars.all() {
+            let rules = &calendar.holidays;
+            let whole = observed_entries(&rules.rules, CACHED_YEARS.0, CACHED_YEARS.1);
+            let lazy: Vec<Entry> = (CACHED_YEARS.0..=CACHED_YEARS.1)
+                .flat_map(|year| rules.entries_in(year).into_owned())
+                .collect();
+            assert_eq!(lazy, whole, "calendar {:?}", calendar.id);
+            assert!(!whole.is_empty());
+        }
+    }
+
+    #[test]
+    fn nothing_is_computed_until_a_year_is_asked_for() {
+        let calendars = super::super::Calendars::from_json(super::super::SHIPPED_JSON)
+            .expect("shipped calendars");
+        let rules = &calendars.all().next().expect("a calendar").holidays;
+        assert!(rules.years.iter().all(|y| y.get().is_none()));
+        let _ = rules.in_year(2026);
+        let computed: Vec<usize> = (0..rules.years.len())
+            .filter(|&i| rules.years[i].get().is_some())
+            .collect();
+        assert_eq!(computed, [(2026 - CACHED_YEARS.0) as usize]);
+    }
+}
