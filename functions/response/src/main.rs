@@ -3,6 +3,7 @@
 //! attachments (presigned S3 uploads and downloads).
 
 mod attachments;
+mod bucket;
 mod contacts;
 mod queue;
 mod scope;
@@ -13,7 +14,7 @@ use domain::calendar::Calendars;
 pub struct App {
     pub store: store::Store,
     pub calendars: &'static Calendars,
-    pub objects: objects::Objects,
+    pub objects: bucket::AttachmentsBucket,
 }
 
 #[tokio::main]
@@ -21,7 +22,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let calendars = Calendars::shipped().map_err(|e| format!("support calendars: {e}"))?;
     let store = store::Store::from_env().await?;
-    let objects = objects::Objects::from_env().await?;
+    let objects = bucket::AttachmentsBucket(objects::Objects::from_env().await?);
     let routes = api::routes![App;
         "POST" "/incidents/{incident_id}/responses" as Engineer => contacts::respond,
         "POST" "/incidents/{incident_id}/messages" => contacts::customer_message,

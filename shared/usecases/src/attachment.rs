@@ -1,7 +1,11 @@
-//! Attachments (S1): the caller declares a file, uploads it straight to S3 through a presigned
-//! URL, and completes it; no function carries the bytes. Pending uploads live under a prefix
-//! the bucket's lifecycle rule empties after a day; a completed one is copied (inside S3) to
-//! where downloads read it, so the bytes cannot be replaced through the still-valid upload URL.
+//! Attachments (S1): the caller declares a file, uploads it straight to object storage through
+//! a presigned URL, and completes it; no function carries the bytes. A pending upload is kept
+//! apart from completed ones (the bucket's lifecycle rule empties pending uploads after a day);
+//! a completed one is copied (inside the storage) to where downloads read it, so the bytes
+//! cannot be replaced through the still-valid upload URL.
+//!
+//! The storage is the [`Bucket`] port: only what this use case needs of it, implemented by the
+//! function that links the S3 adapter (`functions/response`), so no other function links it.
 
 use crate::act::{commit_now, visible};
 use crate::Failure;
@@ -13,24 +17,49 @@ use domain::attachment::{
 };
 use domain::time::Instant;
 use domain::{Actor, IncidentStatus};
-use objects::{keys, ObjectError, Objects, PresignedUpload};
+use std::future::Future;
+use std::time::{Duration as StdDuration, SystemTime};
 use store::attachments::AttachOutcome;
 use store::ids::new_id;
 use store::incidents::ApplyOutcome;
 use store::retry::Rounds;
 use store::Store;
 
-impl From<ObjectError> for Failure {
-    fn from(e: ObjectError) -> Self {
-        if e.is_retryable() {
-            Failure::Unavailable(e.to_string())
-        } else {
-            Failure::Internal(e.to_string())
-        }
-    }
+/// Where an attachment's bytes live. Keys are the implementation's, derived from the incident
+/// and attachment ids only (never from the file name). Failures: `Unavailable` when a retry may
+/// help, `Internal` otherwise.
+pub trait Bucket: Sync {
+    /// A presigned upload: where, how, with which headers.
+    type Upload: Send;
+
+    /// Signs an upload of exactly the attachment's declared type and size to its pending place.
+    fn presign_upload(
+        &self,
+        a: &Attachment,
+        signed_at: SystemTime,
+        valid_for: StdDuration,
+    ) -> impl Future<Output = Result<Self::Upload, Failure>> + Send;
+
+    /// The size of what was uploaded to the pending place, `None` if nothing was.
+    fn pending_size(
+        &self,
+        a: &Attachment,
+    ) -> impl Future<Output = Result<Option<u64>, Failure>> + Send;
+
+    /// Copies the pending upload to where downloads read it.
+    fn promote(&self, a: &Attachment) -> impl Future<Output = Result<(), Failure>> + Send;
+
+    /// Signs a download of the completed upload, as an attachment named `content_disposition`.
+    fn presign_download(
+        &self,
+        a: &Attachment,
+        content_disposition: &str,
+        signed_at: SystemTime,
+        valid_for: StdDuration,
+    ) -> impl Future<Output = Result<String, Failure>> + Send;
 }
 
-fn window(secs: i64) -> Result<std::time::Duration, Failure> {
+fn window(secs: i64) -> Result<StdDuration, Failure> {
     Duration::seconds(secs)
         .to_std()
         .map_err(|e| Failure::Internal(format!("a URL validity: {e}")))
@@ -38,27 +67,21 @@ fn window(secs: i64) -> Result<std::time::Duration, Failure> {
 
 /// Declares a file on an open incident (the owner or support engineers): the pending
 /// attachment, and where and how to upload its bytes (15 minutes).
-pub async fn declare(
+pub async fn declare<B: Bucket>(
     store: &Store,
-    objects: &Objects,
+    objects: &B,
     actor: &Actor,
     incident_id: &str,
     request: AttachmentRequest,
     now: Instant,
-) -> Result<(Attachment, PresignedUpload), Failure> {
+) -> Result<(Attachment, B::Upload), Failure> {
     let stored = visible(store, actor, incident_id).await?;
     let incident = &stored.incident;
     may_attach(incident, actor)?;
     let attachment = Attachment::new(request, &incident.incident_id, &new_id("att"), actor, now);
     // Signed before anything is written: a failure here leaves no pending attachment behind.
     let upload = objects
-        .presign_upload(
-            &keys::pending(&attachment.incident_id, &attachment.attachment_id),
-            &attachment.content_type,
-            attachment.size_bytes,
-            now.into(),
-            window(UPLOAD_WINDOW_SECS)?,
-        )
+        .presign_upload(&attachment, now.into(), window(UPLOAD_WINDOW_SECS)?)
         .await?;
     let open: Vec<IncidentStatus> = IncidentStatus::ALL
         .iter()
@@ -94,9 +117,9 @@ pub async fn declare(
 /// Completes an upload (the uploader): the object must be there with the declared size; it is
 /// copied to where downloads read it, and `attachment_added` is written once. Answers the
 /// attachment as it now stands (the same answer to a repeat).
-pub async fn complete(
+pub async fn complete<B: Bucket>(
     store: &Store,
-    objects: &Objects,
+    objects: &B,
     actor: &Actor,
     incident_id: &str,
     attachment_id: &str,
@@ -110,15 +133,9 @@ pub async fn complete(
     if attachment.is_uploaded() {
         return Ok(attachment);
     }
-    let pending = keys::pending(&attachment.incident_id, &attachment.attachment_id);
-    let object = objects.head(&pending).await?;
-    check_upload(&attachment, object.map(|o| o.size_bytes))?;
-    objects
-        .copy(
-            &pending,
-            &keys::uploaded(&attachment.incident_id, &attachment.attachment_id),
-        )
-        .await?;
+    let size = objects.pending_size(&attachment).await?;
+    check_upload(&attachment, size)?;
+    objects.promote(&attachment).await?;
     let mut rounds = Rounds::new();
     while rounds.start().await {
         let stored = visible(store, actor, incident_id).await?;
@@ -157,8 +174,8 @@ pub async fn list(
 }
 
 /// The attachment as the API shows it, with a fresh download URL (5 minutes) once uploaded.
-pub async fn view(
-    objects: &Objects,
+pub async fn view<B: Bucket>(
+    objects: &B,
     a: &Attachment,
     now: Instant,
 ) -> Result<AttachmentView, Failure> {
@@ -167,9 +184,8 @@ pub async fn view(
     }
     let url = objects
         .presign_download(
-            &keys::uploaded(&a.incident_id, &a.attachment_id),
+            a,
             &content_disposition(&a.file_name),
-            &a.content_type,
             now.into(),
             window(DOWNLOAD_WINDOW_SECS)?,
         )
