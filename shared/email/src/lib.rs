@@ -1,7 +1,6 @@
 //! The SES v2 adapter: sends one e-mail (plain text + HTML) and says whether a failure is worth
 //! retrying. The only crate that names aws-sdk-sesv2; it decides nothing about who gets what.
 
-use aws_config::BehaviorVersion;
 use aws_sdk_sesv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sesv2::Client;
@@ -51,7 +50,7 @@ pub struct Mailer {
 impl Mailer {
     /// Reads the SDK's own variables (`AWS_REGION`, `AWS_ENDPOINT_URL_SESV2` locally, credentials).
     pub async fn from_env(from: impl Into<String>) -> Mailer {
-        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let config = awsconf::loader().load().await;
         Mailer {
             client: Client::new(&config),
             from: from.into(),

@@ -7,7 +7,7 @@ pub mod bucket;
 pub mod keys;
 
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::head_object::HeadObjectError;
@@ -243,10 +243,7 @@ pub async fn sdk_config_from_env() -> SdkConfig {
         .connect_timeout(Duration::from_secs(1))
         .operation_timeout(Duration::from_secs(6))
         .build();
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .load()
-        .await
+    awsconf::loader().timeout_config(timeouts).load().await
 }
 
 pub async fn client_from_env() -> Client {

@@ -1,7 +1,6 @@
 //! The SNS adapter: publishes one page to the on-call topic. The only crate that names
 //! aws-sdk-sns; who is paged for what is decided elsewhere.
 
-use aws_config::BehaviorVersion;
 use aws_sdk_sns::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::Client;
 use std::fmt::Debug;
@@ -44,7 +43,7 @@ pub struct Pager {
 impl Pager {
     /// Reads the SDK's own variables (`AWS_REGION`, `AWS_ENDPOINT_URL_SNS` locally, credentials).
     pub async fn from_env(topic_arn: impl Into<String>) -> Pager {
-        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let config = awsconf::loader().load().await;
         Pager {
             client: Client::new(&config),
             topic_arn: topic_arn.into(),

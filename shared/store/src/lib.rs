@@ -30,7 +30,6 @@ pub use paging::Page;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
 use std::time::Duration;
 
@@ -145,7 +144,7 @@ async fn client_with(timeouts: Timeouts) -> Client {
     if let Some(attempt) = timeouts.attempt {
         config = config.operation_attempt_timeout(attempt);
     }
-    let config = aws_config::defaults(BehaviorVersion::latest())
+    let config = awsconf::loader()
         .timeout_config(config.build())
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .load()

@@ -108,9 +108,7 @@ pub async fn secret_from_env(
     let Some(secret_id) = var(arn) else {
         return Ok(None);
     };
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
+    let config = awsconf::loader().load().await;
     let client = aws_sdk_secretsmanager::Client::new(&config);
     let out = client
         .get_secret_value()

@@ -470,7 +470,7 @@ async fn a_record_delivered_twice_and_a_batch_retried_after_a_partial_failure_se
 }
 
 async fn sqs() -> aws_sdk_sqs::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let config = awsconf::loader()
         .endpoint_url(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("local endpoint"))
         .load()
         .await;
@@ -479,7 +479,7 @@ async fn sqs() -> aws_sdk_sqs::Client {
 
 /// An SQS queue subscribed to the pager topic: its URL.
 async fn pager_queue() -> String {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let config = awsconf::loader()
         .endpoint_url(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("local endpoint"))
         .load()
         .await;
