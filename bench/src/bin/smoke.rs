@@ -212,7 +212,7 @@ fn hex(bytes: &[u8]) -> String {
 fn local_token(secret: &str) -> Result<String, String> {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
-    use hmac::{Hmac, Mac};
+    use hmac::{Hmac, KeyInit, Mac};
     let now = chrono::Utc::now().timestamp();
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let claims = serde_json::json!({"sub": "acct-smoke-local", "exp": now + 600, "nbf": now - 60});

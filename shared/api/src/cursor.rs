@@ -9,7 +9,7 @@ use base64::Engine;
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::KeyInit as _;
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// The environment variable holding the key material (at least `MIN_KEY_CHARS` characters).
@@ -90,12 +90,12 @@ impl CursorKey {
             return Err(CursorKeyError::TooShort);
         }
         // The configured text is key material, not the key: derive a 256-bit key from it.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
             .map_err(|_| CursorKeyError::TooShort)?;
         mac.update(b"incident-desk list cursor key v1");
-        let key = mac.finalize().into_bytes();
+        let key: [u8; 32] = mac.finalize().into_bytes().into();
         Ok(CursorKey {
-            cipher: XChaCha20Poly1305::new(&key),
+            cipher: XChaCha20Poly1305::new(&key.into()),
         })
     }
 

@@ -5,7 +5,7 @@
 use super::*;
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::{Credentials, Region, SharedCredentialsProvider};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 //! timestamp within `TOLERANCE_SECS` of now in either direction. Checked before anything of the
 //! body is read.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// Stripe's default tolerance: five minutes.
@@ -78,7 +78,7 @@ fn hex_digest(value: &str) -> Option<[u8; 32]> {
 
 fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
     // HMAC takes a key of any length; `new_from_slice` cannot fail for it.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
         .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
