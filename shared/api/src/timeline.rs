@@ -4,10 +4,9 @@
 
 use crate::problem::ApiError;
 use crate::request::{Ctx, Reply};
-use domain::incident::can_view;
 use lambda_http::http::StatusCode;
-use store::incidents::TIMELINE_PAGE_MAX;
 use store::Store;
+use usecases::read;
 
 /// The route that continues an incident's timeline.
 pub fn timeline_path(incident_id: &str) -> String {
@@ -15,22 +14,15 @@ pub fn timeline_path(incident_id: &str) -> String {
 }
 
 /// The incident as `GET /incidents/{id}` shows it, as it now stands (read consistently), with
-/// `status`; `404` if it does not exist or the caller may not see it.
+/// `status`; `404` if it does not exist or the caller may not see it (`usecases::read`).
 pub async fn incident_reply(
     store: &Store,
     ctx: &Ctx,
     incident_id: &str,
     status: StatusCode,
 ) -> Result<Reply, ApiError> {
-    let Some((stored, events, next)) = store
-        .incident_first_page(incident_id, TIMELINE_PAGE_MAX)
-        .await?
-    else {
-        return Err(ApiError::NotFound);
-    };
-    if !can_view(&stored.incident, &ctx.actor) {
-        return Err(ApiError::NotFound);
-    }
+    let (stored, events, next) =
+        read::incident_with_first_page(store, &ctx.actor, incident_id).await?;
     let cursor = ctx.seal_cursor_for(&timeline_path(incident_id), &[], next);
     Reply::with_status(
         status,
@@ -41,13 +33,7 @@ pub async fn incident_reply(
 /// `GET /incidents/{incident_id}/timeline?cursor=&limit=`: one page of events, oldest first.
 pub async fn timeline_page(store: &Store, ctx: &Ctx) -> Result<Reply, ApiError> {
     let page = ctx.page()?;
-    let incident_id = ctx.param("incident_id");
-    let Some(stored) = store.incident(incident_id).await? else {
-        return Err(ApiError::NotFound);
-    };
-    if !can_view(&stored.incident, &ctx.actor) {
-        return Err(ApiError::NotFound);
-    }
-    let (events, next) = store.incident_events(incident_id, &page).await?;
+    let (events, next) =
+        read::timeline_page(store, &ctx.actor, ctx.param("incident_id"), &page).await?;
     Reply::page(ctx, events, next)
 }

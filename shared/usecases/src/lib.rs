@@ -15,6 +15,7 @@
 //! | apply a verified payment notification | [`payment`] | payment-webhook |
 //! | one SLA sweep | [`sweep`] | sla-sweeper |
 //! | keep the account's e-mail address | [`profile`] | every HTTP function (identity hook) |
+//! | read an incident the caller may see, a timeline page | [`read`] | intake, closure, response (answers) |
 
 pub mod act;
 pub mod attachment;
@@ -25,6 +26,7 @@ pub mod exemption;
 mod failure;
 pub mod payment;
 pub mod profile;
+pub mod read;
 pub mod sub_problem;
 pub mod sweep;
 
