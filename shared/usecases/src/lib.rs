@@ -14,7 +14,7 @@
 //! | submit and decide a tax exemption | [`exemption`] | pack-purchase |
 //! | apply a verified payment notification | [`payment`] | payment-webhook |
 //! | one SLA sweep | [`sweep`] | sla-sweeper |
-//! | keep the account's e-mail address | [`profile`] | every HTTP function (identity hook) |
+//! | keep the account's e-mail address | [`profile`] | intake, pack-purchase (identity hook) |
 //! | read an incident the caller may see, a timeline page | [`read`] | intake, closure, response (answers) |
 
 pub mod act;
