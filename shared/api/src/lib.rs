@@ -6,7 +6,6 @@
 
 pub mod cursor;
 pub mod identity;
-pub mod incidents;
 pub mod intake;
 pub mod json;
 pub mod problem;

@@ -235,19 +235,6 @@ impl<'a> Meta<'a> {
     }
 }
 
-/// A refused claim or exemption decision is a `409` with the domain's reason.
-impl From<domain::account::ClaimRefusal> for ApiError {
-    fn from(r: domain::account::ClaimRefusal) -> Self {
-        ApiError::InvalidState(r.message())
-    }
-}
-
-impl From<domain::account::ExemptionRefusal> for ApiError {
-    fn from(r: domain::account::ExemptionRefusal) -> Self {
-        ApiError::InvalidState(r.message())
-    }
-}
-
 /// A use case that did not happen, answered as the contract says.
 impl From<usecases::Failure> for ApiError {
     fn from(f: usecases::Failure) -> Self {
