@@ -1,5 +1,5 @@
 use crate::App;
-use api::intake::replay;
+use api::intake::{refused_unless_replayed, replay};
 use api::{ApiError, Ctx, Reply};
 use domain::intake::Submission;
 use domain::IncidentStatus;
@@ -14,23 +14,29 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let key = ctx.idempotency_key()?;
     let body = ctx.json()?;
     let fingerprint = ctx.fingerprint(&body);
-    let idempotency = IdempotencyWrite::new(
-        &ctx.actor.account_id,
-        OPERATION,
-        &key,
-        fingerprint.clone(),
-        ctx.now,
-    );
-    if let Some(record) = app.store.idempotency_record(&idempotency.key).await? {
-        return replay(&record, &fingerprint);
+    let idempotency =
+        IdempotencyWrite::new(&ctx.actor.account_id, OPERATION, &key, fingerprint, ctx.now);
+    // The idempotency record is checked by the draw's own transaction (a retry's answer comes
+    // back in its cancellation); only a refusal looks for it first-hand.
+    match submit_once(app, &ctx, &body, &idempotency).await {
+        Ok(reply) => Ok(reply),
+        Err(refusal) => refused_unless_replayed(&app.store, &idempotency, refusal).await,
     }
-    let submission = Submission::parse(&body).map_err(ApiError::invalid)?;
+}
+
+async fn submit_once(
+    app: &'static App,
+    ctx: &Ctx,
+    body: &serde_json::Value,
+    idempotency: &IdempotencyWrite,
+) -> Result<Reply, ApiError> {
+    let submission = Submission::parse(body).map_err(ApiError::invalid)?;
     let draw = Draw {
         actor: &ctx.actor,
         submission: &submission,
         now: ctx.now,
         incident_id: store::ids::new_id("inc"),
-        idempotency: Some(idempotency),
+        idempotency: Some(idempotency.clone()),
         parent_incident_id: None,
         parent: None,
     };
@@ -39,7 +45,7 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             incident,
             submitted,
         } => Reply::created(incident.view(Some(vec![submitted]))),
-        Drawn::Replayed(record) => replay(&record, &fingerprint),
+        Drawn::Replayed(record) => replay(&record, &idempotency.fingerprint),
         Drawn::ParentChanged => Err(ApiError::Internal(
             "a submission without a parent reported a parent change".into(),
         )),

@@ -3,7 +3,8 @@
 
 use crate::problem::ApiError;
 use domain::intake::Refusal;
-use store::idempotency::IdempotencyRecord;
+use store::idempotency::{IdempotencyRecord, IdempotencyWrite};
+use store::Store;
 
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> Self {
@@ -40,6 +41,25 @@ pub fn replay(record: &IdempotencyRecord, fingerprint: &str) -> Result<crate::Re
         ));
     }
     Ok(crate::Reply::replay(record.status, body))
+}
+
+/// A creating request that was not checked for a replay first (the record is looked for by the
+/// creating transaction itself) and then refused with `refusal`: if the key already created
+/// something, its answer stands (a retry after a success replays it even when the request would
+/// now be refused); otherwise the refusal. Errors that are not the client's (`5xx`) are answered
+/// as they are.
+pub async fn refused_unless_replayed(
+    store: &Store,
+    idempotency: &IdempotencyWrite,
+    refusal: ApiError,
+) -> Result<crate::Reply, ApiError> {
+    if refusal.status().is_server_error() {
+        return Err(refusal);
+    }
+    match store.idempotency_record(&idempotency.key).await? {
+        Some(record) => replay(&record, &idempotency.fingerprint),
+        None => Err(refusal),
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 use crate::items::{check, from_item, key_attrs, n, put, put_new, s, to_item, update, with, Cond};
 use crate::keys::{self, Key, CLAIM_FAILURE_PREFIX};
 use crate::packs::{LedgerEntry, LedgerKind};
-use crate::table::{BY_OWNER, BY_STATUS};
+use crate::table::{BY_OWNER, BY_STATUS, USABLE_PACKS};
 use crate::{Page, Store, StoreError};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use domain::account::{failure_leaves_window, window_start, PackClaim, TaxExemption};
@@ -358,9 +358,12 @@ impl Store {
             items.push(update(
                 &self.table,
                 keys::pack(&decided.pack_id).to_item(),
-                "SET owner_account_id = :new, #owner_pk = :new_pk",
+                // The pack's `usable_packs` place moves with it. A used-up pack is listed there
+                // too after a transfer (no condition can tell here): harmless, a draw skips it.
+                "SET owner_account_id = :new, #owner_pk = :new_pk, #usable_pk = :new_pk",
                 Cond::new("owner_account_id = :previous")
                     .name("#owner_pk", BY_OWNER.pk)
+                    .name("#usable_pk", USABLE_PACKS.pk)
                     .value(":new", s(&decided.claimant_account_id))
                     .value(":new_pk", s(keys::account(&decided.claimant_account_id)))
                     .value(":previous", s(&decided.owner_account_id)),

@@ -297,6 +297,25 @@ pub(crate) fn classify_transaction<R: Debug>(
     classify("TransactWriteItems", err)
 }
 
+/// `classify_transaction`, with what a cancellation handed back: per item, the existing item
+/// where its condition failed and the item asked for it (`ReturnValuesOnConditionCheckFailure`).
+pub(crate) fn classify_transaction_keeping_old<R: Debug>(
+    err: SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> (StoreError, Vec<Option<crate::items::Item>>) {
+    let old = match &err {
+        SdkError::ServiceError(service) => match service.err() {
+            TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.item().filter(|i| !i.is_empty()).cloned())
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    (classify_transaction(err), old)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Idempotency records: the answer to a creating request, written in the same transaction as
 //! what it created, so a retry finds either nothing (and may create) or the original answer.
 
-use crate::items::{from_item, key_attrs, put_new, to_item, with};
+use crate::items::{from_item, key_attrs, put_new_returning_old, to_item, with, Item};
 use crate::keys::{self, Key};
 use crate::{Store, StoreError};
 use aws_sdk_dynamodb::types::TransactWriteItem;
@@ -47,7 +47,7 @@ impl IdempotencyWrite {
             created_at: format_instant(self.now),
             expires_ttl: self.now.timestamp() + RETENTION_SECS,
         };
-        put_new(table, with(to_item(&record)?, key_attrs(&self.key)))
+        put_new_returning_old(table, with(to_item(&record)?, key_attrs(&self.key)))
     }
 }
 
@@ -87,6 +87,21 @@ impl IdempotencyRecord {
 }
 
 impl Store {
+    /// The record a transaction found in the way of `write` (its idempotency put failed): the
+    /// item the cancellation handed back, or, should DynamoDB not have returned it, read.
+    pub(crate) async fn replayed_record(
+        &self,
+        write: &IdempotencyWrite,
+        handed_back: Option<Item>,
+    ) -> Result<IdempotencyRecord, StoreError> {
+        if let Some(item) = handed_back {
+            return from_item(item);
+        }
+        self.idempotency_record(&write.key).await?.ok_or_else(|| {
+            StoreError::Unavailable("idempotency record not readable yet; retry".into())
+        })
+    }
+
     pub async fn idempotency_record(
         &self,
         key: &Key,
@@ -129,6 +144,11 @@ mod tests {
         assert_eq!(
             put.condition_expression.as_deref(),
             Some("attribute_not_exists(PK)")
+        );
+        // A retry's transaction learns the earlier answer from its own cancellation.
+        assert_eq!(
+            put.return_values_on_condition_check_failure,
+            Some(aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld)
         );
         let read: IdempotencyRecord = from_item(item).unwrap();
         assert_eq!(read.status, 201);

@@ -1,7 +1,10 @@
 //! Item mapping and the transaction building blocks every store module uses.
 
 use crate::StoreError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -75,6 +78,19 @@ pub fn put(table: &str, item: Item, cond: Cond) -> Result<TransactWriteItem, Sto
 /// A put that only creates: it fails if the item exists.
 pub fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
     put(table, item, Cond::new("attribute_not_exists(PK)"))
+}
+
+/// `put_new` that, when the item exists, hands the existing item back in the cancellation
+/// (`ReturnValuesOnConditionCheckFailure=ALL_OLD`; read with `Store::transact_keeping_old`), so
+/// no second read is needed to learn what was there.
+pub fn put_new_returning_old(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let mut write = put_new(table, item)?;
+    write.put = write.put.map(|mut p| {
+        p.return_values_on_condition_check_failure =
+            Some(ReturnValuesOnConditionCheckFailure::AllOld);
+        p
+    });
+    Ok(write)
 }
 
 pub fn update(
@@ -160,6 +176,22 @@ impl crate::Store {
             .send()
             .await
             .map_err(crate::error::classify_transaction)?;
+        Ok(())
+    }
+
+    /// `transact`, keeping what a cancellation hands back: per item, the existing item where its
+    /// condition failed and it was built to return it (`put_new_returning_old`).
+    pub(crate) async fn transact_keeping_old(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), (StoreError, Vec<Option<Item>>)> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .client_request_token(crate::ids::new_id("tx"))
+            .send()
+            .await
+            .map_err(crate::error::classify_transaction_keeping_old)?;
         Ok(())
     }
 

@@ -38,6 +38,8 @@ use std::time::Duration;
 pub struct Store {
     pub(crate) client: Client,
     pub(crate) table: String,
+    /// The product catalogue as last read (`catalogue.rs`), shared by the store's clones.
+    pub(crate) catalogue: std::sync::Arc<catalogue::CatalogueCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,16 +62,14 @@ impl Store {
             .filter(|t| !t.is_empty())
             .ok_or(StoreInitError::MissingVariable("TABLE_NAME"))?;
         let timeouts = Timeouts::from_lookup(|name| std::env::var(name).ok())?;
-        Ok(Store {
-            client: client_with(timeouts).await,
-            table,
-        })
+        Ok(Store::new(client_with(timeouts).await, table))
     }
 
     pub fn new(client: Client, table: impl Into<String>) -> Store {
         Store {
             client,
             table: table.into(),
+            catalogue: Default::default(),
         }
     }
 

@@ -6,7 +6,7 @@ use crate::error::classify;
 use crate::idempotency::{IdempotencyRecord, IdempotencyWrite};
 use crate::items::{from_item, key_attrs, n, put_new, s, to_item, with, Item};
 use crate::keys::{self, LEDGER_PREFIX};
-use crate::table::BY_OWNER;
+use crate::table::{BY_OWNER, USABLE_PACKS};
 use crate::{Page, Store, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use domain::pack::Pack;
@@ -97,20 +97,46 @@ pub enum PurchaseOutcome {
 }
 
 pub(crate) fn pack_item(pack: &Pack) -> Result<Item, StoreError> {
+    let usable = (pack.state == PackState::Active && pack.incidents_remaining > 0)
+        .then(|| usable_keys(pack))
+        .flatten();
     Ok(with(
         to_item(pack)?,
-        key_attrs(&keys::pack(&pack.pack_id)).into_iter().chain([
-            (BY_OWNER.pk, s(keys::account(&pack.owner_account_id))),
-            (
-                BY_OWNER.sk,
-                s(format!(
-                    "PACK#{}#{}",
-                    format_instant(pack.ordered_at),
-                    pack.pack_id
-                )),
-            ),
-        ]),
+        key_attrs(&keys::pack(&pack.pack_id))
+            .into_iter()
+            .chain([
+                (BY_OWNER.pk, s(keys::account(&pack.owner_account_id))),
+                (
+                    BY_OWNER.sk,
+                    s(format!(
+                        "PACK#{}#{}",
+                        format_instant(pack.ordered_at),
+                        pack.pack_id
+                    )),
+                ),
+            ])
+            .chain(usable.into_iter().flatten()),
     ))
+}
+
+/// The sparse `usable_packs` keys of a paid pack: its owner's partition (the same value as its
+/// `by_owner` partition, so a refund can copy it whoever owns the pack by then) and its expiry.
+/// A pack is in the index while it may have units left: from its payment until a draw takes
+/// its last unit, and again after a refund. Expired packs stay in it but lie before any draw's
+/// key range (`Store::usable_packs_of`). `None` for a pack without an expiry (unpaid).
+fn usable_keys(pack: &Pack) -> Option<[(&'static str, AttributeValue); 2]> {
+    let expires_at = pack.expires_at?;
+    Some([
+        (USABLE_PACKS.pk, s(keys::account(&pack.owner_account_id))),
+        (
+            USABLE_PACKS.sk,
+            s(usable_sort_key(expires_at, &pack.pack_id)),
+        ),
+    ])
+}
+
+pub(crate) fn usable_sort_key(expires_at: Instant, pack_id: &str) -> String {
+    format!("{}#{}", format_instant(expires_at), pack_id)
 }
 
 /// An order confirmation number's item: the pack it names.
@@ -150,18 +176,16 @@ impl Store {
                     .transact_item(&self.table)?,
             );
         }
-        match self.transact(items).await {
+        match self.transact_keeping_old(items).await {
             Ok(()) => Ok(PurchaseOutcome::Created),
-            Err(e) if e.condition_failed_at(0) => {
-                match self.idempotency_record(&idempotency.key).await? {
-                    Some(record) => Ok(PurchaseOutcome::Replayed(record)),
-                    None => Err(StoreError::Unavailable(
-                        "idempotency record vanished; retry".into(),
-                    )),
-                }
+            Err((e, mut old)) if e.condition_failed_at(0) => {
+                let handed_back = old.get_mut(0).and_then(Option::take);
+                Ok(PurchaseOutcome::Replayed(
+                    self.replayed_record(idempotency, handed_back).await?,
+                ))
             }
-            Err(e) if e.condition_failed_at(2) => Ok(PurchaseOutcome::NumberTaken),
-            Err(e) => Err(e),
+            Err((e, _)) if e.condition_failed_at(2) => Ok(PurchaseOutcome::NumberTaken),
+            Err((e, _)) => Err(e),
         }
     }
 
@@ -198,7 +222,43 @@ impl Store {
         .await
     }
 
-    /// Every pack an account owns (for choosing which to draw from).
+    /// The account's packs that may have units left and expire after `now`, soonest expiry
+    /// first (the sparse `usable_packs` index): what a draw chooses from. Its cost follows the
+    /// packs in use, not the account's history of used-up and expired packs. The index is read
+    /// eventually consistently: a draw's own condition decides (`draw_unit`).
+    pub async fn usable_packs_of(
+        &self,
+        account_id: &str,
+        now: Instant,
+    ) -> Result<Vec<Pack>, StoreError> {
+        let mut packs = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(USABLE_PACKS.name)
+                .key_condition_expression("#pk = :pk AND #sk > :now")
+                .expression_attribute_names("#pk", USABLE_PACKS.pk)
+                .expression_attribute_names("#sk", USABLE_PACKS.sk)
+                .expression_attribute_values(":pk", s(keys::account(account_id)))
+                .expression_attribute_values(":now", s(format_instant(now)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| classify("Query", e))?;
+            for item in out.items.unwrap_or_default() {
+                packs.push(from_item(item)?);
+            }
+            match out.last_evaluated_key.filter(|k| !k.is_empty()) {
+                Some(k) => start = Some(k),
+                None => return Ok(packs),
+            }
+        }
+    }
+
+    /// Every pack an account owns (the draw's fallback when no usable pack was indexed).
     pub async fn all_packs_of(&self, account_id: &str) -> Result<Vec<Pack>, StoreError> {
         let mut packs = Vec::new();
         let mut page = Page {
@@ -256,9 +316,14 @@ impl Store {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(keys::pack(pack_id).to_item()))
-            .update_expression("SET expires_at = :e")
+            .update_expression("SET expires_at = :e, #usable_sk = :usable_sk")
             .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#usable_sk", USABLE_PACKS.sk)
             .expression_attribute_values(":e", AttributeValue::S(format_instant(expires_at)))
+            .expression_attribute_values(
+                ":usable_sk",
+                AttributeValue::S(usable_sort_key(expires_at, pack_id)),
+            )
             .send()
             .await
             .map_err(|e| classify("UpdateItem", e))?;
@@ -284,19 +349,44 @@ pub(crate) fn usable_condition(caller: &str, now: Instant) -> crate::items::Cond
 /// The pack item's attribute holding its `PackState` (`Pack::state`, serialised as `status`).
 pub const PACK_STATE_ATTRIBUTE: &str = "status";
 
-/// The conditional decrement of a draw.
+/// The conditional decrement of a draw. With `seen`, the units the draw read on the pack: the
+/// draw holds only if they are still what it read (else the caller reads the pack again), and
+/// taking the last unit takes the pack out of `usable_packs`, so the index never keeps a used-up
+/// pack. Without (`None`: tests, the bench's floor), any remaining unit will do and the index is
+/// left as it is.
 pub(crate) fn draw_unit(
     table: &str,
     pack_id: &str,
     caller: &str,
     now: Instant,
+    seen: Option<u32>,
 ) -> Result<TransactWriteItem, StoreError> {
-    crate::items::update(
-        table,
-        keys::pack(pack_id).to_item(),
-        "SET incidents_remaining = incidents_remaining - :one",
-        usable_condition(caller, now).value(":one", n(1)),
-    )
+    let cond = usable_condition(caller, now).value(":one", n(1));
+    let (expression, cond) = match seen {
+        None => ("SET incidents_remaining = incidents_remaining - :one", cond),
+        Some(seen) => {
+            // A draw that leaves units re-asserts the pack's place in the index (under its
+            // current owner): a pack that was missing from it (written before the index, or
+            // found by the fallback) is back after one draw.
+            let expression = if seen <= 1 {
+                "SET incidents_remaining = incidents_remaining - :one REMOVE #usable_pk"
+            } else {
+                "SET incidents_remaining = incidents_remaining - :one, #usable_pk = #owner_pk"
+            };
+            let mut cond = cond.value(":seen", n(seen));
+            cond.expression = cond
+                .expression
+                .map(|e| format!("{e} AND incidents_remaining = :seen"));
+            let cond = cond.name("#usable_pk", USABLE_PACKS.pk);
+            let cond = if seen <= 1 {
+                cond
+            } else {
+                cond.name("#owner_pk", BY_OWNER.pk)
+            };
+            (expression, cond)
+        }
+    };
+    crate::items::update(table, keys::pack(pack_id).to_item(), expression, cond)
 }
 
 impl Store {
@@ -321,13 +411,17 @@ impl Store {
     }
 }
 
-/// The increment of a refund: to the incident's own pack, whatever its state.
+/// The increment of a refund: to the incident's own pack, whatever its state. The pack is back
+/// in `usable_packs` under whoever owns it now (its `by_owner` partition, which a claim moves).
 pub(crate) fn return_unit(table: &str, pack_id: &str) -> Result<TransactWriteItem, StoreError> {
     crate::items::update(
         table,
         keys::pack(pack_id).to_item(),
-        "SET incidents_remaining = incidents_remaining + :one",
-        crate::items::Cond::new("attribute_exists(PK)").value(":one", n(1)),
+        "SET incidents_remaining = incidents_remaining + :one, #usable_pk = #owner_pk",
+        crate::items::Cond::new("attribute_exists(PK)")
+            .value(":one", n(1))
+            .name("#usable_pk", USABLE_PACKS.pk)
+            .name("#owner_pk", BY_OWNER.pk),
     )
 }
 

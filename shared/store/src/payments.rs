@@ -7,8 +7,8 @@
 use crate::idempotency::RETENTION_SECS;
 use crate::items::{from_item, key_attrs, n, put, put_new, s, to_item, update, with, Cond, Item};
 use crate::keys::{self, Key};
-use crate::packs::{opening, PACK_STATE_ATTRIBUTE};
-use crate::table::TTL_ATTRIBUTE;
+use crate::packs::{opening, usable_sort_key, PACK_STATE_ATTRIBUTE};
+use crate::table::{BY_OWNER, TTL_ATTRIBUTE, USABLE_PACKS};
 use crate::{Store, StoreError};
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use domain::pack::{Pack, PaymentMismatch};
@@ -181,11 +181,16 @@ impl Store {
             &self.table,
             keys::pack(&paid.pack_id).to_item(),
             "SET #status = :active, purchased_at = :purchased, expires_at = :expires, \
-             incidents_remaining = :units, activated_by_event = :event",
+             incidents_remaining = :units, activated_by_event = :event, \
+             #usable_pk = #owner_pk, #usable_sk = :usable_sk",
             Cond::new(
                 "#status = :read AND owner_account_id = :owner AND incidents_remaining = :zero",
             )
             .name("#status", PACK_STATE_ATTRIBUTE)
+            .name("#usable_pk", USABLE_PACKS.pk)
+            .name("#owner_pk", BY_OWNER.pk)
+            .name("#usable_sk", USABLE_PACKS.sk)
+            .value(":usable_sk", s(usable_sort_key(expires_at, &paid.pack_id)))
             .value(":active", s(paid.state.as_str()))
             .value(":read", s(read.state.as_str()))
             .value(":owner", s(&read.owner_account_id))

@@ -55,13 +55,21 @@ pub const BREACHES: IndexSpec = IndexSpec {
     purpose: "sparse: breached incidents per deadline month (UTC), by deadline (SLA reports)",
 };
 
-pub const INDEXES: [&IndexSpec; 6] = [
+pub const USABLE_PACKS: IndexSpec = IndexSpec {
+    name: "usable_packs",
+    pk: "USABLE_PK",
+    sk: "USABLE_SK",
+    purpose: "sparse: an account's paid packs that may have units left, soonest expiry first (the draw's choice)",
+};
+
+pub const INDEXES: [&IndexSpec; 7] = [
     &BY_OWNER,
     &BY_STATUS,
     &AWAITING,
     &QUEUE,
     &ALL_INCIDENTS,
     &BREACHES,
+    &USABLE_PACKS,
 ];
 pub const TTL_ATTRIBUTE: &str = "expires_ttl";
 /// The table's stream feeds the notifier: old and new images, so a change can be told apart

@@ -647,3 +647,138 @@ async fn sla_signals_written_after_a_later_message_are_stamped_after_it() {
     assert!(timeline.windows(2).all(|w| w[0].at <= w[1].at), "{kinds:?}");
     assert_eq!(stored.incident.sla_warned_at, Some(message_at));
 }
+
+fn listed(packs: &[Pack]) -> Vec<(String, u32)> {
+    packs
+        .iter()
+        .map(|p| (p.pack_id.clone(), p.incidents_remaining))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_usable_packs_index_lists_exactly_the_packs_that_may_still_be_drawn() {
+    let store = fresh_store().await.expect("table");
+    let single = bought(&store, "buyer", Offer::Single).await;
+    let five = bought(&store, "buyer", Offer::FivePack).await;
+    bought(&store, "someone-else", Offer::FivePack).await;
+    let usable = || store.usable_packs_of("buyer", now());
+    let mut both = listed(&usable().await.expect("query"));
+    both.sort();
+    let mut expected = vec![(single.pack_id.clone(), 1), (five.pack_id.clone(), 5)];
+    expected.sort();
+    assert_eq!(
+        both, expected,
+        "paid packs are listed under their owner only"
+    );
+
+    // A draw that read a unit count that has changed since does not hold.
+    let (i, e) = incident_for("buyer", &single.pack_id);
+    let stale = store
+        .draw_and_create(&i, &e, now(), None, None, Some(2))
+        .await
+        .expect("store");
+    assert_eq!(stale, CreateOutcome::PackUnusable);
+    // The draw of the last unit takes the pack out of the index.
+    let drawn = store
+        .draw_and_create(&i, &e, now(), None, None, Some(1))
+        .await
+        .expect("store");
+    assert_eq!(drawn, CreateOutcome::Created);
+    assert_eq!(
+        listed(&usable().await.expect("query")),
+        vec![(five.pack_id.clone(), 5)]
+    );
+
+    // A refund puts it back, under whoever owns the pack now.
+    let owner = Actor::customer("buyer");
+    store
+        .update_incident(&i.incident_id, &now, |s, at| {
+            apply(
+                &s.incident,
+                &owner,
+                Action::RequestClosure {
+                    reason: "fixed it".into(),
+                },
+                at,
+            )
+            .map_err(|e| StoreError::Other(e.to_string()))
+        })
+        .await
+        .expect("closed");
+    let staff = Actor {
+        account_id: "eng".into(),
+        email: None,
+        engineer: true,
+        admin: false,
+    };
+    store
+        .update_incident(&i.incident_id, &now, |s, at| {
+            apply(
+                &s.incident,
+                &staff,
+                Action::DecideCharge {
+                    charge: Charge::Refunded,
+                },
+                at,
+            )
+            .map_err(|e| StoreError::Other(e.to_string()))
+        })
+        .await
+        .expect("refunded");
+    let mut back = listed(&usable().await.expect("query"));
+    back.sort();
+    assert_eq!(back, expected, "the refunded unit is drawable again");
+
+    // An expired pack lies before every draw's key range.
+    store
+        .set_pack_expiry(&five.pack_id, now() - Duration::seconds(1))
+        .await
+        .expect("expiry");
+    assert_eq!(
+        listed(&usable().await.expect("query")),
+        vec![(single.pack_id.clone(), 1)]
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_draw_learns_the_first_answer_from_its_own_cancellation() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let mut idem = IdempotencyWrite::new("buyer", "POST /incidents", "k", "fp".into(), now());
+    idem.body = json!({"incident_id": "first"});
+    let (i, e) = incident_for("buyer", &pack.pack_id);
+    assert_eq!(
+        store
+            .draw_and_create(&i, &e, now(), Some(&idem), None, Some(5))
+            .await
+            .expect("store"),
+        CreateOutcome::Created
+    );
+    // The retry read 5 units too: its pack condition fails as well, the replay still wins.
+    let (again, e2) = incident_for("buyer", &pack.pack_id);
+    match store
+        .draw_and_create(&again, &e2, now(), Some(&idem), None, Some(5))
+        .await
+        .expect("store")
+    {
+        CreateOutcome::Replayed(record) => {
+            assert_eq!(record.fingerprint, "fp");
+            assert_eq!(
+                record.body_json().expect("readable"),
+                json!({"incident_id": "first"})
+            );
+        }
+        other => panic!("expected a replay, got {other:?}"),
+    }
+    assert!(store
+        .incident(&again.incident_id)
+        .await
+        .expect("store")
+        .is_none());
+    let r = store
+        .reconcile(&pack.pack_id)
+        .await
+        .expect("store")
+        .expect("pack");
+    assert_eq!((r.debits, r.stored_remaining), (1, 4));
+}

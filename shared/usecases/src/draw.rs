@@ -8,10 +8,13 @@ use domain::calendar::{first_response_clock, Calendars};
 use domain::incident::{Event, Incident};
 use domain::intake::{check, new_incident, NewIncident, Submission};
 use domain::pack::draw_candidates;
+use domain::pack::Pack;
 use domain::time::Instant;
 use domain::Actor;
 use store::idempotency::{IdempotencyRecord, IdempotencyWrite};
-use store::incidents::{CreateOutcome, ParentChange};
+use store::incidents::CreateOutcome::{Created, PackUnusable, ParentChanged, Replayed};
+use store::incidents::ParentChange;
+use store::retry::Rounds;
 use store::Store;
 
 pub enum Drawn {
@@ -37,76 +40,135 @@ pub struct Draw<'a> {
 
 /// Runs the intake checks, then draws from the first usable pack that accepts the draw (the
 /// named one, or soonest expiry first), creating the incident in the same transaction.
+///
+/// The packs come from the sparse `usable_packs` index (one Query whose cost follows the packs
+/// in use, not the account's history); a draw holds only on the units it read, so a pack that
+/// changed meanwhile is read again (consistently) and, while still usable, drawn again. Only
+/// when no indexed pack takes the draw is the account's whole history read, once, before the
+/// refusal: an index that lags or misses a pack never refuses a customer who has a unit.
 pub async fn draw_incident(
     store: &Store,
     calendars: &Calendars,
     draw: Draw<'_>,
 ) -> Result<Drawn, Failure> {
-    let Draw {
-        actor,
-        submission,
-        now,
-        incident_id,
-        idempotency,
-        parent_incident_id,
-        parent,
-    } = draw;
-    let product = store.product(&submission.product_id).await?;
-    check(submission, product.as_ref(), now)?;
+    let submission = draw.submission;
+    let product = store.catalogue_product(&submission.product_id).await?;
+    check(submission, product.as_ref(), draw.now)?;
+    let account = &draw.actor.account_id;
     let packs = match &submission.pack_id {
         Some(id) => store.pack(id).await?.into_iter().collect(),
-        None => store.all_packs_of(&actor.account_id).await?,
+        None => store.usable_packs_of(account, draw.now).await?,
     };
-    let candidates = draw_candidates(
-        &packs,
-        &actor.account_id,
-        submission.pack_id.as_deref(),
-        now,
-    );
-    let clock = first_response_clock(calendars.get(submission.calendar), submission.severity, now);
-    for pack in candidates {
-        let (incident, submitted) = new_incident(
-            submission,
-            NewIncident {
-                incident_id: incident_id.clone(),
-                account_id: &actor.account_id,
-                pack_id: &pack.pack_id,
-                parent_incident_id: parent_incident_id.clone(),
-                first_response_warn_at: clock.warn_at,
-                first_response_due_at: clock.due_at,
-                now,
-            },
-        );
-        let idempotency = match idempotency.clone() {
-            Some(mut w) => {
-                w.body = serde_json::to_value(incident.view(Some(vec![submitted.clone()])))
-                    .map_err(|e| Failure::Internal(format!("serialising the answer: {e}")))?;
-                Some(w)
-            }
-            None => None,
-        };
-        let parent = parent.as_ref().map(|p| ParentChange {
-            parent: p.parent,
-            transition: p.transition,
-            proposal: p.proposal,
-        });
-        match store
-            .create_incident(&incident, &submitted, now, idempotency.as_ref(), parent)
-            .await?
-        {
-            CreateOutcome::Created => {
-                return Ok(Drawn::Created {
-                    incident: Box::new(incident),
-                    submitted,
-                })
-            }
-            CreateOutcome::Replayed(record) => return Ok(Drawn::Replayed(record)),
-            CreateOutcome::ParentChanged => return Ok(Drawn::ParentChanged),
-            CreateOutcome::PackUnusable => continue,
+    if let Some(drawn) = draw_from(store, calendars, &draw, &packs).await? {
+        return Ok(drawn);
+    }
+    if submission.pack_id.is_none() {
+        let history = store.all_packs_of(account).await?;
+        if let Some(drawn) = draw_from(store, calendars, &draw, &history).await? {
+            return Ok(drawn);
         }
     }
     Err(Failure::NoUsablePack(match &submission.pack_id {
         Some(id) => format!("Pack {id} is not yours, has expired, or has no incidents left."),
         None => "You have no unexpired pack with incidents remaining. Buy a pack (POST /packs) or claim one (POST /pack-claims).".into(),
     }))
+}
+
+/// Tries the usable ones of `packs` in the draw's order; `None` if none took the draw.
+async fn draw_from(
+    store: &Store,
+    calendars: &Calendars,
+    draw: &Draw<'_>,
+    packs: &[Pack],
+) -> Result<Option<Drawn>, Failure> {
+    let account = &draw.actor.account_id;
+    let named = draw.submission.pack_id.as_deref();
+    for candidate in draw_candidates(packs, account, named, draw.now) {
+        let mut pack = candidate.clone();
+        let mut rounds = Rounds::new();
+        let mut still_usable = true;
+        while still_usable && rounds.start().await {
+            if let Attempt::Done(drawn) = draw_one(store, calendars, draw, &pack).await? {
+                return Ok(Some(drawn));
+            }
+            // Drawn from meanwhile, refunded, moved or expired: the pack as it stands now.
+            match store.pack(&pack.pack_id).await? {
+                Some(now) if now.usable_by(account, draw.now) => pack = now,
+                _ => still_usable = false,
+            }
+        }
+        if still_usable {
+            return Err(Failure::Unavailable(format!(
+                "pack {} is changing too fast; retry",
+                pack.pack_id
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// What one attempt on one pack came to.
+enum Attempt {
+    Done(Drawn),
+    /// The pack's units were no longer what was read (or it is no longer usable).
+    PackChanged,
+}
+
+/// One transaction: the unit drawn from `pack` (as read), the incident created.
+async fn draw_one(
+    store: &Store,
+    calendars: &Calendars,
+    draw: &Draw<'_>,
+    pack: &Pack,
+) -> Result<Attempt, Failure> {
+    let submission = draw.submission;
+    let clock = first_response_clock(
+        calendars.get(submission.calendar),
+        submission.severity,
+        draw.now,
+    );
+    let (incident, submitted) = new_incident(
+        submission,
+        NewIncident {
+            incident_id: draw.incident_id.clone(),
+            account_id: &draw.actor.account_id,
+            pack_id: &pack.pack_id,
+            parent_incident_id: draw.parent_incident_id.clone(),
+            first_response_warn_at: clock.warn_at,
+            first_response_due_at: clock.due_at,
+            now: draw.now,
+        },
+    );
+    let idempotency = match draw.idempotency.clone() {
+        Some(mut w) => {
+            w.body = serde_json::to_value(incident.view(Some(vec![submitted.clone()])))
+                .map_err(|e| Failure::Internal(format!("serialising the answer: {e}")))?;
+            Some(w)
+        }
+        None => None,
+    };
+    let parent = draw.parent.as_ref().map(|p| ParentChange {
+        parent: p.parent,
+        transition: p.transition,
+        proposal: p.proposal,
+    });
+    let outcome = store
+        .draw_and_create(
+            &incident,
+            &submitted,
+            draw.now,
+            idempotency.as_ref(),
+            parent,
+            Some(pack.incidents_remaining),
+        )
+        .await?;
+    Ok(match outcome {
+        Created => Attempt::Done(Drawn::Created {
+            incident: Box::new(incident),
+            submitted,
+        }),
+        Replayed(record) => Attempt::Done(Drawn::Replayed(record)),
+        ParentChanged => Attempt::Done(Drawn::ParentChanged),
+        PackUnusable => Attempt::PackChanged,
+    })
 }

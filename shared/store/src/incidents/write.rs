@@ -72,6 +72,22 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
         parent: Option<ParentChange<'_>>,
     ) -> Result<CreateOutcome, StoreError> {
+        self.draw_and_create(incident, submitted, now, idempotency, parent, None)
+            .await
+    }
+
+    /// `create_incident` from a pack read with `seen` units left: the draw holds only while they
+    /// are still what was read (`CreateOutcome::PackUnusable` otherwise: read the pack again),
+    /// and keeps the `usable_packs` index exact (see `packs::draw_unit`).
+    pub async fn draw_and_create(
+        &self,
+        incident: &Incident,
+        submitted: &Event,
+        now: Instant,
+        idempotency: Option<&IdempotencyWrite>,
+        parent: Option<ParentChange<'_>>,
+        seen: Option<u32>,
+    ) -> Result<CreateOutcome, StoreError> {
         let id = &incident.incident_id;
         let debit = LedgerEntry {
             pack_id: incident.pack_id.clone(),
@@ -82,7 +98,13 @@ impl Store {
             at: format_instant(now),
         };
         let mut items = vec![
-            draw_unit(&self.table, &incident.pack_id, &incident.account_id, now)?,
+            draw_unit(
+                &self.table,
+                &incident.pack_id,
+                &incident.account_id,
+                now,
+                seen,
+            )?,
             put_new(
                 &self.table,
                 with(
@@ -109,24 +131,21 @@ impl Store {
                     .value(":proposed", s("proposed")),
             )?);
         }
-        match self.transact(items).await {
+        match self.transact_keeping_old(items).await {
             Ok(()) => Ok(CreateOutcome::Created),
-            Err(e) if idempotency_at.is_some_and(|i| e.condition_failed_at(i)) => {
-                let key = &idempotency
-                    .map(|w| w.key.clone())
-                    .ok_or_else(|| StoreError::Other("no idempotency key".into()))?;
-                match self.idempotency_record(key).await? {
-                    Some(record) => Ok(CreateOutcome::Replayed(record)),
-                    None => Err(StoreError::Unavailable(
-                        "idempotency record not readable yet; retry".into(),
-                    )),
+            Err((e, mut old)) => match (idempotency, idempotency_at) {
+                (Some(w), Some(i)) if e.condition_failed_at(i) => {
+                    let handed_back = old.get_mut(i).and_then(Option::take);
+                    Ok(CreateOutcome::Replayed(
+                        self.replayed_record(w, handed_back).await?,
+                    ))
                 }
-            }
-            Err(e) if parent_at.is_some_and(|i| e.condition_failed_at(i)) => {
-                Ok(CreateOutcome::ParentChanged)
-            }
-            Err(e) if e.condition_failed_at(0) => Ok(CreateOutcome::PackUnusable),
-            Err(e) => Err(e),
+                _ if parent_at.is_some_and(|i| e.condition_failed_at(i)) => {
+                    Ok(CreateOutcome::ParentChanged)
+                }
+                _ if e.condition_failed_at(0) => Ok(CreateOutcome::PackUnusable),
+                _ => Err(e),
+            },
         }
     }
 
