@@ -18,22 +18,24 @@ use std::time::{Duration, Instant};
 /// How old the catalogue copy intake decides on may be.
 pub const CATALOGUE_MAX_AGE: Duration = Duration::from_secs(60);
 
+type Products = Arc<HashMap<String, Product>>;
+
 /// The catalogue as last read, and when.
 #[derive(Default)]
 pub struct CatalogueCache {
-    copy: Mutex<Option<(Instant, Arc<HashMap<String, Product>>)>>,
+    copy: Mutex<Option<(Instant, Products)>>,
 }
 
 impl CatalogueCache {
-    fn fresh(&self) -> Option<Arc<HashMap<String, Product>>> {
+    fn fresh(&self) -> Option<Products> {
         let copy = self.copy.lock().unwrap_or_else(|e| e.into_inner());
         copy.as_ref()
             .filter(|(read_at, _)| read_at.elapsed() < CATALOGUE_MAX_AGE)
             .map(|(_, products)| products.clone())
     }
 
-    fn keep(&self, products: Vec<Product>) -> Arc<HashMap<String, Product>> {
-        let products: Arc<HashMap<String, Product>> = Arc::new(
+    fn keep(&self, products: Vec<Product>) -> Products {
+        let products: Products = Arc::new(
             products
                 .into_iter()
                 .map(|p| (p.product_id.clone(), p))
