@@ -1,7 +1,6 @@
 use crate::App;
 use api::{ApiError, Ctx, Reply};
 use domain::incident::{parse_charge_decision, parse_closure_request, parse_resolution, Action};
-use lambda_http::http::StatusCode;
 
 /// `POST /incidents/{id}/resolution` (support-engineers): resolved with its solutions, or
 /// unresolved with an explanation and the charge.
@@ -24,9 +23,10 @@ pub async fn decide_charge(app: &'static App, ctx: Ctx) -> Result<Reply, ApiErro
 }
 
 /// Lets the domain decide (`usecases::closure`), then answers with the incident and its
-/// timeline as they now stand.
+/// timeline as they stand after the change.
 async fn close(app: &'static App, ctx: &Ctx, action: Action) -> Result<Reply, ApiError> {
     let incident_id = ctx.param("incident_id");
-    usecases::closure::close(&app.store, &ctx.actor, incident_id, action, ctx.now).await?;
-    api::timeline::incident_reply(&app.store, ctx, incident_id, StatusCode::OK).await
+    let answered =
+        usecases::closure::close(&app.store, &ctx.actor, incident_id, action, ctx.now).await?;
+    api::timeline::answered_reply(ctx, answered)
 }

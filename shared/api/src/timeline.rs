@@ -5,6 +5,7 @@
 use crate::problem::ApiError;
 use crate::request::{Ctx, Reply};
 use lambda_http::http::StatusCode;
+use store::incidents::Answered;
 use store::Store;
 use usecases::read;
 
@@ -27,6 +28,19 @@ pub async fn incident_reply(
     Reply::with_status(
         status,
         stored.incident.view(Some(events)).continued_by(cursor),
+    )
+}
+
+/// The answer to a change of the incident: its state after the change with the first page of
+/// its timeline, as the store answered it without reading again (`store::incidents::Answered`).
+pub fn answered_reply(ctx: &Ctx, answered: Answered) -> Result<Reply, ApiError> {
+    let incident = answered.transition.incident;
+    let cursor = ctx.seal_cursor_for(&timeline_path(&incident.incident_id), &[], answered.next);
+    Reply::with_status(
+        StatusCode::OK,
+        incident
+            .view(Some(answered.first_page))
+            .continued_by(cursor),
     )
 }
 

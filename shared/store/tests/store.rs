@@ -782,3 +782,87 @@ async fn a_repeated_draw_learns_the_first_answer_from_its_own_cancellation() {
         .expect("pack");
     assert_eq!((r.debits, r.stored_remaining), (1, 4));
 }
+
+/// `n` customer messages on the incident, one transition each.
+async fn messages(store: &Store, incident_id: &str, n: usize) {
+    let owner = Actor::customer("buyer");
+    for k in 0..n {
+        store
+            .update_incident(incident_id, &now, |s, at| {
+                apply(
+                    &s.incident,
+                    &owner,
+                    Action::CustomerMessage {
+                        message: format!("note {k}"),
+                    },
+                    at,
+                )
+                .map_err(|e| StoreError::Other(e.to_string()))
+            })
+            .await
+            .expect("message");
+    }
+}
+
+/// Answers a request for closure through `update_incident_answered`, and checks the answer
+/// against what a fresh read of the incident and its first timeline page gives.
+async fn closed_and_answered(store: &Store, incident_id: &str) {
+    let owner = Actor::customer("buyer");
+    let answered = store
+        .update_incident_answered(incident_id, None, &now, |s, at| {
+            apply(
+                &s.incident,
+                &owner,
+                Action::RequestClosure {
+                    reason: "fixed it".into(),
+                },
+                at,
+            )
+            .map_err(|e| StoreError::Other(e.to_string()))
+        })
+        .await
+        .expect("store")
+        .expect("incident");
+    let (stored, page, next) = store
+        .incident_first_page(incident_id, store::incidents::TIMELINE_PAGE_MAX)
+        .await
+        .expect("store")
+        .expect("incident");
+    assert_eq!(answered.transition.incident, stored.incident);
+    assert_eq!(answered.first_page, page, "the page read afresh");
+    assert_eq!(answered.next, next, "the same position");
+}
+
+#[tokio::test]
+async fn a_change_is_answered_from_one_read_as_a_fresh_read_would_answer_it() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    for messages_before in [3, 98, 99, 120] {
+        let (i, e) = incident_for("buyer", &pack.pack_id);
+        store
+            .create_incident(&i, &e, now(), None, None)
+            .await
+            .expect("store");
+        messages(&store, &i.incident_id, messages_before).await;
+        let head = store
+            .incident_head(&i.incident_id)
+            .await
+            .expect("store")
+            .expect("incident");
+        let events = 1 + messages_before as u64;
+        assert_eq!(head.stored.event_count, events);
+        assert_eq!(
+            head.timeline.as_ref().map(|t| t.len() as u64),
+            (events <= 100).then_some(events),
+            "the whole timeline exactly when it fits a page"
+        );
+        // 3: well inside a page; 98 and 99: the new events cross the end of the page; 120:
+        // longer than a page before the change (its first page is read beside the write).
+        closed_and_answered(&store, &i.incident_id).await;
+    }
+    assert!(store
+        .incident_head("inc_missing")
+        .await
+        .expect("store")
+        .is_none());
+}

@@ -5,7 +5,7 @@ use crate::Failure;
 use domain::incident::{apply, can_view, Action, Transition};
 use domain::time::Instant;
 use domain::Actor;
-use store::incidents::StoredIncident;
+use store::incidents::{Answered, IncidentHead, StoredIncident};
 use store::Store;
 
 /// Applies `action` to the incident; `NotFound` if it does not exist or the caller may not see
@@ -39,6 +39,40 @@ where
     let outcome = store
         .update_incident(
             incident_id,
+            &clock,
+            |stored: &StoredIncident, now: Instant| -> Result<Transition, Failure> {
+                if !can_view(&stored.incident, actor) {
+                    return Err(Failure::NotFound);
+                }
+                let mut transition = apply(&stored.incident, actor, action.clone(), now)?;
+                finish(&mut transition);
+                Ok(transition)
+            },
+        )
+        .await?;
+    outcome.ok_or(Failure::NotFound)
+}
+
+/// `act_then` for a change answered with the incident as it then stands: read with its timeline
+/// in one Query (or `first`, already read), decided, written, answered without a read after the
+/// write (`Store::update_incident_answered`).
+pub async fn act_answered<F>(
+    store: &Store,
+    actor: &Actor,
+    incident_id: &str,
+    first: Option<IncidentHead>,
+    action: Action,
+    now: Instant,
+    mut finish: F,
+) -> Result<Answered, Failure>
+where
+    F: FnMut(&mut Transition),
+{
+    let clock = move || commit_clock().max(now);
+    let outcome = store
+        .update_incident_answered(
+            incident_id,
+            first,
             &clock,
             |stored: &StoredIncident, now: Instant| -> Result<Transition, Failure> {
                 if !can_view(&stored.incident, actor) {

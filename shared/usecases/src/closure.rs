@@ -2,43 +2,69 @@
 //! charge: a refund's transition carries whether the returned unit can still be used, so the
 //! incident's pack is read first (its expiry is the only fact needed; a decision does not
 //! change it). The refund itself is part of the one transaction the store writes.
+//!
+//! Round trips: the incident with its timeline (one Query), the write; a decision that may
+//! refund reads the pack between the two (three).
 
-use crate::act::{act_then, visible};
+use crate::act::act_answered;
 use crate::Failure;
-use domain::incident::{may_refund, note_refunded_unit, Action, Transition};
+use domain::incident::{can_view, may_refund, note_refunded_unit, Action};
 use domain::pack::Pack;
 use domain::time::Instant;
 use domain::Actor;
-use store::incidents::StoredIncident;
+use store::incidents::{Answered, IncidentHead};
 use store::Store;
 
-/// Lets the domain decide `action` and writes it on the version it was decided on.
+/// Lets the domain decide `action`, writes it on the version it was decided on, and answers
+/// with the incident as it then stands.
 pub async fn close(
     store: &Store,
     actor: &Actor,
     incident_id: &str,
     action: Action,
     now: Instant,
-) -> Result<(StoredIncident, Transition), Failure> {
-    let pack = if may_refund(&action) {
-        Some(incident_pack(store, actor, incident_id).await?)
+) -> Result<Answered, Failure> {
+    let (first, pack) = if may_refund(&action) {
+        let head = visible_head(store, actor, incident_id).await?;
+        let pack = incident_pack(store, &head).await?;
+        (Some(head), Some(pack))
     } else {
-        None
+        (None, None)
     };
-    act_then(store, actor, incident_id, action, now, |transition| {
-        if let Some(pack) = &pack {
-            note_refunded_unit(transition, pack, now);
-        }
-    })
+    act_answered(
+        store,
+        actor,
+        incident_id,
+        first,
+        action,
+        now,
+        |transition| {
+            if let Some(pack) = &pack {
+                note_refunded_unit(transition, pack, now);
+            }
+        },
+    )
     .await
 }
 
-async fn incident_pack(store: &Store, actor: &Actor, incident_id: &str) -> Result<Pack, Failure> {
-    let stored = visible(store, actor, incident_id).await?;
-    let pack_id = &stored.incident.pack_id;
+async fn visible_head(
+    store: &Store,
+    actor: &Actor,
+    incident_id: &str,
+) -> Result<IncidentHead, Failure> {
+    match store.incident_head(incident_id).await? {
+        Some(head) if can_view(&head.stored.incident, actor) => Ok(head),
+        _ => Err(Failure::NotFound),
+    }
+}
+
+async fn incident_pack(store: &Store, head: &IncidentHead) -> Result<Pack, Failure> {
+    let incident = &head.stored.incident;
+    let pack_id = &incident.pack_id;
     store.pack(pack_id).await?.ok_or_else(|| {
         Failure::Internal(format!(
-            "pack {pack_id} of incident {incident_id} is missing"
+            "pack {pack_id} of incident {} is missing",
+            incident.incident_id
         ))
     })
 }

@@ -11,7 +11,7 @@
 //! - `sub_problems`: proposals, recorded with the parent's transition.
 
 use crate::idempotency::IdempotencyRecord;
-use domain::incident::{Incident, SubProblemProposal, Transition};
+use domain::incident::{Event, Incident, SubProblemProposal, Transition};
 use domain::time::Instant;
 
 mod items;
@@ -45,6 +45,26 @@ const LAST_EVENT_AT: &str = "last_event_at";
 
 /// Events in an incident's timeline page, at most.
 pub const TIMELINE_PAGE_MAX: i32 = 100;
+
+/// An incident read with the head of its partition in one Query (`Store::incident_head`): the
+/// incident and, when it has at most `TIMELINE_PAGE_MAX` events, its whole timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentHead {
+    pub stored: StoredIncident,
+    /// Every event, oldest first; `None` when the timeline is longer than one page.
+    pub timeline: Option<Vec<Event>>,
+}
+
+/// A change written, and the incident's answer as it stands after it: the new state with the
+/// first page of its timeline (what was read plus the new events) and where the timeline goes
+/// on. No read after the write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered {
+    pub before: StoredIncident,
+    pub transition: Transition,
+    pub first_page: Vec<Event>,
+    pub next: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreateOutcome {

@@ -1,7 +1,7 @@
 //! Reading incidents: one, its timeline a page at a time, the lists and the sweep's due reads.
 
 use super::items::{event_from_item, status_partition, stored_from_item};
-use super::{StoredIncident, TIMELINE_PAGE_MAX};
+use super::{IncidentHead, StoredIncident, TIMELINE_PAGE_MAX};
 use crate::items::{s, Item};
 use crate::keys::{self, EVENT_PREFIX};
 use crate::table::{ALL_INCIDENTS, AWAITING, BY_OWNER, BY_STATUS, QUEUE};
@@ -16,6 +16,52 @@ impl Store {
             .await?
             .map(stored_from_item)
             .transpose()
+    }
+
+    /// The incident and, if it has at most one page of events, its whole timeline, in one
+    /// consistent Query: the partition's sort keys from `INCIDENT` down through `EVENT#…`,
+    /// newest first, at most one page of events (`Incident` sorts just after `EVENT#`; nothing
+    /// else of the partition lies between them, and only `EVENT#` items are kept as events).
+    pub async fn incident_head(
+        &self,
+        incident_id: &str,
+    ) -> Result<Option<IncidentHead>, StoreError> {
+        let key = keys::incident(incident_id);
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :events AND :incident")
+            .expression_attribute_values(":pk", s(&key.pk))
+            .expression_attribute_values(":events", s(EVENT_PREFIX))
+            .expression_attribute_values(":incident", s(&key.sk))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(TIMELINE_PAGE_MAX + 1)
+            .send()
+            .await
+            .map_err(|e| crate::error::classify("Query", e))?;
+        let mut items = out.items.unwrap_or_default().into_iter();
+        let sk = |item: &Item| {
+            item.get(keys::SK)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        };
+        let Some(first) = items.next() else {
+            return Ok(None);
+        };
+        if sk(&first) != key.sk {
+            return Ok(None);
+        }
+        let stored = stored_from_item(first)?;
+        let mut events = items
+            .filter(|item| sk(item).starts_with(EVENT_PREFIX))
+            .map(event_from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        events.reverse();
+        let timeline = (events.len() as u64 == stored.event_count).then_some(events);
+        Ok(Some(IncidentHead { stored, timeline }))
     }
 
     /// The incident and its whole timeline, in order (tests and operations; the API pages it).

@@ -1,15 +1,36 @@
 //! Writing incidents: intake's one transaction and version-guarded transitions.
 
 use super::items::{event_item, incident_item};
-use super::{ApplyOutcome, CreateOutcome, ParentChange, StoredIncident, LAST_EVENT_AT};
+use super::{
+    Answered, ApplyOutcome, CreateOutcome, IncidentHead, ParentChange, StoredIncident,
+    LAST_EVENT_AT, TIMELINE_PAGE_MAX,
+};
 use crate::idempotency::IdempotencyWrite;
 use crate::items::{check, key_attrs, n, put, put_new, s, to_item, with, Cond};
 use crate::keys;
 use crate::packs::{draw_unit, return_unit, LedgerEntry, LedgerKind};
-use crate::{Store, StoreError};
+use crate::{Page, Store, StoreError};
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use domain::incident::{Event, Incident, Transition};
 use domain::time::{format_instant, Instant};
+
+/// The first timeline page once `t` is written on a timeline read whole: the events read, then
+/// the new ones, at most a page, and the position after the page's last event if more follow
+/// (the same position `Store::incident_events` hands out).
+fn first_page_after(
+    incident_id: &str,
+    read: &[Event],
+    t: &Transition,
+) -> (Vec<Event>, Option<String>) {
+    let max = usize::try_from(TIMELINE_PAGE_MAX).unwrap_or(100);
+    let new: &[Event] = if t.no_op { &[] } else { &t.events };
+    let all: Vec<Event> = read.iter().chain(new).cloned().collect();
+    if all.len() <= max {
+        return (all, None);
+    }
+    let next = crate::paging::encode(&keys::event(incident_id, max as u64).to_item());
+    (all.into_iter().take(max).collect(), next)
+}
 
 /// The writes of a transition: the incident (guarded by version), its new events, and a refund's
 /// credit plus unit. Index 0 is always the guarded incident.
@@ -208,6 +229,67 @@ impl Store {
             let t = decide(&stored, now)?;
             if self.apply_transition(&stored, &t, now).await? == ApplyOutcome::Applied {
                 return Ok(Some((stored, t)));
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "incident {incident_id} is changing too fast; retry"
+        ))
+        .into())
+    }
+
+    /// `update_incident` for a change answered with the incident: each round reads the incident
+    /// with its timeline in one Query (`incident_head`; `first`, if given, is round one's read),
+    /// decides, writes on that version, and answers from what it read plus the new events —
+    /// two round trips. Only an incident with more than a page of events has its first page
+    /// read, beside the write (events never change once written).
+    pub async fn update_incident_answered<E, F>(
+        &self,
+        incident_id: &str,
+        mut first: Option<IncidentHead>,
+        clock: &(dyn Fn() -> Instant + Sync),
+        mut decide: F,
+    ) -> Result<Option<Answered>, E>
+    where
+        E: From<StoreError>,
+        F: FnMut(&StoredIncident, Instant) -> Result<Transition, E>,
+    {
+        let mut rounds = crate::retry::Rounds::new();
+        while rounds.start().await {
+            let head = match first.take() {
+                Some(head) => head,
+                None => match self.incident_head(incident_id).await? {
+                    Some(head) => head,
+                    None => return Ok(None),
+                },
+            };
+            let stored = head.stored;
+            let now = stored.commit_now(clock());
+            let t = decide(&stored, now)?;
+            let first_page = Page {
+                limit: TIMELINE_PAGE_MAX,
+                cursor: None,
+            };
+            let (applied, page) = match &head.timeline {
+                Some(events) => (
+                    self.apply_transition(&stored, &t, now).await?,
+                    Some(first_page_after(incident_id, events, &t)),
+                ),
+                None => {
+                    let (applied, page) = tokio::join!(
+                        self.apply_transition(&stored, &t, now),
+                        self.incident_events(incident_id, &first_page)
+                    );
+                    (applied?, Some(page?))
+                }
+            };
+            if applied == ApplyOutcome::Applied {
+                let (first_page, next) = page.unwrap_or_default();
+                return Ok(Some(Answered {
+                    before: stored,
+                    transition: t,
+                    first_page,
+                    next,
+                }));
             }
         }
         Err(StoreError::Unavailable(format!(
