@@ -362,7 +362,7 @@ fn the_template_table_has_the_key_schema_and_attributes_the_store_uses() {
 }
 
 #[test]
-fn the_template_declares_every_index_of_the_store_with_its_keys_and_all_attributes() {
+fn the_template_declares_every_index_of_the_store_with_its_keys_and_projection() {
     let t = template();
     let gsis = at(
         &t,
@@ -375,14 +375,34 @@ fn the_template_declares_every_index_of_the_store_with_its_keys_and_all_attribut
         let name = text(at(gsi, &["IndexName"])).to_string();
         let keys = key_schema(at(gsi, &["KeySchema"]));
         let projection = text(at(gsi, &["Projection", "ProjectionType"])).to_string();
+        let attributes: Vec<String> = gsi
+            .get("Projection")
+            .and_then(|p| p.get("NonKeyAttributes"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(|v| text(v).to_string()).collect())
+            .unwrap_or_default();
         assert!(
-            declared.insert(name.clone(), (keys, projection)).is_none(),
+            declared
+                .insert(name.clone(), (keys, projection, attributes))
+                .is_none(),
             "index {name} declared twice"
         );
     }
     let expected: BTreeMap<_, _> = store::table::INDEXES
         .iter()
-        .map(|i| (i.name.to_string(), (pair(i.pk, i.sk), "ALL".to_string())))
+        .map(|i| {
+            let (kind, attributes) = match i.projection {
+                store::table::IndexProjection::All => ("ALL", vec![]),
+                store::table::IndexProjection::Keys([]) => ("KEYS_ONLY", vec![]),
+                store::table::IndexProjection::Keys(a) => {
+                    ("INCLUDE", a.iter().map(|s| s.to_string()).collect())
+                }
+            };
+            (
+                i.name.to_string(),
+                (pair(i.pk, i.sk), kind.to_string(), attributes),
+            )
+        })
         .collect();
     assert_eq!(declared, expected);
 }

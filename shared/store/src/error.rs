@@ -5,10 +5,11 @@
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::{
-    batch_write_item::BatchWriteItemError, create_table::CreateTableError,
-    delete_table::DeleteTableError, describe_table::DescribeTableError, get_item::GetItemError,
-    put_item::PutItemError, query::QueryError, transact_write_items::TransactWriteItemsError,
-    update_item::UpdateItemError, update_time_to_live::UpdateTimeToLiveError,
+    batch_get_item::BatchGetItemError, batch_write_item::BatchWriteItemError,
+    create_table::CreateTableError, delete_table::DeleteTableError,
+    describe_table::DescribeTableError, get_item::GetItemError, put_item::PutItemError,
+    query::QueryError, transact_write_items::TransactWriteItemsError, update_item::UpdateItemError,
+    update_time_to_live::UpdateTimeToLiveError,
 };
 use std::fmt::Debug;
 
@@ -141,6 +142,16 @@ typed_errors! {
             ItemCollectionSizeLimitExceededException,
             ReplicatedWriteConflictException,
         ],
+    }
+    BatchGetItemError {
+        condition: [],
+        retryable: [
+            ProvisionedThroughputExceededException,
+            RequestLimitExceeded,
+            ThrottlingException,
+            InternalServerError,
+        ],
+        failure: [ResourceNotFoundException, InvalidEndpointException],
     }
     BatchWriteItemError {
         condition: [],

@@ -321,18 +321,105 @@ impl crate::Store {
                 let next = kept
                     .last()
                     .and_then(|last| crate::paging::position_of(last, &key_attributes));
-                return Ok((records(kept)?, next));
+                return Ok((records(self.hydrate(index, kept).await?)?, next));
             }
             match out.last_evaluated_key.filter(|k| !k.is_empty()) {
-                None => return Ok((records(kept)?, None)),
+                None => return Ok((records(self.hydrate(index, kept).await?)?, None)),
                 Some(k) if read >= FILTERED_READ_BOUND => {
-                    return Ok((records(kept)?, crate::paging::encode(&k)))
+                    return Ok((
+                        records(self.hydrate(index, kept).await?)?,
+                        crate::paging::encode(&k),
+                    ))
                 }
                 Some(k) => start = Some(k),
             }
         }
     }
 }
+
+impl crate::Store {
+    /// The table's items behind a page of `index` items, in the page's order: the index items
+    /// themselves when the index copies every attribute, else one consistent BatchGetItem of
+    /// their keys (a page is at most 100 items; unprocessed keys are asked again). An item
+    /// deleted since the index was read is left out.
+    pub(crate) async fn hydrate(
+        &self,
+        index: &crate::table::IndexSpec,
+        page: Vec<Item>,
+    ) -> Result<Vec<Item>, StoreError> {
+        if index.projection == crate::table::IndexProjection::All || page.is_empty() {
+            return Ok(page);
+        }
+        let order: Vec<(String, String)> = page.iter().filter_map(key_of).collect();
+        let mut found: HashMap<(String, String), Item> = HashMap::with_capacity(order.len());
+        for chunk in order.chunks(BATCH_GET_MAX) {
+            self.batch_get_into(chunk, &mut found).await?;
+        }
+        Ok(order.iter().filter_map(|k| found.remove(k)).collect())
+    }
+
+    async fn batch_get_into(
+        &self,
+        keys: &[(String, String)],
+        found: &mut HashMap<(String, String), Item>,
+    ) -> Result<(), StoreError> {
+        let mut wanted: Vec<Item> = keys
+            .iter()
+            .map(|(pk, sk)| {
+                Item::from([
+                    (crate::keys::PK.into(), s(pk)),
+                    (crate::keys::SK.into(), s(sk)),
+                ])
+            })
+            .collect();
+        let mut rounds = crate::retry::Rounds::new();
+        while !wanted.is_empty() {
+            if !rounds.start().await {
+                return Err(StoreError::Unavailable(
+                    "BatchGetItem: keys left unprocessed; retry".into(),
+                ));
+            }
+            let keys = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut wanted)))
+                .consistent_read(true)
+                .build()
+                .map_err(build_err)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, keys)
+                .send()
+                .await
+                .map_err(|e| crate::error::classify("BatchGetItem", e))?;
+            for item in out
+                .responses
+                .and_then(|mut r| r.remove(&self.table))
+                .unwrap_or_default()
+            {
+                if let Some(key) = key_of(&item) {
+                    found.insert(key, item);
+                }
+            }
+            wanted = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+        }
+        Ok(())
+    }
+}
+
+/// An item's table key.
+fn key_of(item: &Item) -> Option<(String, String)> {
+    Some((
+        item.get(crate::keys::PK)?.as_s().ok()?.clone(),
+        item.get(crate::keys::SK)?.as_s().ok()?.clone(),
+    ))
+}
+
+/// Keys one BatchGetItem may ask for.
+const BATCH_GET_MAX: usize = 100;
 
 /// At most this many items are read for one page of a filtered list.
 pub(crate) const FILTERED_READ_BOUND: usize = 1_000;

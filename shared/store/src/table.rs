@@ -15,6 +15,18 @@ pub struct IndexSpec {
     pub pk: &'static str,
     pub sk: &'static str,
     pub purpose: &'static str,
+    pub projection: IndexProjection,
+}
+
+/// What an index copies of each item besides the keys. An index that copies less costs less
+/// on every write of an item it holds (each copy is billed by its own size); its readers fetch
+/// the items themselves from the table (`Store::hydrate`, one BatchGetItem per page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexProjection {
+    /// Every attribute: readers use the index items as they are.
+    All,
+    /// The keys, plus these attributes (what a filter expression on the index reads).
+    Keys(&'static [&'static str]),
 }
 
 pub const BY_OWNER: IndexSpec = IndexSpec {
@@ -22,30 +34,35 @@ pub const BY_OWNER: IndexSpec = IndexSpec {
     pk: "GSI1PK",
     sk: "GSI1SK",
     purpose: "an account's packs and incidents, newest first",
+    projection: IndexProjection::Keys(&["status"]),
 };
 pub const BY_STATUS: IndexSpec = IndexSpec {
     name: "by_status",
     pk: "GSI2PK",
     sk: "GSI2SK",
     purpose: "incidents and claims by status",
+    projection: IndexProjection::Keys(&[]),
 };
 pub const AWAITING: IndexSpec = IndexSpec {
     name: "awaiting_response",
     pk: "AWAIT_PK",
     sk: "AWAIT_SK",
     purpose: "sparse: incidents whose SLA clock runs, sharded, by their next signal (warning, then deadline)",
+    projection: IndexProjection::Keys(&[]),
 };
 pub const QUEUE: IndexSpec = IndexSpec {
     name: "queue",
     pk: "QUEUE_PK",
     sk: "QUEUE_SK",
     purpose: "sparse: the engineers' queue, incidents awaiting a first response by deadline (breached ones too)",
+    projection: IndexProjection::Keys(&[]),
 };
 pub const ALL_INCIDENTS: IndexSpec = IndexSpec {
     name: "all_incidents",
     pk: "GSI4PK",
     sk: "GSI4SK",
     purpose: "every incident, newest first (staff)",
+    projection: IndexProjection::Keys(&[]),
 };
 
 pub const BREACHES: IndexSpec = IndexSpec {
@@ -53,6 +70,7 @@ pub const BREACHES: IndexSpec = IndexSpec {
     pk: "BREACH_PK",
     sk: "BREACH_SK",
     purpose: "sparse: breached incidents per deadline month (UTC), by deadline (SLA reports)",
+    projection: IndexProjection::Keys(&[]),
 };
 
 pub const USABLE_PACKS: IndexSpec = IndexSpec {
@@ -60,6 +78,7 @@ pub const USABLE_PACKS: IndexSpec = IndexSpec {
     pk: "USABLE_PK",
     sk: "USABLE_SK",
     purpose: "sparse: an account's paid packs that may have units left, soonest expiry first (the draw's choice)",
+    projection: IndexProjection::All,
 };
 
 pub const INDEXES: [&IndexSpec; 7] = [
@@ -92,8 +111,23 @@ fn attr(name: &str) -> Result<AttributeDefinition, StoreError> {
         .map_err(|e| StoreError::Other(e.to_string()))
 }
 
-/// Creates the table (on demand, every index projecting all attributes, with its stream) and
-/// turns on TTL.
+fn projection(p: IndexProjection) -> Projection {
+    match p {
+        IndexProjection::All => Projection::builder()
+            .projection_type(ProjectionType::All)
+            .build(),
+        IndexProjection::Keys([]) => Projection::builder()
+            .projection_type(ProjectionType::KeysOnly)
+            .build(),
+        IndexProjection::Keys(attributes) => Projection::builder()
+            .projection_type(ProjectionType::Include)
+            .set_non_key_attributes(Some(attributes.iter().map(|a| a.to_string()).collect()))
+            .build(),
+    }
+}
+
+/// Creates the table (on demand, each index with its projection, with its stream) and turns on
+/// TTL.
 pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError> {
     let mut request = client
         .create_table()
@@ -119,11 +153,7 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
                     .index_name(index.name)
                     .key_schema(key(index.pk, KeyType::Hash)?)
                     .key_schema(key(index.sk, KeyType::Range)?)
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
+                    .projection(projection(index.projection))
                     .build()
                     .map_err(|e| StoreError::Other(e.to_string()))?,
             );

@@ -242,9 +242,9 @@ impl Store {
             .send()
             .await
             .map_err(|e| crate::error::classify("Query", e))?;
-        let items = out
-            .items
-            .unwrap_or_default()
+        let items = self
+            .hydrate(&AWAITING, out.items.unwrap_or_default())
+            .await?
             .into_iter()
             .map(stored_from_item)
             .collect::<Result<_, _>>()?;
