@@ -8,16 +8,16 @@
 //!   Approval is one transaction: claim decided (only if still pending), pack owner and its
 //!   `by_owner` partition moved (only from the owner the claim was made against), a ledger
 //!   `Transfer` entry keyed by the claim, marker removed.
-//! - Each wrong number is an item `ACCOUNT#{id}` / `CLAIM_FAILURE#{at}#{nonce}` with a TTL; the
-//!   window is one key-range Query of the account's partition.
+//! - The wrong numbers of the last hour are one versioned item `ACCOUNT#{id}` / `CLAIM_FAILURES`
+//!   with a TTL; every attempt's write is guarded by the version it was judged on.
 
 use crate::items::{check, from_item, key_attrs, n, put, put_new, s, to_item, update, with, Cond};
-use crate::keys::{self, Key, CLAIM_FAILURE_PREFIX};
+use crate::keys::{self, Key};
 use crate::packs::{LedgerEntry, LedgerKind};
 use crate::table::{BY_OWNER, BY_STATUS, USABLE_PACKS};
 use crate::{Page, Store, StoreError};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
-use domain::account::{failure_leaves_window, window_start, PackClaim, TaxExemption};
+use domain::account::{failure_leaves_window, PackClaim, TaxExemption};
 use domain::time::{format_instant, parse_instant, Instant};
 use domain::{ExemptionStatus, ReviewStatus};
 use serde::{Deserialize, Serialize};
@@ -36,40 +36,49 @@ pub enum SaveOutcome {
     Conflict,
 }
 
-/// One attempt with an order confirmation number, recorded before the number is looked up.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClaimAttempt {
-    pub account_id: String,
-    pub at: Instant,
-    pub nonce: String,
+/// The account's wrong order confirmation numbers still inside the rate limit's window, as one
+/// item under a version: every attempt's write is guarded by the version it read, so
+/// concurrent guesses serialise and each is judged on every failure that landed before it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClaimFailures {
+    pub failures: Vec<Instant>,
+    /// 0: no failure was ever recorded (no item).
+    pub version: u64,
 }
 
-impl ClaimAttempt {
-    fn key(&self) -> Key {
-        keys::claim_failure(&self.account_id, &format_instant(self.at), &self.nonce)
-    }
-}
-
-/// A claim attempt as stored besides its key; the TTL is a number. Read back, only `at` and
-/// `nonce` are required.
+/// The failures item besides its key; the TTL is a number (when the latest failure leaves the
+/// window, so an account that stops guessing leaves nothing behind).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct ClaimAttemptItem {
-    #[serde(default)]
-    account_id: String,
-    at: String,
-    nonce: String,
-    /// `TTL_ATTRIBUTE`: when the failure leaves the window.
-    #[serde(default)]
+struct ClaimFailuresItem {
+    failures: Vec<String>,
+    version: u64,
+    /// `TTL_ATTRIBUTE`.
     expires_ttl: i64,
 }
 
-impl ClaimAttemptItem {
-    fn of(attempt: &ClaimAttempt) -> ClaimAttemptItem {
-        ClaimAttemptItem {
-            account_id: attempt.account_id.clone(),
-            at: format_instant(attempt.at),
-            nonce: attempt.nonce.clone(),
-            expires_ttl: failure_leaves_window(attempt.at).timestamp(),
+impl ClaimFailures {
+    fn condition(&self) -> Cond {
+        if self.version == 0 {
+            Cond::new("attribute_not_exists(PK)")
+        } else {
+            Cond::new("version = :failures_version").value(":failures_version", n(self.version))
+        }
+    }
+
+    /// The item after one more failure at `now`: those still inside the window, then `now`.
+    fn with_failure(&self, now: Instant) -> ClaimFailuresItem {
+        let mut failures: Vec<Instant> = self
+            .failures
+            .iter()
+            .copied()
+            .filter(|at| failure_leaves_window(*at) > now)
+            .collect();
+        failures.push(now);
+        let last = failures.iter().copied().max().unwrap_or(now);
+        ClaimFailuresItem {
+            failures: failures.into_iter().map(format_instant).collect(),
+            version: self.version + 1,
+            expires_ttl: failure_leaves_window(last).timestamp(),
         }
     }
 }
@@ -87,6 +96,8 @@ pub enum OpenClaimOutcome {
     AlreadyOpen(String),
     /// The pack changed owner (or vanished) while the claim was being made.
     PackChanged,
+    /// Another attempt of the account landed since its failures were read.
+    FailuresChanged,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,85 +218,68 @@ impl Store {
 
     // ---- wrong order confirmation numbers ---------------------------------------------------
 
-    /// The account's attempts still inside the rolling window at `now` (one key-range Query).
-    pub async fn claim_attempts(
+    /// The account's recorded failures and the pack an order confirmation number names, read
+    /// side by side (one round trip). The caller judges the rate limit before it uses the pack.
+    pub async fn claim_failures_and_number(
         &self,
         account_id: &str,
-        now: Instant,
-    ) -> Result<Vec<ClaimAttempt>, StoreError> {
-        // Keys sort by instant; "<start>#~" is above every key at exactly `start`, which has
-        // already left the window, and "~" is above every instant.
-        let from = format!(
-            "{CLAIM_FAILURE_PREFIX}{}#~",
-            format_instant(window_start(now))
-        );
-        let to = format!("{CLAIM_FAILURE_PREFIX}~");
-        let mut attempts = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(keys::account(account_id)))
-                .expression_attribute_values(":from", s(&from))
-                .expression_attribute_values(":to", s(&to))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| crate::error::classify("Query", e))?;
-            for item in out.items.unwrap_or_default() {
-                let stored = from_item::<ClaimAttemptItem>(item).ok();
-                let Some((at, nonce)) = stored.and_then(|a| Some((parse_instant(&a.at)?, a.nonce)))
-                else {
-                    return Err(StoreError::Corrupt("claim attempt without at/nonce".into()));
-                };
-                attempts.push(ClaimAttempt {
-                    account_id: account_id.to_string(),
-                    at,
-                    nonce,
-                });
+        number: &str,
+    ) -> Result<(ClaimFailures, Option<String>), StoreError> {
+        let key = keys::claim_failures(account_id);
+        let (failures, pack_id) =
+            tokio::join!(self.get(&key), self.pack_id_by_order_number(number));
+        let failures = match failures? {
+            None => ClaimFailures::default(),
+            Some(item) => {
+                let stored: ClaimFailuresItem = from_item(item)?;
+                let failures = stored
+                    .failures
+                    .iter()
+                    .map(|at| {
+                        parse_instant(at)
+                            .ok_or_else(|| StoreError::Corrupt("claim failure instant".into()))
+                    })
+                    .collect::<Result<_, _>>()?;
+                ClaimFailures {
+                    failures,
+                    version: stored.version,
+                }
             }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(attempts),
-            }
-        }
-    }
-
-    /// Records an attempt as a failure up front; a successful lookup withdraws it. Recording
-    /// before looking up is what keeps concurrent guesses inside the limit.
-    pub async fn record_claim_attempt(
-        &self,
-        account_id: &str,
-        now: Instant,
-    ) -> Result<ClaimAttempt, StoreError> {
-        let attempt = ClaimAttempt {
-            account_id: account_id.to_string(),
-            at: now,
-            nonce: crate::ids::new_id("try"),
         };
-        let item = with(
-            to_item(&ClaimAttemptItem::of(&attempt))?,
-            key_attrs(&attempt.key()),
-        );
-        self.transact(vec![put_new(&self.table, item)?]).await?;
-        Ok(attempt)
+        Ok((failures, pack_id?))
     }
 
-    /// The attempt was not a failure (the number was right, or it was refused unchecked).
-    pub async fn withdraw_claim_attempt(&self, attempt: &ClaimAttempt) -> Result<(), StoreError> {
-        self.transact(vec![delete(&self.table, &attempt.key())?])
+    /// Records a wrong number at `now`, if no other attempt landed since `read` was read.
+    pub async fn record_claim_failure(
+        &self,
+        account_id: &str,
+        read: &ClaimFailures,
+        now: Instant,
+    ) -> Result<SaveOutcome, StoreError> {
+        let item = with(
+            to_item(&read.with_failure(now))?,
+            key_attrs(&keys::claim_failures(account_id)),
+        );
+        match self
+            .transact(vec![put(&self.table, item, read.condition())?])
             .await
+        {
+            Ok(()) => Ok(SaveOutcome::Saved),
+            Err(e) if e.condition_failed_at(0) => Ok(SaveOutcome::Conflict),
+            Err(e) => Err(e),
+        }
     }
 
     // ---- claims -----------------------------------------------------------------------------
 
-    /// Opens a pending claim, unless this account already has one on the pack or the pack no
-    /// longer belongs to the owner the claim names.
-    pub async fn open_claim(&self, claim: &PackClaim) -> Result<OpenClaimOutcome, StoreError> {
+    /// Opens a pending claim, unless this account already has one on the pack, the pack no
+    /// longer belongs to the owner the claim names, or another attempt of the account landed
+    /// since its failures were read (`failures`: judge the rate limit again).
+    pub async fn open_claim(
+        &self,
+        claim: &PackClaim,
+        failures: &ClaimFailures,
+    ) -> Result<OpenClaimOutcome, StoreError> {
         let marker_key = keys::open_claim(&claim.pack_id, &claim.claimant_account_id);
         let marker = with(
             to_item(&OpenClaimMarker {
@@ -301,9 +295,15 @@ impl Store {
                 keys::pack(&claim.pack_id).to_item(),
                 Cond::new("owner_account_id = :owner").value(":owner", s(&claim.owner_account_id)),
             )?,
+            check(
+                &self.table,
+                keys::claim_failures(&claim.claimant_account_id).to_item(),
+                failures.condition(),
+            )?,
         ];
         match self.transact(items).await {
             Ok(()) => Ok(OpenClaimOutcome::Opened),
+            Err(e) if e.condition_failed_at(3) => Ok(OpenClaimOutcome::FailuresChanged),
             Err(e) if e.condition_failed_at(1) => {
                 let existing = self
                     .get(&marker_key)
@@ -399,39 +399,56 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn a_claim_attempt_keeps_its_attribute_names_and_types() {
+    fn the_failures_item_keeps_the_window_only_and_its_attribute_names_and_types() {
         let at = chrono::Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap();
-        let attempt = ClaimAttempt {
-            account_id: "acc_1".into(),
-            at,
-            nonce: "try_1".into(),
+        let read = ClaimFailures {
+            failures: vec![
+                at - chrono::Duration::seconds(3600),
+                at - chrono::Duration::seconds(3599),
+            ],
+            version: 4,
         };
         let item = with(
-            to_item(&ClaimAttemptItem::of(&attempt)).unwrap(),
-            key_attrs(&attempt.key()),
+            to_item(&read.with_failure(at)).unwrap(),
+            key_attrs(&keys::claim_failures("acc_1")),
         );
         assert_eq!(
             attribute_types(&item),
             [
                 ("PK", "S"),
                 ("SK", "S"),
-                ("account_id", "S"),
-                ("at", "S"),
                 (TTL_ATTRIBUTE, "N"),
-                ("nonce", "S"),
+                ("failures", "L"),
+                ("version", "N"),
             ]
         );
-        assert_eq!(item["at"].as_s().unwrap(), &format_instant(at));
+        // The failure an hour old has left the window; the newest one sets the TTL.
+        let kept: Vec<&str> = item["failures"]
+            .as_l()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_s().unwrap().as_str())
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                format_instant(at - chrono::Duration::seconds(3599)),
+                format_instant(at)
+            ]
+        );
+        assert_eq!(item["version"].as_n().unwrap(), "5");
         assert_eq!(
             item[TTL_ATTRIBUTE].as_n().unwrap(),
             &failure_leaves_window(at).timestamp().to_string()
         );
-        // Read back, only `at` and `nonce` are needed.
-        let mut minimal = item.clone();
-        minimal.remove("account_id");
-        minimal.remove(TTL_ATTRIBUTE);
-        let read: ClaimAttemptItem = from_item(minimal).unwrap();
-        assert_eq!((read.at, read.nonce), (format_instant(at), "try_1".into()));
+        assert_eq!(
+            read.condition().expression.as_deref(),
+            Some("version = :failures_version")
+        );
+        assert_eq!(
+            ClaimFailures::default().condition().expression.as_deref(),
+            Some("attribute_not_exists(PK)")
+        );
     }
 
     #[test]

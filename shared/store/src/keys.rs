@@ -83,13 +83,9 @@ pub fn tax_exemption(account_id: &str) -> Key {
     Key::new(account(account_id), "TAX_EXEMPTION")
 }
 
-pub const CLAIM_FAILURE_PREFIX: &str = "CLAIM_FAILURE#";
-
-pub fn claim_failure(account_id: &str, at: &str, nonce: &str) -> Key {
-    Key::new(
-        account(account_id),
-        format!("{CLAIM_FAILURE_PREFIX}{at}#{nonce}"),
-    )
+/// The account's recent wrong order confirmation numbers: one versioned item.
+pub fn claim_failures(account_id: &str) -> Key {
+    Key::new(account(account_id), "CLAIM_FAILURES")
 }
 
 /// Idempotency records are keyed by a digest of (account, operation, key), so no separator in a

@@ -9,7 +9,7 @@ use domain::pack::{order_confirmation_number, Pack};
 use domain::time::{format_instant, Instant};
 use domain::{Money, Offer, ReviewStatus};
 use std::collections::HashMap;
-use store::accounts::{DecideClaimOutcome, OpenClaimOutcome, SaveOutcome};
+use store::accounts::{ClaimFailures, DecideClaimOutcome, OpenClaimOutcome, SaveOutcome};
 use store::idempotency::IdempotencyWrite;
 use store::keys::{self, Key};
 use store::packs::{LedgerKind, PurchaseOutcome};
@@ -77,7 +77,10 @@ async fn an_approved_claim_moves_the_pack_and_its_owner_index_in_one_transaction
     let pack = bought(&store, "buyer", at).await;
     let claim = open_claim("clm_1".into(), &pack, "colleague", "left".into(), at).expect("open");
     assert_eq!(
-        store.open_claim(&claim).await.expect("open"),
+        store
+            .open_claim(&claim, &ClaimFailures::default())
+            .await
+            .expect("open"),
         OpenClaimOutcome::Opened
     );
     let marker = keys::open_claim(&pack.pack_id, "colleague");
@@ -164,7 +167,10 @@ async fn a_claim_decided_twice_or_against_a_pack_that_moved_changes_nothing() {
     let second = open_claim("clm_b".into(), &pack, "second", "left".into(), at).expect("open");
     for c in [&first, &second] {
         assert_eq!(
-            store.open_claim(c).await.expect("open"),
+            store
+                .open_claim(c, &ClaimFailures::default())
+                .await
+                .expect("open"),
             OpenClaimOutcome::Opened
         );
     }
@@ -212,11 +218,17 @@ async fn a_second_open_claim_by_the_same_account_names_the_first() {
     let one = open_claim("clm_1".into(), &pack, "colleague", "left".into(), at).expect("open");
     let two = open_claim("clm_2".into(), &pack, "colleague", "again".into(), at).expect("open");
     assert_eq!(
-        store.open_claim(&one).await.expect("open"),
+        store
+            .open_claim(&one, &ClaimFailures::default())
+            .await
+            .expect("open"),
         OpenClaimOutcome::Opened
     );
     assert_eq!(
-        store.open_claim(&two).await.expect("open"),
+        store
+            .open_claim(&two, &ClaimFailures::default())
+            .await
+            .expect("open"),
         OpenClaimOutcome::AlreadyOpen("clm_1".into())
     );
     assert!(store.claim("clm_2").await.expect("read").is_none());
@@ -224,50 +236,76 @@ async fn a_second_open_claim_by_the_same_account_names_the_first() {
 }
 
 #[tokio::test]
-async fn claim_attempts_carry_a_ttl_and_only_those_inside_the_hour_are_read() {
+async fn claim_failures_are_one_versioned_item_and_a_stale_attempt_does_not_land() {
     let store = store::testkit::fresh_store().await.expect("table");
     let t = now();
-    let gone = store
-        .record_claim_attempt("acct", t - Duration::seconds(3600))
+    let pack = bought(&store, "buyer", t).await;
+    let read = |account: &'static str| {
+        let store = store.clone();
+        let number = pack.order_confirmation_number.clone();
+        async move {
+            store
+                .claim_failures_and_number(account, &number)
+                .await
+                .expect("read")
+        }
+    };
+    let (none, pack_id) = read("acct").await;
+    assert_eq!(none, ClaimFailures::default());
+    assert_eq!(pack_id.as_deref(), Some(pack.pack_id.as_str()));
+    assert_eq!(
+        store
+            .record_claim_failure("acct", &none, t - Duration::seconds(3600))
+            .await
+            .expect("record"),
+        SaveOutcome::Saved
+    );
+    // A second attempt judged on the same (now stale) read does not land.
+    assert_eq!(
+        store
+            .record_claim_failure("acct", &none, t)
+            .await
+            .expect("record"),
+        SaveOutcome::Conflict
+    );
+    let (one, _) = read("acct").await;
+    assert_eq!(one.version, 1);
+    assert_eq!(
+        store
+            .record_claim_failure("acct", &one, t)
+            .await
+            .expect("record"),
+        SaveOutcome::Saved
+    );
+    let (two, _) = read("acct").await;
+    assert_eq!(
+        two.failures,
+        vec![t],
+        "the failure an hour old left the window"
+    );
+    assert_eq!(two.version, 2);
+    let item = raw(&store, &keys::claim_failures("acct"))
         .await
-        .expect("record");
-    let oldest = store
-        .record_claim_attempt("acct", t - Duration::seconds(3599))
-        .await
-        .expect("record");
-    let latest = store.record_claim_attempt("acct", t).await.expect("record");
-    store
-        .record_claim_attempt("someone-else", t)
-        .await
-        .expect("record");
-    let mut read: Vec<_> = store
-        .claim_attempts("acct", t)
-        .await
-        .expect("read")
-        .into_iter()
-        .map(|a| a.nonce)
-        .collect();
-    read.sort();
-    let mut expected = vec![oldest.nonce.clone(), latest.nonce.clone()];
-    expected.sort();
-    assert_eq!(read, expected);
-
-    let key = keys::claim_failure("acct", &format_instant(gone.at), &gone.nonce);
-    let item = raw(&store, &key).await.expect("attempt");
+        .expect("failures item");
     let ttl: i64 = item
         .get(store::table::TTL_ATTRIBUTE)
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
         .expect("a TTL in epoch seconds");
-    assert_eq!(ttl, gone.at.timestamp() + 3600);
+    assert_eq!(ttl, t.timestamp() + 3600);
+    assert_eq!(read("someone-else").await.0, ClaimFailures::default());
 
-    store
-        .withdraw_claim_attempt(&latest)
-        .await
-        .expect("withdraw");
-    let left = store.claim_attempts("acct", t).await.expect("read");
-    assert_eq!(left.len(), 1);
-    assert_eq!(left[0].nonce, oldest.nonce);
+    // A claim judged on failures that changed since does not open either.
+    let claim = open_claim("clm_1".into(), &pack, "acct", "left".into(), t).expect("open");
+    assert_eq!(
+        store.open_claim(&claim, &one).await.expect("open"),
+        OpenClaimOutcome::FailuresChanged
+    );
+    assert!(store.claim("clm_1").await.expect("read").is_none());
+    assert_eq!(
+        store.open_claim(&claim, &two).await.expect("open"),
+        OpenClaimOutcome::Opened
+    );
     store.delete_table().await.expect("drop");
 }
 

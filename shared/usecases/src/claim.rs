@@ -1,25 +1,21 @@
 //! A claim on a lost purchaser's pack (S11), and an admin's decision on it. The rate limit on
-//! wrong order confirmation numbers is checked before the number is looked up; the attempt is
-//! recorded as a failure first and withdrawn if the number is right, so concurrent guesses
-//! cannot slip past the limit: whatever races in counts against the account.
+//! wrong order confirmation numbers is judged before the number's answer is used; every
+//! attempt's write (a recorded failure, or the opened claim) is guarded by the version of the
+//! failures it was judged on, so concurrent guesses serialise and cannot slip past the limit:
+//! whatever lands first counts against the account, and the others are judged again on it.
+//!
+//! Round trips: the failures and the number side by side, the pack, the write (three).
 
 use crate::Failure;
 use domain::account::{claim_lockout, decide_claim, open_claim, ClaimRequest, Decision, PackClaim};
 use domain::time::Instant;
 use domain::Actor;
-use store::accounts::{ClaimAttempt, DecideClaimOutcome, OpenClaimOutcome};
+use store::accounts::{DecideClaimOutcome, OpenClaimOutcome, SaveOutcome};
+use store::retry::Rounds;
 use store::Store;
 
-fn instants(attempts: &[ClaimAttempt], except: Option<&ClaimAttempt>) -> Vec<Instant> {
-    attempts
-        .iter()
-        .filter(|a| except.is_none_or(|e| e.nonce != a.nonce))
-        .map(|a| a.at)
-        .collect()
-}
-
-/// Opens the claim if the number names a pack; an unknown number is `NotFound` and stays
-/// counted.
+/// Opens the claim if the number names a pack; an unknown number is `NotFound` and is
+/// recorded as a failure.
 pub async fn submit(
     store: &Store,
     actor: &Actor,
@@ -27,44 +23,45 @@ pub async fn submit(
     now: Instant,
 ) -> Result<PackClaim, Failure> {
     let account = &actor.account_id;
-    let earlier = store.claim_attempts(account, now).await?;
-    if let Some(retry_after_secs) = claim_lockout(&instants(&earlier, None), now) {
-        return Err(Failure::TooManyAttempts { retry_after_secs });
+    let mut rounds = Rounds::new();
+    while rounds.start().await {
+        let (failures, pack_id) = store
+            .claim_failures_and_number(account, &request.order_confirmation_number)
+            .await?;
+        if let Some(retry_after_secs) = claim_lockout(&failures.failures, now) {
+            return Err(Failure::TooManyAttempts { retry_after_secs });
+        }
+        let pack = match pack_id {
+            Some(pack_id) => store.pack(&pack_id).await?,
+            None => None,
+        };
+        let Some(pack) = pack else {
+            match store.record_claim_failure(account, &failures, now).await? {
+                SaveOutcome::Saved => return Err(Failure::NotFound),
+                SaveOutcome::Conflict => continue,
+            }
+        };
+        let claim = open_claim(
+            store::ids::new_id("clm"),
+            &pack,
+            account,
+            request.reason.clone(),
+            now,
+        )?;
+        return match store.open_claim(&claim, &failures).await? {
+            OpenClaimOutcome::Opened => Ok(claim),
+            OpenClaimOutcome::FailuresChanged => continue,
+            OpenClaimOutcome::AlreadyOpen(id) => Err(Failure::Conflict(format!(
+                "You already have a pending claim on this pack ({id}); wait for its decision."
+            ))),
+            OpenClaimOutcome::PackChanged => Err(Failure::Conflict(
+                "The pack changed owner while the claim was being made; try again.".into(),
+            )),
+        };
     }
-    let attempt = store.record_claim_attempt(account, now).await?;
-    let others = store.claim_attempts(account, now).await?;
-    if let Some(retry_after_secs) = claim_lockout(&instants(&others, Some(&attempt)), now) {
-        store.withdraw_claim_attempt(&attempt).await?;
-        return Err(Failure::TooManyAttempts { retry_after_secs });
-    }
-    let pack = match store
-        .pack_id_by_order_number(&request.order_confirmation_number)
-        .await?
-    {
-        Some(pack_id) => store.pack(&pack_id).await?,
-        None => None,
-    };
-    // An unknown number stays recorded: it is one of the failures the limit counts.
-    let Some(pack) = pack else {
-        return Err(Failure::NotFound);
-    };
-    store.withdraw_claim_attempt(&attempt).await?;
-    let claim = open_claim(
-        store::ids::new_id("clm"),
-        &pack,
-        account,
-        request.reason,
-        now,
-    )?;
-    match store.open_claim(&claim).await? {
-        OpenClaimOutcome::Opened => Ok(claim),
-        OpenClaimOutcome::AlreadyOpen(id) => Err(Failure::Conflict(format!(
-            "You already have a pending claim on this pack ({id}); wait for its decision."
-        ))),
-        OpenClaimOutcome::PackChanged => Err(Failure::Conflict(
-            "The pack changed owner while the claim was being made; try again.".into(),
-        )),
-    }
+    Err(Failure::Unavailable(
+        "claim attempts of this account are arriving too fast; retry".into(),
+    ))
 }
 
 /// Approval moves the pack to the claimant with its units and expiry, in one transaction; a
