@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections import deque
+from itertools import islice
 from urllib.parse import parse_qs
 
 os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")
@@ -84,7 +85,8 @@ class _Recorder:
 
     def since(self, seq):
         with self.guard:
-            return self.seq, [c for c in self.calls if c["seq"] > seq]
+            newer = max(0, min(self.seq - seq, len(self.calls)))
+            return self.seq, list(islice(self.calls, len(self.calls) - newer, None))
 
 
 _recorder = _Recorder()
