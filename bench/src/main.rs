@@ -4,7 +4,8 @@
 //! request is answered with an unexpected status, since timing errors would mean nothing.
 //!
 //! Usage: `bench --help` (options in `cli.rs`). Reads `TABLE_NAME`, `AWS_ENDPOINT_URL_DYNAMODB`,
-//! `AWS_REGION` and credentials, as the functions do; finds the function binaries next to its
+//! `AWS_REGION`, credentials, `CURSOR_KEY` and the attachments bucket's settings, as the
+//! functions do; finds the function binaries next to its
 //! own. This file runs the loads; `floor.rs` times the store floor, `calls.rs` reads the local
 //! server's log of each request's store calls, `results.rs` holds the numbers and `report.rs`
 //! renders them.
@@ -62,6 +63,9 @@ async fn run(o: Options) -> Result<(), String> {
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "CURSOR_KEY",
+        // response reads the attachments bucket's name at init (no route here touches it).
+        "ATTACHMENTS_BUCKET",
+        "AWS_ENDPOINT_URL_S3",
     ]
     .iter()
     .map(|k| {
