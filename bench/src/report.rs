@@ -433,7 +433,11 @@ fn store_calls(w: &mut String, r: &Results, run: &Run) {
         w,
         "\nA sweep with work to do is one request; its calls are many (n = 1). Failed calls are \
          the store's refusals the route handled (a failed condition, a cancelled transaction); \
-         their units are in the totals."
+         their units are in the totals. Round trips are what the server saw: calls a function \
+         starts together (the sweeper's shards) but that reach the server only after an earlier \
+         one was answered count as sequential, so such a route's figure can vary between \
+         requests (the max column); a route whose calls wait on each other gives calls = round \
+         trips."
     );
 }
 
