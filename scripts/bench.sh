@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: builds the release functions, starts a private local data store on a free port,
 # measures (latency through the handlers vs the raw store floor, cold init, zip size, peak
-# memory, sweep scaling), writes bench/report.md and prints it; stops everything it started.
+# memory, sweep scaling, each route's store calls, round trips and computed write units from the
+# store's own call log, intake throughput at concurrency 1 and 8), writes bench/report.md and
+# prints it; stops everything it started.
 # Prints numbers, asserts nothing about speed. Not part of `make test`.
 # Options (environment): BENCH_REQUESTS (300), BENCH_SPAWNS (20), BENCH_SWEEP_TIMEOUT (900 s).
 # Time: the release build (5-11 min from scratch on 2 cores), a debug build of the e2e crate
@@ -65,8 +67,11 @@ if [ -n "$SWEEP_BENCH" ]; then
   unset 'PIDS[-1]'
 fi
 
-echo "==> starting the local data store"
+echo "==> starting the local data store (recording its calls: GET /__calls)"
+# The bench counts each request's store calls from the server's log (infra/local/dynamodb_server.py).
+export LOCAL_DYNAMODB_RECORD=1
 start_dynamodb "$(free_port)"
+unset LOCAL_DYNAMODB_RECORD
 
 echo "==> benchmarking"
 export BENCH_COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$( [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ] && echo '+changes')"

@@ -20,6 +20,8 @@ echo "==> building"
 cargo build --workspace --all-targets "${LOCAL_FEATURES[@]}"
 echo "==> the local data store's patches against stock moto"
 for seed in 7 8 9; do "$VENV/bin/python" "$ROOT/infra/local/check_moto_patches.py" "$seed" 60; done
+echo "==> the local data store's write-unit calculator and call recording (make bench's)"
+"$VENV/bin/python" "$ROOT/infra/local/check_capacity.py"
 # The browser tests' console origin, fixed before the stack starts (CORS of the local gateway
 # and of the local attachments bucket name it).
 export CONSOLE_PORT="${CONSOLE_PORT:-$(free_port)}"

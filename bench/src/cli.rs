@@ -39,6 +39,12 @@ pub struct Options {
     /// Sweeps with nothing due, and hello-lambda echoes; 0 counts as 1.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = at_least_one)]
     pub sweeps: usize,
+    /// Refund closures and pack claims, for their store calls; 0 counts as 1.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = at_least_one)]
+    pub extras: usize,
+    /// Intakes at each concurrency level of the throughput run (1 and 8); 0 counts as 1.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = at_least_one)]
+    pub throughput: usize,
     /// Incidents per batch (the table is emptied after each); 0 counts as 1.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = at_least_one)]
     pub batch: usize,
@@ -73,6 +79,7 @@ mod tests {
             (o.requests, o.spawns, o.pack_reads, o.sweeps, o.batch),
             (300, 20, 200, 20, 10)
         );
+        assert_eq!((o.extras, o.throughput), (20, 200));
     }
 
     #[test]
@@ -113,9 +120,14 @@ mod tests {
             "3",
             "--requests",
             "0",
+            "--extras",
+            "4",
+            "--throughput",
+            "0",
         ])
         .unwrap();
         assert_eq!((o.pack_reads, o.sweeps, o.batch, o.requests), (7, 1, 3, 1));
+        assert_eq!((o.extras, o.throughput), (4, 1));
     }
 
     #[test]

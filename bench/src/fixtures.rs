@@ -47,6 +47,16 @@ pub fn resolution_body() -> Value {
     json!({"outcome": "resolved", "solutions": ["Updated the storage controller driver; validation passes."]})
 }
 
+/// An engineer's resolution without a solution, the unit refunded to the customer's pack.
+pub fn refund_resolution_body() -> Value {
+    json!({"outcome": "unresolved", "explanation": "The storage firmware is out of support; no fix is possible.", "charge": "refunded"})
+}
+
+/// A claim on a pack by its order confirmation number.
+pub fn claim_body(order_confirmation_number: &str) -> Value {
+    json!({"order_confirmation_number": order_confirmation_number, "reason": "The purchaser left the company; we took over the contract."})
+}
+
 pub fn customer_claims(account_id: &str) -> Value {
     json!({"sub": account_id})
 }
@@ -157,6 +167,7 @@ mod tests {
         submission();
         domain::incident::parse_response(&response_body()).expect("a valid response");
         domain::incident::parse_resolution(&resolution_body()).expect("a valid resolution");
+        domain::incident::parse_resolution(&refund_resolution_body()).expect("a valid refund");
     }
 
     #[test]

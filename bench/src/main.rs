@@ -4,10 +4,13 @@
 //! request is answered with an unexpected status, since timing errors would mean nothing.
 //!
 //! Usage: `bench --help` (options in `cli.rs`). Reads `TABLE_NAME`, `AWS_ENDPOINT_URL_DYNAMODB`,
-//! `AWS_REGION` and credentials, as the functions do; finds the function binaries next to its
-//! own. This file runs the loads; `floor.rs` times the store floor, `results.rs` holds the
-//! numbers and `report.rs` renders them.
+//! `AWS_REGION`, credentials, `CURSOR_KEY` and the attachments bucket's settings, as the
+//! functions do; finds the function binaries next to its
+//! own. This file runs the loads; `floor.rs` times the store floor, `calls.rs` reads the local
+//! server's log of each request's store calls, `results.rs` holds the numbers and `report.rs`
+//! renders them.
 
+mod calls;
 mod cli;
 mod floor;
 mod report;
@@ -15,10 +18,12 @@ mod results;
 mod stats;
 
 use bench::fixtures::{
-    awaiting_incident, customer_claims, engineer_claims, http_event, now, resolution_body,
-    response_body, scheduled_event, submission, submission_body,
+    awaiting_incident, claim_body, customer_claims, engineer_claims, http_event, now,
+    refund_resolution_body, resolution_body, response_body, scheduled_event, submission,
+    submission_body,
 };
 use bench::function::{self, Launcher, Running};
+use calls::{Recorder, RequestCalls};
 use chrono::Utc;
 use clap::Parser;
 use cli::Options;
@@ -27,8 +32,9 @@ use domain::incident::{parse_resolution, parse_response};
 use domain::Actor;
 use floor::{clear_table, floor_draw, floor_pack, floor_transition};
 use results::{
-    Results, Run, Timing, BUY, CLOSURE, FUNCTIONS, HELLO, HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE,
-    LIST, READ_FLOOR, RESPONSE, SWEEP_DUE, SWEEP_NONE_DUE, SWEEP_WITH_DUE,
+    Results, Run, Throughput, Timing, BUY, CLAIM, CLOSURE, CONCURRENCY, FUNCTIONS, HELLO,
+    HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, LIST, READ_FLOOR, REFUND, RESPONSE, SWEEP_DUE,
+    SWEEP_NONE_DUE, SWEEP_WITH_DUE,
 };
 use serde_json::{json, Value};
 use stats::Sample;
@@ -57,6 +63,9 @@ async fn run(o: Options) -> Result<(), String> {
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "CURSOR_KEY",
+        // response reads the attachments bucket's name at init (no route here touches it).
+        "ATTACHMENTS_BUCKET",
+        "AWS_ENDPOINT_URL_S3",
     ]
     .iter()
     .map(|k| {
@@ -85,14 +94,33 @@ async fn run(o: Options) -> Result<(), String> {
     prepare_table(&store).await?;
 
     let mut results = Results::default();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
+    let mut rec = Recorder::connect(&endpoint).await?;
+    results.calls_recorded = rec.is_some();
+    if rec.is_none() {
+        eprintln!(
+            "    the local server does not record its calls (start it with \
+             LOCAL_DYNAMODB_RECORD=1): no call counts in this report"
+        );
+    }
     let load_at_start = load_average();
     eprintln!(
         "==> latency: {} requests per handler, each next to its store floor",
         o.requests
     );
-    latency(&o, &launcher, &store, &mut results).await?;
+    latency(&o, &launcher, &store, &mut rec, &mut results).await?;
+    eprintln!(
+        "==> {} refund closures and pack claims (store calls)",
+        o.extras
+    );
+    refunds_and_claims(&o, &launcher, &store, &mut rec, &mut results).await?;
     eprintln!("==> pack-purchase and sla-sweeper under their own load");
-    side_loads(&o, &launcher, &store, &mut results).await?;
+    side_loads(&o, &launcher, &store, &mut rec, &mut results).await?;
+    eprintln!(
+        "==> throughput: {} intakes at concurrency {CONCURRENCY:?}",
+        o.throughput
+    );
+    throughput(&o, &launcher, &store, &mut rec, &mut results).await?;
     eprintln!("==> cold init: {} spawns of each binary", o.spawns);
     cold_init(&o, &launcher, &mut results).await?;
 
@@ -116,6 +144,7 @@ async fn run(o: Options) -> Result<(), String> {
         spawns: o.spawns,
         pack_reads: o.pack_reads,
         sweeps: o.sweeps,
+        extras: o.extras,
         zips,
         sweep: o
             .sweep
@@ -184,6 +213,31 @@ async fn expect(f: &Running, event: &Value, status: u16) -> Result<function::Htt
     Ok(a)
 }
 
+/// Forgets the store calls made so far (set-up, floors): the next request's are counted alone.
+async fn mark(rec: &mut Option<Recorder>) -> Result<(), String> {
+    match rec {
+        Some(r) => r.skip().await,
+        None => Ok(()),
+    }
+}
+
+/// The store calls made since the last `mark`, as one request of `label`.
+async fn count(
+    rec: &mut Option<Recorder>,
+    results: &mut Results,
+    label: &'static str,
+) -> Result<(), String> {
+    if let Some(r) = rec {
+        let calls = r.take().await?;
+        results
+            .calls
+            .entry(label)
+            .or_default()
+            .push(RequestCalls::of(&calls));
+    }
+    Ok(())
+}
+
 /// Intake, response and closure, each request next to its floor so both see the same table, in
 /// batches: after each batch everything it wrote is deleted, so the first and the last request
 /// see a table of the same size.
@@ -191,6 +245,7 @@ async fn latency(
     o: &Options,
     launcher: &Launcher,
     store: &Store,
+    rec: &mut Option<Recorder>,
     results: &mut Results,
 ) -> Result<(), String> {
     let intake = launcher.start("intake").await?;
@@ -221,7 +276,9 @@ async fn latency(
                 &customer_claims(c),
                 Some(&json!({"offer": "five_pack", "billing_country": "PL"})),
             );
+            mark(rec).await?;
             let a = expect(&packs, &event, 201).await?;
+            count(rec, results, BUY).await?;
             results.handlers.entry(BUY).or_default().record(a.latency);
         }
         let mut floor_packs = Vec::new();
@@ -240,7 +297,9 @@ async fn latency(
                 &customer_claims(owner),
                 Some(&submission_body()),
             );
+            mark(rec).await?;
             let a = expect(&intake, &event, 201).await?;
+            count(rec, results, INTAKE).await?;
             results
                 .handlers
                 .entry(INTAKE)
@@ -264,7 +323,9 @@ async fn latency(
                 &engineer_claims(&engineer),
                 Some(&response_body()),
             );
+            mark(rec).await?;
             let a = expect(&response, &event, 201).await?;
+            count(rec, results, RESPONSE).await?;
             results
                 .handlers
                 .entry(RESPONSE)
@@ -284,7 +345,9 @@ async fn latency(
                 &engineer_claims(&engineer),
                 Some(&resolution_body()),
             );
+            mark(rec).await?;
             let a = expect(&closure, &event, 200).await?;
+            count(rec, results, CLOSURE).await?;
             results
                 .handlers
                 .entry(CLOSURE)
@@ -301,7 +364,9 @@ async fn latency(
         for i in 0..share {
             let c = &customers[i % customers.len()];
             let event = http_event("GET /packs", "/packs", &customer_claims(c), None);
+            mark(rec).await?;
             let a = expect(&packs, &event, 200).await?;
+            count(rec, results, LIST).await?;
             results.handlers.entry(LIST).or_default().record(a.latency);
         }
         results.largest_table = results.largest_table.max(clear_table(store).await?);
@@ -331,6 +396,7 @@ async fn side_loads(
     o: &Options,
     launcher: &Launcher,
     store: &Store,
+    rec: &mut Option<Recorder>,
     results: &mut Results,
 ) -> Result<(), String> {
     let sweeper = launcher.start("sla-sweeper").await?;
@@ -354,7 +420,9 @@ async fn side_loads(
         .load_awaiting_for_bench(&overdue, 2)
         .await
         .map_err(|e| e.to_string())?;
+    mark(rec).await?;
     let c = sweeper.invoke(&scheduled_event()).await?;
+    count(rec, results, SWEEP_WITH_DUE).await?;
     let answer: Value = serde_json::from_slice(&c.body).unwrap_or(Value::Null);
     if !c.ok || answer["breached"].as_u64() != Some(SWEEP_DUE as u64) {
         return Err(format!(
@@ -368,7 +436,9 @@ async fn side_loads(
         .record(c.latency);
     let mut sweeps = Timing::default();
     for _ in 0..o.sweeps {
+        mark(rec).await?;
         let c = sweeper.invoke(&scheduled_event()).await?;
+        count(rec, results, SWEEP_NONE_DUE).await?;
         let answer: Value = serde_json::from_slice(&c.body).unwrap_or(Value::Null);
         if !c.ok || answer.get("examined").is_none() {
             return Err(format!("sla-sweeper: unexpected answer {answer}"));
@@ -395,6 +465,168 @@ async fn side_loads(
         results.peak_rss_kib.insert(HELLO, kib);
     }
     hello.stop().await;
+    Ok(())
+}
+
+/// A refund closure (`unresolved`, charge `refunded`) and a pack claim, `o.extras` of each, for
+/// their store calls: each on an incident or pack of its own, made through the functions first.
+async fn refunds_and_claims(
+    o: &Options,
+    launcher: &Launcher,
+    store: &Store,
+    rec: &mut Option<Recorder>,
+    results: &mut Results,
+) -> Result<(), String> {
+    let packs = launcher.start("pack-purchase").await?;
+    let intake = launcher.start("intake").await?;
+    let response = launcher.start("response").await?;
+    let closure = launcher.start("closure").await?;
+    let engineer = store::ids::new_id("acct");
+    for _ in 0..o.extras {
+        let owner = store::ids::new_id("acct");
+        let buy = http_event(
+            "POST /packs",
+            "/packs",
+            &customer_claims(&owner),
+            Some(&json!({"offer": "five_pack", "billing_country": "PL"})),
+        );
+        let a = expect(&packs, &buy, 201).await?;
+        let order = a.body["order_confirmation_number"]
+            .as_str()
+            .ok_or("pack-purchase answered without an order_confirmation_number")?
+            .to_string();
+        let submit = http_event(
+            "POST /incidents",
+            "/incidents",
+            &customer_claims(&owner),
+            Some(&submission_body()),
+        );
+        let a = expect(&intake, &submit, 201).await?;
+        let id = a.body["incident_id"]
+            .as_str()
+            .ok_or("intake answered without an incident_id")?
+            .to_string();
+        let respond = http_event(
+            "POST /incidents/{incident_id}/responses",
+            &format!("/incidents/{id}/responses"),
+            &engineer_claims(&engineer),
+            Some(&response_body()),
+        );
+        expect(&response, &respond, 201).await?;
+        let refund = http_event(
+            "POST /incidents/{incident_id}/resolution",
+            &format!("/incidents/{id}/resolution"),
+            &engineer_claims(&engineer),
+            Some(&refund_resolution_body()),
+        );
+        mark(rec).await?;
+        let a = expect(&closure, &refund, 200).await?;
+        count(rec, results, REFUND).await?;
+        results
+            .handlers
+            .entry(REFUND)
+            .or_default()
+            .record(a.latency);
+        let claimant = store::ids::new_id("acct");
+        let claim = http_event(
+            "POST /pack-claims",
+            "/pack-claims",
+            &customer_claims(&claimant),
+            Some(&claim_body(&order)),
+        );
+        mark(rec).await?;
+        let a = expect(&packs, &claim, 201).await?;
+        count(rec, results, CLAIM).await?;
+        results.handlers.entry(CLAIM).or_default().record(a.latency);
+    }
+    for f in [packs, intake, response, closure] {
+        f.stop().await;
+    }
+    clear_table(store).await?;
+    Ok(())
+}
+
+/// Intakes per second at each level of [`CONCURRENCY`]: that many intake processes (one Lambda
+/// process serves one event at a time, so concurrency means processes, as on Lambda), each
+/// driven by its own client, one request after another, all clients at once. Each process
+/// first serves one intake uncounted (its first connection to the store).
+async fn throughput(
+    o: &Options,
+    launcher: &Launcher,
+    store: &Store,
+    rec: &mut Option<Recorder>,
+    results: &mut Results,
+) -> Result<(), String> {
+    for concurrency in CONCURRENCY {
+        let per_client = o.throughput.div_ceil(concurrency);
+        let mut clients = Vec::new();
+        for _ in 0..concurrency {
+            let f = launcher.start("intake").await?;
+            let mut owners = Vec::new();
+            for _ in 0..(per_client + 1).div_ceil(INCIDENTS_PER_PACK) {
+                let owner = store::ids::new_id("acct");
+                floor_pack(store, &owner).await?;
+                owners.push(owner);
+            }
+            let warm = http_event(
+                "POST /incidents",
+                "/incidents",
+                &customer_claims(&owners[0]),
+                Some(&submission_body()),
+            );
+            expect(&f, &warm, 201).await?;
+            clients.push((f, owners));
+        }
+        mark(rec).await?;
+        let started = std::time::Instant::now();
+        let mut set = tokio::task::JoinSet::new();
+        for (f, owners) in clients {
+            set.spawn(async move {
+                let mut took = Vec::new();
+                for i in 1..=per_client {
+                    let event = http_event(
+                        "POST /incidents",
+                        "/incidents",
+                        &customer_claims(&owners[i / INCIDENTS_PER_PACK]),
+                        Some(&submission_body()),
+                    );
+                    match expect(&f, &event, 201).await {
+                        Ok(a) => took.push(a.latency),
+                        Err(e) => return (f, Err(e)),
+                    }
+                }
+                (f, Ok(took))
+            });
+        }
+        let mut run = Throughput {
+            concurrency,
+            ..Throughput::default()
+        };
+        let mut failure = None;
+        let mut running = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            let (f, took) = joined.map_err(|e| e.to_string())?;
+            match took {
+                Ok(took) => took.into_iter().for_each(|d| run.sample.push(d)),
+                Err(e) => failure = Some(e),
+            }
+            running.push(f);
+        }
+        run.wall = started.elapsed();
+        if let Some(r) = rec {
+            let calls = r.take().await?;
+            run.store_calls = calls.len();
+            run.service_ms = calls.iter().map(|c| c.done_ms - c.started_ms).sum();
+        }
+        for f in running {
+            f.stop().await;
+        }
+        clear_table(store).await?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        results.throughput.push(run);
+    }
     Ok(())
 }
 

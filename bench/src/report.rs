@@ -2,40 +2,53 @@
 //! [`Run`] (how it was run, and what `scripts/bench.sh` measured before it). Nothing here
 //! measures, reads a file or the environment.
 
+use crate::calls::RequestCalls;
 use crate::results::{
-    Results, Run, Timing, ZipRow, BUY, CLOSURE, FUNCTIONS, HELLO, HELLO_ECHO, INCIDENTS_PER_PACK,
-    INTAKE, LIST, READ_FLOOR, RESPONSE, SWEEP_DUE, SWEEP_NONE_DUE, SWEEP_WITH_DUE,
+    Results, Run, Timing, ZipRow, BUY, CLAIM, CLOSURE, COUNTED, FUNCTIONS, HELLO, HELLO_ECHO,
+    INCIDENTS_PER_PACK, INTAKE, LIST, READ_FLOOR, REFUND, RESPONSE, SWEEP_DUE, SWEEP_NONE_DUE,
+    SWEEP_WITH_DUE,
 };
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// One row of section 1: a handler route, next to the floor it is compared with.
-pub struct FloorRow {
-    pub label: &'static str,
-    /// The "store calls" column.
-    pub store_calls: &'static str,
-    pub floor: &'static str,
+/// Section 1's handler routes, each with the floor it is compared with.
+pub const FLOORED: [(&str, &str); 3] = [
+    (INTAKE, "draw transaction"),
+    (RESPONSE, "versioned transition"),
+    (CLOSURE, "versioned transition"),
+];
+
+/// The median (nearest rank, the lower of two middles) and the maximum; NaN for none.
+fn p50_max(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let mut v: Vec<f64> = values.into_iter().collect();
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    (v[(v.len() - 1) / 2], v[v.len() - 1])
 }
 
-/// The store calls each handler makes per request, as section 1's "store calls" column shows
-/// them. DECLARED, NOT MEASURED: written down by hand from the handlers' code; the bench counts
-/// no calls, so a change to a handler can leave this table stale.
-pub const DECLARED_STORE_CALLS: [FloorRow; 3] = [
-    FloorRow {
-        label: INTAKE,
-        store_calls: "2 GetItem, 1 Query, 1 TransactWriteItems",
-        floor: "draw transaction",
-    },
-    FloorRow {
-        label: RESPONSE,
-        store_calls: "1 GetItem, 1 TransactWriteItems",
-        floor: "versioned transition",
-    },
-    FloorRow {
-        label: CLOSURE,
-        store_calls: "1 GetItem, 1 TransactWriteItems, 1 Query",
-        floor: "versioned transition",
-    },
-];
+/// A count or unit figure: whole numbers as such, others to one decimal.
+fn num(x: f64) -> String {
+    if !x.is_finite() {
+        "–".into()
+    } else if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// The most common mix of calls among the requests, and in how many of them it occurred (the
+/// first in order of mix on a tie).
+fn most_common_mix(requests: &[RequestCalls]) -> Option<(String, usize)> {
+    let mut mixes: BTreeMap<String, usize> = BTreeMap::new();
+    for r in requests {
+        *mixes.entry(r.mix()).or_default() += 1;
+    }
+    let best = mixes.values().copied().max()?;
+    mixes.into_iter().find(|(_, n)| *n == best)
+}
 
 fn ratio(a: f64, b: f64) -> String {
     if a.is_finite() && b.is_finite() && b > 0.0 {
@@ -55,6 +68,9 @@ pub fn render(r: &Results, run: &Run) -> Result<String, String> {
     zips(&mut md, run);
     memory(&mut md, r, run);
     sweep(&mut md, run);
+    store_calls(&mut md, r, run);
+    units_by_operation(&mut md, r);
+    throughput(&mut md, r);
     Ok(md)
 }
 
@@ -80,7 +96,8 @@ fn header(w: &mut String, run: &Run) {
          a Python process that serves one request at a time: absolute times are moto's, far \
          slower than DynamoDB's single-digit milliseconds. The ratio to the raw store floor, \
          measured in the same run against the same table, is the figure that carries over. \
-         Requests run one at a time; numbers are printed, nothing about speed is asserted.\n"
+         Requests run one at a time, except in section 8 (throughput); numbers are printed, \
+         nothing about speed is asserted.\n"
     );
 }
 
@@ -110,8 +127,11 @@ fn latency(w: &mut String, r: &Results, run: &Run) -> Result<(), String> {
         "| function: route | store calls | n | p50 ms | p99 ms | first request ms | floor | floor p50 ms | floor p99 ms | p50 ÷ floor | p99 ÷ floor |"
     );
     let _ = writeln!(w, "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
-    for row in &DECLARED_STORE_CALLS {
-        let (label, calls, floor_name) = (row.label, row.store_calls, row.floor);
+    for (label, floor_name) in FLOORED {
+        let calls = match r.calls.get(label).and_then(|c| most_common_mix(c)) {
+            Some((mix, _)) => mix,
+            None => "not recorded".into(),
+        };
         let Timing {
             sample: h,
             first_ms: first,
@@ -142,13 +162,11 @@ fn latency(w: &mut String, r: &Results, run: &Run) -> Result<(), String> {
     }
     let _ = writeln!(
         w,
-        "\nWhat each handler does beyond its floor (the \"store calls\" column): intake reads the \
-         idempotency record and the product (GetItem) and the caller's packs (Query) before the \
-         draw; response and closure read the incident before the versioned write, and closure \
-         answers with the incident and its timeline (one Query) after it. The gap between a \
-         handler and its floor is mostly those extra round trips, each costing here what the \
-         read floor shows; with DynamoDB's faster round trips the absolute gap shrinks, the \
-         number of calls does not.\n\n\
+        "\nThe \"store calls\" column is MEASURED: the most common mix of calls the local server \
+         logged for one request of the route (section 6: how, with the round trips and write \
+         units). The gap between a handler and its floor is mostly its calls beyond the floor's \
+         one write, each round trip costing here what the read floor shows; with DynamoDB's \
+         faster round trips the absolute gap shrinks, the number of round trips does not.\n\n\
          Tails: single requests to the local server now and then stall for a few hundred \
          milliseconds up to seconds (moto is one Python process, and whatever else the machine \
          runs competes for its two cores). Such stalls hit handler and floor requests alike but \
@@ -167,7 +185,15 @@ fn other_loads(w: &mut String, r: &Results) {
         "| function: load | n | p50 ms | p99 ms | first request ms |"
     );
     let _ = writeln!(w, "|---|---:|---:|---:|---:|");
-    for label in [BUY, LIST, SWEEP_WITH_DUE, SWEEP_NONE_DUE, HELLO_ECHO] {
+    for label in [
+        REFUND,
+        BUY,
+        CLAIM,
+        LIST,
+        SWEEP_WITH_DUE,
+        SWEEP_NONE_DUE,
+        HELLO_ECHO,
+    ] {
         if let Some(Timing {
             sample: h,
             first_ms: first,
@@ -185,8 +211,11 @@ fn other_loads(w: &mut String, r: &Results) {
     }
     let _ = writeln!(
         w,
-        "\n`POST /packs` is one five-pack for each intake customer; `GET /packs` lists one \
-         customer's packs. The sweeper first sweeps a table holding {SWEEP_DUE} incidents past \
+        "\nThe refund closure closes an incident `unresolved` with its charge `refunded` (one \
+         unit back to the pack), on incidents submitted and answered for it; the claim is another \
+         account's claim on a pack by its order confirmation number. `POST /packs` is one \
+         five-pack for each intake customer; `GET /packs` lists one customer's packs. The \
+         sweeper first sweeps a table holding {SWEEP_DUE} incidents past \
          their deadline (one breach transaction each), then sweeps again and again with \
          nothing due; how a sweep scales with the table is section 5.\n"
     );
@@ -326,3 +355,208 @@ fn sweep(w: &mut String, run: &Run) {
 
 #[cfg(test)]
 mod tests;
+
+/// Section 6: each route's store calls, round trips and write units per request.
+fn store_calls(w: &mut String, r: &Results, run: &Run) {
+    let _ = writeln!(
+        w,
+        "\n## 6. Store calls, round trips and write units per request (measured)\n"
+    );
+    if !r.calls_recorded {
+        let _ = writeln!(
+            w,
+            "_Not measured in this run: the local server was not recording its calls (it records \
+             when started with `LOCAL_DYNAMODB_RECORD=1`, as `scripts/bench.sh` starts it)._"
+        );
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "Counted, not declared: the local server, started by `scripts/bench.sh` with \
+         `LOCAL_DYNAMODB_RECORD=1`, logs every DynamoDB call it serves (operation from \
+         `X-Amz-Target`; arrival before it waits for the server's one lock, lock taken, answer, \
+         on the server's clock; status), and the bench reads that log (`GET /__calls`) right \
+         before and right after each request of section 1 and the loads below it (intake, \
+         response, closure, pack-purchase and sweeper requests alike; the {} refund closures and \
+         {} claims were run for this table). Nothing else calls the store in between, so the \
+         calls logged in between are the request's. **Round trips** = the longest chain of its \
+         calls in which each arrived after the previous one was answered: calls sent while \
+         another was in flight do not add one, even when the lock made them wait. **Write \
+         units** are COMPUTED by the server, not metered (moto answers `ReturnConsumedCapacity` \
+         with a constant per operation, which is not usable): DynamoDB's documented rules \
+         applied to each item before and after the call (`infra/local/capacity.py`, checked by \
+         `infra/local/check_capacity.py`): item size = attribute names + values, 1 unit per \
+         1 KB rounded up per item, the larger of before and after; a transaction's writes \
+         twice (prepare and commit); a failed conditional write still charged; plus every \
+         global secondary index write (an entry put or removed: 1 per 1 KB of the projected \
+         entry; an index key changed: delete + put). A transaction's condition checks are \
+         transactional reads, shown apart in read units. **Store busy ms** is the time the \
+         server spent on the request's calls with its lock held: what the request costs the \
+         one-lock server, which bounds throughput (section 8). Medians are nearest-rank.\n",
+        run.extras, run.extras
+    );
+    let _ = writeln!(
+        w,
+        "| function: route | n | calls by operation (most common mix: share of requests) | calls p50 | calls max | round trips p50 | round trips max | write units p50 | write units max | of which index p50 | check read units p50 | store busy ms p50 | failed calls |"
+    );
+    let _ = writeln!(
+        w,
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for label in COUNTED {
+        let Some(requests) = r.calls.get(label).filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let n = requests.len();
+        let (mix, times) = most_common_mix(requests).unwrap_or_default();
+        let (calls, calls_max) = p50_max(requests.iter().map(|c| c.total() as f64));
+        let (trips, trips_max) = p50_max(requests.iter().map(|c| c.round_trips as f64));
+        let (wcu, wcu_max) = p50_max(requests.iter().map(|c| c.wcu as f64));
+        let (index, _) = p50_max(requests.iter().map(|c| c.index_wcu as f64));
+        let (checks, _) = p50_max(requests.iter().map(|c| c.rcu_checks as f64));
+        let (busy, _) = p50_max(requests.iter().map(|c| c.service_ms));
+        let failed: usize = requests.iter().map(|c| c.failed).sum();
+        let _ = writeln!(
+            w,
+            "| {label} | {n} | {mix}: {times}/{n} | {} | {} | {} | {} | {} | {} | {} | {} | {busy:.2} | {failed} |",
+            num(calls),
+            num(calls_max),
+            num(trips),
+            num(trips_max),
+            num(wcu),
+            num(wcu_max),
+            num(index),
+            num(checks),
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nA sweep with work to do is one request; its calls are many (n = 1). Failed calls are \
+         the store's refusals the route handled (a failed condition, a cancelled transaction); \
+         their units are in the totals. Round trips are what the server saw: calls a function \
+         starts together (the sweeper's shards) but that reach the server only after an earlier \
+         one was answered count as sequential, so such a route's figure can vary between \
+         requests (the max column); a route whose calls wait on each other gives calls = round \
+         trips."
+    );
+}
+
+const WRITE_OPERATIONS: [&str; 5] = [
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+];
+
+/// Section 7: the write units of each route's write operations, call by call.
+fn units_by_operation(w: &mut String, r: &Results) {
+    let _ = writeln!(w, "\n## 7. Write units by operation (computed)\n");
+    if !r.calls_recorded {
+        let _ = writeln!(w, "_Not measured in this run (see section 6)._");
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "Each write operation of each route in section 6, call by call: how many calls a request \
+         makes, and the write units of one call (table and index together; the index part \
+         apart), by the rules section 6 states. Computed from the items the calls wrote in this \
+         run, so they follow the bench's fixtures (one short incident, one solution).\n"
+    );
+    let _ = writeln!(
+        w,
+        "| function: route | operation | calls per request p50 | write units per call p50 | write units per call max | of which index p50 | check read units per call p50 |"
+    );
+    let _ = writeln!(w, "|---|---|---:|---:|---:|---:|---:|");
+    for label in COUNTED {
+        let Some(requests) = r.calls.get(label).filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        for op in WRITE_OPERATIONS {
+            let calls: Vec<_> = requests
+                .iter()
+                .flat_map(|q| q.calls.iter())
+                .filter(|c| c.op == op)
+                .collect();
+            if calls.is_empty() {
+                continue;
+            }
+            let (per_request, _) = p50_max(
+                requests
+                    .iter()
+                    .map(|q| q.by_op.get(op).copied().unwrap_or(0) as f64),
+            );
+            let (wcu, wcu_max) = p50_max(calls.iter().map(|c| c.wcu as f64));
+            let (index, _) = p50_max(calls.iter().map(|c| c.index_wcu as f64));
+            let (checks, _) = p50_max(calls.iter().map(|c| c.rcu_checks as f64));
+            let _ = writeln!(
+                w,
+                "| {label} | {op} | {} | {} | {} | {} | {} |",
+                num(per_request),
+                num(wcu),
+                num(wcu_max),
+                num(index),
+                num(checks)
+            );
+        }
+    }
+}
+
+/// Section 8: intakes per second with concurrent clients.
+fn throughput(w: &mut String, r: &Results) {
+    let _ = writeln!(
+        w,
+        "\n## 8. Throughput: intakes per second at concurrency 1 and 8\n"
+    );
+    if r.throughput.is_empty() {
+        let _ = writeln!(w, "_Not measured in this run._");
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "One Lambda process serves one event at a time, so concurrency c is c intake processes \
+         (release binaries, each with its own fake Runtime API), each driven by its own client \
+         sending `POST /incidents` one after another, all c clients at once, each customer \
+         drawing from packs of its own. Each process first serves one intake uncounted (its \
+         first connection to the store). Wall = first event handed out → last answer; \
+         intakes/s = intakes ÷ wall. Store busy = the time the one-lock local server spent on \
+         the run's calls (its log): a busy share near 100 % means the server, not the \
+         functions, sets the rate; 1000 ÷ busy ms per intake is its ceiling. This is not the \
+         handbook's `make dev` figure (that goes through the local API gateway and `cargo \
+         lambda watch`'s debug builds); both are capped by the same one-lock server.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| concurrency (intake processes) | intakes | wall s | intakes/s | p50 ms | p99 ms | store calls per intake | store busy ms per intake | store busy share of wall | ceiling intakes/s (1000 ÷ busy) |"
+    );
+    let _ = writeln!(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for t in &r.throughput {
+        let n = t.sample.len() as f64;
+        let wall_ms = t.wall.as_secs_f64() * 1000.0;
+        let busy = t.service_ms / n;
+        let (calls, share, ceiling) = if r.calls_recorded {
+            (
+                format!("{:.2}", t.store_calls as f64 / n),
+                format!("{:.0} %", t.service_ms / wall_ms * 100.0),
+                format!("{:.1}", 1000.0 / busy),
+            )
+        } else {
+            ("–".into(), "–".into(), "–".into())
+        };
+        let _ = writeln!(
+            w,
+            "| {} | {} | {:.2} | {:.1} | {:.2} | {:.2} | {calls} | {} | {share} | {ceiling} |",
+            t.concurrency,
+            t.sample.len(),
+            t.wall.as_secs_f64(),
+            t.per_second(),
+            t.sample.p50(),
+            t.sample.p99(),
+            if r.calls_recorded {
+                format!("{busy:.2}")
+            } else {
+                "–".into()
+            },
+        );
+    }
+}

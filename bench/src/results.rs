@@ -2,9 +2,11 @@
 //! (how it was run, and what `scripts/bench.sh` measured before it), and the labels both sides
 //! use.
 
+use crate::calls::RequestCalls;
 use crate::stats::Sample;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// The functions, in report order.
 pub const FUNCTIONS: [&str; 6] = [
@@ -30,6 +32,22 @@ pub const LIST: &str = "pack-purchase: GET /packs";
 pub const SWEEP_WITH_DUE: &str = "sla-sweeper: sweep with 100 due (breaches them)";
 pub const SWEEP_NONE_DUE: &str = "sla-sweeper: sweep with nothing due";
 pub const HELLO_ECHO: &str = "hello-lambda: echo";
+pub const REFUND: &str = "closure: POST /incidents/{id}/resolution (unresolved, refunded)";
+pub const CLAIM: &str = "pack-purchase: POST /pack-claims";
+/// The routes whose store calls are counted, in report order.
+pub const COUNTED: [&str; 9] = [
+    INTAKE,
+    RESPONSE,
+    CLOSURE,
+    REFUND,
+    BUY,
+    CLAIM,
+    LIST,
+    SWEEP_WITH_DUE,
+    SWEEP_NONE_DUE,
+];
+/// Concurrency levels of the throughput run.
+pub const CONCURRENCY: [usize; 2] = [1, 8];
 pub const READ_FLOOR: &str = "GetItem of an incident";
 
 /// A load's latencies, and its first request's in ms (a fresh connection to the store).
@@ -57,6 +75,26 @@ impl Timing {
     }
 }
 
+/// Intakes at one concurrency level: that many intake processes, each driven by its own client
+/// one request at a time, all at once.
+#[derive(Clone, Debug, Default)]
+pub struct Throughput {
+    pub concurrency: usize,
+    /// Every intake's latency.
+    pub sample: Sample,
+    /// First request handed out → last answer received.
+    pub wall: Duration,
+    /// Store calls during the run, and the time the server spent on them (its lock held).
+    pub store_calls: usize,
+    pub service_ms: f64,
+}
+
+impl Throughput {
+    pub fn per_second(&self) -> f64 {
+        self.sample.len() as f64 / self.wall.as_secs_f64()
+    }
+}
+
 /// What the run measured.
 #[derive(Clone, Debug, Default)]
 pub struct Results {
@@ -67,6 +105,11 @@ pub struct Results {
     pub init: BTreeMap<&'static str, Sample>,
     /// The most items the table held at the end of a batch.
     pub largest_table: usize,
+    /// Route label → each request's store calls; empty when the server did not record.
+    pub calls: BTreeMap<&'static str, Vec<RequestCalls>>,
+    /// Whether the local server recorded calls (`LOCAL_DYNAMODB_RECORD=1`).
+    pub calls_recorded: bool,
+    pub throughput: Vec<Throughput>,
 }
 
 /// One line of `scripts/bench.sh`'s zips file.
@@ -92,6 +135,8 @@ pub struct Run {
     pub spawns: usize,
     pub pack_reads: usize,
     pub sweeps: usize,
+    /// Refund closures and pack claims counted.
+    pub extras: usize,
     /// Section 3; `None`: no `--zips` file given.
     pub zips: Option<Vec<ZipRow>>,
     /// sweep-bench's output for section 5; `None` or blank: not there.
@@ -120,5 +165,7 @@ pub fn samples_json(r: &Results) -> Value {
         "floors": r.floors.iter().map(|(k, s)| (k.to_string(), ms(s))).collect::<serde_json::Map<_, _>>(),
         "cold_init": r.init.iter().map(|(k, s)| (k.to_string(), ms(s))).collect::<serde_json::Map<_, _>>(),
         "peak_rss_kib": r.peak_rss_kib,
+        "throughput": r.throughput.iter().map(|t| (format!("concurrency {}", t.concurrency), ms(&t.sample))).collect::<serde_json::Map<_, _>>(),
+        "round_trips": r.calls.iter().map(|(k, v)| (k.to_string(), json!(v.iter().map(|c| c.round_trips).collect::<Vec<_>>()))).collect::<serde_json::Map<_, _>>(),
     })
 }
