@@ -167,16 +167,7 @@ pub(crate) fn attribute_types(item: &Item) -> Vec<(&str, &'static str)> {
 
 impl crate::Store {
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            // The SDK re-sends the same token when it retries, so DynamoDB applies the
-            // transaction at most once even if a response was lost on the way back.
-            .client_request_token(crate::ids::new_id("tx"))
-            .send()
-            .await
-            .map_err(crate::error::classify_transaction)?;
-        Ok(())
+        self.transact_keeping_old(items).await.map_err(|(e, _)| e)
     }
 
     /// `transact`, keeping what a cancellation hands back: per item, the existing item where its
@@ -188,6 +179,8 @@ impl crate::Store {
         self.client
             .transact_write_items()
             .set_transact_items(Some(items))
+            // The SDK re-sends the same token when it retries, so DynamoDB applies the
+            // transaction at most once even if a response was lost on the way back.
             .client_request_token(crate::ids::new_id("tx"))
             .send()
             .await

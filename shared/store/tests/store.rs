@@ -242,18 +242,11 @@ async fn two_transitions_decided_on_one_version_land_once() {
     assert_eq!(timeline.len(), 2, "submitted and exactly one message");
 }
 
-#[tokio::test]
-async fn concurrent_refund_decisions_credit_the_pack_exactly_once() {
-    let store = fresh_store().await.expect("table");
-    let pack = bought(&store, "buyer", Offer::FivePack).await;
-    let (i, e) = incident_for("buyer", &pack.pack_id);
-    store
-        .create_incident(&i, &e, now(), None, None)
-        .await
-        .expect("store");
+/// The owner asks to close the incident (its charge then waits for staff).
+async fn request_closure(store: &Store, incident_id: &str) {
     let owner = Actor::customer("buyer");
     store
-        .update_incident(&i.incident_id, &now, |s, at| {
+        .update_incident(incident_id, &now, |s, at| {
             apply(
                 &s.incident,
                 &owner,
@@ -266,17 +259,30 @@ async fn concurrent_refund_decisions_credit_the_pack_exactly_once() {
         })
         .await
         .expect("closed");
-    let engineer = Actor {
+}
+
+/// Staff refund the closed incident's unit.
+async fn refund(
+    store: &Store,
+    incident_id: &str,
+) -> Result<
+    Option<(
+        store::incidents::StoredIncident,
+        domain::incident::Transition,
+    )>,
+    StoreError,
+> {
+    let staff = Actor {
         account_id: "eng".into(),
         email: None,
         engineer: true,
         admin: false,
     };
-    let decide = || {
-        store.update_incident(&i.incident_id, &now, |s, at| {
+    store
+        .update_incident(incident_id, &now, |s, at| {
             apply(
                 &s.incident,
-                &engineer,
+                &staff,
                 Action::DecideCharge {
                     charge: Charge::Refunded,
                 },
@@ -284,8 +290,20 @@ async fn concurrent_refund_decisions_credit_the_pack_exactly_once() {
             )
             .map_err(|e| StoreError::Other(e.to_string()))
         })
-    };
-    let results = join_all((0..20).map(|_| decide())).await;
+        .await
+}
+
+#[tokio::test]
+async fn concurrent_refund_decisions_credit_the_pack_exactly_once() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let (i, e) = incident_for("buyer", &pack.pack_id);
+    store
+        .create_incident(&i, &e, now(), None, None)
+        .await
+        .expect("store");
+    request_closure(&store, &i.incident_id).await;
+    let results = join_all((0..20).map(|_| refund(&store, &i.incident_id))).await;
     assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
     let credits = store
         .ledger(&pack.pack_id)
@@ -690,41 +708,8 @@ async fn the_usable_packs_index_lists_exactly_the_packs_that_may_still_be_drawn(
     );
 
     // A refund puts it back, under whoever owns the pack now.
-    let owner = Actor::customer("buyer");
-    store
-        .update_incident(&i.incident_id, &now, |s, at| {
-            apply(
-                &s.incident,
-                &owner,
-                Action::RequestClosure {
-                    reason: "fixed it".into(),
-                },
-                at,
-            )
-            .map_err(|e| StoreError::Other(e.to_string()))
-        })
-        .await
-        .expect("closed");
-    let staff = Actor {
-        account_id: "eng".into(),
-        email: None,
-        engineer: true,
-        admin: false,
-    };
-    store
-        .update_incident(&i.incident_id, &now, |s, at| {
-            apply(
-                &s.incident,
-                &staff,
-                Action::DecideCharge {
-                    charge: Charge::Refunded,
-                },
-                at,
-            )
-            .map_err(|e| StoreError::Other(e.to_string()))
-        })
-        .await
-        .expect("refunded");
+    request_closure(&store, &i.incident_id).await;
+    refund(&store, &i.incident_id).await.expect("refunded");
     let mut back = listed(&usable().await.expect("query"));
     back.sort();
     assert_eq!(back, expected, "the refunded unit is drawable again");
