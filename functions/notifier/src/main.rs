@@ -19,8 +19,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let calendars =
         domain::calendar::Calendars::shipped().map_err(|e| format!("calendars: {e}"))?;
     let store = store::Store::from_env().await?;
-    let mailer = email::Mailer::from_env(config.notify_from.clone()).await;
-    let pager = pager::Pager::from_env(config.pager_topic_arn.clone()).await;
+    let mailer = email::Mailer::from_env(config.notify_from.clone())?;
+    let pager = pager::Pager::from_env(config.pager_topic_arn.clone())?;
     let notifier = Notifier {
         store,
         mailer,
