@@ -14,7 +14,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    logging::init();
     let config = config::Config::from_env()?;
     let calendars =
         domain::calendar::Calendars::shipped().map_err(|e| format!("calendars: {e}"))?;
