@@ -84,10 +84,10 @@ start_watch() { # port [dynamodb endpoint] [log name]
   # setsid: its own process group, so stopping it also stops the functions it spawned.
   # RUST_LOG here is the emulator's own (the functions get theirs through --env-var): its
   # tower_http errors log every 5xx it answered, including those it made itself.
-  # The functions log through lambda_runtime's default subscriber, which writes JSON lines only
+  # The functions log through shared/logging (lambda_runtime's default subscriber less EnvFilter), which writes JSON lines only
   # with AWS_LAMBDA_LOG_FORMAT=JSON (what Lambda sets from the template's LoggingConfig;
   # scripts/test.sh greps their `"level":"ERROR"`). Their level: AWS_LAMBDA_LOG_LEVEL when set
-  # (as in AWS), else RUST_LOG (default info; a level or EnvFilter directives).
+  # (as in AWS), else RUST_LOG (default info; a level or target=level directives).
   (cd "$ROOT" && RUST_LOG="${WATCH_RUST_LOG:-info,tower_http=error}" exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} "${LOCAL_FEATURES[@]}" -A 127.0.0.1 -P "$1" --concurrency 8 \
     --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,STORE_OPERATION_TIMEOUT_MS=$store_timeout,AWS_LAMBDA_LOG_FORMAT=JSON,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
     --env-var "ATTACHMENTS_BUCKET=$ATTACHMENTS_BUCKET,AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3" \

@@ -89,7 +89,7 @@ fn header(w: &mut String, run: &Run) {
     );
     let _ = writeln!(
         w,
-        "Every function is its x86_64 **release** binary (`opt-level = \"s\"`, LTO, one codegen \
+        "Every function is its x86_64 **release** binary (`opt-level = \"z\"`, LTO, one codegen \
          unit, `panic = \"abort\"`, stripped), run as its own process against a fake Lambda \
          Runtime API on loopback (the bench crate's), with `AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256`. \
          The data store is the local moto server behind one lock (`infra/local/dynamodb_server.py`), \

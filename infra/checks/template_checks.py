@@ -18,8 +18,8 @@ SAM venv's Python (.venv/sam/bin/python: samtranslator is part of aws-sam-cli). 
    action no reachable code calls.
 4. Alarms: every alarm notifies the alarm topic (the one created, or AlarmTopicArn).
 5. The outputs scripts/deploy-console.sh reads exist.
-6. Logging: every function logs JSON (LoggingConfig LogFormat JSON, which makes lambda_runtime's
-   default subscriber write JSON lines) into its own log group, at the LogLevel parameter's
+6. Logging: every function logs JSON (LoggingConfig LogFormat JSON, which makes the functions'
+   subscriber, shared/logging, write JSON lines) into its own log group, at the LogLevel parameter's
    level (through the LogLevels mapping, which covers each allowed value), system logs at WARN,
    and no function is given RUST_LOG (it would override AWS_LAMBDA_LOG_LEVEL).
 

@@ -10,7 +10,7 @@ pub struct App {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    logging::init();
     let store = store::Store::from_env().await?;
     let routes = api::routes![App;
         "POST" "/incidents/{incident_id}/resolution" as Engineer => closing::resolve,

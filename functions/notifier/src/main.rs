@@ -14,13 +14,13 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    logging::init();
     let config = config::Config::from_env()?;
     let calendars =
         domain::calendar::Calendars::shipped().map_err(|e| format!("calendars: {e}"))?;
     let store = store::Store::from_env().await?;
-    let mailer = email::Mailer::from_env(config.notify_from.clone()).await;
-    let pager = pager::Pager::from_env(config.pager_topic_arn.clone()).await;
+    let mailer = email::Mailer::from_env(config.notify_from.clone())?;
+    let pager = pager::Pager::from_env(config.pager_topic_arn.clone())?;
     let notifier = Notifier {
         store,
         mailer,

@@ -18,7 +18,7 @@ pub struct App {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    logging::init();
     let prices = PriceList::shipped().map_err(|e| format!("price list: {e}"))?;
     let store = store::Store::from_env().await?;
     let payments = PaymentProvider::from_env().await?;

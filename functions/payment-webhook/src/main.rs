@@ -16,7 +16,7 @@ pub struct App {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    logging::init();
     let secret = stripe::config::webhook_secret_from_env().await?;
     if secret.is_none() {
         tracing::warn!("no webhook signing secret configured: every notification will be refused");

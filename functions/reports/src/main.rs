@@ -11,7 +11,7 @@ pub struct App {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    logging::init();
     let store = store::Store::from_env().await?;
     let routes = api::routes![App;
         "GET" "/reports/sla" as Admin => sla::report,

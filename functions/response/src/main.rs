@@ -19,7 +19,7 @@ pub struct App {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    logging::init();
     let calendars = Calendars::shipped().map_err(|e| format!("support calendars: {e}"))?;
     let store = store::Store::from_env().await?;
     let objects = bucket::AttachmentsBucket(objects::Objects::from_env().await?);

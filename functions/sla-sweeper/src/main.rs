@@ -14,7 +14,7 @@ use sweep::{SweepConfig, Sweeper};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    logging::init();
     let config = SweepConfig::from_env()?;
     let store = store::Store::from_env().await?;
     let sweeper = Sweeper { store, config };

@@ -48,13 +48,18 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    /// Reads the SDK's own variables (`AWS_REGION`, `AWS_ENDPOINT_URL_SESV2` locally, credentials).
-    pub async fn from_env(from: impl Into<String>) -> Mailer {
-        let config = awsconf::loader().load().await;
-        Mailer {
-            client: Client::new(&config),
-            from: from.into(),
+    /// Reads the SDK's own variables (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL_SESV2` or
+    /// `AWS_ENDPOINT_URL` locally: see `awsconf`); a missing region or key fails, naming it.
+    pub fn from_env(from: impl Into<String>) -> Result<Mailer, awsconf::EnvError> {
+        let aws = awsconf::Aws::from_env()?;
+        let mut config = aws_sdk_sesv2::config::Builder::from(&aws.sdk_config().build());
+        if let Some(url) = aws.endpoint_url(awsconf::Service::SesV2) {
+            config = config.endpoint_url(url);
         }
+        Ok(Mailer {
+            client: Client::from_conf(config.build()),
+            from: from.into(),
+        })
     }
 
     pub fn from_address(&self) -> &str {

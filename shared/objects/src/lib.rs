@@ -6,13 +6,12 @@
 pub mod bucket;
 pub mod keys;
 
-use aws_config::timeout::TimeoutConfig;
-use aws_config::SdkConfig;
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::head_object::HeadObjectError;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::Client;
+use awsconf::{SdkConfig, Service, TimeoutConfig};
 use std::time::{Duration, SystemTime};
 
 /// The attachments bucket and a client for it, built once per cold start.
@@ -26,6 +25,8 @@ pub struct Objects {
 pub enum ObjectsInitError {
     #[error("environment variable {0} is not set")]
     MissingVariable(&'static str),
+    #[error(transparent)]
+    Aws(#[from] awsconf::EnvError),
 }
 
 /// Object storage failures: transient ones are worth a retry (`503`), the rest are bugs.
@@ -115,7 +116,7 @@ impl Objects {
             .filter(|b| !b.is_empty())
             .ok_or(ObjectsInitError::MissingVariable("ATTACHMENTS_BUCKET"))?;
         Ok(Objects {
-            client: client_from_env().await,
+            client: client_from_env()?,
             bucket,
         })
     }
@@ -237,20 +238,28 @@ impl Objects {
 
 /// The SDK's configuration from the environment, with bounded calls: a stalled object store
 /// becomes a `503` well inside the function's own timeout (10 s). 6 s covers the completion's
-/// server-side copy of a 50 MiB file with room to spare.
-pub async fn sdk_config_from_env() -> SdkConfig {
+/// server-side copy of a 50 MiB file with room to spare. The endpoint override
+/// (`AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`) is set on it, as the S3 client's own.
+pub fn sdk_config_from(aws: &awsconf::Aws) -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))
         .operation_timeout(Duration::from_secs(6))
         .build();
-    awsconf::loader().timeout_config(timeouts).load().await
+    let mut config = aws.sdk_config().timeout_config(timeouts);
+    if let Some(url) = aws.endpoint_url(Service::S3) {
+        config = config.endpoint_url(url);
+    }
+    config.build()
 }
 
-pub async fn client_from_env() -> Client {
-    let path_style = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
-        .iter()
-        .any(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()));
-    Client::from_conf(s3_config(&sdk_config_from_env().await, path_style))
+/// The S3 client of the environment: path-style addressing exactly when an endpoint is set.
+pub fn client_from_env() -> Result<Client, awsconf::EnvError> {
+    let aws = awsconf::Aws::from_env()?;
+    let path_style = aws.endpoint_url(Service::S3).is_some();
+    Ok(Client::from_conf(s3_config(
+        &sdk_config_from(&aws),
+        path_style,
+    )))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! recomputed independently (SigV4, query form) to show that changing what it covers breaks it.
 
 use super::*;
-use aws_config::BehaviorVersion;
+use aws_sdk_s3::config::BehaviorVersion;
 use aws_sdk_s3::config::{Credentials, Region, SharedCredentialsProvider};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};

@@ -41,13 +41,18 @@ pub struct Pager {
 }
 
 impl Pager {
-    /// Reads the SDK's own variables (`AWS_REGION`, `AWS_ENDPOINT_URL_SNS` locally, credentials).
-    pub async fn from_env(topic_arn: impl Into<String>) -> Pager {
-        let config = awsconf::loader().load().await;
-        Pager {
-            client: Client::new(&config),
-            topic_arn: topic_arn.into(),
+    /// Reads the SDK's own variables (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL_SNS` or
+    /// `AWS_ENDPOINT_URL` locally: see `awsconf`); a missing region or key fails, naming it.
+    pub fn from_env(topic_arn: impl Into<String>) -> Result<Pager, awsconf::EnvError> {
+        let aws = awsconf::Aws::from_env()?;
+        let mut config = aws_sdk_sns::config::Builder::from(&aws.sdk_config().build());
+        if let Some(url) = aws.endpoint_url(awsconf::Service::Sns) {
+            config = config.endpoint_url(url);
         }
+        Ok(Pager {
+            client: Client::from_conf(config.build()),
+            topic_arn: topic_arn.into(),
+        })
     }
 
     /// Publishes the page; the SNS message id on success.

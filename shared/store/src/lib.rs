@@ -28,9 +28,8 @@ pub mod testkit;
 pub use error::StoreError;
 pub use paging::Page;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
+use awsconf::{RetryConfig, Service, TimeoutConfig};
 use std::time::Duration;
 
 /// The table and a client for it, built once per cold start.
@@ -48,12 +47,15 @@ pub enum StoreInitError {
     MissingVariable(&'static str),
     #[error("environment variable {0} must be a whole number of milliseconds from 1 to 600000, not {1:?}")]
     InvalidVariable(&'static str, String),
+    #[error(transparent)]
+    Aws(#[from] awsconf::EnvError),
 }
 
 impl Store {
     /// Reads `TABLE_NAME`, the timeouts (`STORE_*_TIMEOUT_MS`; a value that is not a number
     /// of milliseconds fails here, naming the variable), and the SDK's own variables
-    /// (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB` for the local server, credentials). The
+    /// (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB` for the local server, credentials: see
+    /// `awsconf`; a missing one fails here too, naming it). The
     /// operation timeout keeps a stalled data store's answer (`503`) well inside the function's
     /// own timeout.
     pub async fn from_env() -> Result<Store, StoreInitError> {
@@ -62,7 +64,8 @@ impl Store {
             .filter(|t| !t.is_empty())
             .ok_or(StoreInitError::MissingVariable("TABLE_NAME"))?;
         let timeouts = Timeouts::from_lookup(|name| std::env::var(name).ok())?;
-        Ok(Store::new(client_with(timeouts).await, table))
+        let aws = awsconf::Aws::from_env()?;
+        Ok(Store::new(client_with(&aws, timeouts), table))
     }
 
     pub fn new(client: Client, table: impl Into<String>) -> Store {
@@ -129,27 +132,35 @@ impl Timeouts {
 
 /// A client with the environment's timeouts, for tests and tools; a bad value is logged and the
 /// defaults used (the functions go through `Store::from_env`, which refuses it).
+///
+/// # Panics
+/// Without a region or credentials in the environment (`awsconf::EnvError` names the variable).
 pub async fn client_from_env() -> Client {
     let timeouts = Timeouts::from_lookup(|name| std::env::var(name).ok()).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "using the default data store timeouts");
         Timeouts::default()
     });
-    client_with(timeouts).await
+    let aws = awsconf::Aws::from_env().unwrap_or_else(|e| panic!("the data store client: {e}"));
+    client_with(&aws, timeouts)
 }
 
-async fn client_with(timeouts: Timeouts) -> Client {
+fn client_with(aws: &awsconf::Aws, timeouts: Timeouts) -> Client {
     let mut config = TimeoutConfig::builder()
         .connect_timeout(timeouts.connect)
         .operation_timeout(timeouts.operation);
     if let Some(attempt) = timeouts.attempt {
         config = config.operation_attempt_timeout(attempt);
     }
-    let config = awsconf::loader()
+    let shared = aws
+        .sdk_config()
         .timeout_config(config.build())
         .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .load()
-        .await;
-    Client::new(&config)
+        .build();
+    let mut config = aws_sdk_dynamodb::config::Builder::from(&shared);
+    if let Some(url) = aws.endpoint_url(Service::DynamoDb) {
+        config = config.endpoint_url(url);
+    }
+    Client::from_conf(config.build())
 }
 
 #[cfg(test)]

@@ -38,6 +38,8 @@ pub enum ConfigError {
     SecretUnreadable(&'static str, String),
     #[error("Stripe client: {0}")]
     Client(String),
+    #[error("reading a secret from Secrets Manager: {0}")]
+    Aws(#[from] awsconf::EnvError),
 }
 
 /// `PAYMENT_PROVIDER`: `none` (the default) or `stripe`.
@@ -108,8 +110,12 @@ pub async fn secret_from_env(
     let Some(secret_id) = var(arn) else {
         return Ok(None);
     };
-    let config = awsconf::loader().load().await;
-    let client = aws_sdk_secretsmanager::Client::new(&config);
+    let aws = awsconf::Aws::from_env()?;
+    let mut config = aws_sdk_secretsmanager::config::Builder::from(&aws.sdk_config().build());
+    if let Some(url) = aws.endpoint_url(awsconf::Service::SecretsManager) {
+        config = config.endpoint_url(url);
+    }
+    let client = aws_sdk_secretsmanager::Client::from_conf(config.build());
     let out = client
         .get_secret_value()
         .secret_id(secret_id)

@@ -469,20 +469,22 @@ async fn a_record_delivered_twice_and_a_batch_retried_after_a_partial_failure_se
     );
 }
 
-async fn sqs() -> aws_sdk_sqs::Client {
-    let config = awsconf::loader()
+/// The SDK configuration of the local server (SQS and SNS on the moto server).
+fn local_config() -> awsconf::SdkConfig {
+    awsconf::Aws::from_env()
+        .expect("region and credentials")
+        .sdk_config()
         .endpoint_url(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("local endpoint"))
-        .load()
-        .await;
-    aws_sdk_sqs::Client::new(&config)
+        .build()
+}
+
+async fn sqs() -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(&local_config())
 }
 
 /// An SQS queue subscribed to the pager topic: its URL.
 async fn pager_queue() -> String {
-    let config = awsconf::loader()
-        .endpoint_url(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("local endpoint"))
-        .load()
-        .await;
+    let config = local_config();
     let sqs = aws_sdk_sqs::Client::new(&config);
     let sns = aws_sdk_sns::Client::new(&config);
     let url = sqs
