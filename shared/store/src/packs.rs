@@ -349,44 +349,64 @@ pub(crate) fn usable_condition(caller: &str, now: Instant) -> crate::items::Cond
 /// The pack item's attribute holding its `PackState` (`Pack::state`, serialised as `status`).
 pub const PACK_STATE_ATTRIBUTE: &str = "status";
 
-/// The conditional decrement of a draw. With `seen`, the units the draw read on the pack: the
-/// draw holds only if they are still what it read (else the caller reads the pack again), and
-/// taking the last unit takes the pack out of `usable_packs`, so the index never keeps a used-up
-/// pack. Without (`None`: tests, the bench's floor), any remaining unit will do and the index is
-/// left as it is.
+/// How a draw treats the pack it read and the `usable_packs` index.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PackDraw<'a> {
+    /// The units the pack had when it was read. `Some(1)`: the draw holds only if that last
+    /// unit is still there (else read the pack again), and takes the pack out of the index.
+    /// More: any remaining unit will do, so concurrent draws from one pack do not conflict.
+    /// `None` (tests, the bench's floor): any remaining unit, the index left as it is.
+    pub seen: Option<u32>,
+    /// The pack was found outside the index (the draw's fallback): a draw that leaves units
+    /// puts it back in.
+    pub reindex: bool,
+    /// Packs the index still lists although they have no unit left (their last unit went to a
+    /// draw that had read more): taken out of the index in the same transaction, each only
+    /// while it still has no unit.
+    pub used_up: &'a [String],
+}
+
+/// The conditional decrement of a draw (see `PackDraw`).
 pub(crate) fn draw_unit(
     table: &str,
     pack_id: &str,
     caller: &str,
     now: Instant,
-    seen: Option<u32>,
+    draw: &PackDraw<'_>,
 ) -> Result<TransactWriteItem, StoreError> {
     let cond = usable_condition(caller, now).value(":one", n(1));
-    let (expression, cond) = match seen {
-        None => ("SET incidents_remaining = incidents_remaining - :one", cond),
-        Some(seen) => {
-            // A draw that leaves units re-asserts the pack's place in the index (under its
-            // current owner): a pack that was missing from it (written before the index, or
-            // found by the fallback) is back after one draw.
-            let expression = if seen <= 1 {
-                "SET incidents_remaining = incidents_remaining - :one REMOVE #usable_pk"
-            } else {
-                "SET incidents_remaining = incidents_remaining - :one, #usable_pk = #owner_pk"
-            };
-            let mut cond = cond.value(":seen", n(seen));
+    let (expression, cond) = match draw.seen {
+        Some(seen) if seen <= 1 => {
+            let mut cond = cond.name("#usable_pk", USABLE_PACKS.pk);
             cond.expression = cond
                 .expression
-                .map(|e| format!("{e} AND incidents_remaining = :seen"));
-            let cond = cond.name("#usable_pk", USABLE_PACKS.pk);
-            let cond = if seen <= 1 {
-                cond
-            } else {
-                cond.name("#owner_pk", BY_OWNER.pk)
-            };
-            (expression, cond)
+                .map(|e| format!("{e} AND incidents_remaining = :one"));
+            (
+                "SET incidents_remaining = incidents_remaining - :one REMOVE #usable_pk",
+                cond,
+            )
         }
+        Some(_) if draw.reindex => (
+            "SET incidents_remaining = incidents_remaining - :one, #usable_pk = #owner_pk",
+            cond.name("#usable_pk", USABLE_PACKS.pk)
+                .name("#owner_pk", BY_OWNER.pk),
+        ),
+        _ => ("SET incidents_remaining = incidents_remaining - :one", cond),
     };
     crate::items::update(table, keys::pack(pack_id).to_item(), expression, cond)
+}
+
+/// A listed pack with no unit left, out of `usable_packs` (only while it still has none: a
+/// refund meanwhile keeps it listed).
+pub(crate) fn unlist_used_up(table: &str, pack_id: &str) -> Result<TransactWriteItem, StoreError> {
+    crate::items::update(
+        table,
+        keys::pack(pack_id).to_item(),
+        "REMOVE #usable_pk",
+        crate::items::Cond::new("incidents_remaining = :zero")
+            .name("#usable_pk", USABLE_PACKS.pk)
+            .value(":zero", n(0)),
+    )
 }
 
 impl Store {

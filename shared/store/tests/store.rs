@@ -10,7 +10,7 @@ use futures::future::join_all;
 use serde_json::json;
 use store::idempotency::IdempotencyWrite;
 use store::incidents::{ApplyOutcome, CreateOutcome};
-use store::packs::{LedgerKind, PurchaseOutcome};
+use store::packs::{LedgerKind, PackDraw, PurchaseOutcome};
 use store::testkit::fresh_store;
 use store::{Store, StoreError};
 
@@ -689,24 +689,33 @@ async fn the_usable_packs_index_lists_exactly_the_packs_that_may_still_be_drawn(
         "paid packs are listed under their owner only"
     );
 
-    // A draw that read a unit count that has changed since does not hold.
+    let draw = |seen: u32, used_up: &'static [String]| PackDraw {
+        seen: Some(seen),
+        reindex: false,
+        used_up,
+    };
+    // The draw of a last unit it read takes the pack out of the index; a second one that read
+    // the same last unit does not hold.
     let (i, e) = incident_for("buyer", &single.pack_id);
-    let stale = store
-        .draw_and_create(&i, &e, now(), None, None, Some(2))
-        .await
-        .expect("store");
-    assert_eq!(stale, CreateOutcome::PackUnusable);
-    // The draw of the last unit takes the pack out of the index.
-    let drawn = store
-        .draw_and_create(&i, &e, now(), None, None, Some(1))
-        .await
-        .expect("store");
-    assert_eq!(drawn, CreateOutcome::Created);
+    assert_eq!(
+        store
+            .draw_and_create(&i, &e, now(), None, None, draw(1, &[]))
+            .await
+            .expect("store"),
+        CreateOutcome::Created
+    );
+    let (late, late_e) = incident_for("buyer", &single.pack_id);
+    assert_eq!(
+        store
+            .draw_and_create(&late, &late_e, now(), None, None, draw(1, &[]))
+            .await
+            .expect("store"),
+        CreateOutcome::PackUnusable
+    );
     assert_eq!(
         listed(&usable().await.expect("query")),
         vec![(five.pack_id.clone(), 5)]
     );
-
     // A refund puts it back, under whoever owns the pack now.
     request_closure(&store, &i.incident_id).await;
     refund(&store, &i.incident_id).await.expect("refunded");
@@ -726,6 +735,73 @@ async fn the_usable_packs_index_lists_exactly_the_packs_that_may_still_be_drawn(
 }
 
 #[tokio::test]
+async fn a_pack_whose_last_unit_went_to_a_draw_that_read_more_leaves_the_index_at_the_next_draw() {
+    let store = fresh_store().await.expect("table");
+    let single = bought(&store, "buyer", Offer::Single).await;
+    let five = bought(&store, "buyer", Offer::FivePack).await;
+    // Read with 2 units (concurrent draws, or an index read that lagged): any unit will do, so
+    // the draw holds, and the pack stays listed with none left.
+    let (i, e) = incident_for("buyer", &single.pack_id);
+    let stale = PackDraw {
+        seen: Some(2),
+        reindex: false,
+        used_up: &[],
+    };
+    assert_eq!(
+        store
+            .draw_and_create(&i, &e, now(), None, None, stale)
+            .await
+            .expect("store"),
+        CreateOutcome::Created
+    );
+    let mut still = listed(&store.usable_packs_of("buyer", now()).await.expect("query"));
+    still.sort();
+    let mut expected = vec![(single.pack_id.clone(), 0), (five.pack_id.clone(), 5)];
+    expected.sort();
+    assert_eq!(still, expected);
+    // The next draw takes it out in its own transaction.
+    let used_up = [single.pack_id.clone()];
+    let (next, next_e) = incident_for("buyer", &five.pack_id);
+    let cleaning = PackDraw {
+        seen: Some(5),
+        reindex: false,
+        used_up: &used_up,
+    };
+    assert_eq!(
+        store
+            .draw_and_create(&next, &next_e, now(), None, None, cleaning)
+            .await
+            .expect("store"),
+        CreateOutcome::Created
+    );
+    assert_eq!(
+        listed(&store.usable_packs_of("buyer", now()).await.expect("query")),
+        vec![(five.pack_id.clone(), 4)]
+    );
+    // A clean-up that no longer holds (the pack got a unit back) does not stop the draw.
+    request_closure(&store, &i.incident_id).await;
+    refund(&store, &i.incident_id).await.expect("refunded");
+    let (third, third_e) = incident_for("buyer", &five.pack_id);
+    let stale_clean_up = PackDraw {
+        seen: Some(4),
+        reindex: false,
+        used_up: &used_up,
+    };
+    assert_eq!(
+        store
+            .draw_and_create(&third, &third_e, now(), None, None, stale_clean_up)
+            .await
+            .expect("store"),
+        CreateOutcome::Created
+    );
+    let mut after = listed(&store.usable_packs_of("buyer", now()).await.expect("query"));
+    after.sort();
+    let mut expected = vec![(single.pack_id.clone(), 1), (five.pack_id.clone(), 3)];
+    expected.sort();
+    assert_eq!(after, expected, "the refunded pack stays listed");
+}
+
+#[tokio::test]
 async fn a_repeated_draw_learns_the_first_answer_from_its_own_cancellation() {
     let store = fresh_store().await.expect("table");
     let pack = bought(&store, "buyer", Offer::FivePack).await;
@@ -734,15 +810,35 @@ async fn a_repeated_draw_learns_the_first_answer_from_its_own_cancellation() {
     let (i, e) = incident_for("buyer", &pack.pack_id);
     assert_eq!(
         store
-            .draw_and_create(&i, &e, now(), Some(&idem), None, Some(5))
+            .draw_and_create(
+                &i,
+                &e,
+                now(),
+                Some(&idem),
+                None,
+                PackDraw {
+                    seen: Some(5),
+                    ..PackDraw::default()
+                }
+            )
             .await
             .expect("store"),
         CreateOutcome::Created
     );
-    // The retry read 5 units too: its pack condition fails as well, the replay still wins.
+    // The retry read 5 units too; the replay wins whatever else its transaction met.
     let (again, e2) = incident_for("buyer", &pack.pack_id);
     match store
-        .draw_and_create(&again, &e2, now(), Some(&idem), None, Some(5))
+        .draw_and_create(
+            &again,
+            &e2,
+            now(),
+            Some(&idem),
+            None,
+            PackDraw {
+                seen: Some(5),
+                ..PackDraw::default()
+            },
+        )
         .await
         .expect("store")
     {

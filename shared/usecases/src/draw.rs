@@ -14,6 +14,7 @@ use domain::Actor;
 use store::idempotency::{IdempotencyRecord, IdempotencyWrite};
 use store::incidents::CreateOutcome::{Created, PackUnusable, ParentChanged, Replayed};
 use store::incidents::ParentChange;
+use store::packs::PackDraw;
 use store::retry::Rounds;
 use store::Store;
 
@@ -42,10 +43,11 @@ pub struct Draw<'a> {
 /// named one, or soonest expiry first), creating the incident in the same transaction.
 ///
 /// The packs come from the sparse `usable_packs` index (one Query whose cost follows the packs
-/// in use, not the account's history); a draw holds only on the units it read, so a pack that
-/// changed meanwhile is read again (consistently) and, while still usable, drawn again. Only
-/// when no indexed pack takes the draw is the account's whole history read, once, before the
-/// refusal: an index that lags or misses a pack never refuses a customer who has a unit.
+/// in use, not the account's history). A draw whose pack no longer takes it (its last unit went
+/// meanwhile) reads the pack again (consistently) and, while it is still usable, draws again.
+/// Only when no indexed pack takes the draw is the account's whole history read, once, before
+/// the refusal: an index that lags or misses a pack never refuses a customer who has a unit.
+/// Listed packs found used up leave the index in the first draw's transaction.
 pub async fn draw_incident(
     store: &Store,
     calendars: &Calendars,
@@ -59,12 +61,13 @@ pub async fn draw_incident(
         Some(id) => store.pack(id).await?.into_iter().collect(),
         None => store.usable_packs_of(account, draw.now).await?,
     };
-    if let Some(drawn) = draw_from(store, calendars, &draw, &packs).await? {
+    let listed = submission.pack_id.is_none();
+    if let Some(drawn) = draw_from(store, calendars, &draw, &packs, listed).await? {
         return Ok(drawn);
     }
-    if submission.pack_id.is_none() {
+    if listed {
         let history = store.all_packs_of(account).await?;
-        if let Some(drawn) = draw_from(store, calendars, &draw, &history).await? {
+        if let Some(drawn) = draw_from(store, calendars, &draw, &history, false).await? {
             return Ok(drawn);
         }
     }
@@ -74,21 +77,43 @@ pub async fn draw_incident(
     }))
 }
 
-/// Tries the usable ones of `packs` in the draw's order; `None` if none took the draw.
+/// Tries the usable ones of `packs` in the draw's order; `None` if none took the draw. `listed`:
+/// the packs came from the `usable_packs` index (else from the account's history, and a draw
+/// puts its pack back in the index).
 async fn draw_from(
     store: &Store,
     calendars: &Calendars,
     draw: &Draw<'_>,
     packs: &[Pack],
+    listed: bool,
 ) -> Result<Option<Drawn>, Failure> {
     let account = &draw.actor.account_id;
     let named = draw.submission.pack_id.as_deref();
+    let used_up: Vec<String> = if listed {
+        packs
+            .iter()
+            .filter(|p| {
+                p.incidents_remaining == 0
+                    && p.state == domain::PackState::Active
+                    && p.owner_account_id == *account
+            })
+            .map(|p| p.pack_id.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut clean_up: &[String] = &used_up;
     for candidate in draw_candidates(packs, account, named, draw.now) {
         let mut pack = candidate.clone();
         let mut rounds = Rounds::new();
         let mut still_usable = true;
         while still_usable && rounds.start().await {
-            if let Attempt::Done(drawn) = draw_one(store, calendars, draw, &pack).await? {
+            let how = PackDraw {
+                seen: Some(pack.incidents_remaining),
+                reindex: !listed,
+                used_up: std::mem::take(&mut clean_up),
+            };
+            if let Attempt::Done(drawn) = draw_one(store, calendars, draw, &pack, how).await? {
                 return Ok(Some(drawn));
             }
             // Drawn from meanwhile, refunded, moved or expired: the pack as it stands now.
@@ -120,6 +145,7 @@ async fn draw_one(
     calendars: &Calendars,
     draw: &Draw<'_>,
     pack: &Pack,
+    how: PackDraw<'_>,
 ) -> Result<Attempt, Failure> {
     let submission = draw.submission;
     let clock = first_response_clock(
@@ -159,7 +185,7 @@ async fn draw_one(
             draw.now,
             idempotency.as_ref(),
             parent,
-            Some(pack.incidents_remaining),
+            how,
         )
         .await?;
     Ok(match outcome {

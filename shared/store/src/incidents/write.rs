@@ -8,11 +8,18 @@ use super::{
 use crate::idempotency::IdempotencyWrite;
 use crate::items::{check, key_attrs, n, put, put_new, s, to_item, with, Cond};
 use crate::keys;
-use crate::packs::{draw_unit, return_unit, LedgerEntry, LedgerKind};
+use crate::packs::{draw_unit, return_unit, unlist_used_up, LedgerEntry, LedgerKind, PackDraw};
 use crate::{Page, Store, StoreError};
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use domain::incident::{Event, Incident, Transition};
 use domain::time::{format_instant, Instant};
+
+/// One attempt at intake's transaction.
+enum DrawOnce {
+    Done(CreateOutcome),
+    /// Only the clean-up of listed used-up packs failed: nothing was written.
+    CleanUpFailed,
+}
 
 /// The first timeline page once `t` is written on a timeline read whole: the events read, then
 /// the new ones, at most a page, and the position after the page's last event if more follow
@@ -93,13 +100,20 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
         parent: Option<ParentChange<'_>>,
     ) -> Result<CreateOutcome, StoreError> {
-        self.draw_and_create(incident, submitted, now, idempotency, parent, None)
-            .await
+        self.draw_and_create(
+            incident,
+            submitted,
+            now,
+            idempotency,
+            parent,
+            PackDraw::default(),
+        )
+        .await
     }
 
-    /// `create_incident` from a pack read with `seen` units left: the draw holds only while they
-    /// are still what was read (`CreateOutcome::PackUnusable` otherwise: read the pack again),
-    /// and keeps the `usable_packs` index exact (see `packs::draw_unit`).
+    /// `create_incident` from a pack as it was read (`PackDraw`): keeps the `usable_packs` index
+    /// exact, taking listed used-up packs out in the same transaction. Should only such a
+    /// clean-up fail (a refund gave the pack a unit meanwhile), the draw is written without it.
     pub async fn draw_and_create(
         &self,
         incident: &Incident,
@@ -107,8 +121,54 @@ impl Store {
         now: Instant,
         idempotency: Option<&IdempotencyWrite>,
         parent: Option<ParentChange<'_>>,
-        seen: Option<u32>,
+        draw: PackDraw<'_>,
     ) -> Result<CreateOutcome, StoreError> {
+        let outcome = self
+            .draw_once(
+                incident,
+                submitted,
+                now,
+                idempotency,
+                parent.as_ref(),
+                &draw,
+            )
+            .await?;
+        match outcome {
+            DrawOnce::Done(outcome) => Ok(outcome),
+            DrawOnce::CleanUpFailed => {
+                let without = PackDraw {
+                    used_up: &[],
+                    ..draw
+                };
+                match self
+                    .draw_once(
+                        incident,
+                        submitted,
+                        now,
+                        idempotency,
+                        parent.as_ref(),
+                        &without,
+                    )
+                    .await?
+                {
+                    DrawOnce::Done(outcome) => Ok(outcome),
+                    DrawOnce::CleanUpFailed => Err(StoreError::Other(
+                        "a draw without clean-up reported a clean-up failure".into(),
+                    )),
+                }
+            }
+        }
+    }
+
+    async fn draw_once(
+        &self,
+        incident: &Incident,
+        submitted: &Event,
+        now: Instant,
+        idempotency: Option<&IdempotencyWrite>,
+        parent: Option<&ParentChange<'_>>,
+        draw: &PackDraw<'_>,
+    ) -> Result<DrawOnce, StoreError> {
         let id = &incident.incident_id;
         let debit = LedgerEntry {
             pack_id: incident.pack_id.clone(),
@@ -124,7 +184,7 @@ impl Store {
                 &incident.pack_id,
                 &incident.account_id,
                 now,
-                seen,
+                draw,
             )?,
             put_new(
                 &self.table,
@@ -140,8 +200,8 @@ impl Store {
         if let Some(w) = idempotency {
             items.push(w.transact_item(&self.table)?);
         }
-        let parent_at = parent.as_ref().map(|_| items.len());
-        if let Some(p) = &parent {
+        let parent_at = parent.map(|_| items.len());
+        if let Some(p) = parent {
             items.extend(transition_items(&self.table, p.parent, p.transition, now)?);
             let proposal_key = keys::proposal(&p.proposal.incident_id, &p.proposal.proposal_id);
             items.push(put(
@@ -152,19 +212,27 @@ impl Store {
                     .value(":proposed", s("proposed")),
             )?);
         }
+        let clean_up = items.len()..items.len() + draw.used_up.len();
+        for pack_id in draw.used_up {
+            items.push(unlist_used_up(&self.table, pack_id)?);
+        }
+        let done = |outcome| Ok(DrawOnce::Done(outcome));
         match self.transact_keeping_old(items).await {
-            Ok(()) => Ok(CreateOutcome::Created),
+            Ok(()) => done(CreateOutcome::Created),
             Err((e, mut old)) => match (idempotency, idempotency_at) {
                 (Some(w), Some(i)) if e.condition_failed_at(i) => {
                     let handed_back = old.get_mut(i).and_then(Option::take);
-                    Ok(CreateOutcome::Replayed(
+                    done(CreateOutcome::Replayed(
                         self.replayed_record(w, handed_back).await?,
                     ))
                 }
                 _ if parent_at.is_some_and(|i| e.condition_failed_at(i)) => {
-                    Ok(CreateOutcome::ParentChanged)
+                    done(CreateOutcome::ParentChanged)
                 }
-                _ if e.condition_failed_at(0) => Ok(CreateOutcome::PackUnusable),
+                _ if e.condition_failed_at(0) => done(CreateOutcome::PackUnusable),
+                _ if clean_up.clone().any(|i| e.condition_failed_at(i)) => {
+                    Ok(DrawOnce::CleanUpFailed)
+                }
                 _ => Err(e),
             },
         }
