@@ -63,9 +63,6 @@ async fn run(o: Options) -> Result<(), String> {
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "CURSOR_KEY",
-        // response reads the attachments bucket's name at init (no route here touches it).
-        "ATTACHMENTS_BUCKET",
-        "AWS_ENDPOINT_URL_S3",
     ]
     .iter()
     .map(|k| {

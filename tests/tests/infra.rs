@@ -951,7 +951,7 @@ fn the_bucket_cors_and_lifecycle_rules_are_the_ones_the_local_setup_applies() {
 }
 
 #[test]
-fn only_the_response_function_reaches_the_bucket_and_only_put_and_get_under_its_prefix() {
+fn only_the_attachments_function_reaches_the_bucket_and_only_put_and_get_under_its_prefix() {
     let t = template();
     let mut granted = Vec::new();
     for (name, resource) in at(&t, &["Resources"]).as_object().unwrap() {
@@ -981,7 +981,7 @@ fn only_the_response_function_reaches_the_bucket_and_only_put_and_get_under_its_
     }
     assert_eq!(granted.len(), 1, "{granted:?}");
     let (function, mut actions, resource) = granted.remove(0);
-    assert_eq!(function, "ResponseFunction");
+    assert_eq!(function, "AttachmentsFunction");
     actions.sort();
     assert_eq!(actions, vec!["s3:GetObject", "s3:PutObject"]);
     assert_eq!(
@@ -996,7 +996,7 @@ fn only_the_response_function_reaches_the_bucket_and_only_put_and_get_under_its_
         &t,
         &[
             "Resources",
-            "ResponseFunction",
+            "AttachmentsFunction",
             "Properties",
             "Environment",
             "Variables",

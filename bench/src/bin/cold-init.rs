@@ -11,9 +11,10 @@
 use bench::function::{Launcher, INIT_TIMEOUT};
 use std::time::Duration;
 
-const FUNCTIONS: [&str; 8] = [
+const FUNCTIONS: [&str; 9] = [
     "intake",
     "response",
+    "attachments",
     "closure",
     "pack-purchase",
     "sla-sweeper",

@@ -1,9 +1,7 @@
 //! `response`: working an incident (S1, S3, S7): engineers' responses and customers' messages,
-//! the agreed scope, sub-problems that become incidents of their own, the engineers' queue, and
-//! attachments (presigned S3 uploads and downloads).
+//! the agreed scope, sub-problems that become incidents of their own, and the engineers' queue.
+//! Attachments are the `attachments` function's.
 
-mod attachments;
-mod bucket;
 mod contacts;
 mod queue;
 mod scope;
@@ -14,7 +12,6 @@ use domain::calendar::Calendars;
 pub struct App {
     pub store: store::Store,
     pub calendars: &'static Calendars,
-    pub objects: bucket::AttachmentsBucket,
 }
 
 #[tokio::main]
@@ -22,7 +19,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     logging::init();
     let calendars = Calendars::shipped().map_err(|e| format!("support calendars: {e}"))?;
     let store = store::Store::from_env().await?;
-    let objects = bucket::AttachmentsBucket(objects::Objects::from_env().await?);
     let routes = api::routes![App;
         "POST" "/incidents/{incident_id}/responses" as Engineer => contacts::respond,
         "POST" "/incidents/{incident_id}/messages" => contacts::customer_message,
@@ -31,16 +27,9 @@ async fn main() -> Result<(), lambda_http::Error> {
         "POST" "/incidents/{incident_id}/sub-problems" as Engineer => sub_problems::propose,
         "POST" "/incidents/{incident_id}/sub-problems/{proposal_id}/decision" => sub_problems::decide,
         "GET" "/queue" as Engineer => queue::list,
-        "POST" "/incidents/{incident_id}/attachments" => attachments::create,
-        "GET" "/incidents/{incident_id}/attachments" => attachments::list,
-        "POST" "/incidents/{incident_id}/attachments/{attachment_id}/complete" => attachments::complete_upload,
     ];
     api::serve(
-        App {
-            store,
-            calendars,
-            objects,
-        },
+        App { store, calendars },
         api::AuthConfig::from_env(),
         routes,
     )

@@ -2,10 +2,22 @@
 //! documents it, `Authorization: Bearer <secret key>`, and Stripe's own `Idempotency-Key` set to
 //! the pack id, so a retried order gets the same session back instead of a second one. Bounded
 //! by a timeout; every failure says only what kind it was (no key, no body in messages).
+//!
+//! The request goes through hyper's client on the rustls (*ring*) stack the AWS SDK already
+//! links, trusting Mozilla's roots (`webpki-roots`, what the earlier reqwest client trusted), so
+//! the function carries one HTTP stack rather than two. Plain `http://` is accepted too: the
+//! tests' recording server on loopback.
 
 use crate::config::Secret;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
 use std::time::Duration;
+
+type Https = hyper_rustls::HttpsConnector<HttpConnector>;
 
 /// One order to be paid: one line item at the pack's gross price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +53,8 @@ pub enum CheckoutError {
 }
 
 pub struct CheckoutClient {
-    http: reqwest::Client,
+    http: Client<Https, Full<Bytes>>,
+    timeout: Duration,
     base: String,
     secret_key: Secret,
     success_url: String,
@@ -56,13 +69,27 @@ impl CheckoutClient {
         cancel_url: String,
         timeout: Duration,
     ) -> Result<CheckoutClient, CheckoutError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(2)))
-            .build()
-            .map_err(|e| CheckoutError::Unreachable(format!("building the HTTP client: {e}")))?;
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| CheckoutError::Unreachable(format!("building the TLS client: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let mut tcp = HttpConnector::new();
+        tcp.enforce_http(false);
+        tcp.set_connect_timeout(Some(timeout.min(Duration::from_secs(2))));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp);
+        let http = Client::builder(TokioExecutor::new()).build(https);
         Ok(CheckoutClient {
             http,
+            timeout,
             base: base.trim_end_matches('/').to_string(),
             secret_key,
             success_url,
@@ -99,20 +126,40 @@ impl CheckoutClient {
     }
 
     pub async fn create_session(&self, request: &SessionRequest) -> Result<Session, CheckoutError> {
-        let response = self
-            .http
-            .post(format!("{}/v1/checkout/sessions", self.base))
-            .bearer_auth(self.secret_key.expose())
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(self.form(request))
+            .finish();
+        let post = http::Request::post(format!("{}/v1/checkout/sessions", self.base))
+            .header(
+                http::header::AUTHORIZATION,
+                format!("Bearer {}", self.secret_key.expose()),
+            )
             .header("Idempotency-Key", &request.pack_id)
-            .form(&self.form(request))
-            .send()
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| CheckoutError::Unreachable(format!("building the request: {e}")))?;
+        let exchange = async {
+            let response = self.http.request(post).await.map_err(|e| {
+                // The error's text names the kind of failure (connect, TLS, closed), never the key.
+                CheckoutError::Unreachable(format!("{e}"))
+            })?;
+            let status = response.status();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| CheckoutError::Unreachable(format!("reading the answer: {e}")))?
+                .to_bytes();
+            Ok::<_, CheckoutError>((status, bytes))
+        };
+        let (status, bytes) = tokio::time::timeout(self.timeout, exchange)
             .await
-            .map_err(|e| CheckoutError::Unreachable(e.without_url().to_string()))?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| CheckoutError::Unreachable(e.without_url().to_string()))?;
+            .map_err(|_| {
+                CheckoutError::Unreachable(format!("no answer within {:?}", self.timeout))
+            })??;
         if !status.is_success() {
             let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
             let field = |name: &str| body["error"][name].as_str().unwrap_or("-").to_string();

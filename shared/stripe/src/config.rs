@@ -46,7 +46,7 @@ pub enum ConfigError {
 pub enum PaymentProvider {
     /// Packs are active at once (vendors who invoice).
     None,
-    Stripe(CheckoutClient),
+    Stripe(Box<CheckoutClient>),
 }
 
 fn var(name: &str) -> Option<String> {
@@ -85,7 +85,7 @@ impl PaymentProvider {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(DEFAULT_TIMEOUT_MS);
                 CheckoutClient::new(&base, key, success, cancel, Duration::from_millis(timeout))
-                    .map(PaymentProvider::Stripe)
+                    .map(|client| PaymentProvider::Stripe(Box::new(client)))
                     .map_err(|e| ConfigError::Client(e.to_string()))
             }
             Some(other) => Err(ConfigError::UnknownProvider(other.to_string())),

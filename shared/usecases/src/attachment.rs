@@ -5,7 +5,7 @@
 //! cannot be replaced through the still-valid upload URL.
 //!
 //! The storage is the [`Bucket`] port: only what this use case needs of it, implemented by the
-//! function that links the S3 adapter (`functions/response`), so no other function links it.
+//! function that links the S3 adapter (`functions/attachments`), so no other function links it.
 
 use crate::act::{commit_now, visible};
 use crate::Failure;
