@@ -1,6 +1,7 @@
 //! The one retry policy of every read → decide → write loop (an incident's change, a sub-problem,
 //! an attachment, a tax exemption, a payment notice, a draw, a claim): up to `ROUNDS` rounds,
-//! each after the first preceded by a capped, jittered pause, so racing writers do not collide
+//! each after the first preceded by a pause drawn anywhere below a doubling, capped ceiling
+//! (exponential back-off with full jitter), so racing writers spread out rather than collide
 //! again in lockstep, and none started once `BUDGET` has passed since the first, so a request
 //! that keeps losing still answers (503) well inside the function's 10 s timeout. Each round has
 //! one winner, so n concurrent writers need up to n rounds: `ROUNDS` covers a burst of 40
@@ -18,11 +19,21 @@ pub const ROUNDS: u32 = 40;
 /// No round starts later than this after the first.
 pub const BUDGET: Duration = Duration::from_secs(6);
 
-/// The pause before round `round + 1`: 5 ms per round already run, at most 100 ms, plus up to
-/// 49 ms of jitter.
+/// The ceiling of the pause before round `round + 1`: 10 ms doubling per round already run, at
+/// most `PAUSE_CAP_MS`.
+pub fn pause_ceiling(round: u32) -> Duration {
+    Duration::from_millis((5u64 << round.min(6)).min(PAUSE_CAP_MS))
+}
+
+/// The longest pause between two rounds.
+pub const PAUSE_CAP_MS: u64 = 250;
+
+/// The pause before round `round + 1`: anywhere from nothing to its ceiling ("full jitter"), so
+/// writers that lost the same round spread out instead of all meeting again in the next one.
 pub fn pause_before(round: u32) -> Duration {
-    let jitter = u64::from(crate::ids::random_bytes::<1>()[0]) % 50;
-    Duration::from_millis((5 * u64::from(round)).min(100) + jitter)
+    let ceiling = pause_ceiling(round).as_micros() as u64;
+    let draw = u64::from(u16::from_le_bytes(crate::ids::random_bytes::<2>()));
+    Duration::from_micros(ceiling * draw / u64::from(u16::MAX))
 }
 
 /// The rounds of one loop: `while rounds.start().await { … }`.
@@ -69,11 +80,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pauses_grow_then_stay_capped_with_jitter_below_50_ms() {
-        for round in [1, 5, 19, 20, 1_000] {
-            let base = (5 * u64::from(round)).min(100);
-            let p = pause_before(round).as_millis() as u64;
-            assert!((base..base + 50).contains(&p), "round {round}: {p} ms");
+    fn ceilings_double_then_stay_capped() {
+        let ms: Vec<u128> = (1..=8).map(|r| pause_ceiling(r).as_millis()).collect();
+        assert_eq!(ms, [10, 20, 40, 80, 160, 250, 250, 250]);
+        assert_eq!(pause_ceiling(1_000).as_millis(), 250);
+    }
+
+    #[test]
+    fn pauses_spread_over_the_whole_range_below_the_ceiling() {
+        for round in [1, 4, 40] {
+            let ceiling = pause_ceiling(round);
+            let pauses: Vec<Duration> = (0..1_000).map(|_| pause_before(round)).collect();
+            assert!(pauses.iter().all(|p| *p <= ceiling), "round {round}");
+            let low = pauses.iter().filter(|p| **p < ceiling / 4).count();
+            let high = pauses.iter().filter(|p| **p > ceiling * 3 / 4).count();
+            // Uniform: about 250 each; below 100 would take a broken draw.
+            assert!(
+                low > 100 && high > 100,
+                "round {round}: {low} low, {high} high"
+            );
         }
     }
 
