@@ -30,27 +30,36 @@ pub async fn act_then<F>(
     incident_id: &str,
     action: Action,
     now: Instant,
-    mut finish: F,
+    finish: F,
 ) -> Result<(StoredIncident, Transition), Failure>
 where
     F: FnMut(&mut Transition),
 {
     let clock = move || commit_clock().max(now);
     let outcome = store
-        .update_incident(
-            incident_id,
-            &clock,
-            |stored: &StoredIncident, now: Instant| -> Result<Transition, Failure> {
-                if !can_view(&stored.incident, actor) {
-                    return Err(Failure::NotFound);
-                }
-                let mut transition = apply(&stored.incident, actor, action.clone(), now)?;
-                finish(&mut transition);
-                Ok(transition)
-            },
-        )
+        .update_incident(incident_id, &clock, decide(actor, &action, finish))
         .await?;
     outcome.ok_or(Failure::NotFound)
+}
+
+/// What each round of an act decides on the incident as read: `NotFound` if the caller may not
+/// see it, else the domain's transition for `action`, then `finish` on it.
+fn decide<'a, F>(
+    actor: &'a Actor,
+    action: &'a Action,
+    mut finish: F,
+) -> impl FnMut(&StoredIncident, Instant) -> Result<Transition, Failure> + 'a
+where
+    F: FnMut(&mut Transition) + 'a,
+{
+    move |stored, now| {
+        if !can_view(&stored.incident, actor) {
+            return Err(Failure::NotFound);
+        }
+        let mut transition = apply(&stored.incident, actor, action.clone(), now)?;
+        finish(&mut transition);
+        Ok(transition)
+    }
 }
 
 /// `act_then` for a change answered with the incident as it then stands: read with its timeline
@@ -63,26 +72,14 @@ pub async fn act_answered<F>(
     first: Option<IncidentHead>,
     action: Action,
     now: Instant,
-    mut finish: F,
+    finish: F,
 ) -> Result<Answered, Failure>
 where
     F: FnMut(&mut Transition),
 {
     let clock = move || commit_clock().max(now);
     let outcome = store
-        .update_incident_answered(
-            incident_id,
-            first,
-            &clock,
-            |stored: &StoredIncident, now: Instant| -> Result<Transition, Failure> {
-                if !can_view(&stored.incident, actor) {
-                    return Err(Failure::NotFound);
-                }
-                let mut transition = apply(&stored.incident, actor, action.clone(), now)?;
-                finish(&mut transition);
-                Ok(transition)
-            },
-        )
+        .update_incident_answered(incident_id, first, &clock, decide(actor, &action, finish))
         .await?;
     outcome.ok_or(Failure::NotFound)
 }

@@ -9,6 +9,7 @@ use domain::incident::{Event, Incident};
 use domain::intake::{check, new_incident, NewIncident, Submission};
 use domain::pack::draw_candidates;
 use domain::pack::Pack;
+use domain::PackStatus;
 use domain::time::Instant;
 use domain::Actor;
 use store::idempotency::{IdempotencyRecord, IdempotencyWrite};
@@ -93,9 +94,7 @@ async fn draw_from(
         packs
             .iter()
             .filter(|p| {
-                p.incidents_remaining == 0
-                    && p.state == domain::PackState::Active
-                    && p.owner_account_id == *account
+                p.owner_account_id == *account && p.status(draw.now) == PackStatus::UsedUp
             })
             .map(|p| p.pack_id.clone())
             .collect()
@@ -135,7 +134,8 @@ async fn draw_from(
 /// What one attempt on one pack came to.
 enum Attempt {
     Done(Drawn),
-    /// The pack's units were no longer what was read (or it is no longer usable).
+    /// The pack no longer takes the draw (the last unit it was read with went meanwhile, or it is
+    /// no longer usable): read it again.
     PackChanged,
 }
 
