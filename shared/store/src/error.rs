@@ -498,6 +498,35 @@ mod tests {
     }
 
     #[test]
+    fn a_cancellation_hands_back_the_items_it_was_asked_for() {
+        let with_item = CancellationReason::builder()
+            .code("ConditionalCheckFailed")
+            .item(
+                "status",
+                aws_sdk_dynamodb::types::AttributeValue::N("201".into()),
+            )
+            .build();
+        let (e, old) = classify_transaction_keeping_old(service(
+            TransactWriteItemsError::TransactionCanceledException(
+                TransactionCanceledException::builder()
+                    .cancellation_reasons(CancellationReason::builder().code("None").build())
+                    .cancellation_reasons(with_item)
+                    .build(),
+            ),
+        ));
+        assert!(e.condition_failed_at(1));
+        assert_eq!(old.len(), 2);
+        assert!(old[0].is_none(), "no item where none was handed back");
+        assert_eq!(
+            old[1]
+                .as_ref()
+                .and_then(|i| i.get("status"))
+                .and_then(|v| v.as_n().ok()),
+            Some(&"201".to_string())
+        );
+    }
+
+    #[test]
     fn a_cancelled_transaction_keeps_its_reasons() {
         let reason = |code: &str| CancellationReason::builder().code(code).build();
         let e = classify_transaction(service(

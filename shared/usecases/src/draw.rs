@@ -9,9 +9,9 @@ use domain::incident::{Event, Incident};
 use domain::intake::{check, new_incident, NewIncident, Submission};
 use domain::pack::draw_candidates;
 use domain::pack::Pack;
-use domain::PackStatus;
 use domain::time::Instant;
 use domain::Actor;
+use domain::PackStatus;
 use store::idempotency::{IdempotencyRecord, IdempotencyWrite};
 use store::incidents::CreateOutcome::{Created, PackUnusable, ParentChanged, Replayed};
 use store::incidents::ParentChange;
@@ -93,9 +93,7 @@ async fn draw_from(
     let used_up: Vec<String> = if listed {
         packs
             .iter()
-            .filter(|p| {
-                p.owner_account_id == *account && p.status(draw.now) == PackStatus::UsedUp
-            })
+            .filter(|p| p.owner_account_id == *account && p.status(draw.now) == PackStatus::UsedUp)
             .map(|p| p.pack_id.clone())
             .collect()
     } else {
