@@ -5,7 +5,9 @@ table with three global secondary indexes, dropped and created again half way; a
 table and every index are queried with random key conditions, directions, limits and filters, page
 by page, once through the patched fast path and once through stock moto, and the pages must be
 identical. After every cancelled transaction
-the whole table must read as it did before. Exits non-zero on the first difference.
+the whole table must read as it did before. At the end, moto's instance lists (what
+/moto-api/data.json walks) must hold no DynamoDB item or stream record, and still hold the SES
+message sent last. Exits non-zero on the first difference.
 Usage: check_moto_patches.py [seed] [rounds]
 """
 
@@ -270,6 +272,22 @@ def query_args(rng):
     return kwargs
 
 
+def instances_kept():
+    """How many instances moto's data.json would list, DynamoDB's (and its stream's) and SES's,
+    after one SES message is sent."""
+    from moto.core.model_instances import model_data
+
+    ses = boto3.client("ses")
+    ses.verify_email_identity(EmailAddress="check@example.com")
+    ses.send_email(Source="check@example.com", Destination={"ToAddresses": ["to@example.com"]},
+                   Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})
+    dynamodb = sum(len(cls.instances_tracked) for service in ("dynamodb", "dynamodbstreams")
+                   for cls in model_data.get(service, {}).values())
+    ses_messages = sum(len(cls.instances_tracked) for name, cls in model_data.get("ses", {}).items()
+                       if name == "Message")
+    return {"dynamodb": dynamodb, "ses": ses_messages}
+
+
 def main():
     seed = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 60
@@ -305,9 +323,15 @@ def main():
                     print("fast: ", fast, file=sys.stderr)
                     print("stock:", stock, file=sys.stderr)
                     sys.exit(f"check_moto_patches: seed {seed}: the patched query differs from moto's")
+        kept = instances_kept()
+        if kept["dynamodb"]:
+            sys.exit(f"check_moto_patches: {kept['dynamodb']} DynamoDB model instances kept for data.json")
+        if kept["ses"] != 1:
+            sys.exit(f"check_moto_patches: the SES message is not listed for data.json ({kept['ses']})")
     print(f"check_moto_patches: seed {seed}: {rounds} rounds, {queries} queries ({table_queries} of the table, "
           f"the rest of indexes; {paged} pages) answered from their partitions identical to stock moto, "
-          f"{counts['cancelled']} of {counts['transactions']} transactions cancelled, each leaving the table as it was")
+          f"{counts['cancelled']} of {counts['transactions']} transactions cancelled, each leaving the table as it was; "
+          f"no DynamoDB instance kept for data.json, the SES message listed")
 
 
 if __name__ == "__main__":
