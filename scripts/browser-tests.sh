@@ -28,6 +28,7 @@ if [ -z "${INCIDENT_DESK_URL:-}" ]; then
   echo "==> no stack given: starting a private one"
   bash "$ROOT/scripts/tools.sh"
   cargo build --quiet --workspace --bins ${LOCAL_FEATURES[@]+"${LOCAL_FEATURES[@]}"}
+  build_functions
   start_dynamodb "$(free_port)"
   setup_table
   WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"

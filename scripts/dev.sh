@@ -19,6 +19,7 @@ trap 'echo; echo "==> stopping"; stack_stop' EXIT INT TERM
 bash "$ROOT/scripts/tools.sh"
 echo "==> building (first build takes a few minutes)"
 cargo build --workspace --bins "${LOCAL_FEATURES[@]}"
+build_functions
 build_console
 echo "==> starting the local DynamoDB-compatible server on 127.0.0.1:$DYNAMODB_PORT"
 start_dynamodb "$DYNAMODB_PORT"

@@ -7,7 +7,8 @@ STATE="$ROOT/.local/e2e-$$"
 trap stack_stop EXIT INT TERM
 clear_payment_env
 bash "$ROOT/scripts/tools.sh"
-cargo build --quiet --bins "${LOCAL_FEATURES[@]}" -p intake -p response -p closure -p pack-purchase -p sla-sweeper -p reports -p payment-webhook -p notifier -p store -p objects -p e2e
+cargo build --quiet --bins -p store -p objects -p e2e
+build_functions
 start_dynamodb "$(free_port)"
 setup_table
 setup_notifications

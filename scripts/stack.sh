@@ -30,6 +30,22 @@ export CONSOLE_URL="${CONSOLE_URL:-http://127.0.0.1:${CONSOLE_PORT:-9001}}"
 export NOTIFIER_FAILURE_QUEUE="${NOTIFIER_FAILURE_QUEUE:-incident-desk-notifier-failures}"
 PIDS=()
 
+# cargo lambda watch starts a function with `cargo run --bin NAME` plus LOCAL_FEATURES, and cargo
+# resolves that run's features for the function's package alone. A workspace build is another
+# build: the test and bench crates add tokio features (process, test-util), so tokio and the ~45
+# crates above it (the AWS SDK, lambda_runtime, our crates) are compiled again on a function's
+# first request, minutes on two cores while the tests wait. build_functions builds every function
+# exactly as watch will run it, before the stack starts; watch's own run then finds it fresh.
+function_names() {
+  (cd "$ROOT/functions" && for d in */; do [ -f "$d/Cargo.toml" ] && echo "${d%/}"; done)
+}
+build_functions() {
+  local f
+  for f in $(function_names); do
+    (cd "$ROOT" && cargo build --quiet "${LOCAL_FEATURES[@]}" --manifest-path Cargo.toml --bin "$f")
+  done
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -74,9 +90,12 @@ start_watch() { # port [dynamodb endpoint] [log name]
   local endpoint="${2:-$AWS_ENDPOINT_URL_DYNAMODB}" log="${3:-watch}"
   # The local server takes one request at a time and shares two cores with the tests: give the
   # main copy room (20 s); the copy behind the fault proxy keeps the deployed 5 s.
-  local store_timeout=20000
-  [ -n "${2:-}" ] && store_timeout=5000
+  # Likewise the retry loops' budget (store::retry): 20 s for a burst on one item to get through
+  # the one-lock server; the copy behind the fault proxy keeps the deployed 6 s.
+  local store_timeout=20000 retry_budget=20000
+  [ -n "${2:-}" ] && store_timeout=5000 && retry_budget=6000
   store_timeout="${WATCH_STORE_TIMEOUT:-$store_timeout}"
+  retry_budget="${WATCH_RETRY_BUDGET:-$retry_budget}"
   payment_env_args
   # The notifier's mail and pages go to the same local server (never through the fault proxy).
   local notify_env="AWS_ENDPOINT_URL_SESV2=$AWS_ENDPOINT_URL_DYNAMODB,AWS_ENDPOINT_URL_SNS=$AWS_ENDPOINT_URL_DYNAMODB,NOTIFY_FROM=$NOTIFY_FROM,SUPPORT_TEAM_EMAIL=$SUPPORT_TEAM_EMAIL,PAGER_TOPIC_ARN=$PAGER_TOPIC_ARN,CONSOLE_URL=$CONSOLE_URL"
@@ -89,7 +108,7 @@ start_watch() { # port [dynamodb endpoint] [log name]
   # scripts/test.sh greps their `"level":"ERROR"`). Their level: AWS_LAMBDA_LOG_LEVEL when set
   # (as in AWS), else RUST_LOG (default info; a level or target=level directives).
   (cd "$ROOT" && RUST_LOG="${WATCH_RUST_LOG:-info,tower_http=error}" exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} "${LOCAL_FEATURES[@]}" -A 127.0.0.1 -P "$1" --concurrency 8 \
-    --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,STORE_OPERATION_TIMEOUT_MS=$store_timeout,AWS_LAMBDA_LOG_FORMAT=JSON,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
+    --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,STORE_OPERATION_TIMEOUT_MS=$store_timeout,STORE_RETRY_BUDGET_MS=$retry_budget,AWS_LAMBDA_LOG_FORMAT=JSON,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
     --env-var "ATTACHMENTS_BUCKET=$ATTACHMENTS_BUCKET,AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3" \
     ${PAYMENT_ENV_ARGS[@]+"${PAYMENT_ENV_ARGS[@]}"} \
     --env-var "CURSOR_KEY=$CURSOR_KEY" \
@@ -123,7 +142,7 @@ start_stripe_watch() { # port
     STRIPE_SECRET_KEY=sk_test_e2e_local STRIPE_WEBHOOK_SECRET="$STRIPE_E2E_WEBHOOK_SECRET" \
     STRIPE_TIMEOUT_MS="$STRIPE_E2E_TIMEOUT_MS" \
     CHECKOUT_SUCCESS_URL=https://console.example/packs/paid CHECKOUT_CANCEL_URL=https://console.example/packs/cancelled \
-    WATCH_STORE_TIMEOUT=20000 start_watch "$1" "$AWS_ENDPOINT_URL_DYNAMODB" watch-stripe
+    WATCH_STORE_TIMEOUT=20000 WATCH_RETRY_BUDGET=20000 start_watch "$1" "$AWS_ENDPOINT_URL_DYNAMODB" watch-stripe
   export INCIDENT_DESK_STRIPE_URL="http://127.0.0.1:$1"
 }
 

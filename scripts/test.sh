@@ -18,6 +18,7 @@ cargo test -p api
 build_release_auth_probe
 echo "==> building"
 cargo build --workspace --all-targets "${LOCAL_FEATURES[@]}"
+build_functions
 echo "==> the local data store's patches against stock moto"
 for seed in 7 8 9; do "$VENV/bin/python" "$ROOT/infra/local/check_moto_patches.py" "$seed" 60; done
 echo "==> the local data store's write-unit calculator and call recording (make bench's)"
