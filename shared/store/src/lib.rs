@@ -65,6 +65,7 @@ impl Store {
             .ok_or(StoreInitError::MissingVariable("TABLE_NAME"))?;
         let timeouts = Timeouts::from_lookup(|name| std::env::var(name).ok())?;
         let aws = awsconf::Aws::from_env()?;
+        retry::set_budget(timeouts.retry_budget);
         Ok(Store::new(client_with(&aws, timeouts), table))
     }
 
@@ -88,12 +89,14 @@ impl Store {
 /// The data store's timeouts, from `STORE_CONNECT_TIMEOUT_MS` (default 1 s),
 /// `STORE_OPERATION_TIMEOUT_MS` (default 5 s: every attempt of one operation together) and
 /// `STORE_ATTEMPT_TIMEOUT_MS` (default none: re-sending a write that was merely slow could apply
-/// it twice, so only the whole operation is bounded unless an operator asks for more).
+/// it twice, so only the whole operation is bounded unless an operator asks for more), and the
+/// retry loops' budget, `STORE_RETRY_BUDGET_MS` (default 6 s: see `retry`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     pub connect: Duration,
     pub operation: Duration,
     pub attempt: Option<Duration>,
+    pub retry_budget: Duration,
 }
 
 impl Default for Timeouts {
@@ -102,6 +105,7 @@ impl Default for Timeouts {
             connect: Duration::from_millis(1_000),
             operation: Duration::from_millis(5_000),
             attempt: None,
+            retry_budget: retry::DEFAULT_BUDGET,
         }
     }
 }
@@ -126,6 +130,7 @@ impl Timeouts {
             connect: millis("STORE_CONNECT_TIMEOUT_MS")?.unwrap_or(defaults.connect),
             operation: millis("STORE_OPERATION_TIMEOUT_MS")?.unwrap_or(defaults.operation),
             attempt: millis("STORE_ATTEMPT_TIMEOUT_MS")?,
+            retry_budget: millis("STORE_RETRY_BUDGET_MS")?.unwrap_or(defaults.retry_budget),
         })
     }
 }
@@ -184,9 +189,11 @@ mod tests {
             let e = Timeouts::from_lookup(lookup(pairs)).expect_err(bad);
             assert!(e.to_string().contains("STORE_OPERATION_TIMEOUT_MS"), "{e}");
         }
-        let e = Timeouts::from_lookup(lookup(&[("STORE_ATTEMPT_TIMEOUT_MS", "2 s")]))
-            .expect_err("refused");
-        assert!(e.to_string().contains("STORE_ATTEMPT_TIMEOUT_MS"), "{e}");
+        for name in ["STORE_ATTEMPT_TIMEOUT_MS", "STORE_RETRY_BUDGET_MS"] {
+            let pairs: &'static [(&str, &str)] = Box::leak(Box::new([(name, "2 s")]));
+            let e = Timeouts::from_lookup(lookup(pairs)).expect_err("refused");
+            assert!(e.to_string().contains(name), "{e}");
+        }
     }
 
     #[test]
@@ -195,8 +202,11 @@ mod tests {
         assert_eq!(t.connect, Duration::from_millis(1_000));
         assert_eq!(t.operation, Duration::from_millis(5_000));
         assert_eq!(t.attempt, None);
+        assert_eq!(t.retry_budget, Duration::from_millis(6_000));
         let t = Timeouts::from_lookup(lookup(&[("STORE_ATTEMPT_TIMEOUT_MS", "2000")])).expect("ok");
         assert_eq!(t.attempt, Some(Duration::from_millis(2_000)));
+        let t = Timeouts::from_lookup(lookup(&[("STORE_RETRY_BUDGET_MS", "20000")])).expect("ok");
+        assert_eq!(t.retry_budget, Duration::from_millis(20_000));
     }
 
     #[tokio::test]

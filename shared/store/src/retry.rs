@@ -2,8 +2,11 @@
 //! an attachment, a tax exemption, a payment notice, a draw, a claim): up to `ROUNDS` rounds,
 //! each after the first preceded by a pause drawn anywhere below a doubling, capped ceiling
 //! (exponential back-off with full jitter), so racing writers spread out rather than collide
-//! again in lockstep, and none started once `BUDGET` has passed since the first, so a request
-//! that keeps losing still answers (503) well inside the function's 10 s timeout. Each round has
+//! again in lockstep, and none started once the budget has passed since the first, so a request
+//! that keeps losing still answers (503) well inside the function's 10 s timeout. The budget is
+//! `DEFAULT_BUDGET` unless `STORE_RETRY_BUDGET_MS` says otherwise (`Store::from_env` reads it
+//! with the store's timeouts; the local stack, whose one-lock data store answers a burst far
+//! more slowly than DynamoDB and whose functions have no 10 s timeout, gives 20 s). Each round has
 //! one winner, so n concurrent writers need up to n rounds: `ROUNDS` covers a burst of 40
 //! writers on one item (the contract suite sends 26 at once, in overlapping waves).
 //!
@@ -11,13 +14,27 @@
 //! rather than spin (`sweep::signal_one`), nor for BatchWriteItem's unprocessed items (a
 //! throttling back-off of the bench and test loader).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Rounds before a loop gives up (its caller answers a retryable 503).
 pub const ROUNDS: u32 = 40;
 
-/// No round starts later than this after the first.
-pub const BUDGET: Duration = Duration::from_secs(6);
+/// No round starts later than this after the first, unless `set_budget` said otherwise.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(6);
+
+static BUDGET_MS: AtomicU64 = AtomicU64::new(DEFAULT_BUDGET.as_millis() as u64);
+
+/// The budget of the loops this process starts from now on (`Store::from_env` sets it from
+/// `STORE_RETRY_BUDGET_MS`).
+pub fn set_budget(budget: Duration) {
+    BUDGET_MS.store(budget.as_millis() as u64, Ordering::Relaxed);
+}
+
+/// The budget a loop started now gets.
+pub fn budget() -> Duration {
+    Duration::from_millis(BUDGET_MS.load(Ordering::Relaxed))
+}
 
 /// The ceiling of the pause before round `round + 1`: 10 ms doubling per round already run, at
 /// most `PAUSE_CAP_MS`.
@@ -37,15 +54,31 @@ pub fn pause_before(round: u32) -> Duration {
 }
 
 /// The rounds of one loop: `while rounds.start().await { … }`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Rounds {
     started: u32,
     first: Option<tokio::time::Instant>,
+    budget: Duration,
+}
+
+impl Default for Rounds {
+    fn default() -> Self {
+        Rounds::with_budget(budget())
+    }
 }
 
 impl Rounds {
+    /// A loop with the process's budget.
     pub fn new() -> Rounds {
         Rounds::default()
+    }
+
+    pub fn with_budget(budget: Duration) -> Rounds {
+        Rounds {
+            started: 0,
+            first: None,
+            budget,
+        }
     }
 
     /// Starts the next round (pausing first, but before the first): `false` once all are used
@@ -58,7 +91,7 @@ impl Rounds {
             None => self.first = Some(tokio::time::Instant::now()),
             Some(first) => {
                 let pause = pause_before(self.started);
-                if first.elapsed() + pause > BUDGET {
+                if first.elapsed() + pause > self.budget {
                     self.started = ROUNDS;
                     return false;
                 }
@@ -116,11 +149,24 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn no_round_starts_once_the_budget_is_spent() {
-        let mut rounds = Rounds::new();
-        assert!(rounds.start().await);
-        assert!(rounds.start().await, "a second round inside the budget");
-        tokio::time::advance(BUDGET).await;
-        assert!(!rounds.start().await, "the budget is spent");
-        assert!(!rounds.start().await, "and stays spent");
+        for budget in [DEFAULT_BUDGET, Duration::from_secs(20)] {
+            let mut rounds = Rounds::with_budget(budget);
+            assert!(rounds.start().await);
+            assert!(rounds.start().await, "a second round inside the budget");
+            tokio::time::advance(budget - Duration::from_millis(300)).await;
+            assert!(rounds.start().await, "still inside {budget:?}");
+            tokio::time::advance(Duration::from_millis(300)).await;
+            assert!(!rounds.start().await, "the budget is spent");
+            assert!(!rounds.start().await, "and stays spent");
+        }
+    }
+
+    #[test]
+    fn a_loop_takes_the_budget_set_when_it_starts() {
+        assert_eq!(Rounds::new().budget, budget());
+        assert_eq!(
+            Rounds::with_budget(Duration::from_secs(20)).budget,
+            Duration::from_secs(20)
+        );
     }
 }
