@@ -334,7 +334,9 @@ impl crate::Store {
     /// The table's items behind a page of `index` items, in the page's order: the index items
     /// themselves when the index copies every attribute, else one consistent BatchGetItem of
     /// their keys (a page is at most 100 items; unprocessed keys are asked again). An item
-    /// deleted since the index was read is left out.
+    /// deleted since the index was read is left out, and so is one that has left the index
+    /// meanwhile (it no longer has the index's partition key: a queued incident responded to,
+    /// a due one settled), so a page never lists what its index no longer holds.
     pub(crate) async fn hydrate(
         &self,
         index: &crate::table::IndexSpec,
@@ -348,7 +350,11 @@ impl crate::Store {
         for chunk in order.chunks(BATCH_GET_MAX) {
             self.batch_get_into(chunk, &mut found).await?;
         }
-        Ok(order.iter().filter_map(|k| found.remove(k)).collect())
+        Ok(order
+            .iter()
+            .filter_map(|k| found.remove(k))
+            .filter(|item| still_indexed(index, item))
+            .collect())
     }
 
     async fn batch_get_into(
@@ -403,6 +409,12 @@ impl crate::Store {
     }
 }
 
+/// The item still has both of `index`'s key attributes, so the index still holds it (every
+/// index but the table's own is sparse: an item leaves by losing them).
+fn still_indexed(index: &crate::table::IndexSpec, item: &Item) -> bool {
+    item.contains_key(index.pk) && item.contains_key(index.sk)
+}
+
 /// An item's table key.
 fn key_of(item: &Item) -> Option<(String, String)> {
     Some((
@@ -425,4 +437,26 @@ fn records<T: DeserializeOwned>(items: Vec<Item>) -> Result<Vec<T>, StoreError> 
             from_item(item)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::QUEUE;
+
+    #[test]
+    fn a_hydrated_item_that_lost_either_index_key_has_left_the_index() {
+        let queued = Item::from([
+            (crate::keys::PK.into(), s("INCIDENT#inc_1")),
+            (crate::keys::SK.into(), s("INCIDENT")),
+            (QUEUE.pk.into(), s("QUEUE")),
+            (QUEUE.sk.into(), s("2026-12-02T10:00:00Z#inc_1")),
+        ]);
+        assert!(still_indexed(&QUEUE, &queued));
+        for key in [QUEUE.pk, QUEUE.sk] {
+            let mut left = queued.clone();
+            left.remove(key);
+            assert!(!still_indexed(&QUEUE, &left), "without {key}");
+        }
+    }
 }
