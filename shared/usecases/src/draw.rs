@@ -63,12 +63,17 @@ pub async fn draw_incident(
         None => store.usable_packs_of(account, draw.now).await?,
     };
     let listed = submission.pack_id.is_none();
-    if let Some(drawn) = draw_from(store, calendars, &draw, &packs, listed).await? {
+    // One budget for the whole draw, whichever packs it tries (the index's, then the history's):
+    // moving on to another pack does not start the policy's time again.
+    let mut rounds = Rounds::new();
+    if let Some(drawn) = draw_from(store, calendars, &draw, &packs, listed, &mut rounds).await? {
         return Ok(drawn);
     }
     if listed {
         let history = store.all_packs_of(account).await?;
-        if let Some(drawn) = draw_from(store, calendars, &draw, &history, false).await? {
+        if let Some(drawn) =
+            draw_from(store, calendars, &draw, &history, false, &mut rounds).await?
+        {
             return Ok(drawn);
         }
     }
@@ -87,6 +92,7 @@ async fn draw_from(
     draw: &Draw<'_>,
     packs: &[Pack],
     listed: bool,
+    rounds: &mut Rounds,
 ) -> Result<Option<Drawn>, Failure> {
     let account = &draw.actor.account_id;
     let named = draw.submission.pack_id.as_deref();
@@ -102,7 +108,6 @@ async fn draw_from(
     let mut clean_up: &[String] = &used_up;
     for candidate in draw_candidates(packs, account, named, draw.now) {
         let mut pack = candidate.clone();
-        let mut rounds = Rounds::new();
         let mut still_usable = true;
         while still_usable && rounds.start().await {
             let how = PackDraw {
