@@ -11,7 +11,9 @@ pub struct App {
     pub calendars: &'static Calendars,
 }
 
-#[tokio::main]
+// One thread: a process serves one invocation at a time on a share of a vCPU (256 MB), so
+// worker threads would only add to the cold start.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     logging::init();
     let calendars = Calendars::shipped().map_err(|e| format!("support calendars: {e}"))?;

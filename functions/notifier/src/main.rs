@@ -12,7 +12,9 @@ use deliver::Notifier;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
-#[tokio::main]
+// One thread: a process serves one invocation at a time on a share of a vCPU (256 MB), so
+// worker threads would only add to the cold start.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     logging::init();
     let config = config::Config::from_env()?;

@@ -16,7 +16,9 @@ pub struct App {
     pub payments: PaymentProvider,
 }
 
-#[tokio::main]
+// One thread: a process serves one invocation at a time on a share of a vCPU (256 MB), so
+// worker threads would only add to the cold start.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     logging::init();
     let prices = PriceList::shipped().map_err(|e| format!("price list: {e}"))?;

@@ -9,7 +9,9 @@ pub struct App {
     pub store: store::Store,
 }
 
-#[tokio::main]
+// One thread: a process serves one invocation at a time on a share of a vCPU (256 MB), so
+// worker threads would only add to the cold start.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     logging::init();
     let store = store::Store::from_env().await?;
