@@ -1,6 +1,7 @@
 """Patches that give moto's DynamoDB the cost model of the real service where the product's
-promises depend on it. Neither changes an answer: a differential check
-(infra/local/check_moto_patches.py, run by `make test`) compares them with stock moto.
+promises depend on it. None changes a DynamoDB or S3 answer (4. only thins moto's own
+/moto-api/data.json): a differential check (infra/local/check_moto_patches.py, run by
+`make test`) compares them with stock moto.
 
 1. Index queries read the partition, not the table. Stock moto answers a Query on a global
    secondary index by sorting *every item of the table* and testing each one, so a sweep of the
