@@ -10,7 +10,7 @@ test:       ## install what is needed, start the local stack, run every test and
 bench:      ## benchmark report -> bench/report.md
 	bash scripts/bench.sh
 
-package:    ## release zips (ARCH=arm64|x86_64, default arm64), tools installed, each zip smoke-tested; ~20 min, not in make test
+package:    ## release zips (ARCH=arm64|x86_64, default arm64), tools installed, each zip smoke-tested; ~10 min from scratch, not in make test
 	ARCH="$(or $(ARCH),arm64)" bash scripts/package.sh
 
 template-checks: ## cfn-lint, sam validate and the translated-template checks (also run by make test)
