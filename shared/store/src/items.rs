@@ -335,7 +335,7 @@ impl crate::Store {
     /// themselves when the index copies every attribute, else one consistent BatchGetItem of
     /// their keys (a page is at most 100 items; unprocessed keys are asked again). An item
     /// deleted since the index was read is left out, and so is one that has left the index
-    /// meanwhile (it no longer has the index's partition key: a queued incident responded to,
+    /// meanwhile (it no longer has the index's key attributes: a queued incident responded to,
     /// a due one settled), so a page never lists what its index no longer holds.
     pub(crate) async fn hydrate(
         &self,
