@@ -371,7 +371,7 @@ impl crate::Store {
                 ])
             })
             .collect();
-        let mut rounds = crate::retry::Rounds::new();
+        let mut rounds = self.rounds();
         while !wanted.is_empty() {
             if !rounds.start().await {
                 return Err(StoreError::Unavailable(

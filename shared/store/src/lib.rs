@@ -39,6 +39,8 @@ pub struct Store {
     pub(crate) table: String,
     /// The product catalogue as last read (`catalogue.rs`), shared by the store's clones.
     pub(crate) catalogue: std::sync::Arc<catalogue::CatalogueCache>,
+    /// How long a read → decide → write loop on this store goes on (`retry`).
+    pub(crate) retry_budget: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,8 +67,7 @@ impl Store {
             .ok_or(StoreInitError::MissingVariable("TABLE_NAME"))?;
         let timeouts = Timeouts::from_lookup(|name| std::env::var(name).ok())?;
         let aws = awsconf::Aws::from_env()?;
-        retry::set_budget(timeouts.retry_budget);
-        Ok(Store::new(client_with(&aws, timeouts), table))
+        Ok(Store::new(client_with(&aws, timeouts), table).with_retry_budget(timeouts.retry_budget))
     }
 
     pub fn new(client: Client, table: impl Into<String>) -> Store {
@@ -74,7 +75,19 @@ impl Store {
             client,
             table: table.into(),
             catalogue: Default::default(),
+            retry_budget: retry::DEFAULT_BUDGET,
         }
+    }
+
+    /// The same store with its retry loops bounded by `budget` instead of the default.
+    pub fn with_retry_budget(mut self, budget: Duration) -> Store {
+        self.retry_budget = budget;
+        self
+    }
+
+    /// The rounds of one read → decide → write loop on this store, with its budget.
+    pub fn rounds(&self) -> retry::Rounds {
+        retry::Rounds::with_budget(self.retry_budget)
     }
 
     pub fn table_name(&self) -> &str {

@@ -4,8 +4,8 @@
 //! (exponential back-off with full jitter), so racing writers spread out rather than collide
 //! again in lockstep, and none started once the budget has passed since the first, so a request
 //! that keeps losing still answers (503) well inside the function's 10 s timeout. The budget is
-//! `DEFAULT_BUDGET` unless `STORE_RETRY_BUDGET_MS` says otherwise (`Store::from_env` reads it
-//! with the store's timeouts; the local stack, whose one-lock data store answers a burst far
+//! the store's (`Store::rounds`): `DEFAULT_BUDGET` unless `STORE_RETRY_BUDGET_MS` says otherwise
+//! (`Store::from_env` reads it with the store's timeouts; the local stack, whose one-lock data store answers a burst far
 //! more slowly than DynamoDB and whose functions have no 10 s timeout, gives 20 s). Each round has
 //! one winner, so n concurrent writers need up to n rounds: `ROUNDS` covers a burst of 40
 //! writers on one item (the contract suite sends 26 at once, in overlapping waves).
@@ -14,27 +14,13 @@
 //! rather than spin (`sweep::signal_one`), nor for BatchWriteItem's unprocessed items (a
 //! throttling back-off of the bench and test loader).
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Rounds before a loop gives up (its caller answers a retryable 503).
 pub const ROUNDS: u32 = 40;
 
-/// No round starts later than this after the first, unless `set_budget` said otherwise.
+/// No round starts later than this after the first, unless the store was given another budget.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(6);
-
-static BUDGET_MS: AtomicU64 = AtomicU64::new(DEFAULT_BUDGET.as_millis() as u64);
-
-/// The budget of the loops this process starts from now on (`Store::from_env` sets it from
-/// `STORE_RETRY_BUDGET_MS`).
-pub fn set_budget(budget: Duration) {
-    BUDGET_MS.store(budget.as_millis() as u64, Ordering::Relaxed);
-}
-
-/// The budget a loop started now gets.
-pub fn budget() -> Duration {
-    Duration::from_millis(BUDGET_MS.load(Ordering::Relaxed))
-}
 
 /// The ceiling of the pause before round `round + 1`: 10 ms doubling per round already run, at
 /// most `PAUSE_CAP_MS`.
@@ -53,7 +39,7 @@ pub fn pause_before(round: u32) -> Duration {
     Duration::from_micros(ceiling * draw / u64::from(u16::MAX))
 }
 
-/// The rounds of one loop: `while rounds.start().await { … }`.
+/// The rounds of one loop: `let mut rounds = store.rounds(); while rounds.start().await { … }`.
 #[derive(Debug)]
 pub struct Rounds {
     started: u32,
@@ -61,18 +47,7 @@ pub struct Rounds {
     budget: Duration,
 }
 
-impl Default for Rounds {
-    fn default() -> Self {
-        Rounds::with_budget(budget())
-    }
-}
-
 impl Rounds {
-    /// A loop with the process's budget.
-    pub fn new() -> Rounds {
-        Rounds::default()
-    }
-
     pub fn with_budget(budget: Duration) -> Rounds {
         Rounds {
             started: 0,
@@ -160,17 +135,5 @@ mod tests {
             assert!(!rounds.start().await, "the budget is spent");
             assert!(!rounds.start().await, "and stays spent");
         }
-    }
-
-    #[test]
-    fn a_loop_takes_the_budget_set_when_it_starts() {
-        // The only test of this crate that changes the process's budget; it puts it back.
-        let started_before = Rounds::new();
-        set_budget(Duration::from_secs(20));
-        let started_after = Rounds::new();
-        set_budget(DEFAULT_BUDGET);
-        assert_eq!(started_before.budget, DEFAULT_BUDGET);
-        assert_eq!(started_after.budget, Duration::from_secs(20));
-        assert_eq!(Rounds::new().budget, DEFAULT_BUDGET);
     }
 }

@@ -22,7 +22,6 @@ use std::time::{Duration as StdDuration, SystemTime};
 use store::attachments::AttachOutcome;
 use store::ids::new_id;
 use store::incidents::ApplyOutcome;
-use store::retry::Rounds;
 use store::Store;
 
 /// Where an attachment's bytes live. Keys are the implementation's, derived from the incident
@@ -88,7 +87,7 @@ pub async fn declare<B: Bucket>(
         .copied()
         .filter(|s| !s.is_closed())
         .collect();
-    let mut rounds = Rounds::new();
+    let mut rounds = store.rounds();
     while rounds.start().await {
         match store
             .create_attachment(&attachment, &open, MAX_PER_INCIDENT)
@@ -136,7 +135,7 @@ pub async fn complete<B: Bucket>(
     let size = objects.pending_size(&attachment).await?;
     check_upload(&attachment, size)?;
     objects.promote(&attachment).await?;
-    let mut rounds = Rounds::new();
+    let mut rounds = store.rounds();
     while rounds.start().await {
         let stored = visible(store, actor, incident_id).await?;
         let current = store

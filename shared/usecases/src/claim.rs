@@ -11,7 +11,6 @@ use domain::account::{claim_lockout, decide_claim, open_claim, ClaimRequest, Dec
 use domain::time::Instant;
 use domain::Actor;
 use store::accounts::{DecideClaimOutcome, OpenClaimOutcome, SaveOutcome};
-use store::retry::Rounds;
 use store::Store;
 
 /// Opens the claim if the number names a pack; an unknown number is `NotFound` and is
@@ -23,7 +22,7 @@ pub async fn submit(
     now: Instant,
 ) -> Result<PackClaim, Failure> {
     let account = &actor.account_id;
-    let mut rounds = Rounds::new();
+    let mut rounds = store.rounds();
     while rounds.start().await {
         let (failures, pack_id) = store
             .claim_failures_and_number(account, &request.order_confirmation_number)

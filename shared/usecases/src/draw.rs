@@ -65,7 +65,7 @@ pub async fn draw_incident(
     let listed = submission.pack_id.is_none();
     // One budget for the whole draw, whichever packs it tries (the index's, then the history's):
     // moving on to another pack does not start the policy's time again.
-    let mut rounds = Rounds::new();
+    let mut rounds = store.rounds();
     if let Some(drawn) = draw_from(store, calendars, &draw, &packs, listed, &mut rounds).await? {
         return Ok(drawn);
     }

@@ -9,7 +9,6 @@ use domain::account::{
 use domain::time::Instant;
 use domain::Actor;
 use store::accounts::SaveOutcome;
-use store::retry::Rounds;
 use store::Store;
 
 /// Submits or replaces the caller's proof; a verified exemption is not replaced (`Conflict`).
@@ -20,7 +19,7 @@ pub async fn submit(
     now: Instant,
 ) -> Result<TaxExemption, Failure> {
     let account = &actor.account_id;
-    let mut rounds = Rounds::new();
+    let mut rounds = store.rounds();
     while rounds.start().await {
         let current = store.tax_exemption(account).await?;
         let next = submit_exemption(

@@ -8,7 +8,6 @@ use crate::Failure;
 use domain::payment::{decide, NoticeKind, PaymentDecision, PaymentNotice};
 use domain::time::Instant;
 use store::payments::NoticeOutcome;
-use store::retry::Rounds;
 use store::Store;
 
 /// What the event does to its order, written once.
@@ -22,7 +21,7 @@ pub async fn apply(store: &Store, notice: &PaymentNotice, now: Instant) -> Resul
         tracing::warn!(event_id = event, "payment notification names no pack");
         return Ok(());
     };
-    let mut rounds = Rounds::new();
+    let mut rounds = store.rounds();
     while rounds.start().await {
         let Some(pack) = store.pack(pack_id).await? else {
             tracing::warn!(

@@ -14,7 +14,6 @@ use domain::intake::sub_problem_submission;
 use domain::Actor;
 use store::ids::new_id;
 use store::incidents::{ApplyOutcome, ParentChange};
-use store::retry::Rounds;
 use store::Store;
 
 /// Records the proposal with the parent's `sub_problem_proposed` event; answers its id.
@@ -25,7 +24,7 @@ pub async fn propose(
     request: &SubProblemRequest,
 ) -> Result<String, Failure> {
     let proposal_id = new_id("prop");
-    let mut rounds = Rounds::new();
+    let mut rounds = store.rounds();
     while rounds.start().await {
         let stored = visible(store, actor, incident_id).await?;
         let action = Action::ProposeSubProblem {
@@ -74,7 +73,7 @@ pub async fn decide(
 ) -> Result<Decided, Failure> {
     // Fixed across rounds: a round that lost the race wrote nothing under it.
     let child_id = accept.then(|| new_id("inc"));
-    let mut rounds = Rounds::new();
+    let mut rounds = store.rounds();
     while rounds.start().await {
         let stored = visible(store, actor, incident_id).await?;
         let parent_id = stored.incident.incident_id.clone();

@@ -288,7 +288,7 @@ impl Store {
         E: From<StoreError>,
         F: FnMut(&StoredIncident, Instant) -> Result<Transition, E>,
     {
-        let mut rounds = crate::retry::Rounds::new();
+        let mut rounds = self.rounds();
         while rounds.start().await {
             let Some(stored) = self.incident(incident_id).await? else {
                 return Ok(None);
@@ -321,7 +321,7 @@ impl Store {
         E: From<StoreError>,
         F: FnMut(&StoredIncident, Instant) -> Result<Transition, E>,
     {
-        let mut rounds = crate::retry::Rounds::new();
+        let mut rounds = self.rounds();
         while rounds.start().await {
             let head = match first.take() {
                 Some(head) => head,
