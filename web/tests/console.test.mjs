@@ -221,6 +221,8 @@ for (const lang of ["en", "pl"]) {
     await nav(tab, n.newIncident);
     await page.getByLabel(n.product).selectOption("office-ltsc-2024");
     await page.getByLabel(n.category).selectOption("configuration");
+    // The quote is asked for when the severity is chosen; from here on the clock runs.
+    const quotedFrom = Date.now();
     await page.getByLabel(n.severity).selectOption("B");
     await page.getByLabel(n.handling).selectOption("business_hours");
     await page.getByLabel(n.calendar).selectOption("PL");
@@ -239,7 +241,19 @@ for (const lang of ["en", "pl"]) {
     await button(tab, n.submitIncident).dblclick();
     await page.getByRole("heading", { level: 1, name: title }).waitFor();
     state.incidentId = decodeURIComponent(new URL(page.url()).pathname.split("/").pop());
-    assert.equal((await page.locator("dl.summary time").first().getAttribute("datetime")), due, "the incident's deadline is the quoted one");
+    const submittedBy = Date.now();
+    // The deadline is fixed at intake by the quote's computation for the submission instant. Inside
+    // business hours that instant's deadline is later than the one shown a moment earlier, by no more
+    // than the wall time between the quote and the submission (plus the second both are rounded to).
+    const shown = await page.locator("dl.summary time").first().getAttribute("datetime");
+    const incident = await api(customer, "GET", `/incidents/${encodeURIComponent(state.incidentId)}`);
+    assert.equal(incident.status, 200);
+    assert.equal(shown, incident.json.first_response_due_at, "the incident page shows the incident's deadline");
+    const atIntake = await api(customer, "GET", `/sla/quote?severity=B&calendar=PL&at=${encodeURIComponent(incident.json.created_at)}`);
+    assert.equal(atIntake.status, 200);
+    assert.equal(shown, atIntake.json.first_response_due_at, "the incident's deadline is the quote for its submission instant");
+    const drift = Date.parse(shown) - Date.parse(due);
+    assert.ok(drift >= 0 && drift <= submittedBy - quotedFrom + 1000, `the deadline ${shown} is the quoted ${due} or later by at most the time that passed`);
     await check(tab, "incident-submitted");
     await nav(tab, n.incidents);
     const links = page.getByRole("table").getByRole("link", { name: title, exact: true });
