@@ -12,10 +12,11 @@ build_functions
 start_dynamodb "$(free_port)"
 setup_table
 setup_notifications
-WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
+start_test_oidc
+WATCH_FLAGS="--ignore-changes" start_api INCIDENT_DESK_URL
 start_relay
-WATCH_FLAGS="--ignore-changes" start_faulty_watch "$(free_port)"
-WATCH_FLAGS="--ignore-changes" start_stripe_watch "$(free_port)"
+WATCH_FLAGS="--ignore-changes" start_faulty_api
+WATCH_FLAGS="--ignore-changes" start_stripe_api
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
 # The tests' own store clients (ledger checks, fresh tables) share the busy local server too.
 export STORE_OPERATION_TIMEOUT_MS="${STORE_OPERATION_TIMEOUT_MS:-20000}"

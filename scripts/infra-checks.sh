@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Infrastructure and contract checks, run by `make test` after the tests while the local stack is
-# still up (scripts/test.sh exports INCIDENT_DESK_URL and LOCAL_AUTH_SECRET):
+# still up (scripts/test.sh exports INCIDENT_DESK_URL and the provider's OIDC_ISSUER/OIDC_KEY_FILE):
 #   1. cfn-lint on infra/template.yaml
 #   2. sam validate --lint (offline, no credentials)
 #   2b. infra/checks/template_checks.py on the SAM-translated template: the JWT authorizer on
@@ -62,7 +62,7 @@ if [ ! -x "$TARGET/debug/dev-tokens" ]; then
 fi
 # One identity in both staff groups, so staff routes are exercised past their 403. It is an
 # account of its own too: it buys packs and submits, answers and closes incidents.
-TOKEN="$(LOCAL_AUTH_SECRET="${LOCAL_AUTH_SECRET:-incident-desk-local-dev-secret}" "$TARGET/debug/dev-tokens" | sed -n 's/^export ADMIN=//p')"
+TOKEN="$("$TARGET/debug/dev-tokens" | sed -n 's/^export ADMIN=//p')"
 if [ -z "$TOKEN" ]; then
   echo "!! dev-tokens printed no ADMIN token" >&2
   exit 1

@@ -14,10 +14,9 @@
 #   - x86_64: nothing more (`--compiler cargo`, the host toolchain)
 #
 # Checks of each zip: it holds one executable `bootstrap`, an ELF for the architecture, needing
-# at most GLIBC 2.34 (Amazon Linux 2023). No cargo feature is passed, so the `local-auth`
-# feature (the LOCAL_AUTH_SECRET token verifier of local builds) stays off; the smoke test
-# proves it: each HTTP function, started with LOCAL_AUTH_SECRET set, must refuse a token signed
-# with it (401).
+# at most GLIBC 2.34 (Amazon Linux 2023). The functions verify no token (API Gateway's JWT
+# authorizer does); the smoke test proves it: each HTTP function, given its event without the
+# authorizer's claims and with an unsigned bearer token, must refuse it (401).
 # Smoke test: each zip is unpacked and its bootstrap run (arm64 under qemu-aarch64) against a
 # fake Lambda Runtime API on loopback and a private local data store (moto on a free port, table
 # created and seeded by local-setup), with the event of tests/events/smoke/<function>.json: one
@@ -173,16 +172,11 @@ export TABLE_NAME="incident-desk-smoke"
 start_dynamodb "$(free_port)"
 export AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL_DYNAMODB"
 setup_table
-unset LOCAL_AUTH_SECRET
 # The functions refuse to start without a cursor key (>= 32 characters): a random one.
 export CURSOR_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(32))')"
-# Only a tree whose verifier is a cargo feature can leave it out of a build.
-probe=""
-if grep -q '^local-auth' "$ROOT/shared/api/Cargo.toml"; then
-  probe="--local-token-probe"
-else
-  echo "    (this tree has no local-auth feature: its verifier is always compiled in; no probe)"
-fi
+# Each HTTP function must also refuse a request that bypassed the JWT authorizer (no claims,
+# an unsigned bearer token): the functions verify no token themselves.
+probe="--unsigned-probe"
 for arch in "${built[@]}"; do
   unpacked="$STATE/unpacked/$arch"
   for f in "${FUNCTIONS[@]}"; do

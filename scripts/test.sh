@@ -11,18 +11,16 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 bash "$ROOT/scripts/tools.sh"
 echo "==> format and lints"
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets "${LOCAL_FEATURES[@]}" -- -D warnings
-echo "==> the release configuration's identity (no local-auth feature)"
-cargo clippy -p api --all-targets -- -D warnings
-cargo test -p api
-build_release_auth_probe
+cargo clippy --workspace --all-targets -- -D warnings
 echo "==> building"
-cargo build --workspace --all-targets "${LOCAL_FEATURES[@]}"
+cargo build --workspace --all-targets
 build_functions
 echo "==> the local data store's patches against stock moto"
 for seed in 7 8 9; do "$VENV/bin/python" "$ROOT/infra/local/check_moto_patches.py" "$seed" 60; done
 echo "==> the local data store's write-unit calculator and call recording (make bench's)"
 "$VENV/bin/python" "$ROOT/infra/local/check_capacity.py"
+echo "==> the local OpenID Connect provider (sign-in, PKCE, tokens, logout)"
+check_oidc
 # The browser tests' console origin, fixed before the stack starts (CORS of the local gateway
 # and of the local attachments bucket name it).
 export CONSOLE_PORT="${CONSOLE_PORT:-$(free_port)}"
@@ -31,17 +29,20 @@ echo "==> starting the local stack"
 start_dynamodb "$(free_port)"
 setup_table
 setup_notifications
-WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
+start_test_oidc
+WATCH_FLAGS="--ignore-changes" start_api INCIDENT_DESK_URL
 start_relay
-WATCH_FLAGS="--ignore-changes" start_faulty_watch "$(free_port)"
-WATCH_FLAGS="--ignore-changes" start_stripe_watch "$(free_port)"
+WATCH_FLAGS="--ignore-changes" start_faulty_api
+WATCH_FLAGS="--ignore-changes" start_stripe_api
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"
 # The tests' own store clients (ledger checks, fresh tables) share the busy local server too.
 export STORE_OPERATION_TIMEOUT_MS="${STORE_OPERATION_TIMEOUT_MS:-20000}"
 echo "    dynamodb $AWS_ENDPOINT_URL_DYNAMODB, api $INCIDENT_DESK_URL"
 echo "==> tests"
 status=0
-cargo test --workspace --no-fail-fast "${LOCAL_FEATURES[@]}" -- --test-threads 8 || status=$?
+cargo test --workspace --no-fail-fast -- --test-threads 8 || status=$?
+echo "==> the local gateway: API Gateway's JWT authorizer, routes and behaviour under load"
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/infra/local/test_api_gateway.py" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "==> tests failed; errors the local stack logged (full logs in $STATE):"
   for log in "$STATE"/*.log; do

@@ -1,11 +1,13 @@
-//! Drives the running local stack as the front end does: over HTTP through `cargo lambda watch`
-//! (its router standing in for API Gateway), and the sweeper through `cargo lambda invoke`.
+//! Drives the running local stack as the front end does: over HTTP through the local gateway
+//! (infra/local/api_gateway.py: API Gateway's routes, CORS and JWT authorizer) in front of
+//! `cargo lambda watch`, and the sweeper through `cargo lambda invoke`.
 //! `make test` starts the stack and exports where it is; run outside it, the tests fail loudly.
 
 pub mod fake_stripe;
 pub mod fault_proxy;
+pub mod tokens;
 
-use api::identity::{mint_local_token, ADMINS_GROUP, ENGINEERS_GROUP};
+use api::identity::{ADMINS_GROUP, ENGINEERS_GROUP};
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
@@ -21,8 +23,14 @@ pub fn base_url() -> String {
     env("INCIDENT_DESK_URL")
 }
 
-pub fn secret() -> String {
-    env("LOCAL_AUTH_SECRET")
+/// The local OpenID Connect provider's key, to sign ID tokens for the tests' own accounts.
+pub fn signer() -> &'static tokens::Signer {
+    static SIGNER: OnceLock<tokens::Signer> = OnceLock::new();
+    SIGNER.get_or_init(|| {
+        tokens::Signer::from_env().unwrap_or_else(|e| {
+            panic!("{e}: run the suite with `make test`, which starts the local stack")
+        })
+    })
 }
 
 fn http() -> &'static reqwest::Client {
@@ -38,6 +46,18 @@ fn http() -> &'static reqwest::Client {
     })
 }
 
+/// A token that does not verify: a valid one for another account with its claims swapped for
+/// `sub`'s (an admin's), the signature left as it was.
+pub fn forged_token(sub: &str) -> String {
+    use base64::Engine;
+    let genuine = signer().id_token("someone-else", Some("x@example.com"), &[]);
+    let mut parts: Vec<&str> = genuine.split('.').collect();
+    let claims = signer().id_claims(sub, Some("x@example.com"), &[ADMINS_GROUP], 600);
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
+    parts[1] = &payload;
+    parts.join(".")
+}
+
 /// A signed-in person: an account id and a token carrying its groups.
 #[derive(Clone, Debug)]
 pub struct User {
@@ -48,13 +68,10 @@ pub struct User {
 impl User {
     pub fn new(groups: &[&str]) -> User {
         let account_id = store::ids::new_id("acct");
-        let exp = chrono::Utc::now().timestamp() + 3600;
-        let token = mint_local_token(
-            secret().as_bytes(),
+        let token = signer().id_token(
             &account_id,
-            &format!("{account_id}@example.com"),
+            Some(&format!("{account_id}@example.com")),
             groups,
-            exp,
         );
         User { account_id, token }
     }
@@ -63,10 +80,9 @@ impl User {
     }
     /// The same account signed in again with a token presenting `email`.
     pub fn with_email(&self, email: &str) -> User {
-        let exp = chrono::Utc::now().timestamp() + 3600;
         User {
             account_id: self.account_id.clone(),
-            token: mint_local_token(secret().as_bytes(), &self.account_id, email, &[], exp),
+            token: signer().id_token(&self.account_id, Some(email), &[]),
         }
     }
     pub fn engineer() -> User {
@@ -95,6 +111,18 @@ impl Answer {
             self.status, status,
             "unexpected status; body: {}",
             self.body
+        );
+        self
+    }
+    /// Asserts the gateway's own refusal of a missing or bad token, as API Gateway's JWT
+    /// authorizer answers it (`401 {"message":"Unauthorized"}`): the function was never invoked
+    /// (a function's 401 is problem+json with a `code`).
+    pub fn expect_unauthorized(self) -> Answer {
+        assert_eq!(self.status, 401, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.body,
+            json!({"message": "Unauthorized"}),
+            "the gateway's own answer"
         );
         self
     }

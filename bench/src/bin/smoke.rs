@@ -4,14 +4,14 @@
 //! `<events>/<function>.json` (see that directory's README.md for the format).
 //!
 //! Usage: smoke --dir DIR --events DIR [--logs DIR] [--runner "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
-//!              [--init-timeout-secs 60] [--local-token-probe] FUNCTION...
+//!              [--init-timeout-secs 60] [--unsigned-probe] FUNCTION...
 //! The binaries are `DIR/<function>/bootstrap`. Passes on `TABLE_NAME`, `AWS_ENDPOINT_URL`,
 //! `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_REGION`, credentials and `CURSOR_KEY` (a random one when
-//! unset) from its own environment; nothing else (in particular no `LOCAL_AUTH_SECRET`: identity
-//! comes from the event's authorizer claims).
-//! `--local-token-probe`: each HTTP function also runs once more with `LOCAL_AUTH_SECRET` set,
-//! on its event without authorizer claims and with a bearer token signed with that secret; it
-//! must answer 401 (the local token verifier is not in the build).
+//! unset) from its own environment; nothing else (identity comes from the event's authorizer
+//! claims alone).
+//! `--unsigned-probe`: each HTTP function behind the JWT authorizer also runs once more on its
+//! event without authorizer claims and with an unsigned bearer token (`alg: none`); it must
+//! answer 401 (the functions verify no token themselves: only the authorizer's claims count).
 //! Exits non-zero unless every function answered as its file expects.
 
 use bench::function::Launcher;
@@ -38,7 +38,7 @@ struct Options {
     logs: PathBuf,
     runner: Vec<String>,
     init_timeout: Duration,
-    local_token_probe: bool,
+    unsigned_probe: bool,
     functions: Vec<String>,
 }
 
@@ -46,7 +46,7 @@ fn options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let (mut dir, mut events, mut logs, mut runner) = (None, None, None, Vec::new());
     let mut init_timeout = Duration::from_secs(60);
-    let mut local_token_probe = false;
+    let mut unsigned_probe = false;
     let mut functions = Vec::new();
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -55,7 +55,7 @@ fn options() -> Result<Options, String> {
             "--events" => events = Some(PathBuf::from(value()?)),
             "--logs" => logs = Some(PathBuf::from(value()?)),
             "--runner" => runner = value()?.split_whitespace().map(String::from).collect(),
-            "--local-token-probe" => local_token_probe = true,
+            "--unsigned-probe" => unsigned_probe = true,
             "--init-timeout-secs" => {
                 let v = value()?;
                 init_timeout = Duration::from_secs(
@@ -77,7 +77,7 @@ fn options() -> Result<Options, String> {
         dir,
         runner,
         init_timeout,
-        local_token_probe,
+        unsigned_probe,
         functions,
     })
 }
@@ -208,26 +208,20 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// An HS256 token as the local stack signs them (`sub`, `exp`, `nbf`), for `secret`.
-fn local_token(secret: &str) -> Result<String, String> {
+/// An unsigned token (`alg: none`) claiming an account: what a caller who bypassed the
+/// authorizer might send.
+fn unsigned_token() -> String {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
-    use hmac::{Hmac, KeyInit, Mac};
     let now = chrono::Utc::now().timestamp();
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let claims = serde_json::json!({"sub": "acct-smoke-local", "exp": now + 600, "nbf": now - 60});
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let mut mac =
-        Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).map_err(|e| e.to_string())?;
-    mac.update(format!("{header}.{payload}").as_bytes());
-    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    Ok(format!("{header}.{payload}.{signature}"))
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let claims = serde_json::json!({"sub": "acct-smoke-unsigned", "exp": now + 600});
+    format!("{header}.{}.", URL_SAFE_NO_PAD.encode(claims.to_string()))
 }
 
-/// Runs an HTTP function with `LOCAL_AUTH_SECRET` set on its event stripped of the authorizer's
-/// claims and carrying a token signed with that secret: a build without the local verifier
-/// answers 401.
-async fn probe_local_token(
+/// Runs an HTTP function on its event stripped of the authorizer's claims and carrying an
+/// unsigned bearer token: the function must answer 401.
+async fn probe_unsigned(
     o: &Options,
     name: &str,
     base_env: &[(String, String)],
@@ -249,8 +243,6 @@ async fn probe_local_token(
         return Ok(None); // a public route (the webhook): nothing to prove
     }
     context.remove("authorizer");
-    let secret = hex(&store::ids::random_bytes::<16>());
-    let token = local_token(&secret)?;
     let headers = event
         .as_object_mut()
         .and_then(|e| e.get_mut("headers"))
@@ -258,14 +250,13 @@ async fn probe_local_token(
         .ok_or("the event has no headers")?;
     headers.insert(
         "authorization".into(),
-        Value::String(format!("Bearer {token}")),
+        Value::String(format!("Bearer {}", unsigned_token())),
     );
     let mut env = base_env.to_vec();
     env.extend(smoke.env.iter().cloned());
-    env.push(("LOCAL_AUTH_SECRET".into(), secret));
     let launcher = Launcher {
         bin_dir: o.dir.clone(),
-        log_dir: o.logs.join("local-token-probe"),
+        log_dir: o.logs.join("unsigned-probe"),
         store_env: env,
         runner: o.runner.clone(),
         unpacked: true,
@@ -277,10 +268,12 @@ async fn probe_local_token(
     running.stop().await;
     let answer = answer?;
     if answer.status == 401 {
-        Ok(Some("a locally signed token is refused (401)".into()))
+        Ok(Some(
+            "an unsigned request without authorizer claims is refused (401)".into(),
+        ))
     } else {
         Err(format!(
-            "a token signed with LOCAL_AUTH_SECRET was answered {} (not 401): the local token verifier is in this build",
+            "an unsigned request without authorizer claims was answered {} (not 401)",
             answer.status
         ))
     }
@@ -315,8 +308,8 @@ async fn main() -> ExitCode {
                 println!("    {name:<16} FAIL  {e}");
             }
         }
-        if o.local_token_probe {
-            match probe_local_token(&o, name, &base_env).await {
+        if o.unsigned_probe {
+            match probe_unsigned(&o, name, &base_env).await {
                 Ok(Some(line)) => println!("    {name:<16} ok    {line}"),
                 Ok(None) => {}
                 Err(e) => {

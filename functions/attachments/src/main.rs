@@ -23,5 +23,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         "GET" "/incidents/{incident_id}/attachments" => attachments::list,
         "POST" "/incidents/{incident_id}/attachments/{attachment_id}/complete" => attachments::complete_upload,
     ];
-    api::serve(App { store, objects }, api::AuthConfig::from_env(), routes).await
+    api::serve(App { store, objects }, routes).await
 }

@@ -19,5 +19,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         "POST" "/incidents/{incident_id}/closure-request" => closing::request_closure,
         "POST" "/incidents/{incident_id}/charge-decision" as Staff => closing::decide_charge,
     ];
-    api::serve(App { store }, api::AuthConfig::from_env(), routes).await
+    api::serve(App { store }, routes).await
 }

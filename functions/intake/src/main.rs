@@ -30,7 +30,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     // The account keeps the address its token last presented (account mail goes there).
     api::serve_with(
         App { store, calendars },
-        api::AuthConfig::from_env(),
         routes,
         Some(|app, actor, now| {
             Box::pin(

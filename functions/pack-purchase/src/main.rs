@@ -46,7 +46,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     // account's token last presented: every caller's address is kept.
     api::serve_with(
         app,
-        api::AuthConfig::from_env(),
         routes,
         Some(|app, actor, now| {
             Box::pin(

@@ -19,5 +19,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         "GET" "/reports/sla" as Admin => sla::report,
         "GET" "/reports/sla/breaches" as Admin => sla::breaches,
     ];
-    api::serve(App { store }, api::AuthConfig::from_env(), routes).await
+    api::serve(App { store }, routes).await
 }

@@ -30,10 +30,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         "POST" "/incidents/{incident_id}/sub-problems/{proposal_id}/decision" => sub_problems::decide,
         "GET" "/queue" as Engineer => queue::list,
     ];
-    api::serve(
-        App { store, calendars },
-        api::AuthConfig::from_env(),
-        routes,
-    )
-    .await
+    api::serve(App { store, calendars }, routes).await
 }

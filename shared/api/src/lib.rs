@@ -14,7 +14,7 @@ pub mod service;
 pub mod timeline;
 
 pub use cursor::CursorKey;
-pub use identity::{AuthConfig, Identity};
+pub use identity::Identity;
 pub use problem::ApiError;
 pub use request::{Ctx, Reply};
 pub use service::{serve, serve_with, IdentityHook, Role, Route};

@@ -3,7 +3,6 @@
 //! writing a handler and listing it; nothing else in the plumbing changes.
 
 use crate::cursor::CursorKey;
-use crate::identity::AuthConfig;
 use crate::problem::ApiError;
 use crate::request::{Ctx, MAX_BODY_BYTES};
 use chrono::{SubsecRound, Utc};
@@ -83,26 +82,23 @@ pub type IdentityHook<A> =
 /// is the cursor key (`CURSOR_KEY`), whose absence fails initialisation naming it.
 pub async fn serve<A: Sync + Send + 'static>(
     app: A,
-    auth: AuthConfig,
     routes: Vec<Route<A>>,
 ) -> Result<(), lambda_http::Error> {
-    serve_with(app, auth, routes, None).await
+    serve_with(app, routes, None).await
 }
 
 /// `serve`, with a hook that sees every authenticated caller.
 pub async fn serve_with<A: Sync + Send + 'static>(
     app: A,
-    auth: AuthConfig,
     routes: Vec<Route<A>>,
     hook: Option<IdentityHook<A>>,
 ) -> Result<(), lambda_http::Error> {
     let cursors = CursorKey::from_env()?;
     let app: &'static A = Box::leak(Box::new(app));
-    let auth: &'static AuthConfig = Box::leak(Box::new(auth));
     let cursors: &'static CursorKey = Box::leak(Box::new(cursors));
     let routes: &'static [Route<A>] = Vec::leak(routes);
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(handle_with(app, auth, cursors, routes, hook, req).await)
+        Ok::<_, Infallible>(handle_with(app, cursors, routes, hook, req).await)
     }))
     .await
 }
@@ -110,17 +106,15 @@ pub async fn serve_with<A: Sync + Send + 'static>(
 /// Handles one request; never fails (every error becomes a response).
 pub async fn handle<A: Sync + 'static>(
     app: &'static A,
-    auth: &AuthConfig,
     cursors: &'static CursorKey,
     routes: &'static [Route<A>],
     req: Request,
 ) -> Response<Body> {
-    handle_with(app, auth, cursors, routes, None, req).await
+    handle_with(app, cursors, routes, None, req).await
 }
 
 pub async fn handle_with<A: Sync + 'static>(
     app: &'static A,
-    auth: &AuthConfig,
     cursors: &'static CursorKey,
     routes: &'static [Route<A>],
     hook: Option<IdentityHook<A>>,
@@ -135,7 +129,7 @@ pub async fn handle_with<A: Sync + 'static>(
         .unwrap_or_default();
     let outcome = dispatch(
         app,
-        (auth, cursors),
+        cursors,
         routes,
         hook,
         req,
@@ -169,7 +163,7 @@ type Dispatched = Result<(crate::Reply, Option<String>), (ApiError, Option<Strin
 #[allow(clippy::too_many_arguments)]
 async fn dispatch<A: Sync + 'static>(
     app: &'static A,
-    (auth, cursors): (&AuthConfig, &'static CursorKey),
+    cursors: &'static CursorKey,
     routes: &'static [Route<A>],
     hook: Option<IdentityHook<A>>,
     req: Request,
@@ -177,7 +171,7 @@ async fn dispatch<A: Sync + 'static>(
     request_id: String,
 ) -> Dispatched {
     let now = Utc::now().trunc_subsecs(0);
-    let actor = authenticate(&req, auth, now.timestamp()).map_err(|e| (e, None))?;
+    let actor = authenticate(&req).map_err(|e| (e, None))?;
     let account = Some(actor.account_id.clone());
     if let Some(hook) = hook {
         hook(app, actor.clone(), now).await;
@@ -222,42 +216,22 @@ async fn dispatch<A: Sync + 'static>(
         .map_err(fail)
 }
 
-fn authenticate(req: &Request, auth: &AuthConfig, now_epoch: i64) -> Result<Actor, ApiError> {
-    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
-        if let Some(jwt) = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()) {
-            if !jwt.claims.is_empty() {
-                return crate::identity::from_authorizer_claims(&jwt.claims)
-                    .ok_or(ApiError::Unauthenticated);
-            }
-        }
-    }
-    local_identity(req, auth, now_epoch)
-}
-
-/// Local builds only: the HS256 token signed with `LOCAL_AUTH_SECRET`.
-#[cfg(feature = "local-auth")]
-fn local_identity(req: &Request, auth: &AuthConfig, now_epoch: i64) -> Result<Actor, ApiError> {
-    let Some(secret) = auth.local_secret() else {
-        return Err(ApiError::Unauthenticated);
+/// The caller, from the claims API Gateway's JWT authorizer verified and handed over (locally the
+/// gateway in front of the functions does the same: infra/local/api_gateway.py). The function
+/// verifies no token itself: a request without authorizer claims has no identity.
+fn authenticate(req: &Request) -> Result<Actor, ApiError> {
+    let claims = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .map(|jwt| &jwt.claims),
+        _ => None,
     };
-    let token = req
-        .headers()
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
-        .ok_or(ApiError::Unauthenticated)?;
-    crate::identity::verify_local_token(secret, token.trim(), now_epoch)
-        .map_err(|_| ApiError::Unauthenticated)
-}
-
-/// Built without the `local-auth` feature (every deployed binary): no token is verified here,
-/// whatever the environment says; identity comes from the API Gateway authorizer alone.
-#[cfg(not(feature = "local-auth"))]
-fn local_identity(_: &Request, _: &AuthConfig, _: i64) -> Result<Actor, ApiError> {
-    Err(ApiError::Unauthenticated)
+    claims
+        .filter(|c| !c.is_empty())
+        .and_then(crate::identity::from_authorizer_claims)
+        .ok_or(ApiError::Unauthenticated)
 }
 
 fn find_route<A>(
@@ -327,43 +301,55 @@ mod tests {
         crate::Reply::ok(serde_json::json!({"account_id": ctx.actor.account_id}))
     }
 
-    /// A locally signed token with `LOCAL_AUTH_SECRET` configured: accepted only by a build with
-    /// the `local-auth` feature. `cargo test -p api` checks the release side, and
-    /// `cargo test -p api --features local-auth` the local one.
-    async fn status_for_a_locally_signed_token() -> u16 {
+    /// Answers `GET /whoami` for an API Gateway (payload 2.0) event carrying `claims` as the
+    /// JWT authorizer hands them over, or no authorizer at all, and a bearer token either way.
+    async fn whoami_status(claims: Option<serde_json::Value>) -> (u16, String) {
         let routes: &'static [Route<()>] = Vec::leak(crate::routes![(); "GET" "/whoami" => whoami]);
         let cursors: &'static CursorKey = Box::leak(Box::new(
             CursorKey::from_secret("unit-test-cursor-key-0123456789abcdef").expect("key"),
         ));
-        let token = crate::identity::mint_local_token(
-            b"local-secret",
-            "acct-1",
-            "a@example.com",
-            &[],
-            Utc::now().timestamp() + 600,
-        );
-        let req = lambda_http::http::Request::builder()
-            .method("GET")
-            .uri("https://localhost/whoami")
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::Empty)
-            .expect("request");
-        let auth = AuthConfig::with_local_secret("local-secret");
-        handle(&(), &auth, cursors, routes, req)
-            .await
-            .status()
-            .as_u16()
+        let mut context = serde_json::json!({
+            "accountId": "123456789012", "apiId": "local", "domainName": "localhost",
+            "domainPrefix": "localhost", "requestId": "r1", "routeKey": "GET /whoami",
+            "stage": "$default", "time": "07/Dec/2026:10:00:00 +0000", "timeEpoch": 1_796_637_600_000_i64,
+            "http": {"method": "GET", "path": "/whoami", "protocol": "HTTP/1.1",
+                     "sourceIp": "127.0.0.1", "userAgent": "test"}
+        });
+        if let Some(claims) = claims {
+            context["authorizer"] = serde_json::json!({"jwt": {"claims": claims, "scopes": null}});
+        }
+        let event = serde_json::json!({
+            "version": "2.0", "routeKey": "GET /whoami", "rawPath": "/whoami", "rawQueryString": "",
+            "headers": {"authorization": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhY2N0LTEifQ.",
+                        "host": "localhost"},
+            "requestContext": context, "isBase64Encoded": false
+        });
+        let req = lambda_http::request::from_str(&event.to_string()).expect("event");
+        let res = handle(&(), cursors, routes, req).await;
+        let status = res.status().as_u16();
+        let body = match res.into_body() {
+            Body::Text(t) => t,
+            Body::Binary(b) => String::from_utf8_lossy(&b).into_owned(),
+            _ => String::new(),
+        };
+        (status, body)
     }
 
-    #[cfg(not(feature = "local-auth"))]
     #[tokio::test]
-    async fn without_the_local_auth_feature_a_locally_signed_token_is_refused() {
-        assert_eq!(status_for_a_locally_signed_token().await, 401);
+    async fn the_authorizers_claims_are_the_identity() {
+        let (status, body) = whoami_status(Some(serde_json::json!({
+            "sub": "acct-1", "email": "a@example.com", "cognito:groups": "[support-engineers]"
+        })))
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("acct-1"), "{body}");
     }
 
-    #[cfg(feature = "local-auth")]
+    /// No authorizer context (the request did not come through the JWT authorizer): a bearer
+    /// token alone is never read, whatever it says.
     #[tokio::test]
-    async fn with_the_local_auth_feature_a_locally_signed_token_is_accepted() {
-        assert_eq!(status_for_a_locally_signed_token().await, 200);
+    async fn a_bearer_token_without_authorizer_claims_is_refused() {
+        assert_eq!(whoami_status(None).await.0, 401);
+        assert_eq!(whoami_status(Some(serde_json::json!({}))).await.0, 401);
     }
 }

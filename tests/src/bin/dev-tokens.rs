@@ -1,40 +1,27 @@
-//! Prints ready-to-use tokens for `make dev`: a customer, an engineer and an admin (12 hours),
-//! and, when `CONSOLE_URL` is set, a console sign-in link for each (`<console>/#token=<JWT>`).
+//! Prints ready-to-use ID tokens for `make dev`'s users (a customer, a Polish customer, an
+//! engineer and an admin; 12 hours), signed with the local OpenID Connect provider's key
+//! (`OIDC_KEY_FILE`, issuer `OIDC_ISSUER`) exactly as the provider signs them, for curl and
+//! scripts. People sign in to the console through the provider's login page instead.
 
-use api::identity::{mint_local_token, ADMINS_GROUP, ENGINEERS_GROUP};
+use api::identity::{ADMINS_GROUP, ENGINEERS_GROUP};
+use e2e::tokens::Signer;
 
 fn main() {
-    let secret = std::env::var("LOCAL_AUTH_SECRET")
-        .unwrap_or_else(|_| "incident-desk-local-dev-secret".into());
-    let exp = chrono::Utc::now().timestamp() + 12 * 3600;
+    let signer = match Signer::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("dev-tokens: {e} (the local stack exports both)");
+            std::process::exit(2);
+        }
+    };
     println!("\nTokens (valid 12 hours), for example: export CUSTOMER=… ENGINEER=… ADMIN=…");
-    let console = std::env::var("CONSOLE_URL").ok().filter(|u| !u.is_empty());
-    let mut links = Vec::new();
     for (name, sub, groups) in [
         ("CUSTOMER", "dev-customer", vec![]),
+        ("CUSTOMER_PL", "dev-customer-pl", vec![]),
         ("ENGINEER", "dev-engineer", vec![ENGINEERS_GROUP]),
         ("ADMIN", "dev-admin", vec![ADMINS_GROUP, ENGINEERS_GROUP]),
     ] {
-        let token = mint_local_token(
-            secret.as_bytes(),
-            sub,
-            &format!("{sub}@example.com"),
-            &groups,
-            exp,
-        );
-        println!("export {name}={token}");
-        if let Some(url) = &console {
-            links.push(format!(
-                "  {:<9} {}/#token={token}",
-                name.to_lowercase(),
-                url.trim_end_matches('/')
-            ));
-        }
-    }
-    if !links.is_empty() {
-        println!("\nConsole sign-in links (each tab keeps its own sign-in):");
-        for link in links {
-            println!("{link}");
-        }
+        let claims = signer.id_claims(sub, Some(&format!("{sub}@example.com")), &groups, 12 * 3600);
+        println!("export {name}={}", signer.sign(&claims));
     }
 }
