@@ -10,7 +10,6 @@ export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
 export AWS_EC2_METADATA_DISABLED=true
 export TABLE_NAME="${TABLE_NAME:-incident-desk}"
-export LOCAL_AUTH_SECRET="${LOCAL_AUTH_SECRET:-incident-desk-local-dev-secret}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # Attachments (issue 18): the bucket on the same local server; its CORS rule allows the console's
 # origin(s) (comma-separated; browser tests that serve the console on a free port set their own).
@@ -18,10 +17,11 @@ export ATTACHMENTS_BUCKET="${ATTACHMENTS_BUCKET:-incident-desk-attachments}"
 export CONSOLE_ORIGIN="${CONSOLE_ORIGIN:-http://127.0.0.1:${CONSOLE_PORT:-9001}}"
 # The key that seals list cursors (api::cursor): a fresh random one per local stack unless given.
 export CURSOR_KEY="${CURSOR_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
-# Local builds compile the LOCAL_AUTH_SECRET token verifier in (cargo feature `local-auth`, off
-# by default, so `make package` and `sam build` never have it). Every local cargo build of the
-# functions, and `cargo lambda watch`, passes these flags.
-LOCAL_FEATURES=(--features local-auth)
+# Sign-in (issue 25): the local OpenID Connect provider (scripts/oidc.sh), and the gateway in front
+# of the functions (infra/local/api_gateway.py) verifying its tokens as API Gateway's JWT
+# authorizer does. The functions verify no token: one identity path, locally and deployed.
+export OIDC_AUDIENCE="${OIDC_AUDIENCE:-incident-desk-console}"
+source "$ROOT/scripts/oidc.sh"
 # Notifications (issue 17): the sender identity, the team, the pager topic, console links.
 export NOTIFY_FROM="${NOTIFY_FROM:-support-desk@example.com}"
 export SUPPORT_TEAM_EMAIL="${SUPPORT_TEAM_EMAIL:-support-team@example.com}"
@@ -30,7 +30,7 @@ export CONSOLE_URL="${CONSOLE_URL:-http://127.0.0.1:${CONSOLE_PORT:-9001}}"
 export NOTIFIER_FAILURE_QUEUE="${NOTIFIER_FAILURE_QUEUE:-incident-desk-notifier-failures}"
 PIDS=()
 
-# cargo lambda watch starts a function with `cargo run --bin NAME` plus LOCAL_FEATURES, and cargo
+# cargo lambda watch starts a function with `cargo run --bin NAME`, and cargo
 # resolves that run's features for the function's package alone. A workspace build is another
 # build: the test and bench crates add tokio features (process, test-util), so tokio and the ~45
 # crates above it (the AWS SDK, lambda_runtime, our crates) are compiled again on a function's
@@ -42,7 +42,7 @@ function_names() {
 build_functions() {
   local f
   for f in $(function_names); do
-    (cd "$ROOT" && cargo build --quiet "${LOCAL_FEATURES[@]}" --manifest-path Cargo.toml --bin "$f")
+    (cd "$ROOT" && cargo build --quiet --manifest-path Cargo.toml --bin "$f")
   done
 }
 
@@ -107,8 +107,8 @@ start_watch() { # port [dynamodb endpoint] [log name]
   # with AWS_LAMBDA_LOG_FORMAT=JSON (what Lambda sets from the template's LoggingConfig;
   # scripts/test.sh greps their `"level":"ERROR"`). Their level: AWS_LAMBDA_LOG_LEVEL when set
   # (as in AWS), else RUST_LOG (default info; a level or target=level directives).
-  (cd "$ROOT" && RUST_LOG="${WATCH_RUST_LOG:-info,tower_http=error}" exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} "${LOCAL_FEATURES[@]}" -A 127.0.0.1 -P "$1" --concurrency 8 \
-    --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,LOCAL_AUTH_SECRET=$LOCAL_AUTH_SECRET,STORE_OPERATION_TIMEOUT_MS=$store_timeout,STORE_RETRY_BUDGET_MS=$retry_budget,AWS_LAMBDA_LOG_FORMAT=JSON,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
+  (cd "$ROOT" && RUST_LOG="${WATCH_RUST_LOG:-info,tower_http=error}" exec setsid "$VENV/bin/cargo-lambda" lambda watch ${WATCH_FLAGS:-} -A 127.0.0.1 -P "$1" --concurrency 8 \
+    --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,STORE_OPERATION_TIMEOUT_MS=$store_timeout,STORE_RETRY_BUDGET_MS=$retry_budget,AWS_LAMBDA_LOG_FORMAT=JSON,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
     --env-var "ATTACHMENTS_BUCKET=$ATTACHMENTS_BUCKET,AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3" \
     ${PAYMENT_ENV_ARGS[@]+"${PAYMENT_ENV_ARGS[@]}"} \
     --env-var "CURSOR_KEY=$CURSOR_KEY" \
@@ -117,24 +117,48 @@ start_watch() { # port [dynamodb endpoint] [log name]
   PIDS+=($!)
   wait_for_port "$1" "cargo lambda watch" 120
   if [ -z "${2:-}" ]; then
-    export INCIDENT_DESK_URL="http://127.0.0.1:$1"
     export CARGO_LAMBDA_INVOKE_PORT="$1"
   fi
 }
 
+# The provider's own check (infra/local/oidc/check.mjs: a private provider on a free port, the
+# browser's code + PKCE flow, the ID token's claims and signature, refresh, wrong passwords, logout).
+check_oidc() {
+  install_oidc
+  node "$OIDC_DIR/check.mjs"
+}
+
+# The provider for a test stack: its own users file and signing key in the stack's state folder,
+# redirects to the console origin (exports OIDC_ISSUER, OIDC_KEY_FILE, OIDC_USERS_FILE).
+start_test_oidc() {
+  mkdir -p "$STATE"
+  dev_users_file "$STATE"
+  start_oidc "$(free_port)" "$STATE/oidc-users.json" "$STATE/oidc-signing-key.json" "$CONSOLE_ORIGIN"
+}
+
+# A copy of the API as clients reach it: cargo lambda watch on an internal port behind the local
+# gateway on GATEWAY_PORT (a free one when empty); exports VAR=http://127.0.0.1:<gateway port>.
+start_api() { # VAR [gateway port] [dynamodb endpoint] [log name]
+  local var="$1" port="${2:-}" log="${4:-watch}" watch_port
+  [ -n "$port" ] || port="$(free_port)"
+  watch_port="$(free_port)"
+  start_watch "$watch_port" "${3:-}" "$log"
+  start_gateway "$port" "$watch_port" "$CONSOLE_ORIGIN" "gateway${log#watch}"
+  export "$var=http://127.0.0.1:$port"
+}
+
 # A second copy of the API whose data store is reached through a fault-injecting proxy on
 # FAULT_PROXY_PORT; the reliability tests bind that port themselves and flip its mode.
-start_faulty_watch() { # port
+start_faulty_api() {
   export FAULT_PROXY_PORT="$(free_port)"
   export FAULT_PROXY_UPSTREAM="${AWS_ENDPOINT_URL_DYNAMODB#http://}"
-  start_watch "$1" "http://127.0.0.1:$FAULT_PROXY_PORT" watch-faulty
-  export INCIDENT_DESK_FAULTY_URL="http://127.0.0.1:$1"
+  start_api INCIDENT_DESK_FAULTY_URL "" "http://127.0.0.1:$FAULT_PROXY_PORT" watch-faulty
 }
 
 # A copy of the API in Stripe mode (same table) whose Stripe is a fake the e2e tests serve
 # themselves on STRIPE_FAKE_PORT (tests/src/fake_stripe.rs); they sign webhook events with
 # STRIPE_E2E_WEBHOOK_SECRET. Stripe requests time out after STRIPE_E2E_TIMEOUT_MS.
-start_stripe_watch() { # port
+start_stripe_api() {
   export STRIPE_FAKE_PORT="$(free_port)"
   export STRIPE_E2E_WEBHOOK_SECRET="whsec_e2e_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
   export STRIPE_E2E_TIMEOUT_MS="${STRIPE_E2E_TIMEOUT_MS:-2000}"
@@ -142,18 +166,7 @@ start_stripe_watch() { # port
     STRIPE_SECRET_KEY=sk_test_e2e_local STRIPE_WEBHOOK_SECRET="$STRIPE_E2E_WEBHOOK_SECRET" \
     STRIPE_TIMEOUT_MS="$STRIPE_E2E_TIMEOUT_MS" \
     CHECKOUT_SUCCESS_URL=https://console.example/packs/paid CHECKOUT_CANCEL_URL=https://console.example/packs/cancelled \
-    WATCH_STORE_TIMEOUT=20000 WATCH_RETRY_BUDGET=20000 start_watch "$1" "$AWS_ENDPOINT_URL_DYNAMODB" watch-stripe
-  export INCIDENT_DESK_STRIPE_URL="http://127.0.0.1:$1"
-}
-
-# The intake function as a deployed build has it: without `local-auth` (see LOCAL_FEATURES),
-# kept apart for tests/tests/release_auth.rs. Build it before the local builds: they put the
-# local variant back at target/debug/intake.
-build_release_auth_probe() {
-  cargo build --quiet -p intake
-  mkdir -p "$CARGO_TARGET_DIR/no-local-auth"
-  cp "$CARGO_TARGET_DIR/debug/intake" "$CARGO_TARGET_DIR/no-local-auth/intake"
-  export NO_LOCAL_AUTH_INTAKE="$CARGO_TARGET_DIR/no-local-auth/intake"
+    WATCH_STORE_TIMEOUT=20000 WATCH_RETRY_BUDGET=20000 start_api INCIDENT_DESK_STRIPE_URL "" "$AWS_ENDPOINT_URL_DYNAMODB" watch-stripe
 }
 
 # ---- notifications (issue 17): local SES/SNS set-up, the stream relay, the one-minute sweep ----
@@ -223,16 +236,23 @@ build_console() {
   fi
 }
 
-start_gateway() { # port upstream-port allowed-origin
+# API Gateway's part (infra/local/api_gateway.py): the template's routes, CORS for the console's
+# origin(s), and the JWT authorizer against OIDC_ISSUER (start_oidc first).
+start_gateway() { # port upstream-port allowed-origins [log name]
   mkdir -p "$STATE"
-  python3 "$ROOT/infra/local/web_gateway.py" gateway "$1" "127.0.0.1:$2" "$3" >"$STATE/gateway.log" 2>&1 &
+  : "${OIDC_ISSUER:?start_oidc before start_gateway}"
+  "$VENV/bin/python" "$ROOT/infra/local/api_gateway.py" "$1" "127.0.0.1:$2" "$3" >"$STATE/${4:-gateway}.log" 2>&1 &
   PIDS+=($!)
-  wait_for_port "$1" "the local API gateway (CORS)" 30
+  wait_for_port "$1" "the local API gateway" 30
 }
 
-start_console() { # port api-url
+# Serves web/dist with its config.json (API, issuer, client id) and the template's CloudFront
+# security headers (CSP adapted to the local API, issuer and S3; PyYAML, hence the venv's python).
+start_console() { # port api-url [issuer] [client-id]  (default: what start_oidc exported)
+  local issuer="${3:-${OIDC_ISSUER:-}}" client_id="${4:-${OIDC_CLIENT_ID:-incident-desk-console}}"
+  if [ -z "$issuer" ]; then echo "!! start_console: no OIDC issuer (start_oidc first, or pass it)" >&2; return 1; fi
   mkdir -p "$STATE"
-  python3 "$ROOT/infra/local/web_gateway.py" console "$1" "$ROOT/web/dist" "$2" >"$STATE/console.log" 2>&1 &
+  "$VENV/bin/python" "$ROOT/infra/local/web_gateway.py" console "$1" "$ROOT/web/dist" "$2" "$issuer" "$client_id" >"$STATE/console.log" 2>&1 &
   PIDS+=($!)
-  wait_for_port "$1" "the console" 30
+  wait_for_port "$1" "the console" 30 || { cat "$STATE/console.log" >&2; return 1; }
 }
