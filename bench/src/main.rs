@@ -253,6 +253,7 @@ async fn latency(
     let engineer_actor = Actor {
         account_id: engineer.clone(),
         email: None,
+        name: None,
         engineer: true,
         admin: false,
     };

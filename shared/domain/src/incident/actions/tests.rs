@@ -1,5 +1,6 @@
 use super::*;
 use crate::category::Category;
+use crate::incident::{parse_assignment, MAX_NOTE};
 use crate::time::parse_instant;
 use crate::{CalendarId, Handling, Severity};
 use chrono::Duration;
@@ -51,6 +52,7 @@ fn engineer() -> Actor {
     Actor {
         account_id: ENGINEER.into(),
         email: Some("eng@support.example".into()),
+        name: None,
         engineer: true,
         admin: false,
     }
@@ -60,6 +62,7 @@ fn admin() -> Actor {
     Actor {
         account_id: ADMIN.into(),
         email: Some("admin@support.example".into()),
+        name: None,
         engineer: false,
         admin: true,
     }
@@ -110,6 +113,7 @@ fn awaiting() -> Incident {
         charge: Charge::Consumed,
         charge_decided: false,
         closed_at: None,
+        owner: None,
     }
 }
 
@@ -186,6 +190,24 @@ fn respond() -> Action {
     Action::Respond {
         message: "Please send the event log.".into(),
         channel: Channel::Email,
+    }
+}
+
+/// An assignment to a known engineer (`None`: release).
+fn assign_to(account_id: &str) -> Action {
+    Action::Assign {
+        assignee: Assignee::Engineer(Owner {
+            account_id: account_id.into(),
+            display_name: format!("{account_id} name"),
+        }),
+        note: Some("Over to you".into()),
+    }
+}
+
+fn release() -> Action {
+    Action::Assign {
+        assignee: Assignee::Nobody,
+        note: None,
     }
 }
 
@@ -300,6 +322,7 @@ fn table_actions() -> Vec<(&'static str, Action)> {
         ("decide_charge(consumed)", decide_charge(Charge::Consumed)),
         ("decide_charge(refunded)", decide_charge(Charge::Refunded)),
         ("breach", Action::Breach),
+        ("assign", assign_to(ENGINEER)),
     ]
 }
 
@@ -320,6 +343,7 @@ fn column_of(action: &Action) -> usize {
         } => 10,
         Action::DecideCharge { .. } => 9,
         Action::Breach => 11,
+        Action::Assign { .. } => 12,
     }
 }
 
@@ -327,26 +351,27 @@ fn column_of(action: &Action) -> usize {
 /// customer, so that deciding the scope depends on the state alone), and what each column's
 /// action must do there. All actions are taken after the first-response deadline.
 #[rustfmt::skip]
-fn table() -> Vec<(&'static str, Incident, [Outcome; 12])> {
+fn table() -> Vec<(&'static str, Incident, [Outcome; 13])> {
     let p = |i: Incident| with_scope(i, ScopeStatus::Proposed);
     vec![
         // rsp respond, msg customer message, psc/dsc propose/decide scope, psp/dsp propose/decide sub-problem,
-        // res resolve, unr close unresolved, clo request closure, $co/$rf decide charge consumed/refunded, brc breach
-        //                                                                       rsp msg psc dsc psp dsp res unr clo $co $rf brc
-        ("awaiting_response, sla pending",     p(awaiting()),                   [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  A]),
-        ("awaiting_response, sla breached",    p(awaiting_breached()),          [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X]),
-        ("in_progress",                        p(in_progress()),                [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X]),
-        ("resolved",                           p(resolved()),                   [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X]),
-        ("unresolved, consumed (decided)",     p(unresolved(Charge::Consumed)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X]),
-        ("unresolved, refunded",               p(unresolved(Charge::Refunded)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X]),
-        ("closed_by_customer, charge pending", p(closed_by_customer()),         [X,  X,  X,  X,  X,  X,  X,  X,  X,  A,  A,  X]),
+        // res resolve, unr close unresolved, clo request closure, $co/$rf decide charge consumed/refunded, brc breach,
+        // asg an admin assigns it to an engineer
+        //                                                                       rsp msg psc dsc psp dsp res unr clo $co $rf brc asg
+        ("awaiting_response, sla pending",     p(awaiting()),                   [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  A,  A]),
+        ("awaiting_response, sla breached",    p(awaiting_breached()),          [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A]),
+        ("in_progress",                        p(in_progress()),                [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A]),
+        ("resolved",                           p(resolved()),                   [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X]),
+        ("unresolved, consumed (decided)",     p(unresolved(Charge::Consumed)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X]),
+        ("unresolved, refunded",               p(unresolved(Charge::Refunded)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X]),
+        ("closed_by_customer, charge pending", p(closed_by_customer()),         [X,  X,  X,  X,  X,  X,  X,  X,  X,  A,  A,  X,  X]),
     ]
 }
 
 #[test]
 fn the_table_has_one_column_per_action_in_order() {
     let columns: Vec<usize> = table_actions().iter().map(|(_, a)| column_of(a)).collect();
-    assert_eq!(columns, (0..12).collect::<Vec<_>>());
+    assert_eq!(columns, (0..13).collect::<Vec<_>>());
 }
 
 #[test]
@@ -418,7 +443,7 @@ fn a_first_response_on_time_meets_the_sla_and_starts_the_work() {
     assert_eq!(t.incident.sla, SlaOutcome::Met);
     assert_eq!(t.incident.status, IncidentStatus::InProgress);
     assert_eq!(t.incident.first_responded_at, Some(before_due()));
-    assert_eq!(kinds(&t.events), [EventKind::Response]);
+    assert_eq!(kinds(&t.events), [EventKind::Response, EventKind::Assigned]);
     assert_eq!(detail(&t.events[0], "channel"), "email");
     assert_eq!(
         detail(&t.events[0], "message"),
@@ -431,7 +456,7 @@ fn a_first_response_on_time_meets_the_sla_and_starts_the_work() {
 fn a_first_response_exactly_at_the_deadline_is_on_time() {
     let t = apply(&awaiting(), &engineer(), respond(), due()).unwrap();
     assert_eq!(t.incident.sla, SlaOutcome::Met);
-    assert_eq!(kinds(&t.events), [EventKind::Response]);
+    assert_eq!(kinds(&t.events), [EventKind::Response, EventKind::Assigned]);
 }
 
 #[test]
@@ -442,7 +467,11 @@ fn a_first_response_after_the_deadline_before_the_sweep_breaches_with_exactly_on
     assert_eq!(t.incident.first_responded_at, Some(after_due()));
     assert_eq!(
         kinds(&t.events),
-        [EventKind::Response, EventKind::SlaBreached]
+        [
+            EventKind::Response,
+            EventKind::SlaBreached,
+            EventKind::Assigned
+        ]
     );
     let breach = &t.events[1];
     assert_eq!(breach.actor_account_id, "system");
@@ -466,7 +495,7 @@ fn a_first_response_after_the_sweep_breached_keeps_breached_and_adds_no_second_b
     assert_eq!(t.incident.sla, SlaOutcome::Breached);
     assert_eq!(t.incident.status, IncidentStatus::InProgress);
     assert_eq!(t.incident.first_responded_at, Some(after_due()));
-    assert_eq!(kinds(&t.events), [EventKind::Response]);
+    assert_eq!(kinds(&t.events), [EventKind::Response, EventKind::Assigned]);
 }
 
 #[test]
@@ -1119,4 +1148,247 @@ fn a_customer_calling_itself_system_cannot_breach_another_accounts_incident() {
     incident.account_id = "someone-else".into();
     let r = apply(&incident, &impostor, Action::Breach, after_due());
     assert_eq!(r, Err(ActionError::NotFound));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ownership: take, hand off, release (API.md "Ownership")
+// ---------------------------------------------------------------------------------------------
+
+fn engineer_named(id: &str) -> Actor {
+    Actor {
+        account_id: id.into(),
+        email: Some(format!("{id}@support.example")),
+        name: None,
+        engineer: true,
+        admin: false,
+    }
+}
+
+fn owned_by(id: &str) -> Incident {
+    Incident {
+        owner: Some(Owner {
+            account_id: id.into(),
+            display_name: format!("{id} name"),
+        }),
+        ..in_progress()
+    }
+}
+
+fn assigned_details(t: &Transition) -> (Value, Value, Value) {
+    let e = t
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Assigned)
+        .expect("an assigned event");
+    (
+        e.details["owner_account_id"].clone(),
+        e.details["previous_owner_account_id"].clone(),
+        e.details["note"].clone(),
+    )
+}
+
+#[test]
+fn an_engineer_takes_an_unowned_incident_with_one_assigned_event() {
+    let t = apply(
+        &in_progress(),
+        &engineer(),
+        assign_to(ENGINEER),
+        before_due(),
+    )
+    .unwrap();
+    assert_eq!(t.incident.owner_id(), Some(ENGINEER));
+    assert_eq!(kinds(&t.events), [EventKind::Assigned]);
+    assert_eq!(t.events[0].actor_account_id, ENGINEER);
+    assert_eq!(
+        assigned_details(&t),
+        (
+            Value::from(ENGINEER),
+            Value::Null,
+            Value::from("Over to you")
+        )
+    );
+    assert!(!t.no_op);
+}
+
+#[test]
+fn taking_an_incident_one_already_owns_changes_nothing() {
+    let t = apply(
+        &owned_by(ENGINEER),
+        &engineer(),
+        assign_to(ENGINEER),
+        before_due(),
+    )
+    .unwrap();
+    assert!(t.no_op && t.events.is_empty());
+    assert_eq!(t.incident, owned_by(ENGINEER));
+}
+
+#[test]
+fn taking_an_incident_another_engineer_owns_is_a_conflict() {
+    let r = apply(
+        &owned_by("eng-2"),
+        &engineer(),
+        assign_to(ENGINEER),
+        before_due(),
+    );
+    assert!(matches!(r, Err(ActionError::InvalidState(_))), "{r:?}");
+}
+
+#[test]
+fn an_owner_hands_off_or_releases_its_own_incident() {
+    let handed = apply(
+        &owned_by(ENGINEER),
+        &engineer(),
+        assign_to("eng-2"),
+        before_due(),
+    )
+    .unwrap();
+    assert_eq!(handed.incident.owner_id(), Some("eng-2"));
+    assert_eq!(
+        assigned_details(&handed),
+        (
+            Value::from("eng-2"),
+            Value::from(ENGINEER),
+            Value::from("Over to you")
+        )
+    );
+    let released = apply(&owned_by(ENGINEER), &engineer(), release(), before_due()).unwrap();
+    assert_eq!(released.incident.owner, None);
+    assert_eq!(
+        assigned_details(&released),
+        (Value::Null, Value::from(ENGINEER), Value::Null)
+    );
+}
+
+#[test]
+fn handing_off_or_releasing_someone_elses_incident_is_forbidden_to_an_engineer() {
+    for action in [assign_to("eng-3"), release()] {
+        let r = apply(&owned_by("eng-2"), &engineer(), action, before_due());
+        assert!(matches!(r, Err(ActionError::Forbidden(_))), "{r:?}");
+    }
+    // Giving an unowned incident to someone else is an admin's call too.
+    let r = apply(
+        &in_progress(),
+        &engineer(),
+        assign_to("eng-2"),
+        before_due(),
+    );
+    assert!(matches!(r, Err(ActionError::Forbidden(_))), "{r:?}");
+}
+
+#[test]
+fn an_admin_assigns_anyone_on_any_open_incident() {
+    for (from, action, owner) in [
+        (in_progress(), assign_to("eng-2"), Some("eng-2")),
+        (owned_by("eng-2"), assign_to("eng-3"), Some("eng-3")),
+        (owned_by("eng-2"), release(), None),
+    ] {
+        let t = apply(&from, &admin(), action, before_due()).unwrap();
+        assert_eq!(t.incident.owner_id(), owner);
+        assert_eq!(kinds(&t.events), [EventKind::Assigned]);
+        assert_eq!(t.events[0].actor_account_id, ADMIN);
+    }
+}
+
+#[test]
+fn an_unknown_assignee_is_refused_after_the_callers_right_is_checked() {
+    let unknown = || Action::Assign {
+        assignee: Assignee::Unknown("acct-customer".into()),
+        note: None,
+    };
+    let r = apply(&in_progress(), &admin(), unknown(), before_due());
+    assert_eq!(r, Err(ActionError::NotAnEngineer));
+    let r = apply(&owned_by(ENGINEER), &engineer(), unknown(), before_due());
+    assert_eq!(r, Err(ActionError::NotAnEngineer));
+    // Someone else's incident: the right comes first.
+    let r = apply(&owned_by("eng-2"), &engineer(), unknown(), before_due());
+    assert!(matches!(r, Err(ActionError::Forbidden(_))), "{r:?}");
+}
+
+#[test]
+fn a_closed_incident_takes_no_assignment_and_a_customer_none() {
+    let r = apply(&resolved(), &admin(), assign_to(ENGINEER), before_due());
+    assert!(matches!(r, Err(ActionError::InvalidState(_))), "{r:?}");
+    let r = apply(
+        &closed_by_customer(),
+        &engineer(),
+        assign_to(ENGINEER),
+        before_due(),
+    );
+    assert!(matches!(r, Err(ActionError::InvalidState(_))), "{r:?}");
+    let r = apply(&in_progress(), &owner(), assign_to(ENGINEER), before_due());
+    assert!(r.is_err(), "{r:?}");
+    assert!(!matches!(r, Err(ActionError::InvalidState(_))), "{r:?}");
+}
+
+#[test]
+fn the_first_response_to_an_unowned_incident_makes_its_author_the_owner() {
+    let t = apply(&awaiting(), &engineer(), respond(), before_due()).unwrap();
+    assert_eq!(kinds(&t.events), [EventKind::Response, EventKind::Assigned]);
+    assert_eq!(t.incident.owner_id(), Some(ENGINEER));
+    assert_eq!(
+        t.incident.owner.as_ref().map(|o| o.display_name.as_str()),
+        Some("eng"),
+        "the part of the e-mail before @"
+    );
+    assert_eq!(
+        assigned_details(&t),
+        (Value::from(ENGINEER), Value::Null, Value::Null)
+    );
+    // An owned incident keeps its owner whoever responds.
+    let t = apply(&owned_by("eng-2"), &engineer(), respond(), before_due()).unwrap();
+    assert_eq!(kinds(&t.events), [EventKind::Response]);
+    assert_eq!(t.incident.owner_id(), Some("eng-2"));
+}
+
+#[test]
+fn an_incident_is_open_for_its_owner_until_closed_and_its_charge_decided() {
+    let mut i = owned_by(ENGINEER);
+    assert_eq!(i.open_owner(), Some(ENGINEER));
+    i = apply(&i, &engineer_named(ENGINEER), resolve(), before_due())
+        .unwrap()
+        .incident;
+    assert_eq!(i.open_owner(), None, "resolved: closed, charge decided");
+    let pending = Incident {
+        owner: owned_by(ENGINEER).owner,
+        ..closed_by_customer()
+    };
+    assert_eq!(pending.open_owner(), Some(ENGINEER), "charge pending");
+    let decided = apply(
+        &pending,
+        &admin(),
+        decide_charge(Charge::Consumed),
+        after_due(),
+    )
+    .unwrap()
+    .incident;
+    assert_eq!(decided.open_owner(), None);
+    assert_eq!(in_progress().open_owner(), None, "unowned");
+}
+
+#[test]
+fn an_assignment_body_names_the_owner_or_null_and_a_short_note() {
+    let ok =
+        parse_assignment(&serde_json::json!({"owner_account_id": "eng-2", "note": "Handing over"}))
+            .unwrap();
+    assert_eq!(ok.owner_account_id.as_deref(), Some("eng-2"));
+    assert_eq!(ok.note.as_deref(), Some("Handing over"));
+    let release = parse_assignment(&serde_json::json!({"owner_account_id": null})).unwrap();
+    assert_eq!(release.owner_account_id, None);
+    let field = |body: Value| -> Vec<String> {
+        parse_assignment(&body)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    };
+    assert_eq!(field(serde_json::json!({})), ["owner_account_id"]);
+    assert_eq!(
+        field(serde_json::json!({"owner_account_id": 7})),
+        ["owner_account_id"]
+    );
+    assert_eq!(
+        field(serde_json::json!({"owner_account_id": "e", "note": "x".repeat(MAX_NOTE + 1)})),
+        ["note"]
+    );
 }

@@ -39,6 +39,7 @@ fn awaiting() -> Incident {
         charge: Charge::Consumed,
         charge_decided: false,
         closed_at: None,
+        owner: None,
     }
 }
 
@@ -164,6 +165,7 @@ fn an_answered_or_closed_incident_is_never_warned() {
     let engineer = Actor {
         account_id: "eng-1".into(),
         email: None,
+        name: None,
         engineer: true,
         admin: false,
     };
