@@ -7,6 +7,7 @@ mod contract;
 mod foundation;
 mod intake;
 mod notifications;
+mod ownership;
 mod packs;
 mod payments;
 mod reliability;
