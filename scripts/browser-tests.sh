@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Browser tests of the web console (issue 19): headless Chromium from Debian, driven by
 # playwright-core (web/tests/), against the real local stack.
-# - In `make test`: scripts/test.sh calls it with its stack up (INCIDENT_DESK_URL = cargo lambda
-#   watch; CONSOLE_PORT/CONSOLE_ORIGIN exported before the stack started).
-# - Alone (`bash scripts/browser-tests.sh`): starts a private stack on free ports first.
+# - In `make test`: scripts/test.sh calls it with its stack up (INCIDENT_DESK_URL = the local API
+#   gateway, OIDC_ISSUER/OIDC_USERS_FILE/OIDC_KEY_FILE = its OpenID Connect provider;
+#   CONSOLE_PORT/CONSOLE_ORIGIN exported before the stack started).
+# - Alone (`bash scripts/browser-tests.sh`): starts a private stack on free ports first, provider
+#   included.
+# People sign in through the provider's login page as per-run users this script adds to its users
+# file (see BROWSER_USERS below).
 # Installs what it needs: Debian's chromium (apt-get) if missing, the npm packages (npm ci).
 # Screenshots of every page: .local/browser/<lang>-<page>.png.
 set -euo pipefail
@@ -27,57 +31,81 @@ export CONSOLE_URL="http://127.0.0.1:$CONSOLE_PORT"
 if [ -z "${INCIDENT_DESK_URL:-}" ]; then
   echo "==> no stack given: starting a private one"
   bash "$ROOT/scripts/tools.sh"
-  cargo build --quiet --workspace --bins ${LOCAL_FEATURES[@]+"${LOCAL_FEATURES[@]}"}
+  cargo build --quiet --workspace --bins
   build_functions
   start_dynamodb "$(free_port)"
   setup_table
-  WATCH_FLAGS="--ignore-changes" start_watch "$(free_port)"
+  # Sign-in: the local OpenID Connect provider (its users file and signing key in this stack's
+  # state folder), before the API (its gateway discovers the provider's keys) and the console.
+  mkdir -p "$STATE"
+  [ -f "$STATE/oidc-users.json" ] || (umask 077 && echo '[]' >"$STATE/oidc-users.json")
+  start_oidc "$(free_port)" "$STATE/oidc-users.json" "$STATE/oidc-signing-key.json" "$CONSOLE_ORIGIN"
+  WATCH_FLAGS="--ignore-changes" start_api INCIDENT_DESK_URL
 fi
+: "${OIDC_ISSUER:?the OpenID Connect provider is not running (start_oidc)}"
+: "${OIDC_USERS_FILE:?OIDC_USERS_FILE is not set (start_oidc)}"
+: "${OIDC_KEY_FILE:?OIDC_KEY_FILE is not set (start_oidc)}"
+export OIDC_ISSUER OIDC_CLIENT_ID="${OIDC_CLIENT_ID:-incident-desk-console}"
 build_console
 
-# The browser reaches the API as in AWS: through a gateway that answers CORS for the console.
-GATEWAY_PORT="$(free_port)"
-start_gateway "$GATEWAY_PORT" "${INCIDENT_DESK_URL##*:}" "$CONSOLE_ORIGIN"
-export API_URL="http://127.0.0.1:$GATEWAY_PORT"
-start_console "$CONSOLE_PORT" "$API_URL"
+# The browser reaches the API as in AWS: through the gateway (routes, CORS for the console's
+# origin, JWT authorizer) that INCIDENT_DESK_URL names.
+export API_URL="$INCIDENT_DESK_URL"
+start_console "$CONSOLE_PORT" "$API_URL" "$OIDC_ISSUER" "$OIDC_CLIENT_ID"
 
-# Fresh identities for every run (the tests can run against a stack that already has data).
-BROWSER_TOKENS="$(python3 - <<'PY'
-import base64, hashlib, hmac, json, os, time, secrets
-secret = os.environ["LOCAL_AUTH_SECRET"].encode()
+# Fresh people for every run (the tests can run against a stack that already has data): added to
+# the provider's users file (it re-reads it on every sign-in) with random passwords. The browser
+# signs in with email and password; the tests' own API calls use a token per user signed with the
+# provider's key (infra/local/tokens.py), the same claims the provider puts in its ID tokens.
+BROWSER_USERS="$("$VENV/bin/python" - "$OIDC_USERS_FILE" "$ROOT/infra/local/tokens.py" <<'PY'
+import json, os, secrets, subprocess, sys
+path, tokens_py = sys.argv[1], sys.argv[2]
 run = secrets.token_hex(4)
-def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-def token(sub, groups):
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": sub, "email": f"{sub}@example.com", "cognito:groups": groups,
-                           "exp": int(time.time()) + 3600}).encode())
-    sig = b64(hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest())
-    return f"{head}.{body}.{sig}"
 who = {
-    "customer_en": [], "customer_pl": [], "claimant_en": [], "claimant_pl": [],
-    "engineer": ["support-engineers"], "admin": ["support-admins", "support-engineers"],
+    "customer_en": ("Ada Lovelace", []), "customer_pl": ("Zofia Łęcka", []),
+    "claimant_en": ("Grace Hopper", []), "claimant_pl": ("Jan Kowalski", []),
+    "engineer": ("Edsger Dijkstra", ["support-engineers"]),
+    "admin": ("Barbara Liskov", ["support-admins", "support-engineers"]),
 }
-subs = {name: f"browser-{run}-{name.replace('_', '-')}" for name in who}
-out = {name: token(subs[name], groups) for name, groups in who.items()}
-out["subs"] = subs
-print(json.dumps(out))
+new = {}
+for key, (name, groups) in who.items():
+    sub = f"browser-{run}-{key.replace('_', '-')}"
+    new[key] = {"sub": sub, "email": f"{sub}@example.com", "password": secrets.token_urlsafe(18), "name": name, "groups": groups}
+users = []
+if os.path.exists(path):
+    with open(path, encoding="utf-8") as f:
+        users = json.load(f)
+# Replaced in one rename: the provider never reads half a file.
+tmp = f"{path}.{os.getpid()}.tmp"
+with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+    json.dump(users + list(new.values()), f, indent=2, ensure_ascii=False)
+os.replace(tmp, path)
+for key, u in new.items():
+    args = [sys.executable, tokens_py, "--key-file", os.environ["OIDC_KEY_FILE"],
+            "--issuer", os.environ["OIDC_ISSUER"], "--sub", u["sub"], "--email", u["email"], "--name", u["name"]]
+    if u["groups"]:
+        args += ["--groups", ",".join(u["groups"])]
+    u["token"] = subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+print(json.dumps(new, ensure_ascii=False))
 PY
 )"
-export BROWSER_TOKENS
+export BROWSER_USERS
 # cargo lambda watch starts each function on its first request: warm one route of each first.
 python3 - <<'PY'
 import json, os, time, urllib.request, urllib.error
-tokens = json.loads(os.environ["BROWSER_TOKENS"])
+admin = json.loads(os.environ["BROWSER_USERS"])["admin"]["token"]
 for path in ["/products", "/queue", "/packs", "/incidents/none/resolution", "/reports/sla"]:
     deadline = time.time() + 180
     while True:
-        req = urllib.request.Request(os.environ["API_URL"] + path, headers={"Authorization": "Bearer " + tokens["admin"]},
+        req = urllib.request.Request(os.environ["API_URL"] + path, headers={"Authorization": "Bearer " + admin},
                                      method="POST" if path.endswith("resolution") else "GET",
                                      data=b"{}" if path.endswith("resolution") else None)
         try:
             urllib.request.urlopen(req, timeout=120).read()
             break
         except urllib.error.HTTPError as e:
+            if e.code == 401:
+                raise SystemExit(f"browser tests: the API refused the minted admin token on {path} (401)")
             if e.code < 500: break
         except OSError:
             pass
@@ -85,9 +113,20 @@ for path in ["/products", "/queue", "/packs", "/incidents/none/resolution", "/re
             raise SystemExit(f"browser tests: {path} did not answer")
         time.sleep(1)
 PY
-export FORBIDDEN_STRINGS="$(python3 -c 'import json,os; print(json.dumps([os.environ["LOCAL_AUTH_SECRET"]]))')"
+# Nothing secret in web/dist: the provider's private key (every private member of every key) and
+# every user's password.
+export FORBIDDEN_STRINGS="$(python3 - "$OIDC_KEY_FILE" "$OIDC_USERS_FILE" <<'PY'
+import json, sys
+keys = json.load(open(sys.argv[1], encoding="utf-8"))["keys"]
+secrets = [k[m] for k in keys for m in ("d", "p", "q", "dp", "dq", "qi") if k.get(m)]
+if not secrets:
+    raise SystemExit("browser tests: no private key members in " + sys.argv[1])
+secrets += [u["password"] for u in json.load(open(sys.argv[2], encoding="utf-8")) if u.get("password")]
+print(json.dumps(secrets))
+PY
+)"
 export SCREENSHOT_DIR="$ROOT/.local/browser"
-echo "==> browser tests: console $CONSOLE_URL, API $API_URL, $("$CHROMIUM" --version 2>/dev/null | head -1)"
+echo "==> browser tests: console $CONSOLE_URL, API $API_URL, provider $OIDC_ISSUER, $("$CHROMIUM" --version 2>/dev/null | head -1)"
 cd "$ROOT/web"
 npx eslint . && npx tsc --noEmit
 node --test --test-concurrency=1 "$@" tests/

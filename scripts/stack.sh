@@ -213,10 +213,9 @@ stack_stop() {
 }
 
 # ---- web console (issue 19) -------------------------------------------------------------------
-# In AWS, API Gateway answers CORS preflights for the console's origin itself (the template's
-# CorsConfiguration) and CloudFront serves the built console. Locally, infra/local/web_gateway.py
-# plays both parts: `gateway` in front of cargo lambda watch (which does no CORS), `console` for
-# web/dist plus a config.json naming the API.
+# In AWS, CloudFront serves the built console with the template's response headers policy.
+# Locally, infra/local/web_gateway.py serves web/dist, a config.json naming the API and the issuer,
+# and the same security headers (API Gateway's part is infra/local/api_gateway.py, start_gateway).
 
 # npm ci when the lock file changed, vite build when a source changed; Node >= 20.19 (Vite 8).
 build_console() {

@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""The local stand-ins for what sits in front of the functions and the console in AWS.
+"""CloudFront's part in the local stack: serves the built console.
 
-  gateway  PORT UPSTREAM ORIGIN   API Gateway's part: answers CORS preflights and adds CORS headers
-                                  for the console's origin exactly as infra/template.yaml's
-                                  CorsConfiguration says (read from the template), and forwards every
-                                  other request unchanged to `cargo lambda watch` (which has no CORS:
-                                  an OPTIONS request gets the emulator's own 404).
-  console  PORT DIST API_URL      CloudFront's part: serves the built console (web/dist), a
-                                  config.json naming the API, and index.html for every app path.
+  console PORT DIST API_URL ISSUER CLIENT_ID
 
-Standard library only; loopback only.
+Serves DIST (web/dist) on 127.0.0.1:PORT, index.html for every app path (as the distribution's
+403/404 → /index.html error responses do), and a config.json for the console:
+{"apiUrl", "issuer", "clientId", "redirectUri", "logoutUri", "scope"} (scope: OIDC_SCOPE, default
+"openid email profile"). Every answer carries the security headers of the template's CloudFront
+ResponseHeadersPolicy (ConsoleSecurityHeaders), read from infra/template.yaml, so the console runs
+under the production Content-Security-Policy locally and in the browser tests (see
+security_headers for what is adapted to the local stack).
+
+Needs PyYAML: run it with the project's .venv python (scripts/stack.sh does). The API gateway
+in front of the functions is infra/local/api_gateway.py.
 """
-import http.client
 import json
 import mimetypes
 import os
@@ -20,134 +22,146 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import yaml
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-       "transfer-encoding", "upgrade", "content-length", "date", "server"}
+TEMPLATE = os.path.join(ROOT, "infra", "template.yaml")
 
 
-def template_cors(path=os.path.join(ROOT, "infra", "template.yaml")):
-    """AllowMethods/AllowHeaders/ExposeHeaders/MaxAge of the HTTP API's CorsConfiguration."""
-    text = open(path, encoding="utf-8").read()
-    # The HTTP API's block (AllowOrigins/AllowMethods), not the attachments bucket's CorsRules.
-    blocks = [m.group(1) for m in re.finditer(r"CorsConfiguration:\n((?:\s{8,}.*\n)+)", text)]
-    blocks = [b for b in blocks if re.search(r"^\s+AllowMethods:", b, re.M)]
-    if len(blocks) != 1:
-        sys.exit("web_gateway: expected one HTTP API CorsConfiguration in infra/template.yaml")
-    body = blocks[0]
-
-    def flow_list(name):
-        m = re.search(name + r":\s*\[([^\]]*)\]", body)
-        if not m:
-            sys.exit(f"web_gateway: CorsConfiguration.{name} must be a flow list in the template")
-        return [x.strip().strip("'\"") for x in m.group(1).split(",") if x.strip()]
-
-    max_age = re.search(r"MaxAge:\s*(\d+)", body)
-    return {
-        "methods": [m.upper() for m in flow_list("AllowMethods")],
-        "headers": [h.lower() for h in flow_list("AllowHeaders")],
-        "expose": [h.lower() for h in flow_list("ExposeHeaders")],
-        "max_age": max_age.group(1) if max_age else None,
-    }
+class _CfnLoader(yaml.SafeLoader):
+    """A safe loader that reads CloudFormation's short-form intrinsics (!Sub, !If, !Ref, …) as
+    their long form ({"Fn::Sub": …}, {"Ref": …}), whatever node kind they tag."""
 
 
-class Gateway(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    upstream = ("127.0.0.1", 0)
-    origins = set()
-    cors = {}
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("gateway %s\n" % (fmt % args))
-
-    def _allowed_origin(self):
-        origin = self.headers.get("Origin")
-        return origin if origin in self.origins else None
-
-    def _send(self, status, headers, body=b""):
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def do_OPTIONS(self):
-        wanted = self.headers.get("Access-Control-Request-Method")
-        if wanted is None or self.headers.get("Origin") is None:
-            return self._forward()  # not a preflight: the API's own answer
-        origin = self._allowed_origin()
-        asked = [h.strip().lower() for h in (self.headers.get("Access-Control-Request-Headers") or "").split(",") if h.strip()]
-        headers = [("Vary", "Origin")]
-        if origin and wanted.upper() in self.cors["methods"] and all(h in self.cors["headers"] for h in asked):
-            headers += [
-                ("Access-Control-Allow-Origin", origin),
-                ("Access-Control-Allow-Methods", ",".join(self.cors["methods"])),
-                ("Access-Control-Allow-Headers", ",".join(self.cors["headers"])),
-            ]
-            if self.cors["max_age"]:
-                headers.append(("Access-Control-Max-Age", self.cors["max_age"]))
-        # Like API Gateway: a preflight never reaches a function; a refused one just lacks the headers.
-        self._send(204, headers)
-
-    def _upstream(self, body):
-        conn = http.client.HTTPConnection(*self.upstream, timeout=120)
-        try:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "host"}
-            headers["Host"] = f"{self.upstream[0]}:{self.upstream[1]}"
-            conn.request(self.command, self.path, body=body, headers=headers)
-            res = conn.getresponse()
-            data = res.read()
-            out = [(k, v) for k, v in res.getheaders() if k.lower() not in HOP and not k.lower().startswith("access-control-")]
-            return res.status, out, data
-        except OSError as e:
-            self.log_message("upstream failed: %s", e)
-            return 502, [("Content-Type", "text/plain")], b"bad gateway\n"
-        finally:
-            conn.close()
-
-    def _replay_safe(self):
-        return self.command in ("GET", "HEAD") or bool(self.headers.get("Idempotency-Key"))
-
-    def _forward(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        # `cargo lambda watch` acknowledges a function's answer before relaying its body, and
-        # under load cuts a large one, answering its own bare 500 although the function answered
-        # (README, Troubleshooting). API Gateway has no such step; like the e2e client, the
-        # gateway re-sends a request that is safe to repeat and got exactly that answer.
-        for attempt in range(4):
-            status, out, data = self._upstream(body)
-            if not (self._replay_safe() and emulator_relay_failure(status, out, data)) or attempt == 3:
-                break
-            self.log_message("the emulator cut the answer to %s %s; re-sending (%d)", self.command, self.path, attempt + 1)
-        origin = self._allowed_origin()
-        if origin:
-            out += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
-            if self.cors["expose"]:
-                out.append(("Access-Control-Expose-Headers", ",".join(self.cors["expose"])))
-        self._send(status, out, data)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _forward
+def _intrinsic(loader, suffix, node):
+    name = "Ref" if suffix == "Ref" else "Fn::" + suffix
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":  # !GetAtt Resource.Attribute
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
 
 
-def emulator_relay_failure(status, headers, data):
-    """The emulator's own bare 500 (`{"type":"https://httpstatuses.com/500",…}`, not
-    problem+json): never a function's answer, whose 500 is problem+json with a `code`."""
-    ctype = next((v for k, v in headers if k.lower() == "content-type"), "")
-    if status != 500 or ctype.startswith("application/problem+json"):
-        return False
+_CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def fail(message):
+    sys.exit(f"web_gateway: {message}")
+
+
+def template_headers_policy(path=TEMPLATE):
+    """The ResponseHeadersPolicyConfig of the template's one CloudFront ResponseHeadersPolicy."""
     try:
-        answer = json.loads(data)
-    except ValueError:
-        return False
-    return isinstance(answer, dict) and answer.get("type") == "https://httpstatuses.com/500" and "code" not in answer
+        with open(path, encoding="utf-8") as f:
+            template = yaml.load(f, Loader=_CfnLoader)  # noqa: S506 (a SafeLoader subclass)
+    except (OSError, yaml.YAMLError) as e:
+        fail(f"cannot read {path}: {e}")
+    policies = [r for r in (template.get("Resources") or {}).values()
+                if isinstance(r, dict) and r.get("Type") == "AWS::CloudFront::ResponseHeadersPolicy"]
+    if len(policies) != 1:
+        fail(f"expected one AWS::CloudFront::ResponseHeadersPolicy in {path}, found {len(policies)}")
+    config = (policies[0].get("Properties") or {}).get("ResponseHeadersPolicyConfig")
+    if not isinstance(config, dict) or not isinstance(config.get("SecurityHeadersConfig"), dict):
+        fail(f"the ResponseHeadersPolicy in {path} has no SecurityHeadersConfig")
+    return config
+
+
+def _origin(url, what):
+    u = urlsplit(url)
+    if u.scheme not in ("http", "https") or not u.netloc:
+        fail(f"{what} is not an http(s) URL: {url!r}")
+    return f"{u.scheme}://{u.netloc}"
+
+
+def local_csp(template_csp, api_url, issuer, s3_endpoint):
+    """The template's Content-Security-Policy with its AWS-only parts replaced by the local stack's
+    equivalents; every other directive and source stays verbatim.
+
+    The template writes it as !Sub [text, {ExternalIssuer: …}]. Sources naming AWS hosts become:
+      https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}  → the API's origin (api_gateway.py)
+      https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}     → the issuer's origin (discovery,
+      https://*.auth.${AWS::Region}.amazoncognito.com            token endpoint, sign-in pages
+      ${ExternalIssuer}                                           of the local OIDC provider)
+      https://*.s3.${AWS::Region}.${AWS::URLSuffix}            → AWS_ENDPOINT_URL_S3's origin, where
+      https://s3.${AWS::Region}.${AWS::URLSuffix}                the presigned uploads go locally
+    A source with any other ${…} variable, or an AWS host this mapping does not know, stops the
+    server: the mapping is then out of date with the template.
+    """
+    if isinstance(template_csp, dict) and "Fn::Sub" in template_csp:
+        sub = template_csp["Fn::Sub"]
+        text = sub[0] if isinstance(sub, list) else sub
+    elif isinstance(template_csp, str):
+        text = template_csp
+    else:
+        fail(f"ContentSecurityPolicy is neither a string nor !Sub: {template_csp!r}")
+    api, idp, s3 = _origin(api_url, "API_URL"), _origin(issuer, "ISSUER"), _origin(s3_endpoint, "AWS_ENDPOINT_URL_S3")
+    aws = "${AWS::Region}.${AWS::URLSuffix}"
+    replace = {
+        f"https://*.execute-api.{aws}": api,
+        f"https://cognito-idp.{aws}": idp,
+        "https://*.auth.${AWS::Region}.amazoncognito.com": idp,
+        "${ExternalIssuer}": idp,
+        f"https://*.s3.{aws}": s3,
+        f"https://s3.{aws}": s3,
+    }
+    directives = []
+    for directive in (d.strip() for d in " ".join(text.split()).split(";")):
+        if not directive:
+            continue
+        name, *sources = directive.split(" ")
+        out = []
+        for source in sources:
+            source = replace.get(source, source)
+            if "${" in source or re.search(r"amazonaws|amazoncognito|AWS::", source):
+                fail(f"the template's CSP source {source!r} ({name}) has no local equivalent; update local_csp")
+            if source not in out:
+                out.append(source)
+        directives.append(" ".join([name] + out))
+    return "; ".join(directives)
+
+
+def security_headers(config, api_url, issuer, s3_endpoint):
+    """The headers CloudFront adds from the policy: CSP, HSTS, nosniff, frame options, referrer
+    policy and the custom headers, in the template's values (HSTS is sent as CloudFront sends it;
+    browsers ignore it on plain http)."""
+    sec = config["SecurityHeadersConfig"]
+    headers = []
+    hsts = sec.get("StrictTransportSecurity")
+    if hsts:
+        value = f"max-age={int(hsts['AccessControlMaxAgeSec'])}"
+        if hsts.get("IncludeSubdomains"):
+            value += "; includeSubDomains"
+        if hsts.get("Preload"):
+            value += "; preload"
+        headers.append(("Strict-Transport-Security", value))
+    if sec.get("ContentTypeOptions"):
+        headers.append(("X-Content-Type-Options", "nosniff"))
+    frame = (sec.get("FrameOptions") or {}).get("FrameOption")
+    if frame:
+        headers.append(("X-Frame-Options", str(frame).upper()))
+    referrer = (sec.get("ReferrerPolicy") or {}).get("ReferrerPolicy")
+    if referrer:
+        headers.append(("Referrer-Policy", str(referrer)))
+    csp = (sec.get("ContentSecurityPolicy") or {}).get("ContentSecurityPolicy")
+    if not csp:
+        fail("the template's ResponseHeadersPolicy has no ContentSecurityPolicy")
+    headers.append(("Content-Security-Policy", local_csp(csp, api_url, issuer, s3_endpoint)))
+    for item in ((config.get("CustomHeadersConfig") or {}).get("Items") or []):
+        if not isinstance(item.get("Header"), str) or not isinstance(item.get("Value"), str):
+            fail(f"a custom header of the ResponseHeadersPolicy is not a plain string: {item!r}")
+        headers.append((item["Header"], item["Value"]))
+    return headers
 
 
 class Console(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     dist = ""
     config = b""
+    headers_out = []
 
     def log_message(self, fmt, *args):
         pass
@@ -157,8 +171,8 @@ class Console(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", cache)
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
+        for k, v in self.headers_out:
+            self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -185,22 +199,26 @@ class Console(BaseHTTPRequestHandler):
 
 
 def main():
-    if len(sys.argv) == 5 and sys.argv[1] == "gateway":
-        port, upstream, origin = int(sys.argv[2]), sys.argv[3], sys.argv[4]
-        u = urlsplit(upstream if "://" in upstream else f"http://{upstream}")
-        Gateway.upstream = (u.hostname, u.port)
-        Gateway.origins = {o.strip() for o in origin.split(",") if o.strip()}
-        Gateway.cors = template_cors()
-        server = ThreadingHTTPServer(("127.0.0.1", port), Gateway)
-    elif len(sys.argv) == 5 and sys.argv[1] == "console":
-        port, dist, api_url = int(sys.argv[2]), sys.argv[3], sys.argv[4]
-        if not os.path.isfile(os.path.join(dist, "index.html")):
-            sys.exit(f"web_gateway: {dist}/index.html missing (build the console first)")
-        Console.dist = os.path.abspath(dist)
-        Console.config = json.dumps({"apiUrl": api_url, "local": True}).encode()
-        server = ThreadingHTTPServer(("127.0.0.1", port), Console)
-    else:
+    if len(sys.argv) != 7 or sys.argv[1] != "console":
         sys.exit(__doc__)
+    port, dist, api_url, issuer, client_id = int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+    if not os.path.isfile(os.path.join(dist, "index.html")):
+        fail(f"{dist}/index.html missing (build the console first)")
+    s3_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if not s3_endpoint:
+        fail("AWS_ENDPOINT_URL_S3 is not set: the CSP must name the local S3 that uploads go to")
+    origin = f"http://127.0.0.1:{port}"
+    Console.dist = os.path.abspath(dist)
+    Console.config = json.dumps({
+        "apiUrl": api_url.rstrip("/"),
+        "issuer": issuer,  # verbatim: it must equal the discovery document's issuer
+        "clientId": client_id,
+        "redirectUri": origin + "/",
+        "logoutUri": origin + "/",
+        "scope": os.environ.get("OIDC_SCOPE") or "openid email profile",
+    }).encode()
+    Console.headers_out = security_headers(template_headers_policy(), api_url, issuer, s3_endpoint)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Console)
     server.daemon_threads = True
     server.serve_forever()
 

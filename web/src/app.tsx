@@ -1,6 +1,5 @@
-import { useEffect } from "preact/hooks";
-import { isAdmin, isEngineer, session, signIn, signInNeeded, signOut } from "./auth";
-import { config } from "./config";
+import { useEffect, useLayoutEffect } from "preact/hooks";
+import { isAdmin, isEngineer, session, signIn, signInFailed, signInNeeded, signOut } from "./auth";
 import { lang, setLang, t } from "./i18n";
 import { match, navigate, path } from "./router";
 import { Link, PageTitle } from "./ui";
@@ -54,17 +53,14 @@ function LangSwitch() {
 }
 
 function SignInPrompt() {
-  const local = config().local;
   return (
     <section class="card signin">
       <PageTitle>{t("auth.title")}</PageTitle>
-      <p role="alert">{t("auth.needed")}</p>
-      <p>{local ? t("auth.localHint") : t("auth.oidcHint")}</p>
-      {!local && (
-        <button type="button" class="primary" onClick={() => void signIn()}>
-          {t("app.signIn")}
-        </button>
-      )}
+      <p role="alert">{signInFailed.value ? t("auth.failed") : t("auth.needed")}</p>
+      <p>{t("auth.oidcHint")}</p>
+      <button type="button" class="primary" onClick={() => void signIn()}>
+        {t("app.signIn")}
+      </button>
     </section>
   );
 }
@@ -98,7 +94,8 @@ function Redirect(props: { to: string }) {
 }
 
 export function App() {
-  useEffect(() => {
+  // Before the browser paints: the page's language changes with its words, never a frame later.
+  useLayoutEffect(() => {
     document.documentElement.lang = lang.value;
   }, [lang.value]);
   const s = session.value;

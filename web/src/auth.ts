@@ -1,5 +1,8 @@
 import { signal } from "@preact/signals";
+import type { User } from "oidc-client-ts";
 import { config } from "./config";
+import { navigate } from "./router";
+import { forget, renew, restore, signIn as oidcSignIn, signOut as oidcSignOut } from "./oidc";
 
 export interface Session {
   token: string;
@@ -9,10 +12,11 @@ export interface Session {
   exp: number | null;
 }
 
-const TOKEN_KEY = "console.token";
 export const session = signal<Session | null>(null);
 /** Set when the API answered 401 or the token expired: the app shows the sign-in prompt. */
 export const signInNeeded = signal(false);
+/** Set when the issuer sent the browser back without a sign-in (refused, or the attempt's state was lost). */
+export const signInFailed = signal(false);
 
 export const ENGINEERS = "support-engineers";
 export const ADMINS = "support-admins";
@@ -57,59 +61,81 @@ export function expired(s: Session, nowMs = Date.now()): boolean {
 export const isEngineer = (s: Session | null) => !!s && s.groups.includes(ENGINEERS);
 export const isAdmin = (s: Session | null) => !!s && s.groups.includes(ADMINS);
 
-type Oidc = typeof import("./oidc");
-let oidc: Oidc | null = null;
+let renewTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** Takes the token from the address (local) or finishes/restores the OIDC sign-in (deployed). */
+/** Takes the tab's user from the issuer's redirect or from sessionStorage (see oidc.ts). */
+function adopt(user: User | null): void {
+  clearTimeout(renewTimer);
+  const s = user?.id_token ? parseToken(user.id_token) : null;
+  session.value = s && !expired(s) ? s : null;
+  signInNeeded.value = session.value === null;
+  if (session.value) schedule(session.value, !!user?.refresh_token);
+}
+
+// Browsers cap a timeout at 2^31-1 ms; a later expiry is re-checked then.
+const MAX_DELAY = 2 ** 31 - 1;
+
+/**
+ * When the ID token is a minute from expiring, renew it with the refresh token if the issuer gave
+ * one; without one, or when renewal fails, the sign-in prompt comes up as the token expires. (A
+ * token the API refuses earlier brings the prompt through sessionRejected.) A plain timeout, not
+ * the library's clock polling: a page whose clock is moved (tests of deadlines) keeps its session.
+ */
+function schedule(s: Session, canRenew: boolean): void {
+  if (s.exp === null) return;
+  const at = s.exp * 1000 - (canRenew ? 60_000 : 0);
+  renewTimer = setTimeout(() => void due(s, canRenew), Math.min(Math.max(0, at - Date.now()), MAX_DELAY));
+}
+
+async function due(s: Session, canRenew: boolean): Promise<void> {
+  if (session.value !== s) return;
+  const left = (s.exp ?? 0) * 1000 - Date.now();
+  if (left > MAX_DELAY) return schedule(s, canRenew);
+  if (canRenew) {
+    const renewed = await renew(config());
+    const next = renewed?.id_token ? parseToken(renewed.id_token) : null;
+    if (next && next.exp !== null && s.exp !== null && next.exp > s.exp) return adopt(renewed);
+    if (left > 0) return schedule(s, false);
+  } else if (left > 0) {
+    return schedule(s, false);
+  }
+  await sessionEnded();
+}
+
+async function sessionEnded(): Promise<void> {
+  clearTimeout(renewTimer);
+  session.value = null;
+  signInNeeded.value = true;
+  await forget(config()).catch(() => undefined);
+}
+
+/** Finishes a sign-in or sign-out redirect from the issuer, or restores the tab's session. */
 export async function initAuth(): Promise<void> {
-  const cfg = config();
-  const hash = location.hash;
-  if (hash.startsWith("#token=")) {
-    // Never leave a token in the address bar or the history, whether or not it is honoured.
-    history.replaceState(history.state, "", location.pathname + location.search);
-    if (cfg.local) {
-      const token = decodeURIComponent(hash.slice("#token=".length));
-      const s = parseToken(token);
-      if (s) sessionStorage.setItem(TOKEN_KEY, token);
-    }
-  }
-  if (cfg.local) {
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    const s = token ? parseToken(token) : null;
-    session.value = s && !expired(s) ? s : null;
-    signInNeeded.value = session.value === null;
-    return;
-  }
-  oidc = await import("./oidc");
-  const idToken = await oidc.restore(cfg);
-  const s = idToken ? parseToken(idToken) : null;
-  session.value = s;
-  signInNeeded.value = s === null;
-  oidc.onRenew((t) => {
-    const renewed = parseToken(t);
-    if (renewed) {
-      session.value = renewed;
-      signInNeeded.value = false;
-    }
-  });
+  const { user, failed } = await restore(config());
+  // restore() may have replaced the address (the issuer's ?code=… or ?state=… goes): route by the new one.
+  navigate(location.pathname + location.search, true);
+  signInFailed.value = failed;
+  adopt(user);
 }
 
 export async function signIn(): Promise<void> {
-  const cfg = config();
-  if (cfg.local) return;
-  oidc ??= await import("./oidc");
-  await oidc.signIn(cfg, location.pathname + location.search);
+  signInFailed.value = false;
+  try {
+    await oidcSignIn(config(), location.pathname + location.search);
+  } catch {
+    signInFailed.value = true; // the issuer could not be reached
+  }
 }
 
+/** Ends the session in the console and at the issuer (which sends the browser back signed out). */
 export async function signOut(): Promise<void> {
-  sessionStorage.removeItem(TOKEN_KEY);
+  clearTimeout(renewTimer);
   session.value = null;
   signInNeeded.value = true;
-  if (!config().local && oidc) await oidc.signOut(config());
+  await oidcSignOut(config());
 }
 
 /** The API said 401: forget the token and ask to sign in. */
 export function sessionRejected(): void {
-  sessionStorage.removeItem(TOKEN_KEY);
-  signInNeeded.value = true;
+  void sessionEnded();
 }

@@ -1,17 +1,17 @@
 /**
  * Per-stage settings, read at run time from /config.json beside the app (one build for every
- * stage). Deployed, scripts/deploy-console.sh writes it from the stack outputs:
- * {"apiUrl","issuer","clientId","region","authDomain","redirectUri","logoutUri"}. Locally make dev
- * serves {"apiUrl","local":true}.
+ * stage): {"apiUrl","issuer","clientId","region","authDomain","redirectUri","logoutUri","scope"}.
+ * Deployed, scripts/deploy-console.sh writes it from the stack outputs (Cognito);
+ * under make dev and make test the console server (web_gateway.py) names the OpenID Connect
+ * provider that stands in for Cognito.
+ * Sign-in takes one path either way: authorization code + PKCE against `issuer`.
  */
 export interface Config {
   apiUrl: string;
-  /** Local stack: sign in with #token=<JWT> from the address. Never set in a deployed config. */
-  local: boolean;
-  issuer: string | null;
-  clientId: string | null;
+  issuer: string;
+  clientId: string;
   region: string | null;
-  /** Cognito hosted UI base (for /logout); empty with an external issuer. */
+  /** Cognito hosted UI base (for /logout, as Cognito's discovery has no end_session_endpoint); empty with another issuer. */
   authDomain: string | null;
   redirectUri: string;
   logoutUri: string;
@@ -25,11 +25,13 @@ const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !=
 export function parseConfig(raw: Record<string, unknown>, origin: string): Config {
   const apiUrl = str(raw.apiUrl) ?? str(raw.api_url);
   if (!apiUrl) throw new Error("config.json: apiUrl is missing");
+  const issuer = str(raw.issuer);
+  const clientId = str(raw.clientId) ?? str(raw.client_id);
+  if (!issuer || !clientId) throw new Error("config.json: issuer and clientId are needed");
   return {
     apiUrl: apiUrl.replace(/\/+$/, ""),
-    local: raw.local === true,
-    issuer: str(raw.issuer),
-    clientId: str(raw.clientId) ?? str(raw.client_id),
+    issuer,
+    clientId,
     region: str(raw.region),
     authDomain: str(raw.authDomain)?.replace(/\/+$/, "") ?? null,
     redirectUri: str(raw.redirectUri) ?? `${origin}/`,

@@ -19,7 +19,6 @@ export const en = {
 
   "auth.title": "Sign in",
   "auth.needed": "You are not signed in, or your session has expired.",
-  "auth.localHint": "Open one of the sign-in links that make dev prints (they end in #token=…).",
   "auth.oidcHint": "Sign in with your support account to continue.",
   "auth.failed": "Sign-in did not complete. Please try again.",
 

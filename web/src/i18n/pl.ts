@@ -20,7 +20,6 @@ export const pl: Catalogue = {
 
   "auth.title": "Logowanie",
   "auth.needed": "Nie jesteś zalogowany albo Twoja sesja wygasła.",
-  "auth.localHint": "Otwórz jeden z linków logowania wypisanych przez make dev (kończą się na #token=…).",
   "auth.oidcHint": "Zaloguj się kontem wsparcia, aby kontynuować.",
   "auth.failed": "Logowanie nie powiodło się. Spróbuj ponownie.",
 
