@@ -54,6 +54,7 @@ const NAMES = {
     signInButton: "Sign in", signOut: "Sign out", signedInAs: "Signed in as", signInNeeded: "You are not signed in, or your session has expired.",
     fromMonth: "From month", toMonth: "To month", showReport: "Show report", breachMonth: "Month of breaches",
     breachesIn: "Breaches in", noBreaches: "No breaches in this month.",
+    sev: { A: "A – critical business impact", B: "B – moderate business impact", C: "C – minimal business impact" },
   },
   pl: {
     packs: "Pakiety", incidents: "Zgłoszenia", newIncident: "Nowe zgłoszenie", account: "Konto", queue: "Kolejka",
@@ -61,7 +62,7 @@ const NAMES = {
     billingCountry: "Kraj rozliczenia", buySingle: "Kup pojedyncze zgłoszenie", buyFive: "Kup pakiet 5 zgłoszeń",
     claimNumber: "Numer potwierdzenia zamówienia", reason: "Uzasadnienie", submitClaim: "Wyślij roszczenie",
     jurisdiction: "Jurysdykcja", certificate: "Numer zaświadczenia", submitExemption: "Wyślij zwolnienie",
-    product: "Produkt", category: "Kategoria", severity: "Priorytet", handling: "Tryb obsługi", calendar: "Kalendarz wsparcia",
+    product: "Produkt", category: "Kategoria", severity: "Ważność", handling: "Tryb obsługi", calendar: "Kalendarz wsparcia",
     title: "Tytuł", description: "Opis", contactName: "Osoba kontaktowa", contactEmail: "E-mail kontaktowy",
     contactPhone: "Telefon kontaktowy", firstResponseDue: "Termin pierwszej odpowiedzi", submitIncident: "Wyślij zgłoszenie",
     attachFile: "Dołącz plik", message: "Wiadomość", sendMessage: "Wyślij wiadomość", acceptScope: "Akceptuj zakres",
@@ -76,6 +77,8 @@ const NAMES = {
     signInButton: "Zaloguj się", signOut: "Wyloguj", signedInAs: "Zalogowano jako", signInNeeded: "Nie jesteś zalogowany albo Twoja sesja wygasła.",
     fromMonth: "Od miesiąca", toMonth: "Do miesiąca", showReport: "Pokaż raport", breachMonth: "Miesiąc przekroczeń",
     breachesIn: "Przekroczenia w miesiącu", noBreaches: "Brak przekroczeń w tym miesiącu.",
+    // The vendor's FAQ (SPEC S2), word for word.
+    sev: { A: "A – krytyczne znaczenie biznesowe", B: "B – średnie znaczenie biznesowe", C: "C – minimalne znaczenie biznesowe" },
   },
 };
 
@@ -298,6 +301,8 @@ for (const lang of ["en", "pl"]) {
     await page.getByLabel(n.category).selectOption("configuration");
     // The quote is asked for when the severity is chosen; from here on the clock runs.
     const quotedFrom = Date.now();
+    // Severities in the FAQ's words, option values the API's.
+    for (const [value, words] of Object.entries(n.sev)) assert.equal(await page.getByLabel(n.severity).locator(`option[value="${value}"]`).textContent(), words);
     await page.getByLabel(n.severity).selectOption("B");
     await page.getByLabel(n.handling).selectOption("business_hours");
     await page.getByLabel(n.calendar).selectOption("PL");
@@ -520,7 +525,7 @@ for (const lang of ["en", "pl"]) {
     const row = report.items.find((r) => r.month === month && r.calendar === "PL" && r.severity === "B");
     assert.ok(row && row.met >= 1, "the report counts the answered incident");
     const tableRow = page.getByRole("table").getByRole("row").filter({ has: page.getByRole("cell", { name: "PL", exact: true }) })
-      .filter({ has: page.getByRole("cell", { name: "B", exact: true }) });
+      .filter({ has: page.getByRole("cell", { name: n.sev.B, exact: true }) });
     await tableRow.getByRole("cell", { name: String(row.met), exact: true }).first().waitFor();
     await page.getByLabel(n.breachMonth).selectOption(month);
     const breaches = (await api("admin", "GET", `/reports/sla/breaches?month=${month}`)).json;

@@ -27,7 +27,7 @@ function EventItem(props: { e: Event; incident: Incident }) {
   let title: string;
   switch (e.kind) {
     case "submitted":
-      title = t("ev.submitted", { severity: e.severity ?? props.incident.severity });
+      title = t("ev.submitted", { severity: tv("sev", e.severity ?? props.incident.severity) });
       break;
     case "response":
       title = t("ev.response", { channel: tv("channel", e.channel ?? "") });
@@ -506,7 +506,7 @@ export function IncidentPage(props: { id: string }) {
             ? t("inc.firstRespondedIn", { at: fmtInstant(responded), duration: fmtDuration(Date.parse(responded) - Date.parse(inc.created_at)) })
             : t("inc.notYet")}
         </dd>
-        <dt>{t("inc.severity")}</dt>
+        <dt>{t("sev.label")}</dt>
         <dd>{tv("sev", inc.severity)}</dd>
         <dt>{t("inc.product")}</dt>
         <dd>{product?.name ?? inc.product_id}</dd>

@@ -30,7 +30,7 @@ export function IncidentsPage() {
             <thead>
               <tr>
                 <th scope="col">{t("list.colTitle")}</th>
-                <th scope="col">{t("list.colSeverity")}</th>
+                <th scope="col">{t("sev.label")}</th>
                 <th scope="col">{t("list.colStatus")}</th>
                 <th scope="col">{t("list.colSla")}</th>
                 <th scope="col">{t("list.colDue")}</th>

@@ -50,7 +50,7 @@ export function QueuePage() {
             <thead>
               <tr>
                 <th scope="col">{t("list.colTitle")}</th>
-                <th scope="col">{t("list.colSeverity")}</th>
+                <th scope="col">{t("sev.label")}</th>
                 <th scope="col">{t("queue.colCalendar")}</th>
                 <th scope="col">{t("queue.colDeadline")}</th>
                 <th scope="col">{t("queue.colLeft")}</th>

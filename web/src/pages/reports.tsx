@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, type ReportRow } from "../api";
-import { fmtInstant, fmtMonth, fmtPercent, t } from "../i18n";
+import { fmtInstant, fmtMonth, fmtPercent, t, tv } from "../i18n";
 import { ErrorAlert, Field, Link, Loading, PageTitle, useLoad } from "../ui";
 
 function monthOf(d: Date): string {
@@ -80,7 +80,7 @@ function Breaches(props: { month: string }) {
               <span class="muted">({t("reports.account", { id: b.account_id })})</span>
               {" – "}
               {t("reports.breachLine", {
-                severity: b.severity,
+                severity: tv("sev", b.severity),
                 calendar: b.calendar,
                 due: fmtInstant(b.first_response_due_at),
                 answered: b.first_responded_at ? fmtInstant(b.first_responded_at) : t("reports.notAnswered"),
@@ -136,7 +136,7 @@ export function ReportsPage() {
                   <tr>
                     <th scope="col">{t("reports.month")}</th>
                     <th scope="col">{t("reports.calendar")}</th>
-                    <th scope="col">{t("reports.severity")}</th>
+                    <th scope="col">{t("sev.label")}</th>
                     <th scope="col">{t("reports.met")}</th>
                     <th scope="col">{t("reports.breached")}</th>
                     <th scope="col">{t("reports.withdrawn")}</th>
@@ -148,7 +148,7 @@ export function ReportsPage() {
                     <tr key={`${r.month}-${r.calendar}-${r.severity}`}>
                       <td>{fmtMonth(r.month)}</td>
                       <td>{r.calendar}</td>
-                      <td>{r.severity}</td>
+                      <td>{tv("sev", r.severity)}</td>
                       <td>{r.met}</td>
                       <td>{r.breached}</td>
                       <td>{r.withdrawn}</td>
