@@ -93,6 +93,47 @@ function Breaches(props: { month: string }) {
   );
 }
 
+/** Each engineer's open incidents (GET /engineers), busiest first; a name leads to that engineer's list. */
+function Workload() {
+  const list = useLoad(() => api.engineers(), []);
+  const rows = [...(list.data ?? [])].sort((a, b) => b.open_incidents - a.open_incidents || a.display_name.localeCompare(b.display_name));
+  return (
+    <section class="card" aria-labelledby="load-h">
+      <h2 id="load-h">{t("reports.workload")}</h2>
+      {list.loading && !list.data && <Loading />}
+      <ErrorAlert error={list.error} onRetry={list.reload} />
+      {list.data && rows.length === 0 && <p>{t("reports.noEngineers")}</p>}
+      {rows.length > 0 && (
+        <div class="table-wrap">
+          <table class="workload">
+            <caption class="sr-only">{t("reports.workload")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("reports.engineer")}</th>
+                <th scope="col">{t("reports.email")}</th>
+                <th scope="col" class="num">
+                  {t("reports.openIncidents")}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((e) => (
+                <tr key={e.account_id}>
+                  <th scope="row">
+                    <Link href={`/incidents?owner=${encodeURIComponent(e.account_id)}`}>{e.display_name}</Link>
+                  </th>
+                  <td>{e.email ?? "–"}</td>
+                  <td class="num">{e.open_incidents}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
 export function ReportsPage() {
   const now = monthOf(new Date());
   const [range, setRange] = useState({ from: addMonths(now, -11), to: now });
@@ -161,6 +202,7 @@ export function ReportsPage() {
           )}
         </section>
       )}
+      <Workload />
       <div class="card inline-form">
         <Field label={t("reports.breachMonth")} kind="select" value={month} onChange={(e) => setMonth(e.currentTarget.value)}>
           {[...list].reverse().map((m) => (
