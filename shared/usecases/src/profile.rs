@@ -1,6 +1,7 @@
 //! The account keeps the last e-mail address its token presented (API.md, Identity): account
 //! mail goes there. Written only when it changed (see `store::profiles`); a failure is logged
-//! and never fails the caller's request.
+//! and never fails the caller's request. A request that writes a transaction anyway (intake's
+//! draw) may carry the address in it instead (`claim_email`), and the hook then has nothing to do.
 
 use chrono::{DateTime, Utc};
 use domain::Actor;
@@ -12,13 +13,30 @@ fn known() -> &'static KnownEmails {
     KNOWN.get_or_init(KnownEmails::default)
 }
 
-pub async fn remember_email(store: &store::Store, actor: &Actor, now: DateTime<Utc>) {
-    let Some(email) = actor
+fn address(actor: &Actor) -> Option<&str> {
+    actor
         .email
         .as_deref()
         .map(str::trim)
         .filter(|e| !e.is_empty())
-    else {
+}
+
+/// The caller's address, for a request to keep in its own transaction, when this process has
+/// not seen it stored; from then on the process takes it as stored, so the identity hook (run
+/// beside the handler, which is polled first) makes no call for it. Claim before the request's
+/// first store call, and `release_email` if the transaction is not written.
+pub fn claim_email(actor: &Actor) -> Option<&str> {
+    address(actor).filter(|e| known().claim(&actor.account_id, e))
+}
+
+/// The claimed address was not written (the request's transaction failed or was not sent): the
+/// next request of the account writes it.
+pub fn release_email(actor: &Actor) {
+    known().forget(&actor.account_id);
+}
+
+pub async fn remember_email(store: &store::Store, actor: &Actor, now: DateTime<Utc>) {
+    let Some(email) = address(actor) else {
         return;
     };
     if let Err(e) = store
