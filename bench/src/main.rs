@@ -33,7 +33,7 @@ use domain::Actor;
 use floor::{clear_table, floor_draw, floor_pack, floor_transition};
 use results::{
     Results, Run, Throughput, Timing, BUY, CLAIM, CLOSURE, CONCURRENCY, FUNCTIONS, HELLO,
-    HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, LIST, READ_FLOOR, REFUND, RESPONSE, SWEEP_DUE,
+    HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, INTAKE_FIRST, INTAKE_NAMED, INTAKE_NAMED_FIRST, LIST, READ_FLOOR, REFUND, RESPONSE, SWEEP_DUE,
     SWEEP_NONE_DUE, SWEEP_WITH_DUE,
 };
 use serde_json::{json, Value};
@@ -266,6 +266,8 @@ async fn latency(
         let customers: Vec<String> = (0..n.div_ceil(INCIDENTS_PER_PACK))
             .map(|_| store::ids::new_id("acct"))
             .collect();
+        // Every other customer names its pack in the submission, as the console does.
+        let mut pack_ids = Vec::new();
         for c in &customers {
             let event = http_event(
                 "POST /packs",
@@ -277,6 +279,12 @@ async fn latency(
             let a = expect(&packs, &event, 201).await?;
             count(rec, results, BUY).await?;
             results.handlers.entry(BUY).or_default().record(a.latency);
+            pack_ids.push(
+                a.body["pack_id"]
+                    .as_str()
+                    .ok_or("POST /packs answered without a pack_id")?
+                    .to_string(),
+            );
         }
         let mut floor_packs = Vec::new();
         for _ in &customers {
@@ -287,19 +295,32 @@ async fn latency(
 
         let mut incidents = Vec::new();
         for i in 0..n {
-            let owner = &customers[i / INCIDENTS_PER_PACK];
+            let customer = i / INCIDENTS_PER_PACK;
+            let owner = &customers[customer];
+            let named = (b * customers.len() + customer) % 2 == 0;
+            let first = i % INCIDENTS_PER_PACK == 0;
+            let mut body = submission_body();
+            if named {
+                body["pack_id"] = json!(pack_ids[customer]);
+            }
+            let label = match (named, first) {
+                (true, true) => INTAKE_NAMED_FIRST,
+                (true, false) => INTAKE_NAMED,
+                (false, true) => INTAKE_FIRST,
+                (false, false) => INTAKE,
+            };
             let event = http_event(
                 "POST /incidents",
                 "/incidents",
                 &customer_claims(owner),
-                Some(&submission_body()),
+                Some(&body),
             );
             mark(rec).await?;
             let a = expect(&intake, &event, 201).await?;
-            count(rec, results, INTAKE).await?;
+            count(rec, results, label).await?;
             results
                 .handlers
-                .entry(INTAKE)
+                .entry(label)
                 .or_default()
                 .record(a.latency);
             let id = a.body["incident_id"]
