@@ -33,8 +33,8 @@ use domain::Actor;
 use floor::{clear_table, floor_draw, floor_pack, floor_transition};
 use results::{
     Results, Run, Throughput, Timing, BUY, CLAIM, CLOSURE, CONCURRENCY, FUNCTIONS, HELLO,
-    HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, INTAKE_FIRST, INTAKE_NAMED, INTAKE_NAMED_FIRST, LIST, READ_FLOOR, REFUND, RESPONSE, SWEEP_DUE,
-    SWEEP_NONE_DUE, SWEEP_WITH_DUE,
+    HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, INTAKE_FIRST, INTAKE_NAMED, INTAKE_NAMED_FIRST, LIST,
+    READ_FLOOR, REFUND, RESPONSE, SWEEP_DUE, SWEEP_NONE_DUE, SWEEP_WITH_DUE,
 };
 use serde_json::{json, Value};
 use stats::Sample;
@@ -318,11 +318,7 @@ async fn latency(
             mark(rec).await?;
             let a = expect(&intake, &event, 201).await?;
             count(rec, results, label).await?;
-            results
-                .handlers
-                .entry(label)
-                .or_default()
-                .record(a.latency);
+            results.handlers.entry(label).or_default().record(a.latency);
             let id = a.body["incident_id"]
                 .as_str()
                 .ok_or("intake answered without an incident_id")?
