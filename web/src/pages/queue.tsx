@@ -1,5 +1,6 @@
+import { signal, useComputed } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
-import { api, type IncidentSummary } from "../api";
+import { api, type Calendar, type IncidentSummary } from "../api";
 import { getCalendars } from "../catalog";
 import { fmtDuration, t, tv } from "../i18n";
 import { ErrorAlert, Link, Loading, PageTitle, useLoad } from "../ui";
@@ -14,25 +15,94 @@ export function urgency(i: IncidentSummary, now: number): Urgency {
   return "on_track";
 }
 
-function useNow(ms: number): number {
-  const [now, setNow] = useState(Date.now());
+/** The queue's clock: one timer for every countdown on the page, ticking while a queue is shown. */
+const clock = signal(Date.now());
+let clockUsers = 0;
+let clockTimer: ReturnType<typeof setInterval> | undefined;
+function useClock() {
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return now;
+    if (clockUsers++ === 0) {
+      clock.value = Date.now();
+      clockTimer = setInterval(() => (clock.value = Date.now()), 1000);
+    }
+    return () => {
+      if (--clockUsers === 0) clearInterval(clockTimer);
+    };
+  }, []);
+}
+
+/** The time left, re-rendered alone every second (it reads the clock; its row does not). */
+function Countdown(props: { due: string }) {
+  const left = Date.parse(props.due) - clock.value;
+  return (
+    <span class="countdown" role="timer" aria-live="off">
+      {left >= 0 ? t("queue.left", { time: fmtDuration(left) }) : t("queue.over", { time: fmtDuration(left) })}
+    </span>
+  );
+}
+
+/** A row re-renders only when its urgency changes, not on every tick. */
+function QueueRow(props: { i: IncidentSummary; calendars: Calendar[] | null }) {
+  const { i } = props;
+  const u = useComputed(() => urgency(i, clock.value)).value;
+  return (
+    <tr class={`row-${u}`}>
+      <td>
+        <Link href={`/incidents/${encodeURIComponent(i.incident_id)}`}>{i.title}</Link>
+      </td>
+      <td>{tv("sev", i.severity)}</td>
+      <td>{i.calendar}</td>
+      <td>
+        <Deadline at={i.first_response_due_at} calendar={i.calendar} calendars={props.calendars} />
+      </td>
+      <td>
+        <Countdown due={i.first_response_due_at} />
+      </td>
+      <td>
+        <span class={`badge badge-${u}`}>
+          {u === "breached" ? t("queue.breached") : u === "warning" ? t("queue.warning") : t("queue.onTrack")}
+        </span>
+      </td>
+    </tr>
+  );
 }
 
 export function QueuePage() {
   const queue = useLoad(() => api.queue(), []);
   const calendars = useLoad(getCalendars, []);
-  const now = useNow(1000);
+  useClock();
+  // The first page shows at once; the rest of the queue follows a page at a time.
+  const [more, setMore] = useState<{ items: IncidentSummary[]; error: unknown }>({ items: [], error: null });
+  useEffect(() => {
+    const run = { live: true };
+    const live = () => run.live;
+    let cursor = queue.data?.next_cursor ?? null;
+    const items: IncidentSummary[] = [];
+    setMore({ items, error: null });
+    void (async () => {
+      try {
+        while (live() && cursor) {
+          const page = await api.queue(cursor);
+          if (!live()) return;
+          items.push(...page.items);
+          setMore({ items: [...items], error: null });
+          cursor = page.next_cursor ?? null;
+        }
+      } catch (error) {
+        if (live()) setMore({ items: [...items], error });
+      }
+    })();
+    return () => {
+      run.live = false;
+    };
+  }, [queue.data]);
   // New incidents arrive without a push channel: look again every 30 s.
   useEffect(() => {
     const timer = setInterval(queue.reload, 30000);
     return () => clearInterval(timer);
   }, []);
-  const items = queue.data?.items ?? [];
+  const seen = new Set<string>();
+  const items = [...(queue.data?.items ?? []), ...more.items].filter((i) => !seen.has(i.incident_id) && seen.add(i.incident_id));
   return (
     <section>
       <PageTitle>{t("queue.title")}</PageTitle>
@@ -41,7 +111,7 @@ export function QueuePage() {
         {t("app.refresh")}
       </button>
       {queue.loading && !queue.data && <Loading />}
-      <ErrorAlert error={queue.error} onRetry={queue.reload} />
+      <ErrorAlert error={queue.error ?? more.error} onRetry={queue.reload} />
       {queue.data && items.length === 0 && <p>{t("queue.empty")}</p>}
       {items.length > 0 && (
         <div class="table-wrap">
@@ -58,32 +128,9 @@ export function QueuePage() {
               </tr>
             </thead>
             <tbody>
-              {items.map((i) => {
-                const u = urgency(i, now);
-                const left = Date.parse(i.first_response_due_at) - now;
-                return (
-                  <tr key={i.incident_id} class={`row-${u}`}>
-                    <td>
-                      <Link href={`/incidents/${encodeURIComponent(i.incident_id)}`}>{i.title}</Link>
-                    </td>
-                    <td>{tv("sev", i.severity)}</td>
-                    <td>{i.calendar}</td>
-                    <td>
-                      <Deadline at={i.first_response_due_at} calendar={i.calendar} calendars={calendars.data} />
-                    </td>
-                    <td>
-                      <span class="countdown" role="timer" aria-live="off">
-                        {left >= 0 ? t("queue.left", { time: fmtDuration(left) }) : t("queue.over", { time: fmtDuration(left) })}
-                      </span>
-                    </td>
-                    <td>
-                      <span class={`badge badge-${u}`}>
-                        {u === "breached" ? t("queue.breached") : u === "warning" ? t("queue.warning") : t("queue.onTrack")}
-                      </span>
-                    </td>
-                  </tr>
-                );
-              })}
+              {items.map((i) => (
+                <QueueRow key={i.incident_id} i={i} calendars={calendars.data} />
+              ))}
             </tbody>
           </table>
         </div>
