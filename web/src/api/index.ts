@@ -44,7 +44,7 @@ export const api = {
       params: { incident_id: incidentId, proposal_id: proposalId },
       body: { accept },
     }),
-  queue: (cursor?: string | null) => call<Page<IncidentSummary>>("get", "/queue", { query: { cursor, limit: 100 } }),
+  queue: (cursor?: string | null, limit = 100) => call<Page<IncidentSummary>>("get", "/queue", { query: { cursor, limit } }),
   resolve: (incidentId: string, body: ResolutionBody) =>
     call<Incident>("post", "/incidents/{incident_id}/resolution", { params: id(incidentId), body }),
   requestClosure: (incidentId: string, reason: string) =>

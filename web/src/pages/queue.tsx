@@ -67,11 +67,14 @@ function QueueRow(props: { i: IncidentSummary; calendars: Calendar[] | null }) {
   );
 }
 
+/** Rows of the queue's first page: more than a screen shows. */
+const FIRST_PAGE = 25;
+
 export function QueuePage() {
-  const queue = useLoad(() => api.queue(), []);
+  // The first screenful at once (a small page is a quick one), the rest a page of 100 at a time.
+  const queue = useLoad(() => api.queue(null, FIRST_PAGE), []);
   const calendars = useLoad(getCalendars, []);
   useClock();
-  // The first page shows at once; the rest of the queue follows a page at a time.
   const [more, setMore] = useState<{ items: IncidentSummary[]; error: unknown }>({ items: [], error: null });
   useEffect(() => {
     const run = { live: true };
