@@ -227,6 +227,7 @@ def main():
     for path in ("/products", "/packs"):
         Api(a.api, customers[0]["token"]).ok("GET", path)
     Api(a.api, staff["engineer"]["token"]).ok("GET", "/queue")
+    Api(a.api, staff["admin"]["token"]).ok("GET", "/reports/sla")
     rows, queued = [], 0
     for c, n in levels:
         row, created = level(a, customers[:c], c, n)

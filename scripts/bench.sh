@@ -82,32 +82,10 @@ export BENCH_RUSTC="$(rustc --version)"
   --samples "$ROOT/bench/samples.json" --logs "$STATE/logs" --requests "${BENCH_REQUESTS:-300}" --spawns "${BENCH_SPAWNS:-20}"
 echo "==> wrote bench/report.md"
 
-# Sections 9 and 10: the stack as `make dev` runs it (its own, started and stopped by the script).
+# Sections 9 and 10: the stack as `make dev` runs it (scripts/console-bench.sh starts and stops
+# its own, and appends both sections to the report).
 if [ "${BENCH_CONSOLE:-1}" != "0" ]; then
   echo "==> the local gateway under load, and the console with a real team's data (scripts/console-bench.sh)"
-  CB_OUT="$STATE/console-bench"
-  REPORT="$ROOT/bench/report.md"
-  if CONSOLE_BENCH_OUT="$CB_OUT" bash "$ROOT/scripts/console-bench.sh"; then
-    levels="${CONSOLE_BENCH_LEVELS:-1:100,8:200,64:200}"
-    cat >>"$REPORT" <<SECTION
-
-## 9. The local API gateway under load: intakes per second at concurrency 1, 8 and 64
-
-\`scripts/console-bench.sh\` (\`bench/console_data.py\`) against the stack as \`make dev\` runs it: the local API gateway (\`infra/local/api_gateway.py\`: the template's routes, the JWT authorizer verifying the local OpenID Connect provider's RS256 tokens, a thread per connection) in front of \`cargo lambda watch\` (the functions' **debug** builds, at most 8 invocations of a function at once) and the same kind of one-lock moto server, on the same two cores. c clients at once, each with its own keep-alive connection and customer (five-packs bought beforehand, not timed), sending \`POST /incidents\` one after another with the pack named as the console names it (levels concurrency:intakes = $levels). Wall = the clients released → the last answer; latency = request sent → answer read, at the client. Connection errors (refused, reset, timed out) and answers other than 201 are counted, never retried.
-
-SECTION
-    cat "$CB_OUT/gateway.md" >>"$REPORT"
-    cat >>"$REPORT" <<SECTION
-
-The intakes of this section stay in the table: they are the queue of section 10 (each awaiting its first response).
-
-## 10. The console with a real team's data
-
-The same stack, the console served by \`infra/local/web_gateway.py\` (the deployed security headers) from web/dist as \`npm run build\` makes it. Headless Chromium (Debian's, through playwright-core; \`web/scripts/console-bench.mjs\`) signs in through the provider's login page as an engineer (queue, incident) and an admin (reports), then loads each page ${CONSOLE_BENCH_RUNS:-5} times in that tab (a full navigation; the session in sessionStorage), timed from the navigation's start, in the page: first contentful paint, and **usable** = the page's data rendered (queue: its first page of 100 rows, the rest following a page at a time — "every row rendered"; incident: its title, its timeline's first page and every attachment; reports: the chart and the table of the last 12 months), checked on every animation frame. The queue holds the intakes of section 9 plus the heavy incident, whose events (customer messages, the attachments' events) and attachments went through the API and the local S3. Long tasks from a PerformanceObserver (\`longtask\`). Budgets: usable ≤ 1 s on the local stack, no long task over 200 ms while the countdowns tick, JS + CSS ≤ 100 KB gzipped.
-
-SECTION
-    cat "$CB_OUT/console.md" >>"$REPORT"
-  else
-    printf '\n## 9. and 10. The gateway under load, the console\n\n_scripts/console-bench.sh did not finish in this run._\n' >>"$REPORT"
-  fi
+  CONSOLE_BENCH_OUT="$STATE/console-bench" CONSOLE_BENCH_REPORT="$ROOT/bench/report.md" bash "$ROOT/scripts/console-bench.sh" ||
+    printf '\n## 9. and 10. The gateway under load, the console\n\n_scripts/console-bench.sh did not finish in this run._\n' >>"$ROOT/bench/report.md"
 fi

@@ -9,7 +9,9 @@
 #  2. web/scripts/console-bench.mjs: headless Chromium signs in through the provider's login page
 #     and times the queue, the incident page and the reports page (first contentful paint, the
 #     page's data rendered), long tasks while the queue's countdowns tick, and the bundle size.
-# Writes $CONSOLE_BENCH_OUT (default .local/console-bench)/{gateway,console}.md; prints both.
+# Writes $CONSOLE_BENCH_OUT (default .local/console-bench)/{gateway,console}.md; prints both; with
+# CONSOLE_BENCH_REPORT=FILE (scripts/bench.sh: bench/report.md) also replaces FILE's sections 9 and
+# 10 with this run's (appends them when it has none).
 # Options (environment): CONSOLE_BENCH_LEVELS (1:100,8:200,64:200), CONSOLE_BENCH_EVENTS (300),
 # CONSOLE_BENCH_ATTACHMENTS (20), CONSOLE_BENCH_RUNS (5), CONSOLE_BENCH_TICK_MS (10000).
 set -euo pipefail
@@ -59,3 +61,32 @@ echo "==> gateway:"
 cat "$CONSOLE_BENCH_OUT/gateway.md"
 echo "==> console:"
 cat "$CONSOLE_BENCH_OUT/console.md"
+
+if [ -n "${CONSOLE_BENCH_REPORT:-}" ]; then
+  python3 - "$CONSOLE_BENCH_REPORT" <<'PY'
+import sys
+p = sys.argv[1]
+text = open(p, encoding="utf-8").read()
+cut = text.find("\n## 9. ")
+open(p, "w", encoding="utf-8").write((text if cut < 0 else text[:cut]).rstrip("\n") + "\n")
+PY
+  levels="${CONSOLE_BENCH_LEVELS:-1:100,8:200,64:200}"
+  cat >>"$CONSOLE_BENCH_REPORT" <<SECTION
+
+## 9. The local API gateway under load: intakes per second at concurrency 1, 8 and 64
+
+\`scripts/console-bench.sh\` (\`bench/console_data.py\`) against the stack as \`make dev\` runs it: the local API gateway (\`infra/local/api_gateway.py\`: the template's routes, the JWT authorizer verifying the local OpenID Connect provider's RS256 tokens, a thread per connection) in front of \`cargo lambda watch\` (the functions' **debug** builds, at most 8 invocations of a function at once) and the same kind of one-lock moto server, on the same two cores. c clients at once, each with its own keep-alive connection and customer (five-packs bought beforehand, not timed), sending \`POST /incidents\` one after another with the pack named as the console names it (levels concurrency:intakes = $levels). Wall = the clients released → the last answer; latency = request sent → answer read, at the client. Connection errors (refused, reset, timed out) and answers other than 201 are counted, never retried.
+
+SECTION
+  cat "$CONSOLE_BENCH_OUT/gateway.md" >>"$CONSOLE_BENCH_REPORT"
+  cat >>"$CONSOLE_BENCH_REPORT" <<SECTION
+
+The intakes of this section stay in the table: they are the queue of section 10 (each awaiting its first response).
+
+## 10. The console with a real team's data
+
+The same stack, the console served by \`infra/local/web_gateway.py\` (the deployed security headers) from web/dist as \`npm run build\` makes it. Headless Chromium (Debian's, through playwright-core; \`web/scripts/console-bench.mjs\`) signs in through the provider's login page as an engineer (queue, incident) and an admin (reports), then loads each page ${CONSOLE_BENCH_RUNS:-5} times in that tab (a full navigation; the session in sessionStorage), timed from the navigation's start, in the page: first contentful paint, and **usable** = the page's data rendered (queue: its first page, 25 rows — more than the screen shows — the rest following 100 at a time: "every row rendered"; incident: its title, its timeline's first page and every attachment; reports: the chart and the table of the last 12 months), checked on every animation frame. The queue holds the intakes of section 9 plus the heavy incident, whose events (customer messages, the attachments' events) and attachments went through the API and the local S3. Long tasks from a PerformanceObserver (\`longtask\`). Budgets: usable ≤ 1 s on the local stack, no long task over 200 ms while the countdowns tick, JS + CSS ≤ 100 KB gzipped.
+
+SECTION
+  cat "$CONSOLE_BENCH_OUT/console.md" >>"$CONSOLE_BENCH_REPORT"
+fi

@@ -1,4 +1,5 @@
 import { signal, useComputed } from "@preact/signals";
+import { Component } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Calendar, type IncidentSummary } from "../api";
 import { getCalendars } from "../catalog";
@@ -70,6 +71,17 @@ function QueueRow(props: { i: IncidentSummary; calendars: Calendar[] | null }) {
 /** Rows of the queue's first page: more than a screen shows. */
 const FIRST_PAGE = 25;
 
+/** Re-renders its row only when the row's incident or the calendars change: a page of the queue
+ * arriving renders its own rows, not every row again. */
+class RowGate extends Component<{ i: IncidentSummary; calendars: Calendar[] | null }> {
+  override shouldComponentUpdate(next: { i: IncidentSummary; calendars: Calendar[] | null }) {
+    return next.i !== this.props.i || next.calendars !== this.props.calendars;
+  }
+  render() {
+    return <QueueRow i={this.props.i} calendars={this.props.calendars} />;
+  }
+}
+
 export function QueuePage() {
   // The first screenful at once (a small page is a quick one), the rest a page of 100 at a time.
   const queue = useLoad(() => api.queue(null, FIRST_PAGE), []);
@@ -132,7 +144,7 @@ export function QueuePage() {
             </thead>
             <tbody>
               {items.map((i) => (
-                <QueueRow key={i.incident_id} i={i} calendars={calendars.data} />
+                <RowGate key={i.incident_id} i={i} calendars={calendars.data} />
               ))}
             </tbody>
           </table>
