@@ -87,5 +87,7 @@ echo "==> wrote bench/report.md"
 if [ "${BENCH_CONSOLE:-1}" != "0" ]; then
   echo "==> the local gateway under load, and the console with a real team's data (scripts/console-bench.sh)"
   CONSOLE_BENCH_OUT="$STATE/console-bench" CONSOLE_BENCH_REPORT="$ROOT/bench/report.md" bash "$ROOT/scripts/console-bench.sh" ||
-    printf '\n## 9. and 10. The gateway under load, the console\n\n_scripts/console-bench.sh did not finish in this run._\n' >>"$ROOT/bench/report.md"
+    { printf '\n## 9. and 10. The gateway under load, the console\n\n_scripts/console-bench.sh did not finish in this run._\n'; cat "$ROOT/bench/history.md"; } >>"$ROOT/bench/report.md"
+else
+  cat "$ROOT/bench/history.md" >>"$ROOT/bench/report.md"
 fi

@@ -91,4 +91,6 @@ The same stack, the console served by \`infra/local/web_gateway.py\` (the deploy
 
 SECTION
   cat "$CONSOLE_BENCH_OUT/console.md" >>"$CONSOLE_BENCH_REPORT"
+  # The hand-kept history of earlier runs closes the report.
+  [ -f "$ROOT/bench/history.md" ] && cat "$ROOT/bench/history.md" >>"$CONSOLE_BENCH_REPORT"
 fi
