@@ -297,7 +297,7 @@ async fn latency(
         for i in 0..n {
             let customer = i / INCIDENTS_PER_PACK;
             let owner = &customers[customer];
-            let named = (b * customers.len() + customer) % 2 == 0;
+            let named = (b * customers.len() + customer).is_multiple_of(2);
             let first = i % INCIDENTS_PER_PACK == 0;
             let mut body = submission_body();
             if named {
