@@ -47,7 +47,10 @@ async fn submit_once(
     };
     let drawn = draw_incident(&app.store, app.calendars, draw).await;
     if email.is_some() && !matches!(drawn, Ok(Drawn::Created { .. })) {
+        // Nothing was written (a refusal, a replay): the address is kept the hook's way, off the
+        // floor's path.
         usecases::profile::release_email(&ctx.actor);
+        usecases::profile::remember_email(&app.store, &ctx.actor, ctx.now).await;
     }
     match drawn? {
         Drawn::Created {
