@@ -75,7 +75,7 @@ PY
 
 ## 9. The local API gateway under load: intakes per second at concurrency 1, 8 and 64
 
-_Sections 9 and 10: \`scripts/console-bench.sh\` on commit \`$(git -C "$ROOT" rev-parse --short HEAD)$( [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ] && echo '+changes')\`, $(date -u '+%Y-%m-%d %H:%M') UTC; 1-minute load average $(cut -d' ' -f1 /proc/loadavg) at its end._
+_Sections 9 and 10: \`scripts/console-bench.sh\` on commit \`$(git -C "$ROOT" rev-parse --short HEAD)$( [ -n "$(git -C "$ROOT" status --porcelain -- . ':!bench/report.md' 2>/dev/null)" ] && echo '+changes')\`, $(date -u '+%Y-%m-%d %H:%M') UTC; 1-minute load average $(cut -d' ' -f1 /proc/loadavg) at its end._
 
 \`scripts/console-bench.sh\` (\`bench/console_data.py\`) against the stack as \`make dev\` runs it: the local API gateway (\`infra/local/api_gateway.py\`: the template's routes, the JWT authorizer verifying the local OpenID Connect provider's RS256 tokens, a thread per connection) in front of \`cargo lambda watch\` (the functions' **debug** builds, at most 8 invocations of a function at once) and the same kind of one-lock moto server, on the same two cores. c clients at once, each with its own keep-alive connection and customer (five-packs bought beforehand, not timed), sending \`POST /incidents\` one after another with the pack named as the console names it (levels concurrency:intakes = $levels). Wall = the clients released → the last answer; latency = request sent → answer read, at the client. Connection errors (refused, reset, timed out) and answers other than 201 are counted, never retried.
 
