@@ -16,7 +16,7 @@ export default tseslint.config(
   {
     files: ["tests/**/*.mjs", "scripts/**/*.mjs", "*.js"],
     languageOptions: {
-      globals: { process: "readonly", console: "readonly", URL: "readonly", setTimeout: "readonly", Buffer: "readonly", fetch: "readonly", window: "readonly", document: "readonly" },
+      globals: { process: "readonly", console: "readonly", URL: "readonly", setTimeout: "readonly", Buffer: "readonly", fetch: "readonly", window: "readonly", document: "readonly", performance: "readonly", PerformanceObserver: "readonly" },
     },
   },
 );

@@ -57,8 +57,10 @@ pub fn claim_body(order_confirmation_number: &str) -> Value {
     json!({"order_confirmation_number": order_confirmation_number, "reason": "The purchaser left the company; we took over the contract."})
 }
 
+/// A customer's claims, with the e-mail address a real sign-in's token carries (so the identity
+/// hook's bookkeeping is measured).
 pub fn customer_claims(account_id: &str) -> Value {
-    json!({"sub": account_id})
+    json!({"sub": account_id, "email": format!("{account_id}@customers.example.com")})
 }
 
 pub fn engineer_claims(account_id: &str) -> Value {

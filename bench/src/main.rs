@@ -33,9 +33,9 @@ use domain::Actor;
 use floor::{clear_table, floor_draw, floor_pack, floor_transition};
 use results::{
     Results, Run, Throughput, Timing, BUY, CLAIM, CLOSURE, CONCURRENCY, ENGINEERS, FUNCTIONS,
-    HAND_OFF, HELLO, HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, LIST, OWNED_OPEN_LIST, OWNERSHIP,
-    OWNER_FILTERED_LIST, QUEUE_MINE, READ_FLOOR, REFUND, RESPONSE, SEVERITY_LIST, SWEEP_DUE,
-    SWEEP_NONE_DUE, SWEEP_WITH_DUE, TAKE,
+    HAND_OFF, HELLO, HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, INTAKE_FIRST, INTAKE_NAMED,
+    INTAKE_NAMED_FIRST, LIST, OWNED_OPEN_LIST, OWNERSHIP, OWNER_FILTERED_LIST, QUEUE_MINE,
+    READ_FLOOR, REFUND, RESPONSE, SEVERITY_LIST, SWEEP_DUE, SWEEP_NONE_DUE, SWEEP_WITH_DUE, TAKE,
 };
 use serde_json::{json, Value};
 use stats::Sample;
@@ -281,6 +281,8 @@ async fn latency(
         let customers: Vec<String> = (0..n.div_ceil(INCIDENTS_PER_PACK))
             .map(|_| store::ids::new_id("acct"))
             .collect();
+        // Every other customer names its pack in the submission, as the console does.
+        let mut pack_ids = Vec::new();
         for c in &customers {
             let event = http_event(
                 "POST /packs",
@@ -292,6 +294,12 @@ async fn latency(
             let a = expect(&packs, &event, 201).await?;
             count(rec, results, BUY).await?;
             results.handlers.entry(BUY).or_default().record(a.latency);
+            pack_ids.push(
+                a.body["pack_id"]
+                    .as_str()
+                    .ok_or("POST /packs answered without a pack_id")?
+                    .to_string(),
+            );
         }
         let mut floor_packs = Vec::new();
         for _ in &customers {
@@ -302,21 +310,30 @@ async fn latency(
 
         let mut incidents = Vec::new();
         for i in 0..n {
-            let owner = &customers[i / INCIDENTS_PER_PACK];
+            let customer = i / INCIDENTS_PER_PACK;
+            let owner = &customers[customer];
+            let named = (b * customers.len() + customer).is_multiple_of(2);
+            let first = i % INCIDENTS_PER_PACK == 0;
+            let mut body = submission_body();
+            if named {
+                body["pack_id"] = json!(pack_ids[customer]);
+            }
+            let label = match (named, first) {
+                (true, true) => INTAKE_NAMED_FIRST,
+                (true, false) => INTAKE_NAMED,
+                (false, true) => INTAKE_FIRST,
+                (false, false) => INTAKE,
+            };
             let event = http_event(
                 "POST /incidents",
                 "/incidents",
                 &customer_claims(owner),
-                Some(&submission_body()),
+                Some(&body),
             );
             mark(rec).await?;
             let a = expect(&intake, &event, 201).await?;
-            count(rec, results, INTAKE).await?;
-            results
-                .handlers
-                .entry(INTAKE)
-                .or_default()
-                .record(a.latency);
+            count(rec, results, label).await?;
+            results.handlers.entry(label).or_default().record(a.latency);
             let id = a.body["incident_id"]
                 .as_str()
                 .ok_or("intake answered without an incident_id")?

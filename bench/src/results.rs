@@ -24,7 +24,14 @@ pub const INCIDENTS_PER_PACK: usize = 5;
 pub const SWEEP_DUE: usize = 100;
 
 /// Labels of the handler and floor samples.
+/// Intake without a pack named (the draw reads the account's usable packs), on an account this
+/// process has served before; the account's first request in the process is apart (its e-mail
+/// address is not yet known to the process). Likewise with the pack named, as the console sends.
 pub const INTAKE: &str = "intake: POST /incidents";
+pub const INTAKE_FIRST: &str = "intake: POST /incidents (account's first in the process)";
+pub const INTAKE_NAMED: &str = "intake: POST /incidents with pack_id";
+pub const INTAKE_NAMED_FIRST: &str =
+    "intake: POST /incidents with pack_id (account's first in the process)";
 pub const RESPONSE: &str = "response: POST /incidents/{id}/responses";
 pub const CLOSURE: &str = "closure: POST /incidents/{id}/resolution";
 pub const BUY: &str = "pack-purchase: POST /packs";
@@ -52,7 +59,10 @@ pub const OWNERSHIP: [&str; 7] = [
     ENGINEERS,
 ];
 /// The routes whose store calls are counted, in report order.
-pub const COUNTED: [&str; 16] = [
+pub const COUNTED: [&str; 19] = [
+    INTAKE_NAMED_FIRST,
+    INTAKE_NAMED,
+    INTAKE_FIRST,
     INTAKE,
     RESPONSE,
     CLOSURE,
@@ -71,7 +81,7 @@ pub const COUNTED: [&str; 16] = [
     ENGINEERS,
 ];
 /// Concurrency levels of the throughput run.
-pub const CONCURRENCY: [usize; 2] = [1, 8];
+pub const CONCURRENCY: [usize; 3] = [1, 8, 64];
 pub const READ_FLOOR: &str = "GetItem of an incident";
 
 /// A load's latencies, and its first request's in ms (a fresh connection to the store).

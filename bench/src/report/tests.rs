@@ -269,8 +269,18 @@ fn a_missing_handler_or_floor_sample_is_an_error() {
 
 #[test]
 fn the_floored_routes_are_the_three_handlers_and_all_are_counted() {
-    let labels: Vec<_> = FLOORED.iter().map(|(l, _)| *l).collect();
-    assert_eq!(labels, [INTAKE, RESPONSE, CLOSURE]);
+    let labels: Vec<_> = FLOORED.iter().map(|(l, _, _)| *l).collect();
+    assert_eq!(
+        labels,
+        [
+            INTAKE_NAMED_FIRST,
+            INTAKE_NAMED,
+            INTAKE_FIRST,
+            INTAKE,
+            RESPONSE,
+            CLOSURE
+        ]
+    );
     assert!(labels.iter().all(|l| COUNTED.contains(l)));
 }
 

@@ -33,6 +33,10 @@ async fn submit_once(
     idempotency: &IdempotencyWrite,
 ) -> Result<Reply, ApiError> {
     let submission = Submission::parse(body).map_err(ApiError::invalid)?;
+    // The account's address rides in the draw's transaction when this process has not seen it
+    // stored; claimed before the first store call, so the identity hook beside this handler
+    // finds it known and makes no call of its own.
+    let email = usecases::profile::claim_email(&ctx.actor);
     let draw = Draw {
         actor: &ctx.actor,
         submission: &submission,
@@ -41,8 +45,16 @@ async fn submit_once(
         idempotency: Some(idempotency.clone()),
         parent_incident_id: None,
         parent: None,
+        remember_email: email,
     };
-    match draw_incident(&app.store, app.calendars, draw).await? {
+    let drawn = draw_incident(&app.store, app.calendars, draw).await;
+    if email.is_some() && !matches!(drawn, Ok(Drawn::Created { .. })) {
+        // Nothing was written (a refusal, a replay): the address is kept the hook's way, off the
+        // floor's path.
+        usecases::profile::release_email(&ctx.actor);
+        usecases::profile::remember_email(&app.store, &ctx.actor, ctx.now).await;
+    }
+    match drawn? {
         Drawn::Created {
             incident,
             submitted,

@@ -364,6 +364,10 @@ pub struct PackDraw<'a> {
     /// draw that had read more): taken out of the index in the same transaction, each only
     /// while it still has no unit.
     pub used_up: &'a [String],
+    /// The drawing account's e-mail address to keep on its profile in the same transaction (the
+    /// identity hook's write folded into a write the request makes anyway; see
+    /// `profiles::email_item`), or `None`.
+    pub remember_email: Option<&'a str>,
 }
 
 /// The conditional decrement of a draw (see `PackDraw`).

@@ -44,6 +44,25 @@ impl KnownEmails {
             .is_some_and(|(e, at)| e == email && at.elapsed() < REMEMBERED_FOR)
     }
 
+    /// For a request that writes the address in a transaction of its own (`email_item`): `true`
+    /// when this process has not seen it stored, and from now on takes it as stored (so the
+    /// identity hook, which runs beside the request, makes no call for it); `forget` it if the
+    /// transaction is not written.
+    pub fn claim(&self, account_id: &str, email: &str) -> bool {
+        if self.known(account_id, email) {
+            return false;
+        }
+        self.remember(account_id, email);
+        true
+    }
+
+    /// The address is not known to be stored after all (the transaction that carried it failed).
+    pub fn forget(&self, account_id: &str) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.remove(account_id);
+        }
+    }
+
     pub(crate) fn remember(&self, account_id: &str, email: &str) {
         if let Ok(mut seen) = self.seen.lock() {
             if seen.len() >= REMEMBERED_MAX {
@@ -125,4 +144,23 @@ impl Store {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The account's address as one write of a transaction the request makes anyway (intake's
+/// draw): unconditional, since a failed condition would cancel the whole transaction. Writing
+/// the stored value again changes nothing (and puts nothing on the stream); `email_changed_at`
+/// is left to the conditional write above (nothing reads it).
+pub(crate) fn email_item(
+    table: &str,
+    account_id: &str,
+    email: &str,
+) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+    crate::items::update(
+        table,
+        keys::account_profile(account_id).to_item(),
+        "SET email = :v, account_id = :account",
+        crate::items::Cond::default()
+            .value(":v", s(email))
+            .value(":account", s(account_id)),
+    )
 }

@@ -694,6 +694,7 @@ async fn the_usable_packs_index_lists_exactly_the_packs_that_may_still_be_drawn(
         seen: Some(seen),
         reindex: false,
         used_up,
+        remember_email: None,
     };
     // The draw of a last unit it read takes the pack out of the index; a second one that read
     // the same last unit does not hold.
@@ -747,6 +748,7 @@ async fn a_pack_whose_last_unit_went_to_a_draw_that_read_more_leaves_the_index_a
         seen: Some(2),
         reindex: false,
         used_up: &[],
+        remember_email: None,
     };
     assert_eq!(
         store
@@ -767,6 +769,7 @@ async fn a_pack_whose_last_unit_went_to_a_draw_that_read_more_leaves_the_index_a
         seen: Some(5),
         reindex: false,
         used_up: &used_up,
+        remember_email: None,
     };
     assert_eq!(
         store
@@ -787,6 +790,7 @@ async fn a_pack_whose_last_unit_went_to_a_draw_that_read_more_leaves_the_index_a
         seen: Some(4),
         reindex: false,
         used_up: &used_up,
+        remember_email: None,
     };
     assert_eq!(
         store

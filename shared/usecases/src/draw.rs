@@ -38,10 +38,20 @@ pub struct Draw<'a> {
     pub idempotency: Option<IdempotencyWrite>,
     pub parent_incident_id: Option<String>,
     pub parent: Option<ParentChange<'a>>,
+    /// The account's e-mail address to keep in the draw's own transaction (see
+    /// `profile::claim_email`), or `None`.
+    pub remember_email: Option<&'a str>,
 }
 
 /// Runs the intake checks, then draws from the first usable pack that accepts the draw (the
 /// named one, or soonest expiry first), creating the incident in the same transaction.
+///
+/// A named pack is drawn from without reading it first: the transaction's own condition is the
+/// rule of usability (`store::packs::usable_condition`), so the common submission is one round
+/// trip. Only when that draw does not hold is the pack read, to tell a pack that changed
+/// meanwhile (draw again) from one that is not usable (the refusal). Such a draw leaves the
+/// `usable_packs` index as it is, so a pack whose last unit it took stays listed until the next
+/// draw from the index takes it out (as after concurrent draws).
 ///
 /// The packs come from the sparse `usable_packs` index (one Query whose cost follows the packs
 /// in use, not the account's history). A draw whose pack no longer takes it (its last unit went
@@ -58,14 +68,27 @@ pub async fn draw_incident(
     let product = store.catalogue_product(&submission.product_id).await?;
     check(submission, product.as_ref(), draw.now)?;
     let account = &draw.actor.account_id;
+    // One budget for the whole draw, whichever packs it tries (the index's, then the history's):
+    // moving on to another pack does not start the policy's time again.
+    let mut rounds = store.rounds();
+    if let Some(id) = &submission.pack_id {
+        if rounds.start().await {
+            let blind = PackDraw {
+                seen: None,
+                reindex: false,
+                used_up: &[],
+                remember_email: draw.remember_email,
+            };
+            if let Attempt::Done(drawn) = draw_one(store, calendars, &draw, id, blind).await? {
+                return Ok(drawn);
+            }
+        }
+    }
     let packs = match &submission.pack_id {
         Some(id) => store.pack(id).await?.into_iter().collect(),
         None => store.usable_packs_of(account, draw.now).await?,
     };
     let listed = submission.pack_id.is_none();
-    // One budget for the whole draw, whichever packs it tries (the index's, then the history's):
-    // moving on to another pack does not start the policy's time again.
-    let mut rounds = store.rounds();
     if let Some(drawn) = draw_from(store, calendars, &draw, &packs, listed, &mut rounds).await? {
         return Ok(drawn);
     }
@@ -114,8 +137,11 @@ async fn draw_from(
                 seen: Some(pack.incidents_remaining),
                 reindex: !listed,
                 used_up: std::mem::take(&mut clean_up),
+                remember_email: draw.remember_email,
             };
-            if let Attempt::Done(drawn) = draw_one(store, calendars, draw, &pack, how).await? {
+            if let Attempt::Done(drawn) =
+                draw_one(store, calendars, draw, &pack.pack_id, how).await?
+            {
                 return Ok(Some(drawn));
             }
             // Drawn from meanwhile, refunded, moved or expired: the pack as it stands now.
@@ -142,12 +168,12 @@ enum Attempt {
     PackChanged,
 }
 
-/// One transaction: the unit drawn from `pack` (as read), the incident created.
+/// One transaction: a unit drawn from the pack (as `how` says), the incident created.
 async fn draw_one(
     store: &Store,
     calendars: &Calendars,
     draw: &Draw<'_>,
-    pack: &Pack,
+    pack_id: &str,
     how: PackDraw<'_>,
 ) -> Result<Attempt, Failure> {
     let submission = draw.submission;
@@ -161,7 +187,7 @@ async fn draw_one(
         NewIncident {
             incident_id: draw.incident_id.clone(),
             account_id: &draw.actor.account_id,
-            pack_id: &pack.pack_id,
+            pack_id,
             parent_incident_id: draw.parent_incident_id.clone(),
             first_response_warn_at: clock.warn_at,
             first_response_due_at: clock.due_at,

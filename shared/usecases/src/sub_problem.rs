@@ -114,6 +114,7 @@ pub async fn decide(
                 transition: &t,
                 proposal: &decided,
             }),
+            remember_email: None,
         };
         match draw_incident(store, calendars, draw).await? {
             Drawn::Created {

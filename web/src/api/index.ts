@@ -57,7 +57,8 @@ export const api = {
       params: { incident_id: incidentId, proposal_id: proposalId },
       body: { accept },
     }),
-  queue: (owner: QueueOwner = "any") => call<Page<IncidentSummary>>("get", "/queue", { query: { owner, limit: 100 } }),
+  queue: (owner: QueueOwner = "any", cursor?: string | null, limit = 100) =>
+    call<Page<IncidentSummary>>("get", "/queue", { query: { owner, cursor, limit } }),
   /** Take (the caller's own id), hand over (another engineer's) or release (null). */
   assign: (incidentId: string, body: AssignBody) =>
     call<Incident>("post", "/incidents/{incident_id}/assignment", { params: id(incidentId), body }),

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, idempotencyKeys, type Calendar, type Pack, type SlaQuote, type Submission } from "../api";
+import { api, ApiError, idempotencyKeys, type Calendar, type Pack, type SlaQuote, type Submission } from "../api";
 import { session } from "../auth";
 import { CALENDARS, EXCLUDED, HANDLINGS, IN_SCOPE, SEVERITIES, getCalendars, getProducts } from "../catalog";
 import { fmtDate, fmtInstant, lang, t, tv } from "../i18n";
@@ -92,8 +92,17 @@ export function NewIncidentPage() {
         language: f.language === "en" ? "en" : "pl",
       },
     };
+    // The pack shown is the one named: intake then draws without looking the account's packs up
+    // (one store round trip). Should it have been used up meanwhile (another tab), intake picks.
+    const named: Submission = pack ? { ...body, pack_id: pack.pack_id } : body;
     void action.run(async () => {
-      const incident = await api.submit(body, keys.current(body));
+      let incident;
+      try {
+        incident = await api.submit(named, keys.current(named));
+      } catch (e) {
+        if (!(pack && e instanceof ApiError && e.code === "no_usable_pack")) throw e;
+        incident = await api.submit(body, keys.current(body));
+      }
       navigate(`/incidents/${encodeURIComponent(incident.incident_id)}`);
     });
   };

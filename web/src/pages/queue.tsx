@@ -1,5 +1,7 @@
+import { signal, useComputed } from "@preact/signals";
+import { Component } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, type IncidentSummary, type QueueOwner } from "../api";
+import { api, ApiError, type Calendar, type IncidentSummary, type QueueOwner } from "../api";
 import { session } from "../auth";
 import { getCalendars } from "../catalog";
 import { fmtDuration, t, tv } from "../i18n";
@@ -16,13 +18,90 @@ export function urgency(i: IncidentSummary, now: number): Urgency {
   return "on_track";
 }
 
-function useNow(ms: number): number {
-  const [now, setNow] = useState(Date.now());
+/** The queue's clock: one timer for every countdown on the page, ticking while a queue is shown. */
+const clock = signal(Date.now());
+let clockUsers = 0;
+let clockTimer: ReturnType<typeof setInterval> | undefined;
+function useClock() {
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return now;
+    if (clockUsers++ === 0) {
+      clock.value = Date.now();
+      clockTimer = setInterval(() => (clock.value = Date.now()), 1000);
+    }
+    return () => {
+      if (--clockUsers === 0) clearInterval(clockTimer);
+    };
+  }, []);
+}
+
+/** The time left, re-rendered alone every second (it reads the clock; its row does not). */
+function Countdown(props: { due: string }) {
+  const left = Date.parse(props.due) - clock.value;
+  return (
+    <span class="countdown" role="timer" aria-live="off">
+      {left >= 0 ? t("queue.left", { time: fmtDuration(left) }) : t("queue.over", { time: fmtDuration(left) })}
+    </span>
+  );
+}
+
+interface RowProps {
+  i: IncidentSummary;
+  calendars: Calendar[] | null;
+  /** A take is under way (every row's Take button waits for it). */
+  busy: boolean;
+  onTake: (i: IncidentSummary) => void;
+}
+
+/** A row re-renders only when its urgency changes, not on every tick. */
+function QueueRow(props: RowProps) {
+  const { i } = props;
+  const u = useComputed(() => urgency(i, clock.value)).value;
+  return (
+    <tr class={`row-${u}`}>
+      <td>
+        <Link href={`/incidents/${encodeURIComponent(i.incident_id)}`}>{i.title}</Link>
+      </td>
+      <td>{tv("sev", i.severity)}</td>
+      <td>{i.calendar}</td>
+      <td>
+        <Deadline at={i.first_response_due_at} calendar={i.calendar} calendars={props.calendars} />
+      </td>
+      <td>
+        <Countdown due={i.first_response_due_at} />
+      </td>
+      <td>
+        <span class={`badge badge-${u}`}>
+          {u === "breached" ? t("queue.breached") : u === "warning" ? t("queue.warning") : t("queue.onTrack")}
+        </span>
+      </td>
+      <td data-owner-of={i.incident_id} tabIndex={-1}>
+        {i.owner ? (
+          <OwnerName incident={i} />
+        ) : (
+          <div class="owner-cell">
+            <OwnerName incident={i} />
+            <button type="button" disabled={props.busy} onClick={() => props.onTake(i)}>
+              {t("owner.take")}
+            </button>
+          </div>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** Rows of the queue's first page: more than a screen shows. */
+const FIRST_PAGE = 25;
+
+/** Re-renders its row only when the row's incident or the calendars change: a page of the queue
+ * arriving renders its own rows, not every row again. */
+class RowGate extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps) {
+    return next.i !== this.props.i || next.calendars !== this.props.calendars || next.busy !== this.props.busy;
+  }
+  render() {
+    return <QueueRow {...this.props} />;
+  }
 }
 
 const OWNERS: readonly QueueOwner[] = ["any", "me", "none"];
@@ -30,7 +109,41 @@ const ownerWords: Record<QueueOwner, () => string> = { any: () => t("owner.anyon
 
 export function QueuePage() {
   const [owner, setOwner] = useState<QueueOwner>("any");
-  const queue = useLoad(() => api.queue(owner), [owner]);
+  // The first screenful at once (a small page is a quick one), the rest a page of 100 at a time.
+  const queue = useLoad(() => api.queue(owner, null, FIRST_PAGE), [owner]);
+  const calendars = useLoad(getCalendars, []);
+  useClock();
+  const [more, setMore] = useState<{ items: IncidentSummary[]; error: unknown }>({ items: [], error: null });
+  useEffect(() => {
+    const run = { live: true };
+    const live = () => run.live;
+    let cursor = queue.data?.next_cursor ?? null;
+    const items: IncidentSummary[] = [];
+    setMore({ items, error: null });
+    void (async () => {
+      try {
+        while (live() && cursor) {
+          const page = await api.queue(owner, cursor);
+          if (!live()) return;
+          items.push(...page.items);
+          setMore({ items: [...items], error: null });
+          cursor = page.next_cursor ?? null;
+        }
+      } catch (error) {
+        if (live()) setMore({ items: [...items], error });
+      }
+    })();
+    return () => {
+      run.live = false;
+    };
+  }, [queue.data?.next_cursor]);
+  // New incidents arrive without a push channel: look again every 30 s.
+  useEffect(() => {
+    const timer = setInterval(queue.reload, 30000);
+    return () => clearInterval(timer);
+  }, []);
+  const seen = new Set<string>();
+  const items = [...(queue.data?.items ?? []), ...more.items].filter((i) => !seen.has(i.incident_id) && seen.add(i.incident_id));
   const take = useAction();
   const [said, setSaid] = useState<string | null>(null);
   const [taken, setTaken] = useState<string | null>(null);
@@ -38,14 +151,16 @@ export function QueuePage() {
   // After a take, focus goes to its result: the row's Owner cell, now naming the caller.
   useEffect(() => {
     if (taken) table.current?.querySelector<HTMLElement>(`[data-owner-of="${CSS.escape(taken)}"]`)?.focus();
-  }, [taken, queue.data]);
+  }, [taken, queue.data, more.items]);
   const takeRow = (i: IncidentSummary) => {
     setSaid(null);
     setTaken(null);
     void take.run(async () => {
       try {
         const now = await api.assign(i.incident_id, { owner_account_id: session.value?.sub ?? "" });
-        if (queue.data) queue.set({ ...queue.data, items: queue.data.items.map((x) => (x.incident_id === now.incident_id ? { ...x, owner: now.owner } : x)) });
+        const owned = (x: IncidentSummary) => (x.incident_id === now.incident_id ? { ...x, owner: now.owner } : x);
+        if (queue.data) queue.set({ ...queue.data, items: queue.data.items.map(owned) });
+        setMore((m) => ({ ...m, items: m.items.map(owned) }));
         setSaid(t("owner.takenRow", { title: i.title }));
         setTaken(i.incident_id);
       } catch (e) {
@@ -59,14 +174,11 @@ export function QueuePage() {
       }
     });
   };
-  const calendars = useLoad(getCalendars, []);
-  const now = useNow(1000);
-  // New incidents arrive without a push channel: look again every 30 s.
-  useEffect(() => {
-    const timer = setInterval(queue.reload, 30000);
-    return () => clearInterval(timer);
-  }, []);
-  const items = queue.data?.items ?? [];
+  // One function for every row, always the latest takeRow (a row re-renders only when its own
+  // incident changes, so it must not keep an old closure).
+  const latestTake = useRef(takeRow);
+  latestTake.current = takeRow;
+  const [onTake] = useState(() => (i: IncidentSummary) => latestTake.current(i));
   return (
     <section>
       <PageTitle>{t("queue.title")}</PageTitle>
@@ -92,7 +204,7 @@ export function QueuePage() {
       )}
       {said && <Notice>{said}</Notice>}
       {queue.loading && !queue.data && <Loading />}
-      <ErrorAlert error={queue.error} onRetry={queue.reload} />
+      <ErrorAlert error={queue.error ?? more.error} onRetry={queue.reload} />
       {queue.data && items.length === 0 && <p>{t("queue.empty")}</p>}
       {items.length > 0 && (
         <div class="table-wrap" ref={table}>
@@ -110,44 +222,9 @@ export function QueuePage() {
               </tr>
             </thead>
             <tbody>
-              {items.map((i) => {
-                const u = urgency(i, now);
-                const left = Date.parse(i.first_response_due_at) - now;
-                return (
-                  <tr key={i.incident_id} class={`row-${u}`}>
-                    <td>
-                      <Link href={`/incidents/${encodeURIComponent(i.incident_id)}`}>{i.title}</Link>
-                    </td>
-                    <td>{tv("sev", i.severity)}</td>
-                    <td>{i.calendar}</td>
-                    <td>
-                      <Deadline at={i.first_response_due_at} calendar={i.calendar} calendars={calendars.data} />
-                    </td>
-                    <td>
-                      <span class="countdown" role="timer" aria-live="off">
-                        {left >= 0 ? t("queue.left", { time: fmtDuration(left) }) : t("queue.over", { time: fmtDuration(left) })}
-                      </span>
-                    </td>
-                    <td>
-                      <span class={`badge badge-${u}`}>
-                        {u === "breached" ? t("queue.breached") : u === "warning" ? t("queue.warning") : t("queue.onTrack")}
-                      </span>
-                    </td>
-                    <td data-owner-of={i.incident_id} tabIndex={-1}>
-                      {i.owner ? (
-                        <OwnerName incident={i} />
-                      ) : (
-                        <div class="owner-cell">
-                          <OwnerName incident={i} />
-                          <button type="button" disabled={take.busy} onClick={() => takeRow(i)}>
-                            {t("owner.take")}
-                          </button>
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
+              {items.map((i) => (
+                <RowGate key={i.incident_id} i={i} calendars={calendars.data} busy={take.busy} onTake={onTake} />
+              ))}
             </tbody>
           </table>
         </div>

@@ -222,6 +222,13 @@ impl Store {
         for pack_id in draw.used_up {
             items.push(unlist_used_up(&self.table, pack_id)?);
         }
+        if let Some(email) = draw.remember_email {
+            items.push(crate::profiles::email_item(
+                &self.table,
+                &incident.account_id,
+                email,
+            )?);
+        }
         let done = |outcome| Ok(DrawOnce::Done(outcome));
         match self.transact_keeping_old(items).await {
             Ok(()) => done(CreateOutcome::Created),
