@@ -586,6 +586,8 @@ for (const lang of ["en", "pl"]) {
     await page.getByRole("heading", { level: 1, name: inc.title }).waitFor();
     await page.locator("dl.summary").getByText(ed.name, { exact: true }).waitFor();
     await page.locator(".timeline").getByText(n.taken(ed.name), { exact: true }).waitFor();
+    // The engineers come from GET /engineers, which may answer after the page shows the incident.
+    await page.getByLabel(n.assignTo).locator(`option[value="${marian.sub}"]`).waitFor({ state: "attached" });
     const options = await page.getByLabel(n.assignTo).locator("option").evaluateAll((os) => os.map((o) => o.value));
     assert.ok(options.includes(marian.sub) && !options.includes(ed.sub), `Assign to offers the other engineers by account id: ${options}`);
     await page.getByLabel(n.assignTo).selectOption(marian.sub);
