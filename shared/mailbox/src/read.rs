@@ -46,7 +46,7 @@ fn lower(s: &str) -> String {
 }
 
 fn automatic(message: &mail_parser::Message<'_>) -> Option<String> {
-    let raw = |name: &str| message.header_raw(name).map(|v| lower(v));
+    let raw = |name: &str| message.header_raw(name).map(lower);
     if let Some(v) = raw("Auto-Submitted") {
         let value = v.split(';').next().unwrap_or_default().trim().to_string();
         if value != "no" {

@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod catalogue;
 pub mod error;
 pub mod idempotency;
+pub mod inbound;
 pub mod ids;
 pub mod incidents;
 pub(crate) mod items;

@@ -80,6 +80,9 @@ pub struct Incident {
     pub charge_decided: bool,
     #[serde(with = "serde_instant::option", default)]
     pub closed_at: Option<Instant>,
+    /// The contact's address bounced or complained: mail to it is no longer sent (v3).
+    #[serde(default)]
+    pub contact_unreachable: bool,
 }
 
 impl Incident {
@@ -164,6 +167,7 @@ pub enum EventKind {
     ChargeDecided,
     SlaWarning,
     AttachmentAdded,
+    ContactBounced,
 }
 
 /// One entry of an incident's timeline: when, what, who, and the kind's own fields.
