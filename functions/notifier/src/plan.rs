@@ -93,7 +93,7 @@ fn recipients(kind: &str) -> Option<&'static [Role]> {
         | "resolved"
         | "closed_unresolved"
         | "charge_decided" => &[Role::Contact],
-        "customer_message" | "closure_requested" => &[Role::SupportTeam],
+        "customer_message" | "closure_requested" | "contact_bounced" => &[Role::SupportTeam],
         "sla_warning" | "sla_breached" => &[Role::SupportTeam, Role::Pager],
         _ => return None,
     })
@@ -149,6 +149,9 @@ fn news_for(e: &TimelineEntry, role: Role, incident: &Incident) -> Option<Incide
         },
         "closure_requested" => IncidentNews::ClosureRequested {
             reason: detail(d, "reason"),
+        },
+        "contact_bounced" => IncidentNews::ContactBounced {
+            kind_of_failure: detail(d, "kind_of_failure"),
         },
         "sla_warning" => IncidentNews::SlaWarning,
         "sla_breached" => IncidentNews::SlaBreached,

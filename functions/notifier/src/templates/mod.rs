@@ -97,6 +97,10 @@ pub enum IncidentNews {
     },
     SlaWarning,
     SlaBreached,
+    /// To the support team: the contact's address bounced or complained (issue 27).
+    ContactBounced {
+        kind_of_failure: String,
+    },
 }
 
 /// A pack that became active, for its buyer.
