@@ -972,11 +972,14 @@ fn only_the_attachments_function_reaches_the_bucket_and_only_put_and_get_under_i
         }
         let text = resource.to_string();
         assert!(
-            actions.iter().all(|a| ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].contains(&a.as_str())),
+            actions
+                .iter()
+                .all(|a| ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].contains(&a.as_str())),
             "{actions:?}"
         );
         assert!(
-            !text.contains("AttachmentsBucket.Arn}/*") && !text.contains("AttachmentsBucket.Arn}\""),
+            !text.contains("AttachmentsBucket.Arn}/*")
+                && !text.contains("AttachmentsBucket.Arn}\""),
             "inbound-mail is granted the whole bucket: {text}"
         );
         false

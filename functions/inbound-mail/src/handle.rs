@@ -94,7 +94,9 @@ impl Inbound {
             } else if let Some(message) = record.pointer("/Sns/Message").and_then(Value::as_str) {
                 results.push(self.feedback(message).await?);
             } else {
-                tracing::warn!("a record that is neither an S3 object nor an SNS notification; skipped");
+                tracing::warn!(
+                    "a record that is neither an S3 object nor an SNS notification; skipped"
+                );
                 results.push(outcome("", "skipped"));
             }
         }
@@ -112,7 +114,10 @@ impl Inbound {
             .await
             .map_err(|e| Retry(e.to_string()))?;
         let Some((size, Some(raw))) = got else {
-            tracing::warn!(key, "the message is not there (expired, or moved aside); nothing to do");
+            tracing::warn!(
+                key,
+                "the message is not there (expired, or moved aside); nothing to do"
+            );
             return Ok(outcome(key, "missing"));
         };
         if size > MAX_MESSAGE_BYTES as u64 {
@@ -121,17 +126,20 @@ impl Inbound {
         let Some(inbound) = mailbox::read(&raw) else {
             return self.quarantine(key, "not a readable message").await;
         };
-        let screened = match mailbox::screen(&inbound, &self.config.key, &self.config.reply_domain) {
+        let screened = match mailbox::screen(&inbound, &self.config.key, &self.config.reply_domain)
+        {
             Ok(s) => s,
             Err(why) => {
                 tracing::info!(key, reason = %why.reason(), "not posted");
                 return Ok(outcome(key, "not_posted"));
             }
         };
-        let identity = inbound
-            .message_id
-            .clone()
-            .unwrap_or_else(|| Sha256::digest(&raw).iter().map(|b| format!("{b:02x}")).collect());
+        let identity = inbound.message_id.clone().unwrap_or_else(|| {
+            Sha256::digest(&raw)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        });
         let reply = Reply {
             key: message_key(&identity),
             incident_id: screened.verified.incident_id.clone(),
@@ -153,10 +161,24 @@ impl Inbound {
             Ok(ReplyOutcome::Posted { refused, .. }) => {
                 tracing::info!(key, incident_id = %reply.incident_id, refused = refused.len(), "posted");
                 if !refused.is_empty() {
-                    if let Some(stored) = self.store.incident(&reply.incident_id).await.map_err(|e| Retry(e.to_string()))? {
-                        let link = format!("{}/incidents/{}", self.config.console_url, reply.incident_id);
+                    if let Some(stored) = self
+                        .store
+                        .incident(&reply.incident_id)
+                        .await
+                        .map_err(|e| Retry(e.to_string()))?
+                    {
+                        let link = format!(
+                            "{}/incidents/{}",
+                            self.config.console_url, reply.incident_id
+                        );
                         let answer = answers::refused(&stored.incident, &refused, &link);
-                        self.answer(&format!("inbound#{}", reply.key), "refused", &stored.incident, answer).await?;
+                        self.answer(
+                            &format!("inbound#{}", reply.key),
+                            "refused",
+                            &stored.incident,
+                            answer,
+                        )
+                        .await?;
                     }
                 }
                 Ok(outcome(key, "posted"))
@@ -171,9 +193,17 @@ impl Inbound {
             }
             Ok(ReplyOutcome::Closed(incident)) => {
                 let day = Utc::now().format("%Y-%m-%d");
-                let answer = answers::closed(&incident, &format!("{}/incidents/new", self.config.console_url));
-                self.answer(&format!("closed-reply#{}#{day}", incident.incident_id), "contact", &incident, answer)
-                    .await?;
+                let answer = answers::closed(
+                    &incident,
+                    &format!("{}/incidents/new", self.config.console_url),
+                );
+                self.answer(
+                    &format!("closed-reply#{}#{day}", incident.incident_id),
+                    "contact",
+                    &incident,
+                    answer,
+                )
+                .await?;
                 Ok(outcome(key, "closed"))
             }
             Err(e) if retryable(&e) => Err(Retry(e.to_string())),
@@ -183,9 +213,13 @@ impl Inbound {
 
     async fn too_large(&self, key: &str, head: &[u8]) -> Result<Value, Retry> {
         let Some(inbound) = read_headers(head, head.len()) else {
-            return self.quarantine(key, "too large, and no readable headers").await;
+            return self
+                .quarantine(key, "too large, and no readable headers")
+                .await;
         };
-        let Ok((verified, _)) = sender_verified(&inbound, &self.config.key, &self.config.reply_domain) else {
+        let Ok((verified, _)) =
+            sender_verified(&inbound, &self.config.key, &self.config.reply_domain)
+        else {
             tracing::info!(key, "too large, and not a verified reply; not answered");
             return Ok(outcome(key, "not_posted"));
         };
@@ -198,11 +232,23 @@ impl Inbound {
             .await
             .map_err(|e| Retry(e.to_string()))?;
         if let Some(stored) = stored {
-            let link = format!("{}/incidents/{}", self.config.console_url, verified.incident_id);
-            let answer = answers::too_large(&stored.incident, MAX_MESSAGE_BYTES / (1024 * 1024), &link);
-            let identity = inbound.message_id.clone().unwrap_or_else(|| key.to_string());
-            self.answer(&format!("inbound#{}", message_key(&identity)), "too_large", &stored.incident, answer)
-                .await?;
+            let link = format!(
+                "{}/incidents/{}",
+                self.config.console_url, verified.incident_id
+            );
+            let answer =
+                answers::too_large(&stored.incident, MAX_MESSAGE_BYTES / (1024 * 1024), &link);
+            let identity = inbound
+                .message_id
+                .clone()
+                .unwrap_or_else(|| key.to_string());
+            self.answer(
+                &format!("inbound#{}", message_key(&identity)),
+                "too_large",
+                &stored.incident,
+                answer,
+            )
+            .await?;
         }
         Ok(outcome(key, "too_large"))
     }
@@ -211,15 +257,27 @@ impl Inbound {
     async fn quarantine(&self, key: &str, why: &str) -> Result<Value, Retry> {
         let objects = &self.uploads.0;
         let aside = format!("{QUARANTINE_PREFIX}{key}");
-        objects.copy(key, &aside).await.map_err(|e| Retry(e.to_string()))?;
-        objects.delete(key).await.map_err(|e| Retry(e.to_string()))?;
+        objects
+            .copy(key, &aside)
+            .await
+            .map_err(|e| Retry(e.to_string()))?;
+        objects
+            .delete(key)
+            .await
+            .map_err(|e| Retry(e.to_string()))?;
         tracing::warn!(key, moved_to = %aside, reason = why, "poison message moved aside");
         Ok(outcome(key, "quarantined"))
     }
 
     /// Sends one automatic answer to the incident's contact, once per `(source, role)`, unless
     /// the address is suppressed.
-    async fn answer(&self, source: &str, role: &str, incident: &Incident, answer: Answer) -> Result<(), Retry> {
+    async fn answer(
+        &self,
+        source: &str,
+        role: &str,
+        incident: &Incident,
+        answer: Answer,
+    ) -> Result<(), Retry> {
         let to = incident.contact.email.clone();
         let store_err = |e: store::StoreError| Retry(e.to_string());
         if incident.contact_unreachable || self.store.is_suppressed(&to).await.map_err(store_err)? {
@@ -239,8 +297,12 @@ impl Inbound {
         }
         let mut email = Email::new(to, answer.subject, answer.text.clone(), String::new());
         email.html = format!("<pre>{}</pre>", escape(&answer.text));
-        email.headers.push(("Auto-Submitted".into(), "auto-replied".into()));
-        email.tags.push(("incident_id".into(), incident.incident_id.clone()));
+        email
+            .headers
+            .push(("Auto-Submitted".into(), "auto-replied".into()));
+        email
+            .tags
+            .push(("incident_id".into(), incident.incident_id.clone()));
         match self.mailer.send(&email).await {
             Ok(id) => {
                 self.store
@@ -250,7 +312,10 @@ impl Inbound {
                 Ok(())
             }
             Err(e) => {
-                let _ = self.store.release_notification(source, role, &e.to_string()).await;
+                let _ = self
+                    .store
+                    .release_notification(source, role, &e.to_string())
+                    .await;
                 if e.is_retryable() {
                     Err(Retry(e.to_string()))
                 } else {
@@ -272,7 +337,14 @@ impl Inbound {
         });
         let mut marked = Vec::new();
         for u in mailbox::bounce::unreachable(message) {
-            match usecases::reply::bounced(&self.store, &u.address, u.failure.as_str(), incident_id.as_deref()).await {
+            match usecases::reply::bounced(
+                &self.store,
+                &u.address,
+                u.failure.as_str(),
+                incident_id.as_deref(),
+            )
+            .await
+            {
                 Ok(ids) => marked.extend(ids),
                 Err(e) if retryable(&e) => return Err(Retry(e.to_string())),
                 Err(e) => tracing::warn!(error = %e, "a bounce not recorded"),
@@ -283,15 +355,20 @@ impl Inbound {
     }
 }
 
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn s3_keys_are_url_decoded() {
-        assert_eq!(super::url_decode("inbound/a+b%2Fc%zz%"), "inbound/a b/c%zz%");
+        assert_eq!(
+            super::url_decode("inbound/a+b%2Fc%zz%"),
+            "inbound/a b/c%zz%"
+        );
         assert_eq!(super::url_decode("inbound/%C5%82"), "inbound/ł");
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }

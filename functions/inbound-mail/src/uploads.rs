@@ -24,17 +24,30 @@ impl usecases::attachment::Bucket for Uploads {
     /// Nothing is presigned here: the function carries the bytes itself.
     type Upload = ();
 
-    async fn presign_upload(&self, _: &Attachment, _: SystemTime, _: Duration) -> Result<(), Failure> {
+    async fn presign_upload(
+        &self,
+        _: &Attachment,
+        _: SystemTime,
+        _: Duration,
+    ) -> Result<(), Failure> {
         Ok(())
     }
 
     async fn pending_size(&self, a: &Attachment) -> Result<Option<u64>, Failure> {
-        Ok(self.0.head(&pending(a)).await.map_err(failure)?.map(|o| o.size_bytes))
+        Ok(self
+            .0
+            .head(&pending(a))
+            .await
+            .map_err(failure)?
+            .map(|o| o.size_bytes))
     }
 
     async fn promote(&self, a: &Attachment) -> Result<(), Failure> {
         self.0
-            .copy(&pending(a), &keys::uploaded(&a.incident_id, &a.attachment_id))
+            .copy(
+                &pending(a),
+                &keys::uploaded(&a.incident_id, &a.attachment_id),
+            )
             .await
             .map_err(failure)
     }

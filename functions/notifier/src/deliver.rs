@@ -7,10 +7,10 @@
 
 use crate::config::Config;
 use crate::plan::{needs, plan, Context, Delivery, Needs, Outgoing, Role};
-use domain::incident::Incident;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use chrono::{SubsecRound, Utc};
 use domain::calendar::Calendars;
+use domain::incident::Incident;
 use email::{Email, Mailer};
 use futures::future::join_all;
 use futures::{stream, StreamExt};
@@ -234,7 +234,12 @@ impl Notifier {
     ) -> Result<bool, String> {
         let role = message.role.key();
         if let Delivery::Email { to, .. } = &message.delivery {
-            if self.store.is_suppressed(to).await.map_err(|e| e.to_string())? {
+            if self
+                .store
+                .is_suppressed(to)
+                .await
+                .map_err(|e| e.to_string())?
+            {
                 tracing::info!(%source, role, "the address bounced or complained; not sent");
                 return Ok(false);
             }
@@ -242,12 +247,17 @@ impl Notifier {
         // To the incident's contact: replies come back to the incident (issue 27).
         let (reply_to, tags) = match incident {
             Some(i) if message.role == Role::Contact => (
-                self.replies
-                    .key
-                    .reply_address(&i.incident_id, &i.contact.email, &self.replies.domain),
+                self.replies.key.reply_address(
+                    &i.incident_id,
+                    &i.contact.email,
+                    &self.replies.domain,
+                ),
                 vec![("incident_id".to_string(), i.incident_id.clone())],
             ),
-            Some(i) => (None, vec![("incident_id".to_string(), i.incident_id.clone())]),
+            Some(i) => (
+                None,
+                vec![("incident_id".to_string(), i.incident_id.clone())],
+            ),
             None => (None, Vec::new()),
         };
         let now = Utc::now().trunc_subsecs(0);

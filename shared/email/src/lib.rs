@@ -25,7 +25,12 @@ pub struct Email {
 
 impl Email {
     /// A message with no extras.
-    pub fn new(to: impl Into<String>, subject: impl Into<String>, text: impl Into<String>, html: impl Into<String>) -> Email {
+    pub fn new(
+        to: impl Into<String>,
+        subject: impl Into<String>,
+        text: impl Into<String>,
+        html: impl Into<String>,
+    ) -> Email {
         Email {
             to: to.into(),
             subject: subject.into(),

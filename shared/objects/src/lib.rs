@@ -236,7 +236,12 @@ impl Objects {
     }
 
     /// Writes `bytes` to `key` (the e-mailed attachments' pending place).
-    pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), ObjectError> {
+    pub async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), ObjectError> {
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -250,7 +255,11 @@ impl Objects {
     }
 
     /// The object's size and, if it is at most `max_bytes`, its bytes; `None` if it is not there.
-    pub async fn get(&self, key: &str, max_bytes: u64) -> Result<Option<(u64, Option<Vec<u8>>)>, ObjectError> {
+    pub async fn get(
+        &self,
+        key: &str,
+        max_bytes: u64,
+    ) -> Result<Option<(u64, Option<Vec<u8>>)>, ObjectError> {
         let Some(info) = self.head(key).await? else {
             return Ok(None);
         };

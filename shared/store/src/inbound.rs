@@ -68,7 +68,10 @@ impl Store {
             ],
         );
         let index = 1 + t.events.len();
-        match self.apply_with(stored, t, now, vec![put_new(&self.table, item)?]).await {
+        match self
+            .apply_with(stored, t, now, vec![put_new(&self.table, item)?])
+            .await
+        {
             Ok(ApplyOutcome::Applied) => Ok(PostOutcome::Posted),
             Ok(ApplyOutcome::Conflict) => Ok(PostOutcome::Conflict),
             Err(e) if e.condition_failed_at(index) => Ok(PostOutcome::Duplicate),

@@ -97,12 +97,21 @@ fn refused(file_name: &str, reason: impl Into<String>) -> Refused {
 }
 
 /// Posts a reply once.
-pub async fn post<U: Uploads>(store: &Store, uploads: &U, reply: &Reply) -> Result<ReplyOutcome, Failure> {
+pub async fn post<U: Uploads>(
+    store: &Store,
+    uploads: &U,
+    reply: &Reply,
+) -> Result<ReplyOutcome, Failure> {
     let Some(stored) = store.incident(&reply.incident_id).await? else {
         return Ok(ReplyOutcome::NotTheContact);
     };
     let incident = &stored.incident;
-    if !incident.contact.email.trim().eq_ignore_ascii_case(reply.from.trim()) {
+    if !incident
+        .contact
+        .email
+        .trim()
+        .eq_ignore_ascii_case(reply.from.trim())
+    {
         return Ok(ReplyOutcome::NotTheContact);
     }
     if store.inbound_posted(&reply.key).await? {

@@ -58,11 +58,17 @@ async fn smtp_send(from: &str, to: &str, raw: &[u8]) {
 async fn deliver_directly(raw: Vec<u8>) -> String {
     let objects = objects::Objects::from_env().await.expect("the bucket");
     let key = format!("inbound/e2e-{}", store::ids::new_id("msg"));
-    objects.put(&key, raw, "message/rfc822").await.expect("stored");
+    objects
+        .put(&key, raw, "message/rfc822")
+        .await
+        .expect("stored");
     let event = json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
         "s3": {"bucket": {"name": objects.bucket()}, "object": {"key": key}}}]});
     let answer = lambda_invoke("inbound-mail", &event).await;
-    answer["records"][0]["outcome"].as_str().unwrap_or_default().to_string()
+    answer["records"][0]["outcome"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 async fn timeline(user: &User, id: &str) -> Vec<Value> {
@@ -93,7 +99,10 @@ async fn wait_for_messages(user: &User, id: &str, count: usize) -> Vec<Value> {
         if found.len() >= count {
             return found;
         }
-        assert!(Instant::now() < deadline, "no {count} e-mailed messages on {id}: {found:?}");
+        assert!(
+            Instant::now() < deadline,
+            "no {count} e-mailed messages on {id}: {found:?}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -111,10 +120,21 @@ async fn attachments(user: &User, id: &str) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn the_mail_to_a_contact_carries_a_reply_address_and_answering_it_posts_the_reply_in_both_languages() {
+async fn the_mail_to_a_contact_carries_a_reply_address_and_answering_it_posts_the_reply_in_both_languages(
+) {
     for (calendar, fixture_name, expected, attachment) in [
-        ("US", "gmail_en.eml", "The error is back after the restart. I attached the log from this morning.", "db.log"),
-        ("PL", "thunderbird_pl.eml", "Dziękuję, poprawka działa. W załączniku logi.", "config.json"),
+        (
+            "US",
+            "gmail_en.eml",
+            "The error is back after the restart. I attached the log from this morning.",
+            "db.log",
+        ),
+        (
+            "PL",
+            "thunderbird_pl.eml",
+            "Dziękuję, poprawka działa. W załączniku logi.",
+            "config.json",
+        ),
     ] {
         let customer = User::customer();
         let contact = new_address("jan");
@@ -126,10 +146,20 @@ async fn the_mail_to_a_contact_carries_a_reply_address_and_answering_it_posts_th
         let reply_to = confirmation.reply_to[0].clone();
         let (local, domain) = reply_to.split_once('@').expect("an address");
         assert_eq!(domain, reply_domain());
-        assert!(local.starts_with("reply+") && local.len() <= 64, "{reply_to}");
-        let invite = if calendar == "PL" { "Możesz odpowiedzieć na tego e-maila" } else { "You can reply to this e-mail" };
+        assert!(
+            local.starts_with("reply+") && local.len() <= 64,
+            "{reply_to}"
+        );
+        let invite = if calendar == "PL" {
+            "Możesz odpowiedzieć na tego e-maila"
+        } else {
+            "You can reply to this e-mail"
+        };
         assert!(confirmation.text.contains(invite), "{}", confirmation.text);
-        assert!(!confirmation.text.contains("do not reply") && !confirmation.text.contains("nie odpowiadać"));
+        assert!(
+            !confirmation.text.contains("do not reply")
+                && !confirmation.text.contains("nie odpowiadać")
+        );
         // Answered as a mail client would, twice (the mail system delivering it again).
         let message_id = format!("{}@mail.customer.example", store::ids::new_id("mid"));
         let raw = fixture(fixture_name, &reply_to, &contact, &message_id);
@@ -137,12 +167,18 @@ async fn the_mail_to_a_contact_carries_a_reply_address_and_answering_it_posts_th
         smtp_send(&contact, &reply_to, &raw).await;
         let messages = wait_for_messages(&customer, &id, 1).await;
         assert_eq!(messages[0]["message"], expected);
-        assert_eq!(messages[0]["actor_account_id"], customer.account_id.as_str());
+        assert_eq!(
+            messages[0]["actor_account_id"],
+            customer.account_id.as_str()
+        );
         // Whatever the second delivery did, it is done once the first attachment is there.
         tokio::time::sleep(Duration::from_secs(3)).await;
         let events = timeline(&customer, &id).await;
         assert_eq!(emailed(&events).len(), 1, "posted once: {events:?}");
-        let added: Vec<&Value> = events.iter().filter(|e| e["kind"] == "attachment_added").collect();
+        let added: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["kind"] == "attachment_added")
+            .collect();
         assert_eq!(added.len(), 1, "one attachment_added: {events:?}");
         let files = attachments(&customer, &id).await;
         assert_eq!(files.len(), 1, "{files:?}");
@@ -150,10 +186,20 @@ async fn the_mail_to_a_contact_carries_a_reply_address_and_answering_it_posts_th
         assert_eq!(files[0]["status"], "uploaded");
         assert_eq!(files[0]["uploaded_by"], customer.account_id.as_str());
         let download = files[0]["download_url"].as_str().expect("a download URL");
-        let bytes = reqwest::get(download).await.expect("download").bytes().await.expect("bytes");
+        let bytes = reqwest::get(download)
+            .await
+            .expect("download")
+            .bytes()
+            .await
+            .expect("bytes");
         assert!(!bytes.is_empty());
         // The team hears of the message as of any customer message.
-        let incident = get(&format!("/incidents/{id}")).token(&customer).send().await.expect(200).body;
+        let incident = get(&format!("/incidents/{id}"))
+            .token(&customer)
+            .send()
+            .await
+            .expect(200)
+            .body;
         assert_eq!(incident["contact_unreachable"], false);
     }
 }
@@ -163,7 +209,9 @@ async fn every_client_shape_posts_only_its_new_text() {
     let customer = User::customer();
     let contact = new_address("ola");
     let id = incident_of(&customer, &contact, "PL").await;
-    let reply_to = key().reply_address(&id, &contact, &reply_domain()).expect("a token");
+    let reply_to = key()
+        .reply_address(&id, &contact, &reply_domain())
+        .expect("a token");
     let shapes = [
         ("outlook_en.eml", "Hi,\nWe applied the workaround; the service is up again.\n\nRegards\nJan"),
         ("outlook_pl.eml", "Dzień dobry,\npotwierdzam: po zmianie konfiguracji wszystko działa.\n\nPozdrawiam\nJan Kowalski"),
@@ -173,13 +221,24 @@ async fn every_client_shape_posts_only_its_new_text() {
         ("gmail_pl.eml", "Dzień dobry,\nbłąd wrócił po restarcie, w załączniku zrzut ekranu."),
     ];
     for (name, _) in shapes {
-        let raw = fixture(name, &reply_to, &contact, &format!("{name}.{}@client.example", store::ids::new_id("m")));
+        let raw = fixture(
+            name,
+            &reply_to,
+            &contact,
+            &format!("{name}.{}@client.example", store::ids::new_id("m")),
+        );
         smtp_send(&contact, &reply_to, &raw).await;
     }
     let messages = wait_for_messages(&customer, &id, shapes.len()).await;
-    let texts: Vec<&str> = messages.iter().filter_map(|m| m["message"].as_str()).collect();
+    let texts: Vec<&str> = messages
+        .iter()
+        .filter_map(|m| m["message"].as_str())
+        .collect();
     for (name, expected) in shapes {
-        assert!(texts.contains(&expected), "{name}: {expected:?} not among {texts:?}");
+        assert!(
+            texts.contains(&expected),
+            "{name}: {expected:?} not among {texts:?}"
+        );
     }
 }
 
@@ -192,24 +251,50 @@ async fn forgeries_auto_replies_and_reports_are_never_posted_nor_answered() {
     let other_contact = new_address("eve");
     let other_id = incident_of(&other_customer, &other_contact, "US").await;
     let domain = reply_domain();
-    let reply_to = key().reply_address(&id, &contact, &domain).expect("a token");
+    let reply_to = key()
+        .reply_address(&id, &contact, &domain)
+        .expect("a token");
     let mid = || format!("{}@client.example", store::ids::new_id("m"));
     // A sender other than the token's recipient (B's contact using A's token).
     let raw = fixture("thunderbird_en.eml", &reply_to, &other_contact, &mid());
     assert_eq!(deliver_directly(raw).await, "not_posted");
     // A token that does not verify.
-    let token = reply_to.split_once('+').unwrap().1.split_once('@').unwrap().0.to_string();
+    let token = reply_to
+        .split_once('+')
+        .unwrap()
+        .1
+        .split_once('@')
+        .unwrap()
+        .0
+        .to_string();
     let mut bad = token.clone().into_bytes();
     bad[5] = if bad[5] == b'0' { b'1' } else { b'0' };
     let forged = reply_to.replace(&token, std::str::from_utf8(&bad).unwrap());
-    assert_eq!(deliver_directly(fixture("thunderbird_en.eml", &forged, &contact, &mid())).await, "not_posted");
+    assert_eq!(
+        deliver_directly(fixture("thunderbird_en.eml", &forged, &contact, &mid())).await,
+        "not_posted"
+    );
     // A forged In-Reply-To into another customer's incident, without a reply address of it.
-    let raw = String::from_utf8(fixture("thunderbird_en.eml", &format!("support@{domain}"), &other_contact, &mid()))
-        .unwrap()
-        .replace("Subject:", &format!("In-Reply-To: <{id}@incident-desk>\r\nReferences: <{id}@incident-desk>\r\nSubject:"));
+    let raw = String::from_utf8(fixture(
+        "thunderbird_en.eml",
+        &format!("support@{domain}"),
+        &other_contact,
+        &mid(),
+    ))
+    .unwrap()
+    .replace(
+        "Subject:",
+        &format!(
+            "In-Reply-To: <{id}@incident-desk>\r\nReferences: <{id}@incident-desk>\r\nSubject:"
+        ),
+    );
     assert_eq!(deliver_directly(raw.into_bytes()).await, "not_posted");
     // Auto-replies and a delivery report, with a valid token and sender.
-    for header in ["Auto-Submitted: auto-replied", "Precedence: bulk", "X-Autoreply: yes"] {
+    for header in [
+        "Auto-Submitted: auto-replied",
+        "Precedence: bulk",
+        "X-Autoreply: yes",
+    ] {
         let mut raw = format!("{header}\r\n").into_bytes();
         raw.extend(fixture("thunderbird_en.eml", &reply_to, &contact, &mid()));
         assert_eq!(deliver_directly(raw).await, "not_posted", "{header}");
@@ -219,7 +304,10 @@ async fn forgeries_auto_replies_and_reports_are_never_posted_nor_answered() {
     // A reply with no new text (only the quoted history).
     let quoted = String::from_utf8(fixture("thunderbird_en.eml", &reply_to, &contact, &mid()))
         .unwrap()
-        .replace("Thanks, the patch works for us. Please close the incident.\r\n", "");
+        .replace(
+            "Thanks, the patch works for us. Please close the incident.\r\n",
+            "",
+        );
     assert_eq!(deliver_directly(quoted.into_bytes()).await, "not_posted");
     assert!(emailed(&timeline(&customer, &id).await).is_empty());
     assert!(emailed(&timeline(&other_customer, &other_id).await).is_empty());
@@ -242,12 +330,21 @@ async fn a_reply_to_a_closed_incident_is_answered_once_a_day_in_its_language() {
         .expect(200);
     let reply_to = key().reply_address(&id, &contact, &reply_domain()).unwrap();
     for _ in 0..2 {
-        let raw = fixture("thunderbird_pl.eml", &reply_to, &contact, &format!("{}@c.example", store::ids::new_id("m")));
+        let raw = fixture(
+            "thunderbird_pl.eml",
+            &reply_to,
+            &contact,
+            &format!("{}@c.example", store::ids::new_id("m")),
+        );
         assert_eq!(deliver_directly(raw).await, "closed");
     }
     let answers = mail_to(&contact, "Zgłoszenie jest zamknięte", 1).await;
     assert_eq!(answers.len(), 1, "one answer a day: {answers:?}");
-    assert!(answers[0].text.contains("/incidents/new"), "{}", answers[0].text);
+    assert!(
+        answers[0].text.contains("/incidents/new"),
+        "{}",
+        answers[0].text
+    );
     assert!(emailed(&timeline(&customer, &id).await).is_empty());
 }
 
@@ -266,7 +363,10 @@ async fn bad_input_neither_crashes_nor_posts_and_an_over_limit_sender_hears_why(
         head("")
     );
     let outcome = deliver_directly(malformed.into_bytes()).await;
-    assert!(["posted", "not_posted"].contains(&outcome.as_str()), "{outcome}");
+    assert!(
+        ["posted", "not_posted"].contains(&outcome.as_str()),
+        "{outcome}"
+    );
     let mut posted = usize::from(outcome == "posted");
     // An unknown charset in a header and the body, a 10,000-character subject: posted as text.
     let odd = format!(
@@ -277,7 +377,10 @@ async fn bad_input_neither_crashes_nor_posts_and_an_over_limit_sender_hears_why(
     assert_eq!(deliver_directly(odd.into_bytes()).await, "posted");
     posted += 1;
     // Not a message at all: moved aside, not retried.
-    assert_eq!(deliver_directly(b"\x00\x01 garbage".to_vec()).await, "quarantined");
+    assert_eq!(
+        deliver_directly(b"\x00\x01 garbage".to_vec()).await,
+        "quarantined"
+    );
     // 30 attachments: 20 are taken, the other 10 named in one answer.
     let mut many = head("Subject: logs\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThirty logs attached.\r\n");
     for i in 0..30 {
@@ -289,7 +392,11 @@ async fn bad_input_neither_crashes_nor_posts_and_an_over_limit_sender_hears_why(
     assert_eq!(attachments(&customer, &id).await.len(), 20);
     let answer = mail_to(&contact, "Some attachments were not added", 1).await;
     assert_eq!(answer.len(), 1);
-    assert!(answer[0].text.contains("log29.txt") && answer[0].text.contains("20 attachments"), "{}", answer[0].text);
+    assert!(
+        answer[0].text.contains("log29.txt") && answer[0].text.contains("20 attachments"),
+        "{}",
+        answer[0].text
+    );
     // A 25 MB message: not read, its sender told why.
     let mut big = head("Subject: huge\r\nContent-Type: text/plain\r\n\r\n").into_bytes();
     big.extend(std::iter::repeat_n(b'a', 25 * 1024 * 1024));
@@ -312,11 +419,19 @@ async fn a_bounce_and_a_complaint_make_the_contact_unreachable_and_silence_mail_
         // The confirmation goes to the simulator address, which answers with the feedback.
         let deadline = Instant::now() + Duration::from_secs(180);
         let incident = loop {
-            let incident = get(&format!("/incidents/{id}")).token(&customer).send().await.expect(200).body;
+            let incident = get(&format!("/incidents/{id}"))
+                .token(&customer)
+                .send()
+                .await
+                .expect(200)
+                .body;
             if incident["contact_unreachable"] == true {
                 break incident;
             }
-            assert!(Instant::now() < deadline, "{address}: not marked unreachable");
+            assert!(
+                Instant::now() < deadline,
+                "{address}: not marked unreachable"
+            );
             tokio::time::sleep(Duration::from_millis(500)).await;
         };
         let bounced: Vec<&Value> = incident["timeline"]
@@ -328,7 +443,12 @@ async fn a_bounce_and_a_complaint_make_the_contact_unreachable_and_silence_mail_
         assert_eq!(bounced.len(), 1, "{incident}");
         assert_eq!(bounced[0]["kind_of_failure"], kind);
         let team = std::env::var("SUPPORT_TEAM_EMAIL").unwrap();
-        assert_eq!(mail_to(&team, &format!("[{id}] Contact unreachable"), 1).await.len(), 1);
+        assert_eq!(
+            mail_to(&team, &format!("[{id}] Contact unreachable"), 1)
+                .await
+                .len(),
+            1
+        );
         // Nothing more is sent to the address.
         post(&format!("/incidents/{id}/responses"))
             .token(&engineer)

@@ -303,8 +303,18 @@ fn table_actions() -> Vec<(&'static str, Action)> {
         ("decide_charge(consumed)", decide_charge(Charge::Consumed)),
         ("decide_charge(refunded)", decide_charge(Charge::Refunded)),
         ("breach", Action::Breach),
-        ("emailed_message", Action::EmailedMessage { message: "by mail".into() }),
-        ("contact_bounced", Action::ContactBounced { kind_of_failure: "bounce".into() }),
+        (
+            "emailed_message",
+            Action::EmailedMessage {
+                message: "by mail".into(),
+            },
+        ),
+        (
+            "contact_bounced",
+            Action::ContactBounced {
+                kind_of_failure: "bounce".into(),
+            },
+        ),
     ]
 }
 
