@@ -376,11 +376,12 @@ async fn bad_input_neither_crashes_nor_posts_and_an_over_limit_sender_hears_why(
     );
     assert_eq!(deliver_directly(odd.into_bytes()).await, "posted");
     posted += 1;
-    // Not a message at all: moved aside, not retried.
+    // Bytes without a header: not posted; nothing at all: not a message, moved aside, not retried.
     assert_eq!(
         deliver_directly(b"\x00\x01 garbage".to_vec()).await,
-        "quarantined"
+        "not_posted"
     );
+    assert_eq!(deliver_directly(Vec::new()).await, "quarantined");
     // 30 attachments: 20 are taken, the other 10 named in one answer.
     let mut many = head("Subject: logs\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThirty logs attached.\r\n");
     for i in 0..30 {
