@@ -426,7 +426,12 @@ async fn a_bounce_and_a_complaint_make_the_contact_unreachable_and_silence_mail_
                 .await
                 .expect(200)
                 .body;
-            if incident["contact_unreachable"] == true {
+            // The incident and its first timeline page are read side by side (intake): wait
+            // for both to show the feedback.
+            let has_event = incident["timeline"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|e| e["kind"] == "contact_bounced"));
+            if incident["contact_unreachable"] == true && has_event {
                 break incident;
             }
             assert!(
