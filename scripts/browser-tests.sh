@@ -65,6 +65,8 @@ who = {
     "customer_en": ("Ada Lovelace", []), "customer_pl": ("Zofia Łęcka", []),
     "claimant_en": ("Grace Hopper", []), "claimant_pl": ("Jan Kowalski", []),
     "engineer": ("Edsger Dijkstra", ["support-engineers"]),
+    # A second engineer: incidents are handed over between the two.
+    "engineer2": ("Marian Rejewski", ["support-engineers"]),
     "admin": ("Barbara Liskov", ["support-admins", "support-engineers"]),
 }
 new = {}

@@ -29,6 +29,7 @@ source "$ROOT/scripts/oidc.sh"
 # Notifications (issue 17): the sender identity, the team, the pager topic, console links.
 export NOTIFY_FROM="${NOTIFY_FROM:-support-desk@example.com}"
 export SUPPORT_TEAM_EMAIL="${SUPPORT_TEAM_EMAIL:-support-team@example.com}"
+export SUPPORT_ADMINS_EMAIL="${SUPPORT_ADMINS_EMAIL:-support-admins@example.com}"
 export PAGER_TOPIC_ARN="${PAGER_TOPIC_ARN:-arn:aws:sns:$AWS_REGION:123456789012:incident-desk-pager}"
 export CONSOLE_URL="${CONSOLE_URL:-http://127.0.0.1:${CONSOLE_PORT:-9001}}"
 export NOTIFIER_FAILURE_QUEUE="${NOTIFIER_FAILURE_QUEUE:-incident-desk-notifier-failures}"
@@ -102,7 +103,7 @@ start_watch() { # port [dynamodb endpoint] [log name]
   retry_budget="${WATCH_RETRY_BUDGET:-$retry_budget}"
   payment_env_args
   # The notifier's mail and pages go to the same local server (never through the fault proxy).
-  local notify_env="AWS_ENDPOINT_URL_SESV2=$AWS_ENDPOINT_URL_DYNAMODB,AWS_ENDPOINT_URL_SNS=$AWS_ENDPOINT_URL_DYNAMODB,NOTIFY_FROM=$NOTIFY_FROM,SUPPORT_TEAM_EMAIL=$SUPPORT_TEAM_EMAIL,PAGER_TOPIC_ARN=$PAGER_TOPIC_ARN,CONSOLE_URL=$CONSOLE_URL"
+  local notify_env="AWS_ENDPOINT_URL_SESV2=$AWS_ENDPOINT_URL_DYNAMODB,AWS_ENDPOINT_URL_SNS=$AWS_ENDPOINT_URL_DYNAMODB,NOTIFY_FROM=$NOTIFY_FROM,SUPPORT_TEAM_EMAIL=$SUPPORT_TEAM_EMAIL,SUPPORT_ADMINS_EMAIL=$SUPPORT_ADMINS_EMAIL,PAGER_TOPIC_ARN=$PAGER_TOPIC_ARN,CONSOLE_URL=$CONSOLE_URL"
   mkdir -p "$STATE"
   # setsid: its own process group, so stopping it also stops the functions it spawned.
   # RUST_LOG here is the emulator's own (the functions get theirs through --env-var): its

@@ -48,6 +48,11 @@ pub struct Options {
     /// Incidents per batch (the table is emptied after each); 0 counts as 1.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = at_least_one)]
     pub batch: usize,
+    /// Only the ownership routes' store calls (assignment, the filtered lists, the engineers),
+    /// `extras` of each, printed as section 6's rows; no report is written. Needs only the
+    /// intake, response and pack-purchase binaries (debug ones do: calls do not depend on it).
+    #[arg(long = "only-ownership")]
+    pub only_ownership: bool,
 }
 
 fn default_logs() -> PathBuf {

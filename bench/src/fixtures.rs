@@ -103,6 +103,18 @@ pub fn http_event(route: &str, path: &str, claims: &Value, body: Option<&Value>)
     })
 }
 
+/// `event` with a query string (`a=1&b=2`), as API Gateway hands it over.
+pub fn with_query(mut event: Value, query: &str) -> Value {
+    let params: serde_json::Map<String, Value> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    event["rawQueryString"] = json!(query);
+    event["queryStringParameters"] = Value::Object(params);
+    event
+}
+
 /// EventBridge's Scheduled Event, as of now.
 pub fn scheduled_event() -> Value {
     json!({

@@ -20,7 +20,7 @@ mod stats;
 use bench::fixtures::{
     awaiting_incident, claim_body, customer_claims, engineer_claims, http_event, now,
     refund_resolution_body, resolution_body, response_body, scheduled_event, submission,
-    submission_body,
+    submission_body, with_query,
 };
 use bench::function::{self, Launcher, Running};
 use calls::{Recorder, RequestCalls};
@@ -32,9 +32,10 @@ use domain::incident::{parse_resolution, parse_response};
 use domain::Actor;
 use floor::{clear_table, floor_draw, floor_pack, floor_transition};
 use results::{
-    Results, Run, Throughput, Timing, BUY, CLAIM, CLOSURE, CONCURRENCY, FUNCTIONS, HELLO,
-    HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, LIST, READ_FLOOR, REFUND, RESPONSE, SWEEP_DUE,
-    SWEEP_NONE_DUE, SWEEP_WITH_DUE,
+    Results, Run, Throughput, Timing, BUY, CLAIM, CLOSURE, CONCURRENCY, ENGINEERS, FUNCTIONS,
+    HAND_OFF, HELLO, HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, LIST, OWNED_OPEN_LIST, OWNERSHIP,
+    OWNER_FILTERED_LIST, QUEUE_MINE, READ_FLOOR, REFUND, RESPONSE, SEVERITY_LIST, SWEEP_DUE,
+    SWEEP_NONE_DUE, SWEEP_WITH_DUE, TAKE,
 };
 use serde_json::{json, Value};
 use stats::Sample;
@@ -79,7 +80,12 @@ async fn run(o: Options) -> Result<(), String> {
         unpacked: false,
         init_timeout: function::INIT_TIMEOUT,
     };
-    for name in FUNCTIONS.iter().chain([&HELLO]) {
+    let needed: Vec<&str> = if o.only_ownership {
+        vec!["intake", "response", "pack-purchase"]
+    } else {
+        FUNCTIONS.iter().chain([&HELLO]).copied().collect()
+    };
+    for name in needed {
         if !launcher.binary(name).is_file() {
             return Err(format!(
                 "{} is missing: build the release binaries first (scripts/bench.sh does)",
@@ -100,6 +106,12 @@ async fn run(o: Options) -> Result<(), String> {
              LOCAL_DYNAMODB_RECORD=1): no call counts in this report"
         );
     }
+    if o.only_ownership {
+        eprintln!("==> {} of each ownership route (store calls)", o.extras);
+        ownership(&o, &launcher, &mut rec, &mut results).await?;
+        print!("{}", ownership_rows(&results));
+        return Ok(());
+    }
     let load_at_start = load_average();
     eprintln!(
         "==> latency: {} requests per handler, each next to its store floor",
@@ -111,6 +123,8 @@ async fn run(o: Options) -> Result<(), String> {
         o.extras
     );
     refunds_and_claims(&o, &launcher, &store, &mut rec, &mut results).await?;
+    eprintln!("==> {} of each ownership route (store calls)", o.extras);
+    ownership(&o, &launcher, &mut rec, &mut results).await?;
     eprintln!("==> pack-purchase and sla-sweeper under their own load");
     side_loads(&o, &launcher, &store, &mut rec, &mut results).await?;
     eprintln!(
@@ -253,6 +267,7 @@ async fn latency(
     let engineer_actor = Actor {
         account_id: engineer.clone(),
         email: None,
+        name: None,
         engineer: true,
         admin: false,
     };
@@ -386,6 +401,151 @@ fn function_key(name: &str) -> &'static str {
         .find(|f| **f == name)
         .copied()
         .unwrap_or("?")
+}
+
+/// Assignments (a take, then a hand-off with a note) and the lists ownership added, `o.extras`
+/// of each, for their store calls. Both engineers have used each function before anything is
+/// counted, so the identity hook's registration (one conditional write per process and
+/// engineer) is not in the counts.
+async fn ownership(
+    o: &Options,
+    launcher: &Launcher,
+    rec: &mut Option<Recorder>,
+    results: &mut Results,
+) -> Result<(), String> {
+    let packs = launcher.start("pack-purchase").await?;
+    let intake = launcher.start("intake").await?;
+    let response = launcher.start("response").await?;
+    let (first, second) = (store::ids::new_id("acct"), store::ids::new_id("acct"));
+    let engineer = |id: &str| {
+        let mut claims = engineer_claims(id);
+        claims["email"] = json!(format!("{id}@example.com"));
+        claims["name"] = json!(format!("Engineer {id}"));
+        claims
+    };
+    for e in [&first, &second] {
+        let warm = http_event("GET /engineers", "/engineers", &engineer(e), None);
+        expect(&response, &warm, 200).await?;
+        let warm = http_event("GET /incidents", "/incidents", &engineer(e), None);
+        expect(&intake, &warm, 200).await?;
+    }
+    let lists: [(&'static str, &Running, &str, &str, &str); 5] = [
+        (
+            OWNED_OPEN_LIST,
+            &intake,
+            "GET /incidents",
+            "/incidents",
+            "owner=me&open=true",
+        ),
+        (
+            OWNER_FILTERED_LIST,
+            &intake,
+            "GET /incidents",
+            "/incidents",
+            "owner=me&severity=C",
+        ),
+        (
+            SEVERITY_LIST,
+            &intake,
+            "GET /incidents",
+            "/incidents",
+            "severity=C&sla=pending",
+        ),
+        (QUEUE_MINE, &response, "GET /queue", "/queue", "owner=me"),
+        (ENGINEERS, &response, "GET /engineers", "/engineers", ""),
+    ];
+    for _ in 0..o.extras {
+        let owner = store::ids::new_id("acct");
+        let buy = http_event(
+            "POST /packs",
+            "/packs",
+            &customer_claims(&owner),
+            Some(&json!({"offer": "single", "billing_country": "PL"})),
+        );
+        expect(&packs, &buy, 201).await?;
+        let submit = http_event(
+            "POST /incidents",
+            "/incidents",
+            &customer_claims(&owner),
+            Some(&submission_body()),
+        );
+        let a = expect(&intake, &submit, 201).await?;
+        let id = a.body["incident_id"]
+            .as_str()
+            .ok_or("intake answered without an incident_id")?
+            .to_string();
+        let path = format!("/incidents/{id}/assignment");
+        for (label, claims, body) in [
+            (TAKE, engineer(&first), json!({"owner_account_id": first})),
+            (
+                HAND_OFF,
+                engineer(&first),
+                json!({"owner_account_id": second, "note": "Off shift: over to you."}),
+            ),
+        ] {
+            let event = http_event(
+                "POST /incidents/{incident_id}/assignment",
+                &path,
+                &claims,
+                Some(&body),
+            );
+            mark(rec).await?;
+            let a = expect(&response, &event, 200).await?;
+            count(rec, results, label).await?;
+            results.handlers.entry(label).or_default().record(a.latency);
+        }
+        for (label, function, route, path, query) in lists {
+            let event = with_query(http_event(route, path, &engineer(&second), None), query);
+            mark(rec).await?;
+            let a = expect(function, &event, 200).await?;
+            count(rec, results, label).await?;
+            results.handlers.entry(label).or_default().record(a.latency);
+        }
+    }
+    for f in [packs, intake, response] {
+        f.stop().await;
+    }
+    Ok(())
+}
+
+/// Section 6's rows for the ownership routes alone (`--only-ownership`).
+fn ownership_rows(results: &Results) -> String {
+    let mut out = String::from(
+        "| function: route | n | calls by operation (p50) | calls p50 | round trips p50 | round trips max | write units p50 | of which index p50 |\n|---|---:|---|---:|---:|---:|---:|---:|\n",
+    );
+    for label in OWNERSHIP {
+        let Some(requests) = results.calls.get(label).filter(|c| !c.is_empty()) else {
+            out.push_str(&format!("| {label} | 0 | not recorded | | | | | |\n"));
+            continue;
+        };
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[(v.len() - 1) / 2]
+        };
+        let max = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
+        let mix = requests[requests.len() / 2]
+            .by_op
+            .iter()
+            .map(|(op, n)| format!("{op} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let trips: Vec<f64> = requests.iter().map(|c| c.round_trips as f64).collect();
+        out.push_str(&format!(
+            "| {label} | {} | {mix} | {} | {} | {} | {} | {} |\n",
+            requests.len(),
+            median(
+                requests
+                    .iter()
+                    .map(|c| c.by_op.values().sum::<usize>() as f64)
+                    .collect()
+            ),
+            median(trips.clone()),
+            max(trips),
+            median(requests.iter().map(|c| c.wcu as f64).collect()),
+            median(requests.iter().map(|c| c.index_wcu as f64).collect()),
+        ));
+    }
+    out
 }
 
 /// The sweeper's own load (scheduled sweeps), and the hello-world baseline's memory.

@@ -34,8 +34,25 @@ pub const SWEEP_NONE_DUE: &str = "sla-sweeper: sweep with nothing due";
 pub const HELLO_ECHO: &str = "hello-lambda: echo";
 pub const REFUND: &str = "closure: POST /incidents/{id}/resolution (unresolved, refunded)";
 pub const CLAIM: &str = "pack-purchase: POST /pack-claims";
+pub const TAKE: &str = "response: POST /incidents/{id}/assignment (take)";
+pub const HAND_OFF: &str = "response: POST /incidents/{id}/assignment (hand-off)";
+pub const OWNED_OPEN_LIST: &str = "intake: GET /incidents?owner=me&open=true";
+pub const OWNER_FILTERED_LIST: &str = "intake: GET /incidents?owner=me&severity=C";
+pub const SEVERITY_LIST: &str = "intake: GET /incidents?severity=C&sla=pending (staff)";
+pub const QUEUE_MINE: &str = "response: GET /queue?owner=me";
+pub const ENGINEERS: &str = "response: GET /engineers";
+/// The ownership routes (`--only-ownership` counts just these).
+pub const OWNERSHIP: [&str; 7] = [
+    TAKE,
+    HAND_OFF,
+    OWNED_OPEN_LIST,
+    OWNER_FILTERED_LIST,
+    SEVERITY_LIST,
+    QUEUE_MINE,
+    ENGINEERS,
+];
 /// The routes whose store calls are counted, in report order.
-pub const COUNTED: [&str; 9] = [
+pub const COUNTED: [&str; 16] = [
     INTAKE,
     RESPONSE,
     CLOSURE,
@@ -45,6 +62,13 @@ pub const COUNTED: [&str; 9] = [
     LIST,
     SWEEP_WITH_DUE,
     SWEEP_NONE_DUE,
+    TAKE,
+    HAND_OFF,
+    OWNED_OPEN_LIST,
+    OWNER_FILTERED_LIST,
+    SEVERITY_LIST,
+    QUEUE_MINE,
+    ENGINEERS,
 ];
 /// Concurrency levels of the throughput run.
 pub const CONCURRENCY: [usize; 2] = [1, 8];

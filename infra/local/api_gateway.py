@@ -277,7 +277,7 @@ class Gateway(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _message(self, status, message=None):
-        body = json.dumps({"message": message or HTTPStatus(status).phrase}).encode()
+        body = json.dumps({"message": message or HTTPStatus(status).phrase}, separators=(",", ":")).encode()
         self._send(status, [("Content-Type", "application/json")], body)
 
     def send_error(self, code, message=None, explain=None):

@@ -88,6 +88,26 @@ impl User {
     pub fn engineer() -> User {
         User::new(&[ENGINEERS_GROUP])
     }
+    /// An engineer whose ID token carries a display name (`name`), as Cognito's does when the
+    /// user has one.
+    pub fn engineer_named(name: &str) -> User {
+        let account_id = store::ids::new_id("acct");
+        let mut claims = signer().id_claims(
+            &account_id,
+            Some(&format!("{account_id}@example.com")),
+            &[ENGINEERS_GROUP],
+            3600,
+        );
+        claims["name"] = json!(name);
+        User {
+            token: signer().sign(&claims),
+            account_id,
+        }
+    }
+    /// This account's address as its token presents it.
+    pub fn email(&self) -> String {
+        format!("{}@example.com", self.account_id)
+    }
     pub fn admin() -> User {
         User::new(&[ADMINS_GROUP])
     }

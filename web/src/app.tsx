@@ -1,5 +1,7 @@
+import { signal } from "@preact/signals";
 import { useEffect, useLayoutEffect } from "preact/hooks";
-import { isAdmin, isEngineer, session, signIn, signInFailed, signInNeeded, signOut } from "./auth";
+import { api } from "./api";
+import { isAdmin, isEngineer, session, signIn, signInFailed, signInNeeded, signOut, type Session } from "./auth";
 import { lang, setLang, t } from "./i18n";
 import { match, navigate, path } from "./router";
 import { Link, PageTitle } from "./ui";
@@ -12,17 +14,35 @@ import { QueuePage } from "./pages/queue";
 import { ClaimsPage } from "./pages/claims";
 import { TaxAdminPage } from "./pages/tax-admin";
 import { ReportsPage } from "./pages/reports";
+import { AllIncidentsPage, MyIncidentsPage } from "./pages/staff-incidents";
+
+const isStaff = (s: Session | null) => isEngineer(s) || isAdmin(s);
+
+/** Whether a staff account also uses the desk as a customer (it has bought a pack), per account. */
+const customerUse = signal<{ sub: string; yes: boolean } | null>(null);
+function useCustomerUse(s: Session | null): boolean {
+  const known = customerUse.value;
+  useEffect(() => {
+    if (!s || !isStaff(s) || known?.sub === s.sub) return;
+    const sub = s.sub;
+    api.packs().then(
+      (packs) => (customerUse.value = { sub, yes: packs.length > 0 }),
+      () => (customerUse.value = { sub, yes: false }),
+    );
+  }, [s?.sub]);
+  return !isStaff(s) || (known?.sub === s?.sub && !!known?.yes);
+}
 
 function Nav() {
   const s = session.value;
   const p = path.value;
-  const links: [string, string][] = [
-    ["/packs", t("nav.packs")],
-    ["/incidents", t("nav.incidents")],
-    ["/incidents/new", t("nav.newIncident")],
-    ["/account", t("nav.account")],
-  ];
-  if (isEngineer(s)) links.push(["/queue", t("nav.queue")]);
+  const customer = useCustomerUse(s);
+  // Staff see their own links first; the customer's only when they also buy support themselves.
+  const links: [string, string][] = [];
+  if (isEngineer(s)) links.push(["/queue", t("nav.queue")], ["/my-incidents", t("nav.myIncidents")]);
+  if (customer) links.push(["/packs", t("nav.packs")]);
+  links.push(["/incidents", t("nav.incidents")]);
+  if (customer) links.push(["/incidents/new", t("nav.newIncident")], ["/account", t("nav.account")]);
   if (isAdmin(s)) links.push(["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")], ["/reports", t("nav.reports")]);
   return (
     <nav aria-label={t("app.mainNav")}>
@@ -73,7 +93,8 @@ function Page() {
   }
   if (p === "/packs") return <PacksPage />;
   if (p === "/account") return <AccountPage />;
-  if (p === "/incidents") return <IncidentsPage />;
+  if (p === "/incidents") return isStaff(s) ? <AllIncidentsPage /> : <IncidentsPage />;
+  if (p === "/my-incidents" && isEngineer(s)) return <MyIncidentsPage />;
   if (p === "/incidents/new") return <NewIncidentPage />;
   const m = match("/incidents/:id", p);
   if (m?.id) return <IncidentPage key={m.id} id={m.id} />;

@@ -1,5 +1,5 @@
 // Small, rarely changing reference data, fetched once per page load.
-import { api, type Calendar, type Category, type Product } from "./api";
+import { api, type Calendar, type Category, type IncidentStatus, type Product, type SlaOutcome } from "./api";
 
 let calendars: Promise<Calendar[]> | null = null;
 let products: Promise<Product[]> | null = null;
@@ -31,3 +31,5 @@ export const SEVERITIES = ["A", "B", "C"] as const;
 export const CALENDARS = ["PL", "US", "UK"] as const;
 export const HANDLINGS = ["business_hours", "24x7"] as const;
 export const CHANNELS = ["email", "phone", "remote_session", "offline_research"] as const;
+export const STATUSES: readonly IncidentStatus[] = ["awaiting_response", "in_progress", "resolved", "unresolved", "closed_by_customer"];
+export const SLA_OUTCOMES: readonly SlaOutcome[] = ["pending", "met", "breached", "withdrawn"];

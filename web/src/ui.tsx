@@ -72,6 +72,7 @@ export function describe(e: unknown): { lines: string[]; retry: boolean } {
     case "idempotency_key_reused":
     case "severity_a_requires_24x7":
     case "no_usable_pack":
+    case "not_an_engineer":
       return { lines: [t(`err.${e.code}` as Key)], retry: false };
     default:
       return { lines: [t("err.generic", { status: e.status })], retry: e.status >= 500 };

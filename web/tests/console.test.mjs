@@ -54,6 +54,12 @@ const NAMES = {
     signInButton: "Sign in", signOut: "Sign out", signedInAs: "Signed in as", signInNeeded: "You are not signed in, or your session has expired.",
     fromMonth: "From month", toMonth: "To month", showReport: "Show report", breachMonth: "Month of breaches",
     breachesIn: "Breaches in", noBreaches: "No breaches in this month.",
+    sev: { A: "A – critical business impact", B: "B – moderate business impact", C: "C – minimal business impact" },
+    myIncidents: "My incidents", owner: "Owner", status: "Status", sla: "SLA", take: "Take", assignTo: "Assign to", note: "Note",
+    assign: "Assign", release: "Release", unowned: "Unowned", workload: "Open incidents per engineer",
+    handed: (a, b) => `Handed over from ${a} to ${b}`, released: (a) => `Released: ${a} no longer owns it`,
+    taken: (a) => `Taken by ${a}`, customerOwner: (a) => `Now handled by ${a}`, lostRace: "Another engineer took this incident a moment ago",
+    emptyFiltered: "No incident matches these filters.",
   },
   pl: {
     packs: "Pakiety", incidents: "Zgłoszenia", newIncident: "Nowe zgłoszenie", account: "Konto", queue: "Kolejka",
@@ -61,7 +67,7 @@ const NAMES = {
     billingCountry: "Kraj rozliczenia", buySingle: "Kup pojedyncze zgłoszenie", buyFive: "Kup pakiet 5 zgłoszeń",
     claimNumber: "Numer potwierdzenia zamówienia", reason: "Uzasadnienie", submitClaim: "Wyślij roszczenie",
     jurisdiction: "Jurysdykcja", certificate: "Numer zaświadczenia", submitExemption: "Wyślij zwolnienie",
-    product: "Produkt", category: "Kategoria", severity: "Priorytet", handling: "Tryb obsługi", calendar: "Kalendarz wsparcia",
+    product: "Produkt", category: "Kategoria", severity: "Ważność", handling: "Tryb obsługi", calendar: "Kalendarz wsparcia",
     title: "Tytuł", description: "Opis", contactName: "Osoba kontaktowa", contactEmail: "E-mail kontaktowy",
     contactPhone: "Telefon kontaktowy", firstResponseDue: "Termin pierwszej odpowiedzi", submitIncident: "Wyślij zgłoszenie",
     attachFile: "Dołącz plik", message: "Wiadomość", sendMessage: "Wyślij wiadomość", acceptScope: "Akceptuj zakres",
@@ -76,6 +82,14 @@ const NAMES = {
     signInButton: "Zaloguj się", signOut: "Wyloguj", signedInAs: "Zalogowano jako", signInNeeded: "Nie jesteś zalogowany albo Twoja sesja wygasła.",
     fromMonth: "Od miesiąca", toMonth: "Do miesiąca", showReport: "Pokaż raport", breachMonth: "Miesiąc przekroczeń",
     breachesIn: "Przekroczenia w miesiącu", noBreaches: "Brak przekroczeń w tym miesiącu.",
+    // The vendor's FAQ (SPEC S2), word for word.
+    sev: { A: "A – krytyczne znaczenie biznesowe", B: "B – średnie znaczenie biznesowe", C: "C – minimalne znaczenie biznesowe" },
+    myIncidents: "Moje zgłoszenia", owner: "Opiekun", status: "Status", sla: "SLA", take: "Przejmij", assignTo: "Przypisz do", note: "Notatka",
+    assign: "Przypisz", release: "Zwolnij", unowned: "Bez opiekuna", workload: "Otwarte zgłoszenia poszczególnych inżynierów",
+    handed: (a, b) => `Przekazanie zgłoszenia. Poprzedni opiekun: ${a}, nowy opiekun: ${b}`,
+    released: (a) => `Zwolnienie zgłoszenia. Poprzedni opiekun: ${a}`, taken: (a) => `Przejęcie zgłoszenia. Opiekun: ${a}`,
+    customerOwner: (a) => `Zgłoszeniem zajmuje się teraz: ${a}`, lostRace: "Przed chwilą to zgłoszenie przejął inny inżynier",
+    emptyFiltered: "Żadne zgłoszenie nie pasuje do tych filtrów.",
   },
 };
 
@@ -298,6 +312,8 @@ for (const lang of ["en", "pl"]) {
     await page.getByLabel(n.category).selectOption("configuration");
     // The quote is asked for when the severity is chosen; from here on the clock runs.
     const quotedFrom = Date.now();
+    // Severities in the FAQ's words, option values the API's.
+    for (const [value, words] of Object.entries(n.sev)) assert.equal(await page.getByLabel(n.severity).locator(`option[value="${value}"]`).textContent(), words);
     await page.getByLabel(n.severity).selectOption("B");
     await page.getByLabel(n.handling).selectOption("business_hours");
     await page.getByLabel(n.calendar).selectOption("PL");
@@ -520,7 +536,7 @@ for (const lang of ["en", "pl"]) {
     const row = report.items.find((r) => r.month === month && r.calendar === "PL" && r.severity === "B");
     assert.ok(row && row.met >= 1, "the report counts the answered incident");
     const tableRow = page.getByRole("table").getByRole("row").filter({ has: page.getByRole("cell", { name: "PL", exact: true }) })
-      .filter({ has: page.getByRole("cell", { name: "B", exact: true }) });
+      .filter({ has: page.getByRole("cell", { name: n.sev.B, exact: true }) });
     await tableRow.getByRole("cell", { name: String(row.met), exact: true }).first().waitFor();
     await page.getByLabel(n.breachMonth).selectOption(month);
     const breaches = (await api("admin", "GET", `/reports/sla/breaches?month=${month}`)).json;
@@ -529,6 +545,167 @@ for (const lang of ["en", "pl"]) {
     if (breaches.items.length > 0) await list.getByRole("link", { name: breaches.items[0].incident_id, exact: true }).waitFor();
     else await list.getByText(n.noBreaches).waitFor();
     await check(admin, "reports");
+    await admin.context.close();
+  });
+
+  // ---- ownership (v3): take, hand over with a note, My incidents, release, filters, workload ----
+
+  /** A fresh incident of the customer's (from a pack of its own), made through the API. */
+  const incidentOf = async (severity, words) => {
+    const bought = await api(customer, "POST", "/packs", { offer: "five_pack", billing_country: lang === "pl" ? "PL" : "GB" });
+    assert.equal(bought.status, 201, JSON.stringify(bought.json));
+    const body = {
+      product_id: "office-ltsc-2024", category: "connectivity", severity, handling: severity === "A" ? "24x7" : "business_hours", calendar: "PL",
+      title: `${words} ${RUN}`, description: words, contact: { name: "Ola", email: "ola@example.com", phone: "+48 600 100 200" }, pack_id: bought.json.pack_id,
+    };
+    const created = await api(customer, "POST", "/incidents", body);
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    return { id: created.json.incident_id, title: body.title, path: `/incidents/${encodeURIComponent(created.json.incident_id)}` };
+  };
+  // Engineers are known to the desk (GET /engineers, Assign to) once they have used the API.
+  const registerEngineers = async () => {
+    for (const who of ["engineer", "engineer2"]) assert.equal((await api(who, "GET", "/queue?owner=me")).status, 200);
+  };
+  const [ed, marian] = [USERS.engineer, USERS.engineer2];
+
+  test(`${lang}: an engineer takes an incident from the queue and hands it over with a note; the other sees it under My incidents and hands it back; the customer sees who handles it; release`, async () => {
+    await registerEngineers();
+    const inc = await incidentOf("C", lang === "pl" ? "Drukarka sieciowa nie drukuje" : "Network printer does not print");
+    const note = lang === "pl" ? "Klient prosi o telefon po 15:00." : "Customer asks for a call after 3 pm.";
+    const tab = await open("engineer", lang, "/queue");
+    const { page, n } = tab;
+    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: inc.title, exact: true }) });
+    await row.getByText(n.unowned, { exact: true }).waitFor();
+    await row.getByRole("button", { name: n.take, exact: true }).click();
+    await row.getByText(ed.name, { exact: true }).waitFor();
+    assert.equal(await row.getByRole("button", { name: n.take, exact: true }).count(), 0, "no Take once owned");
+    assert.equal((await api("engineer", "GET", inc.path)).json.owner.account_id, ed.sub);
+    await check(tab, "queue-owner");
+
+    await row.getByRole("link", { name: inc.title, exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: inc.title }).waitFor();
+    await page.locator("dl.summary").getByText(ed.name, { exact: true }).waitFor();
+    await page.locator(".timeline").getByText(n.taken(ed.name), { exact: true }).waitFor();
+    const options = await page.getByLabel(n.assignTo).locator("option").evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(options.includes(marian.sub) && !options.includes(ed.sub), `Assign to offers the other engineers by account id: ${options}`);
+    await page.getByLabel(n.assignTo).selectOption(marian.sub);
+    await page.getByLabel(n.note, { exact: true }).fill(note);
+    await button(tab, n.assign).click();
+    await page.locator(".timeline").getByText(n.handed(ed.name, marian.name), { exact: true }).waitFor();
+    await page.locator(".timeline").getByText(note, { exact: true }).waitFor();
+    await page.locator("dl.summary").getByText(marian.name, { exact: true }).waitFor();
+    assert.equal(await button(tab, n.release).count(), 0, "Release only for the owner (or an admin)");
+    await check(tab, "incident-handed-over");
+    await tab.context.close();
+
+    // The customer: the engineer who handles it now, by name; nothing else about staff.
+    const cust = await open(customer, lang, inc.path);
+    await cust.page.getByRole("heading", { level: 1, name: inc.title }).waitFor();
+    await cust.page.locator("dl.summary").getByText(marian.name, { exact: true }).waitFor();
+    await cust.page.locator(".timeline").getByText(n.customerOwner(marian.name), { exact: true }).waitFor();
+    for (const hidden of [note, ed.name, marian.sub, ed.sub]) assert.equal(await cust.page.getByText(hidden).count(), 0, `the customer does not see ${hidden}`);
+    assert.equal(await button(cust, n.take).count() + await button(cust, n.assign).count(), 0, "no ownership controls for the customer");
+    await check(cust, "incident-customer-owner");
+    await cust.page.setViewportSize({ width: 390, height: 844 });
+    await check(cust, "incident-customer-owner-390");
+    await cust.context.close();
+
+    // The new owner finds it under My incidents and hands it back.
+    const other = await open("engineer2", lang);
+    await nav(other, n.myIncidents);
+    await other.page.getByRole("heading", { level: 1, name: n.myIncidents }).waitFor();
+    await other.page.getByRole("table").getByRole("link", { name: inc.title, exact: true }).waitFor();
+    await check(other, "my-incidents");
+    await other.page.getByRole("table").getByRole("link", { name: inc.title, exact: true }).click();
+    await button(other, n.release).waitFor();
+    await other.page.getByLabel(n.assignTo).selectOption(ed.sub);
+    await button(other, n.assign).click();
+    await other.page.locator(".timeline").getByText(n.handed(marian.name, ed.name), { exact: true }).waitFor();
+    await other.context.close();
+
+    // Back with the first engineer, who releases it: unowned again, Take offered.
+    const back = await open("engineer", lang, "/my-incidents");
+    await back.page.getByRole("table").getByRole("link", { name: inc.title, exact: true }).click();
+    await back.page.getByRole("heading", { level: 1, name: inc.title }).waitFor();
+    await button(back, n.release).click();
+    await back.page.locator(".timeline").getByText(n.released(ed.name), { exact: true }).waitFor();
+    await button(back, n.take).waitFor();
+    await back.page.locator("dl.summary").getByText(n.unowned, { exact: true }).waitFor();
+    assert.equal((await api("engineer", "GET", inc.path)).json.owner, null);
+    await check(back, "incident-released");
+    await back.context.close();
+  });
+
+  test(`${lang}: Take on an incident another engineer took a moment earlier says so and shows the owner`, async () => {
+    await registerEngineers();
+    const inc = await incidentOf("B", lang === "pl" ? "Brak dostępu do skrzynki pocztowej" : "Mailbox cannot be opened");
+    const tab = await open("engineer", lang, inc.path);
+    const { page, n } = tab;
+    await button(tab, n.take).waitFor();
+    assert.equal((await api("engineer2", "POST", `${inc.path}/assignment`, { owner_account_id: marian.sub })).status, 200);
+    await button(tab, n.take).click();
+    await page.getByRole("alert").filter({ hasText: n.lostRace }).waitFor();
+    await page.locator("dl.summary").getByText(marian.name, { exact: true }).waitFor();
+    await check(tab, "incident-taken-meanwhile", { allowErrors: [/status of 409/] });
+    await tab.context.close();
+  });
+
+  test(`${lang}: the staff's Incidents list filters by Owner, Status, Severity and SLA together`, async () => {
+    await registerEngineers();
+    const unowned = await incidentOf("C", lang === "pl" ? "Wolne logowanie do domeny" : "Slow domain logon");
+    const owned = await incidentOf("B", lang === "pl" ? "Błąd synchronizacji kalendarza" : "Calendar sync error");
+    assert.equal((await api("engineer2", "POST", `${owned.path}/assignment`, { owner_account_id: marian.sub })).status, 200);
+    const tab = await open("engineer", lang);
+    const { page, n } = tab;
+    const links = await page.getByRole("navigation").getByRole("link").allTextContents();
+    for (const l of [n.queue, n.myIncidents, n.incidents]) assert.ok(links.includes(l), `staff navigation has ${l}: ${links}`);
+    for (const l of [n.packs, n.newIncident, n.account]) assert.ok(!links.includes(l), `no customer link ${l} for staff only: ${links}`);
+    await nav(tab, n.incidents);
+    const link = (inc) => page.getByRole("table").getByRole("link", { name: inc.title, exact: true });
+    await link(owned).waitFor();
+    const values = async (label) => page.getByLabel(label, { exact: true }).locator("option").evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(await values(n.status), ["", "awaiting_response", "in_progress", "resolved", "unresolved", "closed_by_customer"]);
+    assert.deepEqual(await values(n.severity), ["", "A", "B", "C"]);
+    assert.deepEqual(await values(n.sla), ["", "pending", "met", "breached", "withdrawn"]);
+    assert.ok((await values(n.owner)).includes(marian.sub), "each engineer is an Owner choice");
+
+    await page.getByLabel(n.owner, { exact: true }).selectOption("none");
+    await page.getByLabel(n.severity, { exact: true }).selectOption("C");
+    await link(owned).waitFor({ state: "detached" });
+    await link(unowned).waitFor();
+
+    await page.getByLabel(n.owner, { exact: true }).selectOption(marian.sub);
+    await page.getByLabel(n.severity, { exact: true }).selectOption("B");
+    await page.getByLabel(n.status, { exact: true }).selectOption("awaiting_response");
+    await page.getByLabel(n.sla, { exact: true }).selectOption("pending");
+    await link(owned).waitFor();
+    await link(unowned).waitFor({ state: "detached" });
+    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: owned.title, exact: true }) });
+    await row.getByText(marian.name, { exact: true }).waitFor();
+    await check(tab, "incidents-filtered");
+    const q = new URL(page.url()).searchParams;
+    assert.deepEqual([q.get("owner"), q.get("status"), q.get("severity"), q.get("sla")], [marian.sub, "awaiting_response", "B", "pending"]);
+
+    // Awaiting a response yet met: nothing, said in words.
+    await page.getByLabel(n.sla, { exact: true }).selectOption("met");
+    await page.getByText(n.emptyFiltered).waitFor();
+    await tab.context.close();
+  });
+
+  test(`${lang}: an admin reads each engineer's open incidents on Reports`, async () => {
+    await registerEngineers();
+    const admin = await open("admin", lang);
+    const { page, n } = admin;
+    await nav(admin, n.reports);
+    const table = page.getByRole("region", { name: n.workload }).getByRole("table");
+    const engineers = (await api("admin", "GET", "/engineers")).json.items;
+    for (const who of [ed, marian]) {
+      const e = engineers.find((x) => x.account_id === who.sub);
+      assert.ok(e, `${who.name} is a registered engineer`);
+      const row = table.getByRole("row").filter({ has: page.getByRole("rowheader", { name: who.name, exact: true }) });
+      await row.getByRole("cell", { name: String(e.open_incidents), exact: true }).waitFor();
+    }
+    await check(admin, "reports-workload");
     await admin.context.close();
   });
 }

@@ -23,7 +23,7 @@ const FUNCTIONS: [&str; 9] = [
     "notifier",
 ];
 
-const DEFAULTS: [(&str, &str); 14] = [
+const DEFAULTS: [(&str, &str); 15] = [
     ("TABLE_NAME", "incident-desk-bench"),
     (
         "CURSOR_KEY",
@@ -39,6 +39,7 @@ const DEFAULTS: [(&str, &str); 14] = [
     ("AWS_SECRET_ACCESS_KEY", "local"),
     ("NOTIFY_FROM", "desk@example.com"),
     ("SUPPORT_TEAM_EMAIL", "team@example.com"),
+    ("SUPPORT_ADMINS_EMAIL", "admins@example.com"),
     ("CONSOLE_URL", "http://127.0.0.1:5173"),
     (
         "PAGER_TOPIC_ARN",

@@ -1,10 +1,12 @@
 use crate::App;
 use api::intake::{refused_unless_replayed, replay};
 use api::{ApiError, Ctx, Reply};
+use domain::incident::MAX_ACCOUNT_ID;
 use domain::intake::Submission;
-use domain::IncidentStatus;
+use domain::{IncidentStatus, Severity, SlaOutcome};
 use lambda_http::http::StatusCode;
 use store::idempotency::IdempotencyWrite;
+use store::incidents::{IncidentFilter, OwnerFilter};
 use usecases::draw::{draw_incident, Draw, Drawn};
 
 const OPERATION: &str = "POST /incidents";
@@ -52,19 +54,21 @@ async fn submit_once(
     }
 }
 
-/// `GET /incidents`: the caller's incidents, newest first; staff see all, `?status=` filters.
+/// `GET /incidents`: the caller's incidents, newest first; `?status=` filters. Staff see all,
+/// filtered by `?owner=me|none|<account_id>`, `?status=`, `?severity=`, `?sla=`, combinable;
+/// `?open=true` with an owner lists its open incidents, earliest deadline first. Each list is one
+/// Query of one index (see `Store::staff_incidents`).
 pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    let page = ctx.page()?;
-    let status = match ctx.query("status") {
-        None => None,
-        Some(s) => Some(
-            s.parse::<IncidentStatus>()
-                .map_err(|m| ApiError::invalid_field("status", &m))?,
-        ),
-    };
+    let status = parsed::<IncidentStatus>(&ctx, "status")?;
     let account = &ctx.actor.account_id;
+    if ctx.actor.is_staff() {
+        let filter = staff_filter(&ctx, status)?;
+        let page = ctx.page()?;
+        let (incidents, next) = app.store.staff_incidents(&filter, &page).await?;
+        return Reply::page(&ctx, incidents.iter().map(|i| i.view(None)).collect(), next);
+    }
+    let page = ctx.page()?;
     let (incidents, next) = match status {
-        _ if ctx.actor.is_staff() => app.store.all_incidents(status, &page).await?,
         // The caller's own partition, filtered in the query: pages stay full.
         Some(status) => {
             app.store
@@ -74,6 +78,55 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         None => app.store.incidents_of(account, &page).await?,
     };
     Reply::page(&ctx, incidents.iter().map(|i| i.view(None)).collect(), next)
+}
+
+/// A query parameter of a closed vocabulary; a bad value is a `400` naming it.
+fn parsed<T: std::str::FromStr<Err = String>>(
+    ctx: &Ctx,
+    name: &str,
+) -> Result<Option<T>, ApiError> {
+    ctx.query(name)
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|m| ApiError::invalid_field(name, &m))
+        })
+        .transpose()
+}
+
+/// Staff's filters, each checked (a bad value is a `400` naming its parameter).
+fn staff_filter(ctx: &Ctx, status: Option<IncidentStatus>) -> Result<IncidentFilter<'_>, ApiError> {
+    let owner = match ctx.query("owner") {
+        None => OwnerFilter::Any,
+        Some("me") => OwnerFilter::Account(&ctx.actor.account_id),
+        Some("none") => OwnerFilter::Nobody,
+        Some(id) if !id.trim().is_empty() && id.len() <= MAX_ACCOUNT_ID && id.trim() == id => {
+            OwnerFilter::Account(id)
+        }
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "owner",
+                "must be me, none or an account id",
+            ))
+        }
+    };
+    let open = match ctx.query("open") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::invalid_field("open", "must be true or false")),
+    };
+    if open && !matches!(owner, OwnerFilter::Account(_)) {
+        return Err(ApiError::invalid_field(
+            "open",
+            "lists one engineer's open incidents: give owner=me or an account id",
+        ));
+    }
+    Ok(IncidentFilter {
+        owner,
+        status,
+        severity: parsed::<Severity>(ctx, "severity")?,
+        sla: parsed::<SlaOutcome>(ctx, "sla")?,
+        open,
+    })
 }
 
 /// `GET /incidents/{incident_id}`: the incident with the first page of its timeline.

@@ -8,6 +8,8 @@ pub struct Config {
     pub notify_from: String,
     /// `SUPPORT_TEAM_EMAIL`: the support team's address.
     pub support_team_email: String,
+    /// `SUPPORT_ADMINS_EMAIL`: the support admins' (duty managers') address: SLA breaches.
+    pub support_admins_email: String,
     /// `PAGER_TOPIC_ARN`: the on-call SNS topic.
     pub pager_topic_arn: String,
     /// `CONSOLE_URL`: the console's origin, links are built on it (no trailing slash).
@@ -67,6 +69,7 @@ impl Config {
         Ok(Config {
             notify_from: required("NOTIFY_FROM")?,
             support_team_email: required("SUPPORT_TEAM_EMAIL")?,
+            support_admins_email: required("SUPPORT_ADMINS_EMAIL")?,
             pager_topic_arn: required("PAGER_TOPIC_ARN")?,
             console_url: required("CONSOLE_URL")?.trim_end_matches('/').to_string(),
             team_language,

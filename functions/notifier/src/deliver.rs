@@ -6,7 +6,9 @@
 //! sent again because its "sent" record stands.
 
 use crate::config::Config;
-use crate::plan::{needs, plan, Context, Delivery, Needs, Outgoing, Role};
+use crate::plan::{
+    needs, needs_owner, plan, told_of_assignment, Context, Delivery, Needs, Outgoing, Role, Staff,
+};
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use chrono::{SubsecRound, Utc};
 use domain::calendar::Calendars;
@@ -181,7 +183,10 @@ impl Notifier {
         let context = match needs(&change) {
             Needs::Nothing => Context::None,
             Needs::Incident(id) => match self.store.incident(&id).await? {
-                Some(stored) => Context::Incident(Box::new(stored.incident)),
+                Some(stored) => {
+                    let staff = self.staff_for(&change, &stored.incident).await?;
+                    Context::Incident(Box::new(stored.incident), staff)
+                }
                 None => {
                     tracing::warn!(%source, "event of an incident that is not there; nothing sent");
                     return Ok(0);
@@ -200,7 +205,7 @@ impl Notifier {
         };
         let messages = plan(&change, &context, &self.config, self.calendars);
         let incident = match &context {
-            Context::Incident(incident) => Some(incident.as_ref()),
+            Context::Incident(incident, _) => Some(incident.as_ref()),
             _ => None,
         };
         let total = messages.len();
@@ -222,6 +227,36 @@ impl Notifier {
             return Err(RecordFailure::NotSent(failed, total));
         }
         Ok(sent)
+    }
+
+    /// The engineers an incident's message may go to, from the registry: the owner (for the
+    /// kinds its owner hears of) and the engineer an `assigned` event tells.
+    async fn staff_for(
+        &self,
+        change: &store::stream::Change,
+        incident: &Incident,
+    ) -> Result<Staff, store::StoreError> {
+        let store::stream::Change::Event(e) = change else {
+            return Ok(Staff::default());
+        };
+        let email_of = |account: Option<String>| async move {
+            match account {
+                Some(account) => Ok::<_, store::StoreError>(
+                    self.store.engineer(&account).await?.and_then(|e| e.email),
+                ),
+                None => Ok(None),
+            }
+        };
+        let owner = incident
+            .owner_id()
+            .filter(|_| needs_owner(&e.kind))
+            .map(str::to_string);
+        let (owner_email, new_owner_email) =
+            futures::join!(email_of(owner), email_of(told_of_assignment(e)));
+        Ok(Staff {
+            owner_email: owner_email?,
+            new_owner_email: new_owner_email?,
+        })
     }
 
     /// Claims, sends and records one message. `Ok(false)`: it had gone before, or its address

@@ -5,8 +5,10 @@
 //! |---|---|
 //! | `submitted` | the contact (confirmation), the support team; severity A also the pager |
 //! | `response`, `scope_proposed`, `sub_problem_proposed`, `resolved`, `closed_unresolved`, `charge_decided` | the contact |
-//! | `customer_message`, `closure_requested` | the support team |
-//! | `sla_warning`, `sla_breached` | the support team; severity A also the pager |
+//! | `customer_message`, `closure_requested` | the owner; the support team when nobody owns it (or the owner's address is unknown) |
+//! | `sla_warning` | the support team and the owner; severity A also the pager |
+//! | `sla_breached` | the support team, the owner and the support admins; severity A also the pager |
+//! | `assigned` | the new owner (who assigned it, the note); nobody when released or when the engineer took it itself |
 //! | a pack becoming active | the buying account |
 //! | a claim or tax-exemption decision | the account concerned (the claimant; the exemption's account) |
 
@@ -30,6 +32,15 @@ pub enum Role {
     SupportTeam,
     Pager,
     Account,
+    /// Whoever handles the incident: its owner, or the team when nobody owns it. One role, so
+    /// one message per event even if the owner changes between deliveries of the record.
+    Handler,
+    /// The incident's owner, beside the team (SLA warning and breach); nobody when unowned.
+    Owner,
+    /// The support admins (`SUPPORT_ADMINS_EMAIL`).
+    SupportAdmins,
+    /// The engineer an `assigned` event names.
+    NewOwner,
 }
 
 impl Role {
@@ -39,6 +50,10 @@ impl Role {
             Role::SupportTeam => "support_team",
             Role::Pager => "pager",
             Role::Account => "account",
+            Role::Handler => "handler",
+            Role::Owner => "owner",
+            Role::SupportAdmins => "support_admins",
+            Role::NewOwner => "new_owner",
         }
     }
 }
@@ -55,10 +70,19 @@ pub struct Outgoing {
     pub delivery: Delivery,
 }
 
+/// The engineers an incident's message may go to, from the engineers registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Staff {
+    /// The incident's owner's address (`None`: unowned, or no address known).
+    pub owner_email: Option<String>,
+    /// The engineer an `assigned` event names, when it is told: its address.
+    pub new_owner_email: Option<String>,
+}
+
 /// What the planner needs to read besides the change itself.
 pub enum Context {
     None,
-    Incident(Box<Incident>),
+    Incident(Box<Incident>, Staff),
     /// The account's last known address and billing country (`None`: never seen an address).
     Account {
         email: Option<String>,
@@ -93,10 +117,37 @@ fn recipients(kind: &str) -> Option<&'static [Role]> {
         | "resolved"
         | "closed_unresolved"
         | "charge_decided" => &[Role::Contact],
-        "customer_message" | "closure_requested" | "contact_bounced" => &[Role::SupportTeam],
-        "sla_warning" | "sla_breached" => &[Role::SupportTeam, Role::Pager],
+        "customer_message" | "closure_requested" => &[Role::Handler],
+        "contact_bounced" => &[Role::SupportTeam],
+        "sla_warning" => &[Role::SupportTeam, Role::Owner, Role::Pager],
+        "sla_breached" => &[
+            Role::SupportTeam,
+            Role::Owner,
+            Role::SupportAdmins,
+            Role::Pager,
+        ],
+        "assigned" => &[Role::NewOwner],
         _ => return None,
     })
+}
+
+/// Whether the incident's owner is looked up for this kind of event.
+pub fn needs_owner(kind: &str) -> bool {
+    recipients(kind).is_some_and(|roles| {
+        roles
+            .iter()
+            .any(|r| matches!(r, Role::Handler | Role::Owner))
+    })
+}
+
+/// The engineer an `assigned` event tells: the new owner, unless released or the engineer took
+/// it itself (a self-take and a first response's assignment need no mail to their author).
+pub fn told_of_assignment(e: &TimelineEntry) -> Option<String> {
+    if e.kind != "assigned" {
+        return None;
+    }
+    let owner = e.details.get("owner_account_id")?.as_str()?;
+    (e.actor_account_id != owner).then(|| owner.to_string())
 }
 
 fn detail(details: &Map<String, Value>, name: &str) -> String {
@@ -155,6 +206,14 @@ fn news_for(e: &TimelineEntry, role: Role, incident: &Incident) -> Option<Incide
         },
         "sla_warning" => IncidentNews::SlaWarning,
         "sla_breached" => IncidentNews::SlaBreached,
+        "assigned" => IncidentNews::Assigned {
+            by: detail(d, "actor_display_name"),
+            note: d
+                .get("note")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+        },
         _ => return None,
     })
 }
@@ -192,7 +251,7 @@ pub fn plan(
     calendars: &Calendars,
 ) -> Vec<Outgoing> {
     match (change, context) {
-        (Change::Event(e), Context::Incident(incident)) => {
+        (Change::Event(e), Context::Incident(incident, staff)) => {
             let Some(roles) = recipients(&e.kind) else {
                 return vec![];
             };
@@ -213,11 +272,32 @@ pub fn plan(
                             message: layout(&incident_draft(&news, &facts, lang), lang),
                         }
                     }
-                    Role::SupportTeam => {
+                    Role::SupportTeam
+                    | Role::Handler
+                    | Role::Owner
+                    | Role::SupportAdmins
+                    | Role::NewOwner => {
+                        let to = match role {
+                            Role::SupportTeam => config.support_team_email.clone(),
+                            Role::SupportAdmins => config.support_admins_email.clone(),
+                            Role::Handler => staff
+                                .owner_email
+                                .clone()
+                                .unwrap_or_else(|| config.support_team_email.clone()),
+                            Role::Owner => match &staff.owner_email {
+                                // The owner hears of it beside the team: never the team twice.
+                                Some(to) if *to != config.support_team_email => to.clone(),
+                                _ => continue,
+                            },
+                            _ => match (&staff.new_owner_email, told_of_assignment(e)) {
+                                (Some(to), Some(_)) => to.clone(),
+                                _ => continue,
+                            },
+                        };
                         let lang = config.team_language;
                         let facts = incident_facts(incident, config, calendars, lang);
                         Delivery::Email {
-                            to: config.support_team_email.clone(),
+                            to,
                             message: layout(&incident_draft(&news, &facts, lang), lang),
                         }
                     }

@@ -1,7 +1,7 @@
 //! The notification table and the texts, without any I/O.
 
 use crate::config::Config;
-use crate::plan::{plan, Context, Delivery, Outgoing, Role};
+use crate::plan::{plan, Context, Delivery, Outgoing, Role, Staff};
 use domain::calendar::Calendars;
 use domain::incident::Incident;
 use domain::time::parse_instant;
@@ -15,6 +15,7 @@ fn config() -> Config {
             match name {
                 "NOTIFY_FROM" => "desk@support.example",
                 "SUPPORT_TEAM_EMAIL" => "team@support.example",
+                "SUPPORT_ADMINS_EMAIL" => "admins@support.example",
                 "PAGER_TOPIC_ARN" => "arn:aws:sns:us-east-1:123456789012:pager",
                 "CONSOLE_URL" => "https://console.support.example/",
                 _ => return None,
@@ -50,14 +51,19 @@ fn event(kind: &str, details: Value) -> Change {
         seq: 2,
         at: parse_instant("2026-12-22T10:00:00Z").expect("instant"),
         kind: kind.into(),
+        actor_account_id: "eng-1".into(),
         details,
     })
 }
 
 fn planned(change: &Change, incident: Incident) -> Vec<Outgoing> {
+    planned_with(change, incident, Staff::default())
+}
+
+fn planned_with(change: &Change, incident: Incident, staff: Staff) -> Vec<Outgoing> {
     plan(
         change,
-        &Context::Incident(Box::new(incident)),
+        &Context::Incident(Box::new(incident), staff),
         &config(),
         Calendars::shipped().expect("calendars"),
     )
@@ -104,22 +110,26 @@ fn every_row_of_the_table_goes_to_its_recipients() {
     for kind in ["customer_message", "closure_requested"] {
         assert_eq!(
             roles(&planned(&event(kind, none.clone()), a.clone())),
-            [Role::SupportTeam],
+            [Role::Handler],
             "{kind}"
         );
     }
-    for kind in ["sla_warning", "sla_breached"] {
-        assert_eq!(
-            roles(&planned(&event(kind, none.clone()), c.clone())),
-            [Role::SupportTeam],
-            "{kind}"
-        );
-        assert_eq!(
-            roles(&planned(&event(kind, none.clone()), a.clone())),
-            [Role::SupportTeam, Role::Pager],
-            "{kind}"
-        );
-    }
+    assert_eq!(
+        roles(&planned(&event("sla_warning", none.clone()), c.clone())),
+        [Role::SupportTeam],
+    );
+    assert_eq!(
+        roles(&planned(&event("sla_warning", none.clone()), a.clone())),
+        [Role::SupportTeam, Role::Pager],
+    );
+    assert_eq!(
+        roles(&planned(&event("sla_breached", none.clone()), c.clone())),
+        [Role::SupportTeam, Role::SupportAdmins],
+    );
+    assert_eq!(
+        roles(&planned(&event("sla_breached", none.clone()), a.clone())),
+        [Role::SupportTeam, Role::SupportAdmins, Role::Pager],
+    );
     for kind in [
         "scope_accepted",
         "sub_problem_declined",
@@ -203,7 +213,11 @@ fn a_response_quotes_the_engineer_and_a_page_is_short_ascii() {
     );
     assert!(m.text.contains("    Proszę zrestartować węzeł."));
     let out = planned(&event("sla_breached", json!({})), incident("A", "PL", None));
-    let Delivery::Page { subject, text } = &out[1].delivery else {
+    let Some(Delivery::Page { subject, text }) = out
+        .iter()
+        .map(|o| &o.delivery)
+        .find(|d| matches!(d, Delivery::Page { .. }))
+    else {
         panic!("pager")
     };
     assert_eq!(subject, "SEV A SLA breached: inc_1");
@@ -256,6 +270,7 @@ fn configuration_names_what_is_missing() {
     for (k, v) in [
         ("NOTIFY_FROM", "a@b.c"),
         ("SUPPORT_TEAM_EMAIL", "t@b.c"),
+        ("SUPPORT_ADMINS_EMAIL", "a@b.c"),
         ("PAGER_TOPIC_ARN", "arn"),
         ("CONSOLE_URL", "http://x"),
         ("SUPPORT_TEAM_LANGUAGE", "de"),
@@ -265,4 +280,144 @@ fn configuration_names_what_is_missing() {
     let err = Config::from_lookup(|n| vars.get(n).and_then(|v| v.as_str()).map(str::to_string))
         .expect_err("bad language");
     assert!(err.to_string().contains("SUPPORT_TEAM_LANGUAGE"));
+}
+
+fn owned(mut i: Incident) -> (Incident, Staff) {
+    i.owner = Some(domain::incident::Owner {
+        account_id: "eng-2".into(),
+        display_name: "Grace Hopper".into(),
+    });
+    (
+        i,
+        Staff {
+            owner_email: Some("grace@support.example".into()),
+            new_owner_email: None,
+        },
+    )
+}
+
+fn recipients(out: &[Outgoing]) -> Vec<(Role, String)> {
+    out.iter()
+        .filter_map(|o| match &o.delivery {
+            Delivery::Email { to, .. } => Some((o.role, to.clone())),
+            Delivery::Page { .. } => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_owned_incidents_mail_goes_to_its_owner_and_the_breach_to_the_admins_too() {
+    let (i, staff) = owned(incident("B", "UK", None));
+    for kind in ["customer_message", "closure_requested"] {
+        assert_eq!(
+            recipients(&planned_with(
+                &event(kind, json!({})),
+                i.clone(),
+                staff.clone()
+            )),
+            [(Role::Handler, "grace@support.example".to_string())],
+            "{kind}"
+        );
+        // Unowned (or no address known): the team.
+        assert_eq!(
+            recipients(&planned(&event(kind, json!({})), incident("B", "UK", None))),
+            [(Role::Handler, "team@support.example".to_string())],
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        recipients(&planned_with(
+            &event("sla_warning", json!({})),
+            i.clone(),
+            staff.clone()
+        )),
+        [
+            (Role::SupportTeam, "team@support.example".to_string()),
+            (Role::Owner, "grace@support.example".to_string())
+        ]
+    );
+    assert_eq!(
+        recipients(&planned_with(
+            &event("sla_breached", json!({})),
+            i.clone(),
+            staff.clone()
+        )),
+        [
+            (Role::SupportTeam, "team@support.example".to_string()),
+            (Role::Owner, "grace@support.example".to_string()),
+            (Role::SupportAdmins, "admins@support.example".to_string())
+        ]
+    );
+}
+
+#[test]
+fn an_assignment_tells_the_new_owner_who_assigned_it_and_the_note_and_a_release_nobody() {
+    let (i, _) = owned(incident("A", "UK", None));
+    let staff = Staff {
+        owner_email: None,
+        new_owner_email: Some("grace@support.example".into()),
+    };
+    let handed = event(
+        "assigned",
+        json!({"owner_account_id": "eng-2", "previous_owner_account_id": "eng-1",
+               "note": "Customer is in Sydney; call after 22:00 UTC", "actor_display_name": "Ada Lovelace"}),
+    );
+    let out = planned_with(&handed, i.clone(), staff.clone());
+    assert_eq!(
+        recipients(&out),
+        [(Role::NewOwner, "grace@support.example".to_string())]
+    );
+    let (_, m) = email(&out[0]);
+    assert!(
+        m.subject.starts_with("[inc_1] Assigned to you"),
+        "{}",
+        m.subject
+    );
+    assert!(
+        m.text.contains("Ada Lovelace assigned incident inc_1"),
+        "{}",
+        m.text
+    );
+    assert!(
+        m.text
+            .contains("Note: Customer is in Sydney; call after 22:00 UTC"),
+        "{}",
+        m.text
+    );
+    assert!(
+        m.text.contains("Severity: A – critical business impact"),
+        "{}",
+        m.text
+    );
+    let released = event(
+        "assigned",
+        json!({"owner_account_id": null, "previous_owner_account_id": "eng-1", "note": null}),
+    );
+    assert!(planned_with(&released, i.clone(), staff.clone()).is_empty());
+    // Taken by the engineer itself (the event's actor is eng-1 here): no mail to its author.
+    let taken = event(
+        "assigned",
+        json!({"owner_account_id": "eng-1", "previous_owner_account_id": null, "note": null}),
+    );
+    assert!(planned_with(&taken, i, staff).is_empty());
+}
+
+#[test]
+fn every_incident_mail_words_the_severity_as_the_faq_does_in_both_languages() {
+    for (sev, lang, words) in [
+        ("A", "en", "Severity: A – critical business impact"),
+        ("B", "en", "Severity: B – moderate business impact"),
+        ("C", "en", "Severity: C – minimal business impact"),
+        ("A", "pl", "Ważność: A – krytyczne znaczenie biznesowe"),
+        ("B", "pl", "Ważność: B – średnie znaczenie biznesowe"),
+        ("C", "pl", "Ważność: C – minimalne znaczenie biznesowe"),
+    ] {
+        let out = planned(
+            &event("submitted", json!({})),
+            incident(sev, "UK", Some(lang)),
+        );
+        let (_, m) = email(&out[0]);
+        assert!(m.text.contains(words), "{sev} {lang}: {}", m.text);
+        assert!(m.html.contains(words), "{sev} {lang}: {}", m.html);
+    }
 }

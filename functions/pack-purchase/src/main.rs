@@ -48,9 +48,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         app,
         routes,
         Some(|app, actor, now| {
-            Box::pin(
-                async move { usecases::profile::remember_email(&app.store, &actor, now).await },
-            )
+            Box::pin(async move { usecases::profile::remember(&app.store, &actor, now).await })
         }),
     )
     .await

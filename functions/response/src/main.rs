@@ -1,8 +1,10 @@
 //! `response`: working an incident (S1, S3, S7): engineers' responses and customers' messages,
-//! the agreed scope, sub-problems that become incidents of their own, and the engineers' queue.
+//! the agreed scope, sub-problems that become incidents of their own, the engineers' queue, and
+//! ownership (assignments, the engineers registry).
 //! Attachments are the `attachments` function's.
 
 mod contacts;
+mod ownership;
 mod queue;
 mod scope;
 mod sub_problems;
@@ -29,6 +31,16 @@ async fn main() -> Result<(), lambda_http::Error> {
         "POST" "/incidents/{incident_id}/sub-problems" as Engineer => sub_problems::propose,
         "POST" "/incidents/{incident_id}/sub-problems/{proposal_id}/decision" => sub_problems::decide,
         "GET" "/queue" as Engineer => queue::list,
+        "POST" "/incidents/{incident_id}/assignment" as Staff => ownership::assignment,
+        "GET" "/engineers" as Staff => ownership::engineers,
     ];
-    api::serve(App { store, calendars }, routes).await
+    // The account keeps its address; an engineer is registered (GET /engineers, assignments).
+    api::serve_with(
+        App { store, calendars },
+        routes,
+        Some(|app, actor, now| {
+            Box::pin(async move { usecases::profile::remember(&app.store, &actor, now).await })
+        }),
+    )
+    .await
 }

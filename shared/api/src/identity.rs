@@ -21,7 +21,13 @@ pub fn from_authorizer_claims(claims: &HashMap<String, String>) -> Option<Actor>
         .get("cognito:groups")
         .map(|g| parse_groups_claim(g))
         .unwrap_or_default();
-    Some(actor(sub, claims.get("email").cloned(), &groups))
+    let claim = |name: &str| {
+        claims
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    Some(actor(sub, claim("email"), claim("name"), &groups))
 }
 
 /// `cognito:groups` arrives as a JSON array, as the HTTP API's bracketed space-separated string
@@ -55,10 +61,12 @@ fn is_account_id(sub: &str) -> bool {
     !sub.is_empty() && sub.len() <= 128 && sub != domain::SYSTEM_ACCOUNT
 }
 
-fn actor(sub: &str, email: Option<String>, groups: &[String]) -> Actor {
+fn actor(sub: &str, email: Option<String>, name: Option<String>, groups: &[String]) -> Actor {
     Actor {
         account_id: sub.to_string(),
         email,
+        // A display name, not a document: at most 200 characters, control characters dropped.
+        name: name.map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect()),
         engineer: groups.iter().any(|g| g == ENGINEERS_GROUP),
         admin: groups.iter().any(|g| g == ADMINS_GROUP),
     }
@@ -103,6 +111,25 @@ mod tests {
         ]))
         .expect("actor");
         assert!(a.engineer && !a.admin);
+    }
+
+    #[test]
+    fn the_name_claim_is_the_display_name_else_the_mail_before_the_at() {
+        let named = from_authorizer_claims(&claims(&[
+            ("sub", "u1"),
+            ("email", "ada@example.com"),
+            ("name", " Ada Lovelace "),
+        ]))
+        .expect("actor");
+        assert_eq!(named.name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(named.display_name(), "Ada Lovelace");
+        let unnamed =
+            from_authorizer_claims(&claims(&[("sub", "u2"), ("email", "grace@example.com")]))
+                .expect("actor");
+        assert_eq!(unnamed.name, None);
+        assert_eq!(unnamed.display_name(), "grace");
+        let bare = from_authorizer_claims(&claims(&[("sub", "u3")])).expect("actor");
+        assert_eq!(bare.display_name(), "u3");
     }
 
     #[test]

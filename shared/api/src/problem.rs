@@ -32,6 +32,9 @@ pub enum ApiError {
     ProductOutOfLifecycle { support_ended_on: String },
     #[error("severity A requires 24x7")]
     SeverityARequires24x7,
+    /// An assignment names an account that is not a known support engineer.
+    #[error("not an engineer")]
+    NotAnEngineer,
     #[error("no usable pack: {0}")]
     NoUsablePack(String),
     #[error("too many attempts")]
@@ -133,6 +136,7 @@ impl ApiError {
             ApiError::OutOfScope { redirect, .. } => m(S::UNPROCESSABLE_ENTITY, "out_of_scope", "Out of scope", Borrowed(redirect)),
             ApiError::ProductOutOfLifecycle { support_ended_on } => m(S::UNPROCESSABLE_ENTITY, "product_out_of_lifecycle", "Product out of lifecycle", Owned(format!("The product left extended support on {support_ended_on} and is no longer eligible for incidents."))),
             ApiError::SeverityARequires24x7 => m(S::UNPROCESSABLE_ENTITY, "severity_a_requires_24x7", "Severity A requires 24x7 handling", Borrowed("Severity A incidents are worked around the clock: choose 24x7 handling and give a contact phone.")),
+            ApiError::NotAnEngineer => m(S::UNPROCESSABLE_ENTITY, "not_an_engineer", "Not an engineer", Borrowed("The account named is not a known support engineer (engineers are known once they have used the API).")),
             ApiError::NoUsablePack(d) => m(S::UNPROCESSABLE_ENTITY, "no_usable_pack", "No usable pack", Borrowed(d)),
             ApiError::TooManyAttempts { retry_after_secs } => m(S::TOO_MANY_REQUESTS, "too_many_attempts", "Too many attempts", Borrowed("Too many unknown order confirmation numbers; try again later.")).retry_after((*retry_after_secs).max(1)),
             ApiError::ServiceUnavailable(_) => m(S::SERVICE_UNAVAILABLE, "service_unavailable", "Service unavailable", Borrowed("The data store is busy or unreachable. Nothing was half-written, but a change may or may not have been made: retry after the indicated delay (with the same Idempotency-Key where the route takes one).")).retry_after(1),
@@ -243,6 +247,7 @@ impl From<usecases::Failure> for ApiError {
             F::NotFound => ApiError::NotFound,
             F::Forbidden(who) => ApiError::Forbidden(who),
             F::Conflict(why) => ApiError::InvalidState(why),
+            F::NotAnEngineer => ApiError::NotAnEngineer,
             F::Refused(r) => r.into(),
             F::NoUsablePack(why) => ApiError::NoUsablePack(why),
             F::TooManyAttempts { retry_after_secs } => {
@@ -295,6 +300,7 @@ mod tests {
                 "invalid_state",
             ),
             (ApiError::PayloadTooLarge, 413, "payload_too_large"),
+            (ApiError::NotAnEngineer, 422, "not_an_engineer"),
             (
                 ApiError::IdempotencyKeyReused,
                 422,

@@ -166,6 +166,8 @@ pub enum Role {
 pub struct Actor {
     pub account_id: String,
     pub email: Option<String>,
+    /// The token's `name` claim, when it carries one (what people are shown).
+    pub name: Option<String>,
     pub engineer: bool,
     pub admin: bool,
 }
@@ -175,6 +177,7 @@ impl Actor {
         Actor {
             account_id: account_id.into(),
             email: None,
+            name: None,
             engineer: false,
             admin: false,
         }
@@ -187,9 +190,27 @@ impl Actor {
         Actor {
             account_id: SYSTEM_ACCOUNT.to_string(),
             email: None,
+            name: None,
             engineer: false,
             admin: false,
         }
+    }
+    /// How people are shown this account (API.md, Incident `owner`): the token's `name`, else
+    /// the part of its e-mail address before `@`, else the account id.
+    pub fn display_name(&self) -> String {
+        let nonblank = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        nonblank(&self.name)
+            .or_else(|| {
+                nonblank(&self.email)
+                    .and_then(|e| e.split('@').next().map(str::to_string))
+                    .filter(|local| !local.is_empty())
+            })
+            .unwrap_or_else(|| self.account_id.clone())
     }
     pub fn is_system(&self) -> bool {
         self.account_id == SYSTEM_ACCOUNT && !self.engineer && !self.admin && self.email.is_none()

@@ -58,6 +58,19 @@ impl<'a> Fields<'a> {
         self.errors.push(FieldError::new(field, message));
     }
 
+    /// A member that must be present but may be `null`: `Some(None)` for `null`, `Some(Some(s))`
+    /// for a non-blank string of at most `max` characters; missing or anything else is an error.
+    pub fn required_nullable_str(&mut self, key: &str, max: usize) -> Option<Option<String>> {
+        match self.object.and_then(|o| o.get(key)) {
+            None => {
+                self.error(key, "is required (a string, or null)");
+                None
+            }
+            Some(Value::Null) => Some(None),
+            Some(v) => self.check_str(key, v, max, true).map(Some),
+        }
+    }
+
     /// A string, trimmed; `max` counts characters. Missing, null or blank is an error.
     pub fn required_str(&mut self, key: &str, max: usize) -> Option<String> {
         match self.raw(key) {

@@ -246,12 +246,13 @@ impl crate::Store {
         newest_first: bool,
         page: &crate::Page,
     ) -> Result<(Vec<T>, Option<String>), StoreError> {
-        self.query_index_filtered(index, partition, sk_prefix, newest_first, page, None)
+        self.query_index_filtered(index, partition, sk_prefix, newest_first, page, &[])
             .await
     }
 
-    /// Like `query_index_page`, keeping only items whose `filter.0` attribute equals `filter.1`
-    /// (a filter expression, so DynamoDB drops the others). The page is full unless the
+    /// Like `query_index_page`, keeping only items whose every `filters` attribute equals its
+    /// value (a filter expression on attributes the index projects, so DynamoDB drops the
+    /// others). The page is full unless the
     /// partition ends: it reads on (one item more than the page, to know whether another page
     /// exists) until it has `limit + 1` matches, the partition ends, or `FILTERED_READ_BOUND`
     /// items were read — only then can a page be short and still carry a cursor.
@@ -262,7 +263,7 @@ impl crate::Store {
         sk_prefix: Option<&str>,
         newest_first: bool,
         page: &crate::Page,
-        filter: Option<(&str, &str)>,
+        filters: &[(&str, &str)],
     ) -> Result<(Vec<T>, Option<String>), StoreError> {
         let mut start = match &page.cursor {
             Some(c) => Some(crate::paging::decode(c, (index.pk, partition))?),
@@ -275,7 +276,7 @@ impl crate::Store {
         loop {
             let need = want + 1 - kept.len();
             // Filtered: most items read may be dropped, so read in larger steps.
-            let limit = if filter.is_some() {
+            let limit = if !filters.is_empty() {
                 need.max(100)
             } else {
                 need
@@ -297,11 +298,15 @@ impl crate::Store {
                     .expression_attribute_values(":prefix", s(prefix)),
                 None => q.key_condition_expression("#pk = :pk"),
             };
-            if let Some((attribute, value)) = filter {
-                q = q
-                    .filter_expression("#filter = :filter")
-                    .expression_attribute_names("#filter", attribute)
-                    .expression_attribute_values(":filter", s(value));
+            if !filters.is_empty() {
+                let mut expression = Vec::with_capacity(filters.len());
+                for (i, (attribute, value)) in filters.iter().enumerate() {
+                    expression.push(format!("#f{i} = :f{i}"));
+                    q = q
+                        .expression_attribute_names(format!("#f{i}"), *attribute)
+                        .expression_attribute_values(format!(":f{i}"), s(*value));
+                }
+                q = q.filter_expression(expression.join(" AND "));
             }
             let out = q
                 .send()

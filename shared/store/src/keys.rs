@@ -130,6 +130,33 @@ pub fn account(account_id: &str) -> String {
     format!("ACCOUNT#{account_id}")
 }
 
+/// The `by_assignee` partition of an owner's incidents, or of the unowned ones (a fixed word
+/// no `ASSIGNEE#…` partition can equal).
+pub fn assignee(owner_account_id: Option<&str>) -> String {
+    match owner_account_id {
+        Some(id) => format!("ASSIGNEE#{id}"),
+        None => "UNASSIGNED".to_string(),
+    }
+}
+
+/// The `owned_open` partition of an engineer's open incidents.
+pub fn owned_open(owner_account_id: &str) -> String {
+    format!("OWNED#{owner_account_id}")
+}
+
+/// The partition of the engineers registry: one item per engineer who has used the API, read
+/// whole by `GET /engineers` (a team, not a customer base).
+pub const ENGINEERS_PK: &str = "ENGINEERS";
+pub const ENGINEER_PREFIX: &str = "ENGINEER#";
+
+/// An engineer's registry item: display name, e-mail and open-incident count.
+pub fn engineer(account_id: &str) -> Key {
+    Key::new(
+        ENGINEERS_PK.to_string(),
+        format!("{ENGINEER_PREFIX}{account_id}"),
+    )
+}
+
 pub const AWAIT_SHARDS: u32 = 4;
 
 /// Shard number (0..AWAIT_SHARDS) of an incident, from its id.

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod catalogue;
+pub mod engineers;
 pub mod error;
 pub mod idempotency;
 pub mod ids;

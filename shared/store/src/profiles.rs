@@ -36,7 +36,7 @@ pub struct KnownEmails {
 }
 
 impl KnownEmails {
-    fn known(&self, account_id: &str, email: &str) -> bool {
+    pub(crate) fn known(&self, account_id: &str, email: &str) -> bool {
         let Ok(seen) = self.seen.lock() else {
             return false;
         };
@@ -44,7 +44,7 @@ impl KnownEmails {
             .is_some_and(|(e, at)| e == email && at.elapsed() < REMEMBERED_FOR)
     }
 
-    fn remember(&self, account_id: &str, email: &str) {
+    pub(crate) fn remember(&self, account_id: &str, email: &str) {
         if let Ok(mut seen) = self.seen.lock() {
             if seen.len() >= REMEMBERED_MAX {
                 seen.clear();

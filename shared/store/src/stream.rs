@@ -20,6 +20,8 @@ pub struct TimelineEntry {
     pub seq: u64,
     pub at: Instant,
     pub kind: String,
+    /// Who acted (`system` for the sweep).
+    pub actor_account_id: String,
     pub details: Map<String, Value>,
 }
 
@@ -145,12 +147,16 @@ fn timeline_entry(incident_id: &str, seq: u64, item: Item) -> Result<TimelineEnt
         Some(Value::String(k)) => k,
         _ => return Err(StoreError::Corrupt("event without kind".into())),
     };
-    details.remove("actor_account_id");
+    let actor_account_id = match details.remove("actor_account_id") {
+        Some(Value::String(a)) => a,
+        _ => String::new(),
+    };
     Ok(TimelineEntry {
         incident_id: incident_id.to_string(),
         seq,
         at,
         kind,
+        actor_account_id,
         details,
     })
 }

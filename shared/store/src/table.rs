@@ -54,15 +54,35 @@ pub const QUEUE: IndexSpec = IndexSpec {
     name: "queue",
     pk: "QUEUE_PK",
     sk: "QUEUE_SK",
-    purpose: "sparse: the engineers' queue, incidents awaiting a first response by deadline (breached ones too)",
-    projection: IndexProjection::Keys(&[]),
+    purpose: "sparse: the engineers' queue, incidents awaiting a first response by deadline (breached ones too); `?owner=` filters on the owner key",
+    projection: IndexProjection::Keys(&[BY_ASSIGNEE.pk]),
 };
 pub const ALL_INCIDENTS: IndexSpec = IndexSpec {
     name: "all_incidents",
     pk: "GSI4PK",
     sk: "GSI4SK",
-    purpose: "every incident, newest first (staff)",
-    projection: IndexProjection::Keys(&[]),
+    purpose: "every incident, newest first (staff); severity and SLA filters read what it projects",
+    projection: IndexProjection::Keys(&["status", "severity", "sla"]),
+};
+
+/// Every incident under its owner (`ASSIGNEE#<account>`) or `UNASSIGNED`, newest first: staff
+/// lists by owner; status, severity and SLA filters read what it projects.
+pub const BY_ASSIGNEE: IndexSpec = IndexSpec {
+    name: "by_assignee",
+    pk: "ASSIGNEE_PK",
+    sk: "ASSIGNEE_SK",
+    purpose: "every incident by its owner (or unassigned), newest first (staff filters by owner)",
+    projection: IndexProjection::Keys(&["status", "severity", "sla"]),
+};
+
+/// Sparse: an owner's open incidents (awaiting, in progress, or charge pending), earliest
+/// deadline first. Exactly the incidents an engineer's `open_incidents` count holds.
+pub const OWNED_OPEN: IndexSpec = IndexSpec {
+    name: "owned_open",
+    pk: "OWNED_PK",
+    sk: "OWNED_SK",
+    purpose: "sparse: an engineer's open incidents, earliest deadline first",
+    projection: IndexProjection::Keys(&["status", "severity", "sla"]),
 };
 
 pub const BREACHES: IndexSpec = IndexSpec {
@@ -81,7 +101,7 @@ pub const USABLE_PACKS: IndexSpec = IndexSpec {
     projection: IndexProjection::All,
 };
 
-pub const INDEXES: [&IndexSpec; 7] = [
+pub const INDEXES: [&IndexSpec; 9] = [
     &BY_OWNER,
     &BY_STATUS,
     &AWAITING,
@@ -89,6 +109,8 @@ pub const INDEXES: [&IndexSpec; 7] = [
     &ALL_INCIDENTS,
     &BREACHES,
     &USABLE_PACKS,
+    &BY_ASSIGNEE,
+    &OWNED_OPEN,
 ];
 pub const TTL_ATTRIBUTE: &str = "expires_ttl";
 /// The table's stream feeds the notifier: old and new images, so a change can be told apart

@@ -275,6 +275,7 @@ async fn refund(
     let staff = Actor {
         account_id: "eng".into(),
         email: None,
+        name: None,
         engineer: true,
         admin: false,
     };

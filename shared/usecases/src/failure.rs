@@ -14,6 +14,9 @@ pub enum Failure {
     /// The caller's role may not do this (the group named).
     #[error("forbidden: only {0}")]
     Forbidden(&'static str),
+    /// An assignment names an account that is not a known support engineer.
+    #[error("not a support engineer")]
+    NotAnEngineer,
     /// Refused in the current state; the message is for the caller.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -45,6 +48,7 @@ impl From<ActionError> for Failure {
             ActionError::NotFound => Failure::NotFound,
             ActionError::Forbidden(who) => Failure::Forbidden(who),
             ActionError::InvalidState(why) => Failure::Conflict(why),
+            ActionError::NotAnEngineer => Failure::NotAnEngineer,
         }
     }
 }

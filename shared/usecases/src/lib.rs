@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | submit an incident: intake checks, draw a unit, create it | [`draw`] | intake, response (sub-problems) |
 //! | act on an incident (responses, messages, scope, closure) | [`act`] | response, closure |
+//! | take, hand off or release an incident | [`assign`] | response |
 //! | close, with a refund's facts | [`closure`] | closure |
 //! | attach a file: declare, complete, list, download views | [`attachment`] | response |
 //! | propose and decide a sub-problem | [`sub_problem`] | response |
@@ -14,10 +15,11 @@
 //! | submit and decide a tax exemption | [`exemption`] | pack-purchase |
 //! | apply a verified payment notification | [`payment`] | payment-webhook |
 //! | one SLA sweep | [`sweep`] | sla-sweeper |
-//! | keep the account's e-mail address | [`profile`] | intake, pack-purchase (identity hook) |
+//! | keep the account's e-mail address; register engineers | [`profile`] | every HTTP function but reports (identity hook) |
 //! | read an incident the caller may see, a timeline page | [`read`] | intake, closure, response (answers) |
 
 pub mod act;
+pub mod assign;
 pub mod attachment;
 pub mod claim;
 pub mod closure;

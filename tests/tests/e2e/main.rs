@@ -8,6 +8,7 @@ mod email_replies;
 mod foundation;
 mod intake;
 mod notifications;
+mod ownership;
 mod packs;
 mod payments;
 mod reliability;

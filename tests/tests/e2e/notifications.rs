@@ -333,7 +333,13 @@ fn record(seq: &str, keys: Value, old: Option<Value>, new: Value) -> Value {
 
 /// A timeline event record the table never held (its sequence number is far beyond the
 /// incident's), so only the test delivers it.
-fn event_record(seq: &str, incident_id: &str, event_seq: u32, kind: &str, fields: Value) -> Value {
+pub(crate) fn event_record(
+    seq: &str,
+    incident_id: &str,
+    event_seq: u32,
+    kind: &str,
+    fields: Value,
+) -> Value {
     let pk = format!("INCIDENT#{incident_id}");
     let sk = format!("EVENT#{event_seq:08}");
     let mut image = json!({
@@ -362,7 +368,7 @@ fn pack_record(seq: &str, pack_id: &str, owner: &str, number: &str) -> Value {
     )
 }
 
-async fn notify(records: &[Value]) -> Vec<String> {
+pub(crate) async fn notify(records: &[Value]) -> Vec<String> {
     let answer = lambda_invoke("notifier", &json!({"Records": records})).await;
     answer["batchItemFailures"]
         .as_array()
@@ -377,7 +383,7 @@ async fn notify(records: &[Value]) -> Vec<String> {
         .collect()
 }
 
-async fn count_mail(to: &str, subject: &str) -> usize {
+pub(crate) async fn count_mail(to: &str, subject: &str) -> usize {
     outbox()
         .await
         .iter()

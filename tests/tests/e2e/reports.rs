@@ -29,6 +29,7 @@ fn engineer_actor() -> Actor {
     Actor {
         account_id: "eng_mix".into(),
         email: None,
+        name: None,
         engineer: true,
         admin: false,
     }

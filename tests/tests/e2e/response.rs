@@ -211,7 +211,9 @@ async fn a_first_response_moves_the_incident_to_in_progress_with_the_sla_met() {
     assert_eq!(after["status"], "in_progress");
     assert_eq!(after["sla"], "met");
     assert_eq!(after["first_responded_at"], event["at"]);
-    assert_eq!(kinds(&after), ["submitted", "response"]);
+    // The first response to an unowned incident also makes its author the owner.
+    assert_eq!(kinds(&after), ["submitted", "response", "assigned"]);
+    assert_eq!(after["owner"]["account_id"], engineer.account_id.as_str());
     assert_is_stored(&event, &after["timeline"][1]);
 }
 
@@ -230,7 +232,11 @@ async fn a_later_response_keeps_the_first_response_instant() {
     let after = incident(&owner, &id).await;
     assert_eq!(after["first_responded_at"], first["at"]);
     assert_eq!(after["sla"], "met");
-    assert_eq!(kinds(&after), ["submitted", "response", "response"]);
+    // The first response assigned its author; the second, by someone else, changes no owner.
+    assert_eq!(
+        kinds(&after),
+        ["submitted", "response", "assigned", "response"]
+    );
 }
 
 #[tokio::test]
@@ -252,6 +258,8 @@ async fn every_contact_is_kept_in_the_timeline_in_the_order_posted() {
         .expect("timeline")
         .iter()
         .skip(1)
+        // The first response's assignment of its author is not a contact.
+        .filter(|e| e["kind"] != "assigned")
         .map(|e| (text(e, "kind"), text(e, "message")))
         .collect();
     assert_eq!(
@@ -289,7 +297,12 @@ async fn ten_concurrent_first_responses_all_land_and_stop_the_clock_once() {
         .filter(|e| e["kind"] == "response")
         .collect();
     assert_eq!(responses.len(), 10);
-    assert_eq!(kinds(&after).len(), 11, "only the responses were added");
+    assert_eq!(
+        kinds(&after).len(),
+        12,
+        "only the responses were added, and one assignment of the first one's author"
+    );
+    assert_eq!(kinds(&after).iter().filter(|k| *k == "assigned").count(), 1);
     // The response written first is the one that stopped the clock.
     assert_eq!(after["first_responded_at"], responses[0]["at"]);
 }

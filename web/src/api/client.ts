@@ -46,7 +46,7 @@ function fill(template: string, params: Record<string, string> = {}): string {
 const CODES = new Set([
   "invalid_request", "unauthenticated", "forbidden", "not_found", "invalid_state", "payload_too_large",
   "idempotency_key_reused", "out_of_scope", "product_out_of_lifecycle", "severity_a_requires_24x7",
-  "no_usable_pack", "too_many_attempts", "service_unavailable",
+  "no_usable_pack", "too_many_attempts", "service_unavailable", "not_an_engineer",
 ]);
 
 export async function call<T>(method: Method, template: RoutePath<typeof method>, opts: Options = {}): Promise<T> {

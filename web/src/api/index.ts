@@ -1,6 +1,7 @@
 import { call } from "./client";
 import type {
-  Account, Attachment, AttachmentRequest, Body, Breach, Calendar, DecidedCharge, Event, Incident, IncidentSummary, Ok,
+  Account, Attachment, AttachmentRequest, Body, Breach, Calendar, DecidedCharge, Engineer, Event, Incident, IncidentStatus,
+  IncidentSummary, Ok, Severity, SlaOutcome,
   OfferQuote, Pack, PackClaim, Page, Product, ReportRow, SlaQuote, Submission, TaxExemptionItem, UploadTicket,
 } from "./types";
 
@@ -17,13 +18,25 @@ type SubBody = Body<"/incidents/{incident_id}/sub-problems", "post">;
 type ResolutionBody = Body<"/incidents/{incident_id}/resolution", "post">;
 type TaxBody = Body<"/tax-exemptions", "post">;
 
+/** Staff filters of GET /incidents, combinable; `owner`: `me`, `none` or an engineer's account id. */
+export interface IncidentFilters {
+  owner?: string;
+  status?: IncidentStatus;
+  severity?: Severity;
+  sla?: SlaOutcome;
+  open?: "true";
+}
+/** GET /queue's owner filter. */
+export type QueueOwner = "any" | "me" | "none";
+type AssignBody = Body<"/incidents/{incident_id}/assignment", "post">;
+
 export const api = {
   products: () => call<Ok<"/products", "get">>("get", "/products").then((r): Product[] => r.items),
   calendars: () => call<Ok<"/calendars", "get">>("get", "/calendars").then((r): Calendar[] => r.items),
   quote: (severity: string, calendar: string) => call<SlaQuote>("get", "/sla/quote", { query: { severity, calendar } }),
 
-  incidents: (cursor?: string | null) =>
-    call<Page<IncidentSummary>>("get", "/incidents", { query: { cursor, limit: 50 } }),
+  incidents: (cursor?: string | null, filters: IncidentFilters = {}) =>
+    call<Page<IncidentSummary>>("get", "/incidents", { query: { ...filters, cursor, limit: 50 } }),
   incident: (incidentId: string) => call<Incident>("get", "/incidents/{incident_id}", { params: id(incidentId) }),
   timeline: (incidentId: string, cursor: string) =>
     call<Page<Event>>("get", "/incidents/{incident_id}/timeline", { params: id(incidentId), query: { cursor, limit: 100 } }),
@@ -44,7 +57,11 @@ export const api = {
       params: { incident_id: incidentId, proposal_id: proposalId },
       body: { accept },
     }),
-  queue: () => call<Page<IncidentSummary>>("get", "/queue", { query: { limit: 100 } }),
+  queue: (owner: QueueOwner = "any") => call<Page<IncidentSummary>>("get", "/queue", { query: { owner, limit: 100 } }),
+  /** Take (the caller's own id), hand over (another engineer's) or release (null). */
+  assign: (incidentId: string, body: AssignBody) =>
+    call<Incident>("post", "/incidents/{incident_id}/assignment", { params: id(incidentId), body }),
+  engineers: () => call<Ok<"/engineers", "get">>("get", "/engineers").then((r): Engineer[] => r.items),
   resolve: (incidentId: string, body: ResolutionBody) =>
     call<Incident>("post", "/incidents/{incident_id}/resolution", { params: id(incidentId), body }),
   requestClosure: (incidentId: string, reason: string) =>

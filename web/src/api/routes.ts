@@ -46,6 +46,8 @@ export const ROUTES = [
   ["get", "/offers"],
   ["get", "/incidents/{incident_id}/timeline"],
   ["get", "/tax-exemptions"],
+  ["post", "/incidents/{incident_id}/assignment"],
+  ["get", "/engineers"],
 ] as const;
 
 type Entry = readonly [Method, string];

@@ -42,6 +42,11 @@ export type SlaQuote = S["SlaQuote"];
 export type Pack = S["Pack"];
 export type PackStatus = Pack["status"];
 
+export type Owner = S["Owner"];
+export type Engineer = S["Engineer"];
+export type IncidentStatus = S["IncidentStatus"];
+export type SlaOutcome = S["SlaOutcome"];
+
 export type EventKind = S["EventKind"];
 export type Event = S["Event"];
 

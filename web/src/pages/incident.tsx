@@ -1,9 +1,10 @@
 import { useState } from "preact/hooks";
-import { api, ApiError, type Attachment, type AttachmentRequest, type Event, type Incident } from "../api";
+import { api, ApiError, type Attachment, type AttachmentRequest, type Engineer, type Event, type Incident } from "../api";
 import { isAdmin, isEngineer, session } from "../auth";
 import { CHANNELS, getCalendars, getProducts } from "../catalog";
 import { fmtDuration, fmtInstant, has, t, tv } from "../i18n";
 import { ErrorAlert, Field, Link, Loading, Notice, PageTitle, Status, useAction, useLoad } from "../ui";
+import { assignedForCustomer, assignedTitle, namesOf, OwnershipCard } from "../ownership";
 import { Deadline } from "./new-incident";
 
 const OPEN = new Set(["awaiting_response", "in_progress"]);
@@ -16,18 +17,36 @@ const TYPES: readonly AttachmentRequest["content_type"][] = [
 const contentTypeOf = (file: File): AttachmentRequest["content_type"] =>
   TYPES.find((x) => x === file.type) ?? "application/octet-stream";
 
-function who(e: Event, incident: Incident): string {
+/** People by name: the customer's contact, engineers by display name (the customer sees only the owner's). */
+function who(e: Event, incident: Incident, names: Map<string, string> | null): string {
   if (e.actor_account_id === "system") return t("ev.system");
   if (e.actor_account_id === session.value?.sub) return t("ev.you");
-  return e.actor_account_id === incident.account_id ? incident.contact.name : e.actor_account_id;
+  if (e.actor_account_id === incident.account_id) return incident.contact.name;
+  if (names) return names.get(e.actor_account_id) ?? t("ev.otherEngineer");
+  return incident.owner?.account_id === e.actor_account_id ? incident.owner.display_name : t("ev.support");
 }
 
-function EventItem(props: { e: Event; incident: Incident }) {
+/** names: for staff (every engineer by name); null for the customer. */
+function EventItem(props: { e: Event; incident: Incident; names: Map<string, string> | null }) {
   const e = props.e;
   let title: string;
+  if (e.kind === "assigned" && !props.names) {
+    // The customer: who handles the incident now, without the staff's notes or authors.
+    return (
+      <li class="event">
+        <p class="event-head">
+          <strong>{assignedForCustomer(e, props.incident)}</strong> <span class="muted">· </span>
+          <time dateTime={e.at}>{fmtInstant(e.at)}</time>
+        </p>
+      </li>
+    );
+  }
   switch (e.kind) {
+    case "assigned":
+      title = assignedTitle(e, props.names ?? new Map<string, string>());
+      break;
     case "submitted":
-      title = t("ev.submitted", { severity: e.severity ?? props.incident.severity });
+      title = t("ev.submitted", { severity: tv("sev", e.severity ?? props.incident.severity) });
       break;
     case "response":
       title = t("ev.response", { channel: tv("channel", e.channel ?? "") });
@@ -54,7 +73,7 @@ function EventItem(props: { e: Event; incident: Incident }) {
   return (
     <li class="event">
       <p class="event-head">
-        <strong>{title}</strong> <span class="muted">· {t("ev.by", { who: who(e, props.incident) })} · </span>
+        <strong>{title}</strong> <span class="muted">· {t("ev.by", { who: who(e, props.incident, props.names) })} · </span>
         <time dateTime={e.at}>{fmtInstant(e.at)}</time>
       </p>
       {e.kind === "scope_proposed" && (
@@ -85,7 +104,7 @@ function EventItem(props: { e: Event; incident: Incident }) {
   );
 }
 
-function Timeline(props: { incident: Incident }) {
+function Timeline(props: { incident: Incident; names: Map<string, string> | null }) {
   const inc = props.incident;
   const [extra, setExtra] = useState<{ items: Event[]; cursor: string | null } | null>(null);
   const action = useAction();
@@ -96,7 +115,7 @@ function Timeline(props: { incident: Incident }) {
       <h2 id="tl-h">{t("inc.timeline")}</h2>
       <ol class="timeline">
         {items.map((e, i) => (
-          <EventItem key={`${e.at}-${i}`} e={e} incident={inc} />
+          <EventItem key={`${e.at}-${i}`} e={e} incident={inc} names={props.names} />
         ))}
       </ol>
       {cursor && (
@@ -473,6 +492,8 @@ export function IncidentPage(props: { id: string }) {
   const calendars = useLoad(getCalendars, []);
   const products = useLoad(getProducts, []);
   const s = session.value;
+  const staff = isEngineer(s) || isAdmin(s);
+  const engineers = useLoad<Engineer[] | null>(() => (staff ? api.engineers() : Promise.resolve(null)), [staff]);
   const inc = incident.data;
   if (!inc) {
     return (
@@ -490,6 +511,7 @@ export function IncidentPage(props: { id: string }) {
   const after = (i?: Incident) => (i && i.incident_id === inc.incident_id && i.timeline ? incident.set(i) : incident.reload());
   const responded = inc.first_responded_at;
   const product = products.data?.find((p) => p.product_id === inc.product_id);
+  const names = staff ? namesOf(inc, engineers.data) : null;
   return (
     <article>
       <PageTitle>{inc.title}</PageTitle>
@@ -507,6 +529,19 @@ export function IncidentPage(props: { id: string }) {
         <dd>
           <Status prefix="sla" value={inc.sla} />
         </dd>
+        {staff ? (
+          <>
+            <dt>{t("owner.label")}</dt>
+            <dd>{inc.owner ? inc.owner.display_name : t("owner.none")}</dd>
+          </>
+        ) : (
+          inc.owner && (
+            <>
+              <dt>{t("owner.yourEngineer")}</dt>
+              <dd>{inc.owner.display_name}</dd>
+            </>
+          )
+        )}
         <dt>{t("inc.firstResponseDue")}</dt>
         <dd>
           <Deadline at={inc.first_response_due_at} calendar={inc.calendar} calendars={calendars.data} />
@@ -517,7 +552,7 @@ export function IncidentPage(props: { id: string }) {
             ? t("inc.firstRespondedIn", { at: fmtInstant(responded), duration: fmtDuration(Date.parse(responded) - Date.parse(inc.created_at)) })
             : t("inc.notYet")}
         </dd>
-        <dt>{t("inc.severity")}</dt>
+        <dt>{t("sev.label")}</dt>
         <dd>{tv("sev", inc.severity)}</dd>
         <dt>{t("inc.product")}</dt>
         <dd>{product?.name ?? inc.product_id}</dd>
@@ -541,6 +576,7 @@ export function IncidentPage(props: { id: string }) {
           </>
         )}
       </dl>
+      {staff && open && <OwnershipCard incident={inc} engineers={engineers.data} after={after} />}
       <section class="card" aria-labelledby="desc-h">
         <h2 id="desc-h">{t("inc.description")}</h2>
         <p class="pre">{inc.description}</p>
@@ -561,7 +597,7 @@ export function IncidentPage(props: { id: string }) {
       {!open && <Notice>{t("inc.closed")}</Notice>}
       {owner && <CustomerActions incident={inc} after={after} />}
       {inc.charge === "pending" && (engineer || isAdmin(s)) && <ChargeDecision incident={inc} after={after} />}
-      <Timeline key={inc.timeline?.length ?? 0} incident={inc} />
+      <Timeline key={inc.timeline?.length ?? 0} incident={inc} names={names} />
       <Attachments incident={inc} canUpload={open && (owner || engineer)} onChange={incident.reload} />
       {engineer && open && <EngineerActions incident={inc} after={after} />}
       {incident.error !== null && <ErrorAlert error={incident.error} onRetry={incident.reload} />}

@@ -120,7 +120,7 @@ export function NewIncidentPage() {
             </option>
           ))}
         </Field>
-        <Field label={t("new.severity")} kind="select" value={f.severity} required onChange={set("severity")}>
+        <Field label={t("sev.label")} kind="select" value={f.severity} required onChange={set("severity")}>
           <option value="">{t("new.choose")}</option>
           {SEVERITIES.map((s) => (
             <option key={s} value={s}>

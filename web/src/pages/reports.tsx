@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, type ReportRow } from "../api";
-import { fmtInstant, fmtMonth, fmtPercent, t } from "../i18n";
+import { fmtInstant, fmtMonth, fmtPercent, t, tv } from "../i18n";
 import { ErrorAlert, Field, Link, Loading, PageTitle, useLoad } from "../ui";
 
 function monthOf(d: Date): string {
@@ -80,7 +80,7 @@ function Breaches(props: { month: string }) {
               <span class="muted">({t("reports.account", { id: b.account_id })})</span>
               {" – "}
               {t("reports.breachLine", {
-                severity: b.severity,
+                severity: tv("sev", b.severity),
                 calendar: b.calendar,
                 due: fmtInstant(b.first_response_due_at),
                 answered: b.first_responded_at ? fmtInstant(b.first_responded_at) : t("reports.notAnswered"),
@@ -88,6 +88,47 @@ function Breaches(props: { month: string }) {
             </li>
           ))}
         </ul>
+      )}
+    </section>
+  );
+}
+
+/** Each engineer's open incidents (GET /engineers), busiest first; a name leads to that engineer's list. */
+function Workload() {
+  const list = useLoad(() => api.engineers(), []);
+  const rows = [...(list.data ?? [])].sort((a, b) => b.open_incidents - a.open_incidents || a.display_name.localeCompare(b.display_name));
+  return (
+    <section class="card" aria-labelledby="load-h">
+      <h2 id="load-h">{t("reports.workload")}</h2>
+      {list.loading && !list.data && <Loading />}
+      <ErrorAlert error={list.error} onRetry={list.reload} />
+      {list.data && rows.length === 0 && <p>{t("reports.noEngineers")}</p>}
+      {rows.length > 0 && (
+        <div class="table-wrap">
+          <table class="workload">
+            <caption class="sr-only">{t("reports.workload")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("reports.engineer")}</th>
+                <th scope="col">{t("reports.email")}</th>
+                <th scope="col" class="num">
+                  {t("reports.openIncidents")}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((e) => (
+                <tr key={e.account_id}>
+                  <th scope="row">
+                    <Link href={`/incidents?owner=${encodeURIComponent(e.account_id)}`}>{e.display_name}</Link>
+                  </th>
+                  <td>{e.email ?? "–"}</td>
+                  <td class="num">{e.open_incidents}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );
@@ -136,7 +177,7 @@ export function ReportsPage() {
                   <tr>
                     <th scope="col">{t("reports.month")}</th>
                     <th scope="col">{t("reports.calendar")}</th>
-                    <th scope="col">{t("reports.severity")}</th>
+                    <th scope="col">{t("sev.label")}</th>
                     <th scope="col">{t("reports.met")}</th>
                     <th scope="col">{t("reports.breached")}</th>
                     <th scope="col">{t("reports.withdrawn")}</th>
@@ -148,7 +189,7 @@ export function ReportsPage() {
                     <tr key={`${r.month}-${r.calendar}-${r.severity}`}>
                       <td>{fmtMonth(r.month)}</td>
                       <td>{r.calendar}</td>
-                      <td>{r.severity}</td>
+                      <td>{tv("sev", r.severity)}</td>
                       <td>{r.met}</td>
                       <td>{r.breached}</td>
                       <td>{r.withdrawn}</td>
@@ -161,6 +202,7 @@ export function ReportsPage() {
           )}
         </section>
       )}
+      <Workload />
       <div class="card inline-form">
         <Field label={t("reports.breachMonth")} kind="select" value={month} onChange={(e) => setMonth(e.currentTarget.value)}>
           {[...list].reverse().map((m) => (

@@ -12,6 +12,7 @@ pub fn account_draft(news: &AccountNews, lang: Language) -> Draft {
             quote: pack_lines(p, lang),
             next: "Keep the order confirmation number: if you leave your company, a colleague can claim the pack with it. Submit an incident in the console:".into(),
             link: p.link.clone(),
+            severity: None,
         },
         (AccountNews::PackActive(p), Language::Pl) => Draft {
             subject: format!("Pakiet jest aktywny: zamówienie {}", p.order_confirmation_number),
@@ -19,6 +20,7 @@ pub fn account_draft(news: &AccountNews, lang: Language) -> Draft {
             quote: pack_lines(p, lang),
             next: "Zachowaj numer potwierdzenia zamówienia: jeśli odejdziesz z firmy, współpracownik przejmie z nim pakiet. Zgłoszenie utworzysz w konsoli:".into(),
             link: p.link.clone(),
+            severity: None,
         },
         (AccountNews::ClaimDecided { approved, note, link }, lang) => {
             let (subject, lead, next) = match (lang, approved) {
@@ -49,6 +51,7 @@ pub fn account_draft(news: &AccountNews, lang: Language) -> Draft {
                 quote: note_lines(note, lang),
                 next: next.into(),
                 link: link.clone(),
+                severity: None,
             }
         }
         (
@@ -89,6 +92,7 @@ pub fn account_draft(news: &AccountNews, lang: Language) -> Draft {
                 quote: note_lines(note, lang),
                 next: next.into(),
                 link: link.clone(),
+                severity: None,
             }
         }
     }

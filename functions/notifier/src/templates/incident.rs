@@ -19,6 +19,23 @@ fn channel_words(channel: &str, lang: Language) -> &'static str {
     }
 }
 
+/// A severity as the vendor's FAQ words it (SPEC.md S2), with its label.
+pub fn severity_words(severity: &str, lang: Language) -> String {
+    let words = match (lang, severity) {
+        (Language::En, "A") => "critical business impact",
+        (Language::En, "B") => "moderate business impact",
+        (Language::En, _) => "minimal business impact",
+        (Language::Pl, "A") => "krytyczne znaczenie biznesowe",
+        (Language::Pl, "B") => "średnie znaczenie biznesowe",
+        (Language::Pl, _) => "minimalne znaczenie biznesowe",
+    };
+    let label = match lang {
+        Language::En => "Severity",
+        Language::Pl => "Ważność",
+    };
+    format!("{label}: {severity} – {words}")
+}
+
 /// The draft of a message about an incident.
 pub fn incident_draft(news: &IncidentNews, f: &IncidentFacts, lang: Language) -> Draft {
     let (id, title, sev, due, zone, link) =
@@ -29,6 +46,7 @@ pub fn incident_draft(news: &IncidentNews, f: &IncidentFacts, lang: Language) ->
         quote,
         next,
         link: link.clone(),
+        severity: Some(severity_words(sev, lang)),
     };
     match (news, lang) {
         (IncidentNews::Received, Language::En) => draft(
@@ -207,6 +225,18 @@ pub fn incident_draft(news: &IncidentNews, f: &IncidentFacts, lang: Language) ->
             format!("The first-response deadline of incident {id} “{title}” (severity {sev}) passed at {due} ({zone}) without a response."),
             vec![],
             "Respond as soon as possible in the console:".into(),
+        ),
+        (IncidentNews::Assigned { by, note }, Language::En) => draft(
+            format!("[{id}] Assigned to you: {title}"),
+            format!("{by} assigned incident {id} “{title}” to you. You own it now: the customer's messages come to you."),
+            note.iter().map(|n| format!("Note: {n}")).collect(),
+            format!("The first response is due by {due} ({zone}) unless already given. Open the incident in the console:"),
+        ),
+        (IncidentNews::Assigned { by, note }, Language::Pl) => draft(
+            format!("[{id}] Przypisano Ci zgłoszenie: {title}"),
+            format!("{by} przypisał(a) Ci zgłoszenie {id} „{title}”. Jesteś teraz jego właścicielem: wiadomości klienta trafią do Ciebie."),
+            note.iter().map(|n| format!("Notatka: {n}")).collect(),
+            format!("Pierwsza odpowiedź jest wymagana do {due} ({zone}), jeśli jeszcze jej nie udzielono. Otwórz zgłoszenie w konsoli:"),
         ),
         (IncidentNews::SlaBreached, Language::Pl) => draft(
             format!("[{id}] Naruszenie SLA, ważność {sev}: {title}"),

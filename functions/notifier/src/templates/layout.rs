@@ -28,6 +28,9 @@ fn escape(s: &str) -> String {
 /// Plain text and HTML of a draft.
 pub fn layout(d: &Draft, lang: Language) -> Message {
     let mut text = format!("{}\n\n", d.lead);
+    if let Some(severity) = &d.severity {
+        text.push_str(&format!("{severity}\n\n"));
+    }
     for line in &d.quote {
         for part in line.lines() {
             text.push_str(&format!("    {part}\n"));
@@ -49,6 +52,9 @@ pub fn layout(d: &Draft, lang: Language) -> Message {
         escape(&d.subject)
     );
     html.push_str(&format!("<p>{}</p>", escape(&d.lead)));
+    if let Some(severity) = &d.severity {
+        html.push_str(&format!("<p>{}</p>", escape(severity)));
+    }
     if !d.quote.is_empty() {
         html.push_str("<blockquote>");
         for line in &d.quote {

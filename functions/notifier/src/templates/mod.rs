@@ -36,6 +36,9 @@ pub struct Draft {
     /// What happens next (deadlines in the calendar's zone).
     pub next: String,
     pub link: String,
+    /// The incident's severity in the FAQ's words, with its label (`Severity: A – critical
+    /// business impact`); every message about an incident carries it, none to an account.
+    pub severity: Option<String>,
 }
 
 /// The facts of an incident a message may name.
@@ -100,6 +103,11 @@ pub enum IncidentNews {
     /// To the support team: the contact's address bounced or complained (issue 27).
     ContactBounced {
         kind_of_failure: String,
+    },
+    /// To the new owner: who assigned it, and the note.
+    Assigned {
+        by: String,
+        note: Option<String>,
     },
 }
 

@@ -41,6 +41,7 @@ fn engineer() -> Actor {
     Actor {
         account_id: "eng-1".into(),
         email: None,
+        name: None,
         engineer: true,
         admin: false,
     }
@@ -50,6 +51,7 @@ fn admin() -> Actor {
     Actor {
         account_id: "admin-1".into(),
         email: None,
+        name: None,
         engineer: false,
         admin: true,
     }

@@ -1,3 +1,4 @@
+use super::assignment::{auto_assign, decide_assignment, Assignee};
 use super::model::*;
 use crate::time::{format_instant, Instant};
 use crate::{Actor, Channel, Charge, IncidentStatus, SlaOutcome};
@@ -54,6 +55,11 @@ pub enum Action {
         charge: Charge,
     },
     Breach,
+    /// Take, hand off or release (`assignment::decide_assignment`).
+    Assign {
+        assignee: Assignee,
+        note: Option<String>,
+    },
 }
 
 /// Who may take an action.
@@ -78,7 +84,7 @@ impl Action {
             | Action::DecideScope { .. }
             | Action::DecideSubProblem { .. }
             | Action::RequestClosure { .. } => Party::Owner,
-            Action::DecideCharge { .. } => Party::Staff,
+            Action::DecideCharge { .. } | Action::Assign { .. } => Party::Staff,
             Action::Breach | Action::ContactBounced { .. } => Party::System,
         }
     }
@@ -108,6 +114,9 @@ pub enum ActionError {
     Forbidden(&'static str),
     #[error("{0}")]
     InvalidState(String),
+    /// An assignment names an account that is not a known support engineer.
+    #[error("not a support engineer")]
+    NotAnEngineer,
 }
 
 /// Staff see every incident; a customer sees only its own.
@@ -168,6 +177,11 @@ pub fn apply(
                 json!({"message": message, "channel": channel}),
             ));
             first_response(&mut next, now, &mut events);
+            // The first response to an unowned incident makes its author the owner.
+            if let Some((owner, assigned)) = auto_assign(current, actor, now) {
+                next.owner = Some(owner);
+                events.push(assigned);
+            }
         }
         Action::CustomerMessage { message } => {
             events.push(Event::new(
@@ -371,6 +385,22 @@ pub fn apply(
                     "the charge was already decided: {}",
                     current.charge
                 )));
+            }
+        }
+        Action::Assign { assignee, note } => {
+            match decide_assignment(current, actor, &assignee, note.as_deref(), now)? {
+                Some((owner, assigned)) => {
+                    next.owner = owner;
+                    events.push(assigned);
+                }
+                None => {
+                    return Ok(Transition {
+                        incident: next,
+                        events,
+                        refund: false,
+                        no_op: true,
+                    })
+                }
             }
         }
         Action::Breach => {

@@ -335,6 +335,7 @@ mod tests {
         let staff = Actor {
             account_id: "acct_admin".into(),
             email: None,
+            name: None,
             engineer: false,
             admin: true,
         };

@@ -1,14 +1,17 @@
 //! Incidents (S1–S3, S7, S8): the record, its timeline, and every action on it as a pure
 //! transition from one state to the next. The store writes a transition as one conditional
-//! transaction on the incident's version, so transitions never interleave.
+//! transaction on the incident's version, so transitions never interleave. Ownership
+//! (`assignment`) is one such transition.
 
 mod actions;
+mod assignment;
 mod closure_requests;
 mod model;
 mod requests;
 mod signals;
 
 pub use actions::*;
+pub use assignment::*;
 pub use closure_requests::*;
 pub use model::*;
 pub use requests::*;

@@ -44,6 +44,24 @@ pub struct Scope {
     pub comment: Option<String>,
 }
 
+/// The engineer who owns an incident (API.md, Ownership), as the incident shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub account_id: String,
+    /// The engineer's token `name`, else the part of its e-mail before `@`.
+    pub display_name: String,
+}
+
+impl Owner {
+    /// The acting engineer as an owner.
+    pub fn of(actor: &crate::Actor) -> Owner {
+        Owner {
+            account_id: actor.account_id.clone(),
+            display_name: actor.display_name(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Incident {
     pub incident_id: String,
@@ -83,12 +101,36 @@ pub struct Incident {
     /// The contact's address bounced or complained: mail to it is no longer sent (v3).
     #[serde(default)]
     pub contact_unreachable: bool,
+    /// The engineer who owns it; `None` while unowned (and for incidents stored before
+    /// ownership existed).
+    #[serde(default)]
+    pub owner: Option<Owner>,
 }
 
 impl Incident {
     /// In the engineers' queue: no first response yet, not closed.
     pub fn awaiting_response(&self) -> bool {
         self.status == IncidentStatus::AwaitingResponse
+    }
+
+    /// Open for its owner's workload (API.md, `?owner=me&open=true`): awaiting a response or in
+    /// progress, or closed by the customer with the charge still to decide.
+    pub fn is_open(&self) -> bool {
+        !self.status.is_closed() || self.charge == Charge::Pending
+    }
+
+    /// The owner's account while the incident is open: the engineer whose open-incident count
+    /// (and open list) holds it.
+    pub fn open_owner(&self) -> Option<&str> {
+        self.owner
+            .as_ref()
+            .filter(|_| self.is_open())
+            .map(|o| o.account_id.as_str())
+    }
+
+    /// The owner's account id, if owned.
+    pub fn owner_id(&self) -> Option<&str> {
+        self.owner.as_ref().map(|o| o.account_id.as_str())
     }
 
     /// The language of the e-mails about this incident.
@@ -168,6 +210,8 @@ pub enum EventKind {
     SlaWarning,
     AttachmentAdded,
     ContactBounced,
+    /// Ownership changed: `owner_account_id`, `previous_owner_account_id`, `note`.
+    Assigned,
 }
 
 /// One entry of an incident's timeline: when, what, who, and the kind's own fields.

@@ -3,7 +3,9 @@
 use super::{StoredIncident, LAST_EVENT_AT};
 use crate::items::{from_item, key_attrs, n, s, to_item, with, Item};
 use crate::keys;
-use crate::table::{ALL_INCIDENTS, AWAITING, BREACHES, BY_OWNER, BY_STATUS, QUEUE};
+use crate::table::{
+    ALL_INCIDENTS, AWAITING, BREACHES, BY_ASSIGNEE, BY_OWNER, BY_STATUS, OWNED_OPEN, QUEUE,
+};
 use crate::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::incident::{Event, Incident};
@@ -28,8 +30,17 @@ pub(crate) fn incident_item(
         (BY_STATUS.pk, s(status_partition(incident.status))),
         (BY_STATUS.sk, s(created.clone())),
         (ALL_INCIDENTS.pk, s("INCIDENTS")),
-        (ALL_INCIDENTS.sk, s(created)),
+        (ALL_INCIDENTS.sk, s(created.clone())),
+        (BY_ASSIGNEE.pk, s(keys::assignee(incident.owner_id()))),
+        (BY_ASSIGNEE.sk, s(created)),
     ]);
+    // An owner's open incidents by deadline: the same set its open-incident count holds.
+    if let Some(owner) = incident.open_owner() {
+        attrs.extend([
+            (OWNED_OPEN.pk, s(keys::owned_open(owner))),
+            (OWNED_OPEN.sk, s(due.clone())),
+        ]);
+    }
     // Sparse indexes: present only while they apply, so removing them is part of the change.
     // The awaiting index keys an incident at the next instant the sweep must act: its warning
     // until that is recorded, then its deadline; settling the SLA removes it.

@@ -20,6 +20,7 @@ mod sub_problems;
 mod write;
 
 pub(crate) use items::{incident_item, upgrade_legacy};
+pub use read::{IncidentFilter, OwnerFilter};
 
 /// An incident as stored: the domain record plus the version its next change must match.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,11 +4,32 @@ use super::items::{event_from_item, status_partition, stored_from_item};
 use super::{IncidentHead, StoredIncident, TIMELINE_PAGE_MAX};
 use crate::items::{s, Item};
 use crate::keys::{self, EVENT_PREFIX};
-use crate::table::{ALL_INCIDENTS, AWAITING, BY_OWNER, BY_STATUS, QUEUE};
+use crate::table::{ALL_INCIDENTS, AWAITING, BY_ASSIGNEE, BY_OWNER, BY_STATUS, OWNED_OPEN, QUEUE};
 use crate::{paging, Page, Store, StoreError};
 use domain::incident::{Event, Incident};
 use domain::time::{format_instant, Instant};
-use domain::IncidentStatus;
+use domain::{IncidentStatus, Severity, SlaOutcome};
+
+/// Whose incidents a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerFilter<'a> {
+    Any,
+    /// Unowned incidents.
+    Nobody,
+    Account(&'a str),
+}
+
+/// Staff's `GET /incidents` filters, combinable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentFilter<'a> {
+    pub owner: OwnerFilter<'a>,
+    pub status: Option<IncidentStatus>,
+    pub severity: Option<Severity>,
+    pub sla: Option<SlaOutcome>,
+    /// Only the owner's open incidents (awaiting, in progress, or charge pending), earliest
+    /// deadline first; needs `owner` to be an account.
+    pub open: bool,
+}
 
 impl Store {
     pub async fn incident(&self, incident_id: &str) -> Result<Option<StoredIncident>, StoreError> {
@@ -170,7 +191,7 @@ impl Store {
             Some("INCIDENT#"),
             true,
             page,
-            Some(("status", &status)),
+            &[("status", &status)],
         )
         .await
     }
@@ -209,10 +230,81 @@ impl Store {
         }
     }
 
-    /// The engineers' queue: awaiting a first response, earliest deadline first.
-    pub async fn queue(&self, page: &Page) -> Result<(Vec<Incident>, Option<String>), StoreError> {
-        self.query_index_page(&QUEUE, "QUEUE", None, false, page)
+    /// The engineers' queue: awaiting a first response, earliest deadline first; `owner`
+    /// narrows it to one owner's or the unowned ones (a filter on the owner key the queue
+    /// index projects).
+    pub async fn queue(
+        &self,
+        owner: OwnerFilter<'_>,
+        page: &Page,
+    ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        let partition = match owner {
+            OwnerFilter::Any => None,
+            OwnerFilter::Nobody => Some(keys::assignee(None)),
+            OwnerFilter::Account(id) => Some(keys::assignee(Some(id))),
+        };
+        let filters: Vec<(&str, &str)> = partition
+            .as_deref()
+            .map(|p| (BY_ASSIGNEE.pk, p))
+            .into_iter()
+            .collect();
+        self.query_index_filtered(&QUEUE, "QUEUE", None, false, page, &filters)
             .await
+    }
+
+    /// Staff's filtered incident lists, each one Query of one index (a filter expression for
+    /// the remaining filters) and one batch read of the page:
+    ///
+    /// | filters | index, partition | order |
+    /// |---|---|---|
+    /// | `open` (needs an owner account) | `owned_open`, the owner's | earliest deadline first |
+    /// | an owner (an account, or nobody) | `by_assignee`, the owner's or `UNASSIGNED` | newest first |
+    /// | a status alone | `by_status`, the status's | newest first |
+    /// | anything else (severity, SLA, with or without status) | `all_incidents` | newest first |
+    ///
+    /// Status, severity and SLA are filter expressions on what each index projects.
+    pub async fn staff_incidents(
+        &self,
+        filter: &IncidentFilter<'_>,
+        page: &Page,
+    ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        let status = filter.status.map(|s| s.to_string());
+        let severity = filter.severity.map(|s| s.to_string());
+        let sla = filter.sla.map(|s| s.to_string());
+        let rest: Vec<(&str, &str)> = [("status", &status), ("severity", &severity), ("sla", &sla)]
+            .into_iter()
+            .filter_map(|(attribute, value)| Some((attribute, value.as_deref()?)))
+            .collect();
+        match (filter.open, filter.owner) {
+            (true, OwnerFilter::Account(id)) => {
+                let partition = keys::owned_open(id);
+                self.query_index_filtered(&OWNED_OPEN, &partition, None, false, page, &rest)
+                    .await
+            }
+            (true, _) => Err(StoreError::Other(
+                "open incidents are listed per owner account".into(),
+            )),
+            (false, OwnerFilter::Account(id)) => {
+                let partition = keys::assignee(Some(id));
+                self.query_index_filtered(&BY_ASSIGNEE, &partition, None, true, page, &rest)
+                    .await
+            }
+            (false, OwnerFilter::Nobody) => {
+                let partition = keys::assignee(None);
+                self.query_index_filtered(&BY_ASSIGNEE, &partition, None, true, page, &rest)
+                    .await
+            }
+            (false, OwnerFilter::Any) => match filter.status {
+                Some(st) if filter.severity.is_none() && filter.sla.is_none() => {
+                    self.query_index_page(&BY_STATUS, &status_partition(st), None, true, page)
+                        .await
+                }
+                _ => {
+                    self.query_index_filtered(&ALL_INCIDENTS, "INCIDENTS", None, true, page, &rest)
+                        .await
+                }
+            },
+        }
     }
 
     /// One page of one shard of the awaiting index: incidents whose next signal (warning, then

@@ -69,6 +69,12 @@ fn transition_items(
             event_item(id, stored.event_count + 1 + i as u64, event)?,
         )?);
     }
+    // The owners' open-incident counts move with the change of the open owner, or not at all.
+    items.extend(crate::engineers::owner_count_items(
+        table,
+        &stored.incident,
+        &t.incident,
+    )?);
     // The report's count moves in the transaction that settles the outcome, or not at all.
     if let Some(counter) = crate::reports::settle_item(table, &stored.incident, &t.incident)? {
         items.push(counter);

@@ -1,5 +1,6 @@
 use super::*;
 use crate::category::Category;
+use crate::incident::{parse_assignment, MAX_NOTE};
 use crate::time::parse_instant;
 use crate::{CalendarId, Handling, Severity};
 use chrono::Duration;
@@ -51,6 +52,7 @@ fn engineer() -> Actor {
     Actor {
         account_id: ENGINEER.into(),
         email: Some("eng@support.example".into()),
+        name: None,
         engineer: true,
         admin: false,
     }
@@ -60,6 +62,7 @@ fn admin() -> Actor {
     Actor {
         account_id: ADMIN.into(),
         email: Some("admin@support.example".into()),
+        name: None,
         engineer: false,
         admin: true,
     }
@@ -111,6 +114,7 @@ fn awaiting() -> Incident {
         charge_decided: false,
         closed_at: None,
         contact_unreachable: false,
+        owner: None,
     }
 }
 
@@ -189,6 +193,24 @@ fn respond() -> Action {
     Action::Respond {
         message: "Please send the event log.".into(),
         channel: Channel::Email,
+    }
+}
+
+/// An assignment to a known engineer (`None`: release).
+fn assign_to(account_id: &str) -> Action {
+    Action::Assign {
+        assignee: Assignee::Engineer(Owner {
+            account_id: account_id.into(),
+            display_name: format!("{account_id} name"),
+        }),
+        note: Some("Over to you".into()),
+    }
+}
+
+fn release() -> Action {
+    Action::Assign {
+        assignee: Assignee::Nobody,
+        note: None,
     }
 }
 
@@ -315,6 +337,7 @@ fn table_actions() -> Vec<(&'static str, Action)> {
                 kind_of_failure: "bounce".into(),
             },
         ),
+        ("assign", assign_to(ENGINEER)),
     ]
 }
 
@@ -337,6 +360,7 @@ fn column_of(action: &Action) -> usize {
         Action::Breach => 11,
         Action::EmailedMessage { .. } => 12,
         Action::ContactBounced { .. } => 13,
+        Action::Assign { .. } => 14,
     }
 }
 
@@ -344,26 +368,27 @@ fn column_of(action: &Action) -> usize {
 /// customer, so that deciding the scope depends on the state alone), and what each column's
 /// action must do there. All actions are taken after the first-response deadline.
 #[rustfmt::skip]
-fn table() -> Vec<(&'static str, Incident, [Outcome; 14])> {
+fn table() -> Vec<(&'static str, Incident, [Outcome; 15])> {
     let p = |i: Incident| with_scope(i, ScopeStatus::Proposed);
     vec![
         // rsp respond, msg customer message, psc/dsc propose/decide scope, psp/dsp propose/decide sub-problem,
-        // res resolve, unr close unresolved, clo request closure, $co/$rf decide charge consumed/refunded, brc breach, eml e-mailed message, bnc contact bounced
-        //                                                                       rsp msg psc dsc psp dsp res unr clo $co $rf brc eml bnc
-        ("awaiting_response, sla pending",     p(awaiting()),                   [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  A,  A,  A]),
-        ("awaiting_response, sla breached",    p(awaiting_breached()),          [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A,  A]),
-        ("in_progress",                        p(in_progress()),                [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A,  A]),
-        ("resolved",                           p(resolved()),                   [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X]),
-        ("unresolved, consumed (decided)",     p(unresolved(Charge::Consumed)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X]),
-        ("unresolved, refunded",               p(unresolved(Charge::Refunded)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X]),
-        ("closed_by_customer, charge pending", p(closed_by_customer()),         [X,  X,  X,  X,  X,  X,  X,  X,  X,  A,  A,  X,  X,  X]),
+        // res resolve, unr close unresolved, clo request closure, $co/$rf decide charge consumed/refunded, brc breach,
+        // eml e-mailed message, bnc contact bounced, asg an admin assigns it to an engineer
+        //                                                                       rsp msg psc dsc psp dsp res unr clo $co $rf brc eml bnc asg
+        ("awaiting_response, sla pending",     p(awaiting()),                   [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  A,  A,  A,  A]),
+        ("awaiting_response, sla breached",    p(awaiting_breached()),          [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A,  A,  A]),
+        ("in_progress",                        p(in_progress()),                [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A,  A,  A]),
+        ("resolved",                           p(resolved()),                   [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X,  X]),
+        ("unresolved, consumed (decided)",     p(unresolved(Charge::Consumed)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X,  X]),
+        ("unresolved, refunded",               p(unresolved(Charge::Refunded)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X]),
+        ("closed_by_customer, charge pending", p(closed_by_customer()),         [X,  X,  X,  X,  X,  X,  X,  X,  X,  A,  A,  X,  X,  X,  X]),
     ]
 }
 
 #[test]
 fn the_table_has_one_column_per_action_in_order() {
     let columns: Vec<usize> = table_actions().iter().map(|(_, a)| column_of(a)).collect();
-    assert_eq!(columns, (0..14).collect::<Vec<_>>());
+    assert_eq!(columns, (0..15).collect::<Vec<_>>());
 }
 
 #[test]
@@ -435,7 +460,7 @@ fn a_first_response_on_time_meets_the_sla_and_starts_the_work() {
     assert_eq!(t.incident.sla, SlaOutcome::Met);
     assert_eq!(t.incident.status, IncidentStatus::InProgress);
     assert_eq!(t.incident.first_responded_at, Some(before_due()));
-    assert_eq!(kinds(&t.events), [EventKind::Response]);
+    assert_eq!(kinds(&t.events), [EventKind::Response, EventKind::Assigned]);
     assert_eq!(detail(&t.events[0], "channel"), "email");
     assert_eq!(
         detail(&t.events[0], "message"),
@@ -448,7 +473,7 @@ fn a_first_response_on_time_meets_the_sla_and_starts_the_work() {
 fn a_first_response_exactly_at_the_deadline_is_on_time() {
     let t = apply(&awaiting(), &engineer(), respond(), due()).unwrap();
     assert_eq!(t.incident.sla, SlaOutcome::Met);
-    assert_eq!(kinds(&t.events), [EventKind::Response]);
+    assert_eq!(kinds(&t.events), [EventKind::Response, EventKind::Assigned]);
 }
 
 #[test]
@@ -459,7 +484,11 @@ fn a_first_response_after_the_deadline_before_the_sweep_breaches_with_exactly_on
     assert_eq!(t.incident.first_responded_at, Some(after_due()));
     assert_eq!(
         kinds(&t.events),
-        [EventKind::Response, EventKind::SlaBreached]
+        [
+            EventKind::Response,
+            EventKind::SlaBreached,
+            EventKind::Assigned
+        ]
     );
     let breach = &t.events[1];
     assert_eq!(breach.actor_account_id, "system");
@@ -483,7 +512,7 @@ fn a_first_response_after_the_sweep_breached_keeps_breached_and_adds_no_second_b
     assert_eq!(t.incident.sla, SlaOutcome::Breached);
     assert_eq!(t.incident.status, IncidentStatus::InProgress);
     assert_eq!(t.incident.first_responded_at, Some(after_due()));
-    assert_eq!(kinds(&t.events), [EventKind::Response]);
+    assert_eq!(kinds(&t.events), [EventKind::Response, EventKind::Assigned]);
 }
 
 #[test]
@@ -1161,4 +1190,247 @@ fn messages_name_their_channel_and_a_contact_bounces_once() {
     assert_eq!(detail(&t.events[0], "kind_of_failure"), "complaint");
     let again = apply_as_party(&t.incident, bounced, after_due()).unwrap();
     assert!(again.no_op && again.events.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ownership: take, hand off, release (API.md "Ownership")
+// ---------------------------------------------------------------------------------------------
+
+fn engineer_named(id: &str) -> Actor {
+    Actor {
+        account_id: id.into(),
+        email: Some(format!("{id}@support.example")),
+        name: None,
+        engineer: true,
+        admin: false,
+    }
+}
+
+fn owned_by(id: &str) -> Incident {
+    Incident {
+        owner: Some(Owner {
+            account_id: id.into(),
+            display_name: format!("{id} name"),
+        }),
+        ..in_progress()
+    }
+}
+
+fn assigned_details(t: &Transition) -> (Value, Value, Value) {
+    let e = t
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Assigned)
+        .expect("an assigned event");
+    (
+        e.details["owner_account_id"].clone(),
+        e.details["previous_owner_account_id"].clone(),
+        e.details["note"].clone(),
+    )
+}
+
+#[test]
+fn an_engineer_takes_an_unowned_incident_with_one_assigned_event() {
+    let t = apply(
+        &in_progress(),
+        &engineer(),
+        assign_to(ENGINEER),
+        before_due(),
+    )
+    .unwrap();
+    assert_eq!(t.incident.owner_id(), Some(ENGINEER));
+    assert_eq!(kinds(&t.events), [EventKind::Assigned]);
+    assert_eq!(t.events[0].actor_account_id, ENGINEER);
+    assert_eq!(
+        assigned_details(&t),
+        (
+            Value::from(ENGINEER),
+            Value::Null,
+            Value::from("Over to you")
+        )
+    );
+    assert!(!t.no_op);
+}
+
+#[test]
+fn taking_an_incident_one_already_owns_changes_nothing() {
+    let t = apply(
+        &owned_by(ENGINEER),
+        &engineer(),
+        assign_to(ENGINEER),
+        before_due(),
+    )
+    .unwrap();
+    assert!(t.no_op && t.events.is_empty());
+    assert_eq!(t.incident, owned_by(ENGINEER));
+}
+
+#[test]
+fn taking_an_incident_another_engineer_owns_is_a_conflict() {
+    let r = apply(
+        &owned_by("eng-2"),
+        &engineer(),
+        assign_to(ENGINEER),
+        before_due(),
+    );
+    assert!(matches!(r, Err(ActionError::InvalidState(_))), "{r:?}");
+}
+
+#[test]
+fn an_owner_hands_off_or_releases_its_own_incident() {
+    let handed = apply(
+        &owned_by(ENGINEER),
+        &engineer(),
+        assign_to("eng-2"),
+        before_due(),
+    )
+    .unwrap();
+    assert_eq!(handed.incident.owner_id(), Some("eng-2"));
+    assert_eq!(
+        assigned_details(&handed),
+        (
+            Value::from("eng-2"),
+            Value::from(ENGINEER),
+            Value::from("Over to you")
+        )
+    );
+    let released = apply(&owned_by(ENGINEER), &engineer(), release(), before_due()).unwrap();
+    assert_eq!(released.incident.owner, None);
+    assert_eq!(
+        assigned_details(&released),
+        (Value::Null, Value::from(ENGINEER), Value::Null)
+    );
+}
+
+#[test]
+fn handing_off_or_releasing_someone_elses_incident_is_forbidden_to_an_engineer() {
+    for action in [assign_to("eng-3"), release()] {
+        let r = apply(&owned_by("eng-2"), &engineer(), action, before_due());
+        assert!(matches!(r, Err(ActionError::Forbidden(_))), "{r:?}");
+    }
+    // Giving an unowned incident to someone else is an admin's call too.
+    let r = apply(
+        &in_progress(),
+        &engineer(),
+        assign_to("eng-2"),
+        before_due(),
+    );
+    assert!(matches!(r, Err(ActionError::Forbidden(_))), "{r:?}");
+}
+
+#[test]
+fn an_admin_assigns_anyone_on_any_open_incident() {
+    for (from, action, owner) in [
+        (in_progress(), assign_to("eng-2"), Some("eng-2")),
+        (owned_by("eng-2"), assign_to("eng-3"), Some("eng-3")),
+        (owned_by("eng-2"), release(), None),
+    ] {
+        let t = apply(&from, &admin(), action, before_due()).unwrap();
+        assert_eq!(t.incident.owner_id(), owner);
+        assert_eq!(kinds(&t.events), [EventKind::Assigned]);
+        assert_eq!(t.events[0].actor_account_id, ADMIN);
+    }
+}
+
+#[test]
+fn an_unknown_assignee_is_refused_after_the_callers_right_is_checked() {
+    let unknown = || Action::Assign {
+        assignee: Assignee::Unknown("acct-customer".into()),
+        note: None,
+    };
+    let r = apply(&in_progress(), &admin(), unknown(), before_due());
+    assert_eq!(r, Err(ActionError::NotAnEngineer));
+    let r = apply(&owned_by(ENGINEER), &engineer(), unknown(), before_due());
+    assert_eq!(r, Err(ActionError::NotAnEngineer));
+    // Someone else's incident: the right comes first.
+    let r = apply(&owned_by("eng-2"), &engineer(), unknown(), before_due());
+    assert!(matches!(r, Err(ActionError::Forbidden(_))), "{r:?}");
+}
+
+#[test]
+fn a_closed_incident_takes_no_assignment_and_a_customer_none() {
+    let r = apply(&resolved(), &admin(), assign_to(ENGINEER), before_due());
+    assert!(matches!(r, Err(ActionError::InvalidState(_))), "{r:?}");
+    let r = apply(
+        &closed_by_customer(),
+        &engineer(),
+        assign_to(ENGINEER),
+        before_due(),
+    );
+    assert!(matches!(r, Err(ActionError::InvalidState(_))), "{r:?}");
+    let r = apply(&in_progress(), &owner(), assign_to(ENGINEER), before_due());
+    assert!(r.is_err(), "{r:?}");
+    assert!(!matches!(r, Err(ActionError::InvalidState(_))), "{r:?}");
+}
+
+#[test]
+fn the_first_response_to_an_unowned_incident_makes_its_author_the_owner() {
+    let t = apply(&awaiting(), &engineer(), respond(), before_due()).unwrap();
+    assert_eq!(kinds(&t.events), [EventKind::Response, EventKind::Assigned]);
+    assert_eq!(t.incident.owner_id(), Some(ENGINEER));
+    assert_eq!(
+        t.incident.owner.as_ref().map(|o| o.display_name.as_str()),
+        Some("eng"),
+        "the part of the e-mail before @"
+    );
+    assert_eq!(
+        assigned_details(&t),
+        (Value::from(ENGINEER), Value::Null, Value::Null)
+    );
+    // An owned incident keeps its owner whoever responds.
+    let t = apply(&owned_by("eng-2"), &engineer(), respond(), before_due()).unwrap();
+    assert_eq!(kinds(&t.events), [EventKind::Response]);
+    assert_eq!(t.incident.owner_id(), Some("eng-2"));
+}
+
+#[test]
+fn an_incident_is_open_for_its_owner_until_closed_and_its_charge_decided() {
+    let mut i = owned_by(ENGINEER);
+    assert_eq!(i.open_owner(), Some(ENGINEER));
+    i = apply(&i, &engineer_named(ENGINEER), resolve(), before_due())
+        .unwrap()
+        .incident;
+    assert_eq!(i.open_owner(), None, "resolved: closed, charge decided");
+    let pending = Incident {
+        owner: owned_by(ENGINEER).owner,
+        ..closed_by_customer()
+    };
+    assert_eq!(pending.open_owner(), Some(ENGINEER), "charge pending");
+    let decided = apply(
+        &pending,
+        &admin(),
+        decide_charge(Charge::Consumed),
+        after_due(),
+    )
+    .unwrap()
+    .incident;
+    assert_eq!(decided.open_owner(), None);
+    assert_eq!(in_progress().open_owner(), None, "unowned");
+}
+
+#[test]
+fn an_assignment_body_names_the_owner_or_null_and_a_short_note() {
+    let ok =
+        parse_assignment(&serde_json::json!({"owner_account_id": "eng-2", "note": "Handing over"}))
+            .unwrap();
+    assert_eq!(ok.owner_account_id.as_deref(), Some("eng-2"));
+    assert_eq!(ok.note.as_deref(), Some("Handing over"));
+    let release = parse_assignment(&serde_json::json!({"owner_account_id": null})).unwrap();
+    assert_eq!(release.owner_account_id, None);
+    let field = |body: Value| -> Vec<String> {
+        parse_assignment(&body)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    };
+    assert_eq!(field(serde_json::json!({})), ["owner_account_id"]);
+    assert_eq!(
+        field(serde_json::json!({"owner_account_id": 7})),
+        ["owner_account_id"]
+    );
+    assert_eq!(
+        field(serde_json::json!({"owner_account_id": "e", "note": "x".repeat(MAX_NOTE + 1)})),
+        ["note"]
+    );
 }

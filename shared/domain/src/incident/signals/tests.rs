@@ -40,6 +40,7 @@ fn awaiting() -> Incident {
         charge_decided: false,
         closed_at: None,
         contact_unreachable: false,
+        owner: None,
     }
 }
 
@@ -165,6 +166,7 @@ fn an_answered_or_closed_incident_is_never_warned() {
     let engineer = Actor {
         account_id: "eng-1".into(),
         email: None,
+        name: None,
         engineer: true,
         admin: false,
     };
