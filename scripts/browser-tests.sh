@@ -8,6 +8,7 @@
 #   included.
 # People sign in through the provider's login page as per-run users this script adds to its users
 # file (see BROWSER_USERS below).
+# Mail: the local SES outbox and the local SMTP server (SMTP_PORT) for the e-mailed replies' test.
 # Installs what it needs: Debian's chromium (apt-get) if missing, the npm packages (npm ci).
 # Screenshots of every page: .local/browser/<lang>-<page>.png.
 set -euo pipefail
@@ -35,13 +36,19 @@ if [ -z "${INCIDENT_DESK_URL:-}" ]; then
   build_functions
   start_dynamodb "$(free_port)"
   setup_table
+  setup_notifications
   # Sign-in: the local OpenID Connect provider (its users file and signing key in this stack's
   # state folder), before the API (its gateway discovers the provider's keys) and the console.
   mkdir -p "$STATE"
   [ -f "$STATE/oidc-users.json" ] || (umask 077 && echo '[]' >"$STATE/oidc-users.json")
   start_oidc "$(free_port)" "$STATE/oidc-users.json" "$STATE/oidc-signing-key.json" "$CONSOLE_ORIGIN"
   WATCH_FLAGS="--ignore-changes" start_api INCIDENT_DESK_URL
+  # Mail: the local SES (confirmations and their Reply-To, read back by the tests), the stream relay
+  # to the notifier, and the SMTP server that hands e-mailed replies to inbound-mail (issue 27).
+  start_relay
+  start_smtp "$(free_port)"
 fi
+: "${SMTP_PORT:?the local SMTP server is not running (start_smtp)}"
 : "${OIDC_ISSUER:?the OpenID Connect provider is not running (start_oidc)}"
 : "${OIDC_USERS_FILE:?OIDC_USERS_FILE is not set (start_oidc)}"
 : "${OIDC_KEY_FILE:?OIDC_KEY_FILE is not set (start_oidc)}"

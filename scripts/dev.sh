@@ -40,6 +40,7 @@ echo "==> starting the console on $CONSOLE_URL"
 start_console "$CONSOLE_PORT" "$INCIDENT_DESK_URL" "$OIDC_ISSUER" "$OIDC_CLIENT_ID"
 echo "==> starting the stream relay (table stream -> notifier) and the one-minute sweep schedule"
 start_relay
+start_smtp "${SMTP_PORT:-2525}"
 start_sweep_schedule
 "$CARGO_TARGET_DIR/debug/dev-tokens"
 echo

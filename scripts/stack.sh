@@ -17,6 +17,10 @@ export ATTACHMENTS_BUCKET="${ATTACHMENTS_BUCKET:-incident-desk-attachments}"
 export CONSOLE_ORIGIN="${CONSOLE_ORIGIN:-http://127.0.0.1:${CONSOLE_PORT:-9001}}"
 # The key that seals list cursors (api::cursor): a fresh random one per local stack unless given.
 export CURSOR_KEY="${CURSOR_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
+# E-mailed replies (issue 27): the domain of reply addresses and the key of their tokens (a fresh
+# random one per local stack unless given; deployed: a Secrets Manager secret, as the cursor key).
+export REPLY_DOMAIN="${REPLY_DOMAIN:-reply.incident-desk.localhost}"
+export REPLY_TOKEN_KEY="${REPLY_TOKEN_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
 # Sign-in (issue 25): the local OpenID Connect provider (scripts/oidc.sh), and the gateway in front
 # of the functions (infra/local/api_gateway.py) verifying its tokens as API Gateway's JWT
 # authorizer does. The functions verify no token: one identity path, locally and deployed.
@@ -113,6 +117,7 @@ start_watch() { # port [dynamodb endpoint] [log name]
     --env-var "ATTACHMENTS_BUCKET=$ATTACHMENTS_BUCKET,AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3" \
     ${PAYMENT_ENV_ARGS[@]+"${PAYMENT_ENV_ARGS[@]}"} \
     --env-var "CURSOR_KEY=$CURSOR_KEY" \
+    --env-var "REPLY_DOMAIN=$REPLY_DOMAIN,REPLY_TOKEN_KEY=$REPLY_TOKEN_KEY" \
     --env-var "$notify_env" \
     >"$STATE/$log.log" 2>&1) &
   PIDS+=($!)
@@ -183,6 +188,19 @@ start_relay() {
   NOTIFIER_INVOKE_URL="http://127.0.0.1:$CARGO_LAMBDA_INVOKE_PORT/2015-03-31/functions/notifier/invocations" \
     "$VENV/bin/python" -u "$ROOT/infra/local/notifications.py" relay notifier >"$STATE/relay.log" 2>&1 &
   PIDS+=($!)
+}
+
+# E-mailed replies (issue 27): a real SMTP server (aiosmtpd) on 127.0.0.1:PORT accepting mail for
+# REPLY_DOMAIN; each message goes raw to the bucket under inbound/ and `inbound-mail` is invoked
+# with the S3 event, as SES receiving does in AWS; it also plays SES's mailbox simulator (bounce@ and
+# complaint@simulator.amazonses.com). After start_watch; exports SMTP_PORT.
+start_smtp() { # port
+  mkdir -p "$STATE"
+  INBOUND_INVOKE_URL="http://127.0.0.1:$CARGO_LAMBDA_INVOKE_PORT/2015-03-31/functions/inbound-mail/invocations" \
+    "$VENV/bin/python" -u "$ROOT/infra/local/smtp_server.py" "$1" >"$STATE/smtp.log" 2>&1 &
+  PIDS+=($!)
+  wait_for_port "$1" "the local SMTP server" 30
+  export SMTP_PORT="$1"
 }
 
 # Invokes the sweeper every minute on the minute with a Scheduled Event carrying the current

@@ -32,6 +32,7 @@ setup_notifications
 start_test_oidc
 WATCH_FLAGS="--ignore-changes" start_api INCIDENT_DESK_URL
 start_relay
+start_smtp "$(free_port)"
 WATCH_FLAGS="--ignore-changes" start_faulty_api
 WATCH_FLAGS="--ignore-changes" start_stripe_api
 export CARGO_LAMBDA_BIN="$VENV/bin/cargo-lambda"

@@ -34,6 +34,12 @@ promises depend on it. None changes a DynamoDB or S3 answer (4. only thins moto'
    at 5,000 items written, 750 ms at 10,000) and the memory grew without bound. DynamoDB and S3
    models are left out of that list; SES, SNS and SQS (the outbox, the pager topic, the failure
    queue) are listed as before. No DynamoDB or S3 answer reads the list.
+
+5. SES v2 keeps what a message carries besides its subject and one body part. Stock moto's
+   SendEmail drops `ReplyToAddresses`, `EmailTags`, the message's `Headers`, the configuration set
+   and the text part; here they are kept on the sent message (`reply_to`, `tags`, `headers`,
+   `configuration_set`, `text`), so /moto-api/data.json shows them as SES would send them. The
+   answer is unchanged (issue 27: the reply address of every message to a contact).
 """
 
 import bisect
@@ -461,6 +467,35 @@ def _patch_instance_tracking() -> None:
 _applied = False
 
 
+def _patch_sesv2_extras() -> None:
+    import json
+
+    from moto.sesv2.responses import SESV2Response
+
+    original = SESV2Response.send_email
+
+    def send_email(self):  # type: ignore[no-untyped-def]
+        answer = original(self)
+        try:
+            params = json.loads(self.body)
+            message_id = json.loads(answer)["MessageId"]
+        except (ValueError, KeyError, TypeError):
+            return answer
+        for message in reversed(self.sesv2_backend.core_backend.sent_messages):
+            if getattr(message, "id", None) != message_id:
+                continue
+            simple = (params.get("Content") or {}).get("Simple") or {}
+            message.reply_to = list(params.get("ReplyToAddresses") or [])
+            message.tags = {t.get("Name"): t.get("Value") for t in params.get("EmailTags") or []}
+            message.headers = {h.get("Name"): h.get("Value") for h in simple.get("Headers") or []}
+            message.configuration_set = params.get("ConfigurationSetName")
+            message.text = ((simple.get("Body") or {}).get("Text") or {}).get("Data")
+            break
+        return answer
+
+    SESV2Response.send_email = send_email
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -470,3 +505,4 @@ def apply() -> None:
     _patch_writes()
     _patch_transactions()
     _patch_instance_tracking()
+    _patch_sesv2_extras()

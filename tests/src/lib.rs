@@ -435,6 +435,9 @@ pub struct SentMail {
     pub subject: String,
     /// The HTML part (the local SES keeps one part; the HTML one when there is one).
     pub body: String,
+    /// The plain-text part and `Reply-To` (kept by infra/local/moto_patches.py, patch 5).
+    pub text: String,
+    pub reply_to: Vec<String>,
 }
 
 /// Every message the local SES has accepted so far.
@@ -465,6 +468,15 @@ pub async fn outbox() -> Vec<SentMail> {
                         .unwrap_or_default(),
                     subject: m["subject"].as_str().unwrap_or_default().to_string(),
                     body: m["body"].as_str().unwrap_or_default().to_string(),
+                    text: m["text"].as_str().unwrap_or_default().to_string(),
+                    reply_to: m["reply_to"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
                 .collect()
         })

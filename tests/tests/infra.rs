@@ -964,6 +964,26 @@ fn only_the_attachments_function_reaches_the_bucket_and_only_put_and_get_under_i
             }
         }
     }
+    // inbound-mail (issue 27) reads and moves aside raw mail (inbound/, quarantine/) and writes
+    // e-mailed attachments under the attachments prefix; nothing else.
+    granted.retain(|(function, actions, resource)| {
+        if function != "InboundMailFunction" {
+            return true;
+        }
+        let text = resource.to_string();
+        assert!(
+            actions
+                .iter()
+                .all(|a| ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].contains(&a.as_str())),
+            "{actions:?}"
+        );
+        assert!(
+            !text.contains("AttachmentsBucket.Arn}/*")
+                && !text.contains("AttachmentsBucket.Arn}\""),
+            "inbound-mail is granted the whole bucket: {text}"
+        );
+        false
+    });
     assert_eq!(granted.len(), 1, "{granted:?}");
     let (function, mut actions, resource) = granted.remove(0);
     assert_eq!(function, "AttachmentsFunction");

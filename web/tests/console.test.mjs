@@ -11,6 +11,7 @@ import { readFileSync, mkdirSync, writeFileSync, readdirSync, statSync } from "n
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
 import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
@@ -546,6 +547,61 @@ for (const lang of ["en", "pl"]) {
     else await list.getByText(n.noBreaches).waitFor();
     await check(admin, "reports");
     await admin.context.close();
+  });
+
+  // ---- e-mailed replies (v3): the contact answers the confirmation's Reply-To ----
+
+  test(`${lang}: a reply e-mailed to the confirmation's Reply-To shows on the incident page with its attachment`, async () => {
+    const moto = env("AWS_ENDPOINT_URL_DYNAMODB");
+    const smtpPort = env("SMTP_PORT");
+    const contact = `bt-${RUN}-reply-${lang}@example.com`;
+    const words = lang === "pl" ? "Kopia zapasowa kończy się błędem" : "The backup ends with an error";
+    const bought = await api(customer, "POST", "/packs", { offer: "five_pack", billing_country: lang === "pl" ? "PL" : "GB" });
+    assert.equal(bought.status, 201, JSON.stringify(bought.json));
+    const created = await api(customer, "POST", "/incidents", {
+      product_id: "office-ltsc-2024", category: "connectivity", severity: "C", handling: "business_hours", calendar: lang === "pl" ? "PL" : "US",
+      title: `${words} ${RUN}`, description: words, contact: { name: "Ola", email: contact, language: lang }, pack_id: bought.json.pack_id,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const id = created.json.incident_id;
+    // The confirmation in the local SES's outbox, and the reply address it carries.
+    let replyTo;
+    for (const deadline = Date.now() + 120_000; !replyTo; await new Promise((r) => setTimeout(r, 500))) {
+      assert.ok(Date.now() < deadline, `no confirmation to ${contact} in the local SES outbox`);
+      const data = await (await fetch(`${moto}/moto-api/data.json`)).json();
+      const mail = (data.ses?.Message ?? []).find((m) => (m.destinations?.ToAddresses ?? []).includes(contact) && (m.reply_to ?? []).length > 0);
+      replyTo = mail?.reply_to[0];
+    }
+    assert.match(replyTo, /^reply\+[^@]+@/, "the confirmation's Reply-To is the incident's reply address");
+    // Answered as a mail client does: through the local SMTP server, with a file attached.
+    const text = lang === "pl" ? `Błąd wraca co noc o 2:00. Log w załączniku. ${RUN}` : `The error comes back every night at 2 am. The log is attached. ${RUN}`;
+    const file = `backup-${lang}.log`;
+    execFileSync("python3", ["-c", `
+import smtplib, sys
+from email.message import EmailMessage
+from email.utils import make_msgid
+port, sender, to, text, name = sys.argv[1:6]
+m = EmailMessage()
+m["From"], m["To"], m["Subject"], m["Message-ID"] = sender, to, "Re: incident", make_msgid(domain="example.com")
+m.set_content(text)
+m.add_attachment(b"02:00:01 backup failed: disk full\\n", maintype="text", subtype="plain", filename=name)
+with smtplib.SMTP("127.0.0.1", int(port), timeout=60) as s:
+    s.send_message(m)
+`, smtpPort, contact, replyTo, text, file], { stdio: ["ignore", "inherit", "inherit"] });
+    for (const deadline = Date.now() + 120_000; ; await new Promise((r) => setTimeout(r, 500))) {
+      const items = (await api(customer, "GET", `/incidents/${encodeURIComponent(id)}/timeline?limit=100`)).json?.items ?? [];
+      if (items.some((e) => e.kind === "customer_message" && e.channel === "email")) break;
+      assert.ok(Date.now() < deadline, `the e-mailed reply was not posted to ${id}`);
+    }
+    const tab = await open(customer, lang, `/incidents/${encodeURIComponent(id)}`);
+    const { page } = tab;
+    const byEmail = lang === "pl" ? "Wiadomość od klienta (e-mailem)" : "Message from the customer (by e-mail)";
+    await page.locator(".timeline").getByText(byEmail, { exact: true }).first().waitFor();
+    await page.locator(".timeline").getByText(text).first().waitFor();
+    await page.getByRole("heading", { level: 2, name: lang === "pl" ? "Załączniki" : "Attachments", exact: true }).waitFor();
+    await page.locator("ul.attachments").getByText(file).first().waitFor();
+    await check(tab, "incident-emailed-reply");
+    await tab.context.close();
   });
 
   // ---- ownership (v3): take, hand over with a note, My incidents, release, filters, workload ----

@@ -7,11 +7,12 @@
 
 use crate::config::Config;
 use crate::plan::{
-    needs, needs_owner, plan, told_of_assignment, Context, Delivery, Needs, Outgoing, Staff,
+    needs, needs_owner, plan, told_of_assignment, Context, Delivery, Needs, Outgoing, Role, Staff,
 };
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use chrono::{SubsecRound, Utc};
 use domain::calendar::Calendars;
+use domain::incident::Incident;
 use email::{Email, Mailer};
 use futures::future::join_all;
 use futures::{stream, StreamExt};
@@ -28,6 +29,27 @@ pub struct Notifier {
     pub pager: Pager,
     pub config: Config,
     pub calendars: &'static Calendars,
+    /// The key and domain of the reply addresses (issue 27): every message to an incident's
+    /// contact carries `Reply-To: reply+<token>@<REPLY_DOMAIN>`.
+    pub replies: Replies,
+}
+
+/// `REPLY_TOKEN_KEY` and `REPLY_DOMAIN`.
+pub struct Replies {
+    pub key: mailbox::ReplyKey,
+    pub domain: String,
+}
+
+impl Replies {
+    pub fn from_env() -> Result<Replies, String> {
+        let key = mailbox::ReplyKey::from_env().map_err(|e| e.to_string())?;
+        let domain = std::env::var("REPLY_DOMAIN")
+            .ok()
+            .map(|d| d.trim().to_lowercase())
+            .filter(|d| !d.is_empty())
+            .ok_or("environment variable REPLY_DOMAIN is not set")?;
+        Ok(Replies { key, domain })
+    }
 }
 
 /// The partial batch response (`FunctionResponseTypes: ReportBatchItemFailures`).
@@ -182,11 +204,15 @@ impl Notifier {
             }
         };
         let messages = plan(&change, &context, &self.config, self.calendars);
+        let incident = match &context {
+            Context::Incident(incident, _) => Some(incident.as_ref()),
+            _ => None,
+        };
         let total = messages.len();
         let mut failed = 0;
         let mut sent = 0;
         // Every message gets its chance: one refused address does not hold back the others.
-        let outcomes = join_all(messages.iter().map(|m| self.deliver(&source, m))).await;
+        let outcomes = join_all(messages.iter().map(|m| self.deliver(&source, m, incident))).await;
         for (message, outcome) in messages.iter().zip(outcomes) {
             match outcome {
                 Ok(true) => sent += 1,
@@ -208,7 +234,7 @@ impl Notifier {
     async fn staff_for(
         &self,
         change: &store::stream::Change,
-        incident: &domain::incident::Incident,
+        incident: &Incident,
     ) -> Result<Staff, store::StoreError> {
         let store::stream::Change::Event(e) = change else {
             return Ok(Staff::default());
@@ -233,9 +259,42 @@ impl Notifier {
         })
     }
 
-    /// Claims, sends and records one message. `Ok(false)`: it had gone before.
-    async fn deliver(&self, source: &str, message: &Outgoing) -> Result<bool, String> {
+    /// Claims, sends and records one message. `Ok(false)`: it had gone before, or its address
+    /// is suppressed (it bounced or complained: nothing more is sent to it).
+    async fn deliver(
+        &self,
+        source: &str,
+        message: &Outgoing,
+        incident: Option<&Incident>,
+    ) -> Result<bool, String> {
         let role = message.role.key();
+        if let Delivery::Email { to, .. } = &message.delivery {
+            if self
+                .store
+                .is_suppressed(to)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                tracing::info!(%source, role, "the address bounced or complained; not sent");
+                return Ok(false);
+            }
+        }
+        // To the incident's contact: replies come back to the incident (issue 27).
+        let (reply_to, tags) = match incident {
+            Some(i) if message.role == Role::Contact => (
+                self.replies.key.reply_address(
+                    &i.incident_id,
+                    &i.contact.email,
+                    &self.replies.domain,
+                ),
+                vec![("incident_id".to_string(), i.incident_id.clone())],
+            ),
+            Some(i) => (
+                None,
+                vec![("incident_id".to_string(), i.incident_id.clone())],
+            ),
+            None => (None, Vec::new()),
+        };
         let now = Utc::now().trunc_subsecs(0);
         let claim = self
             .store
@@ -260,6 +319,9 @@ impl Notifier {
                     subject: message.subject.clone(),
                     text: message.text.clone(),
                     html: message.html.clone(),
+                    reply_to,
+                    headers: Vec::new(),
+                    tags,
                 })
                 .await
                 .map_err(|e| (e.is_retryable(), e.to_string())),

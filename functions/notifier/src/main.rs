@@ -23,7 +23,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = store::Store::from_env().await?;
     let mailer = email::Mailer::from_env(config.notify_from.clone())?;
     let pager = pager::Pager::from_env(config.pager_topic_arn.clone())?;
+    let replies = deliver::Replies::from_env()?;
     let notifier = Notifier {
+        replies,
         store,
         mailer,
         pager,

@@ -118,6 +118,7 @@ fn recipients(kind: &str) -> Option<&'static [Role]> {
         | "closed_unresolved"
         | "charge_decided" => &[Role::Contact],
         "customer_message" | "closure_requested" => &[Role::Handler],
+        "contact_bounced" => &[Role::SupportTeam],
         "sla_warning" => &[Role::SupportTeam, Role::Owner, Role::Pager],
         "sla_breached" => &[
             Role::SupportTeam,
@@ -199,6 +200,9 @@ fn news_for(e: &TimelineEntry, role: Role, incident: &Incident) -> Option<Incide
         },
         "closure_requested" => IncidentNews::ClosureRequested {
             reason: detail(d, "reason"),
+        },
+        "contact_bounced" => IncidentNews::ContactBounced {
+            kind_of_failure: detail(d, "kind_of_failure"),
         },
         "sla_warning" => IncidentNews::SlaWarning,
         "sla_breached" => IncidentNews::SlaBreached,

@@ -199,6 +199,7 @@ pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
         charge: Charge::Consumed,
         charge_decided: false,
         closed_at: None,
+        contact_unreachable: false,
         owner: None,
     };
     let event = Event::new(

@@ -2,7 +2,9 @@
 //! retrying. The only crate that names aws-sdk-sesv2; it decides nothing about who gets what.
 
 use aws_sdk_sesv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::types::{
+    Body, Content, Destination, EmailContent, Message, MessageHeader, MessageTag,
+};
 use aws_sdk_sesv2::Client;
 use std::fmt::Debug;
 
@@ -13,6 +15,32 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// `Reply-To` (to an incident's contact: its reply address; issue 27).
+    pub reply_to: Option<String>,
+    /// Extra headers (an automatic answer's `Auto-Submitted: auto-replied`).
+    pub headers: Vec<(String, String)>,
+    /// Message tags: SES hands them back in bounce and complaint events (`incident_id`).
+    pub tags: Vec<(String, String)>,
+}
+
+impl Email {
+    /// A message with no extras.
+    pub fn new(
+        to: impl Into<String>,
+        subject: impl Into<String>,
+        text: impl Into<String>,
+        html: impl Into<String>,
+    ) -> Email {
+        Email {
+            to: to.into(),
+            subject: subject.into(),
+            text: text.into(),
+            html: html.into(),
+            reply_to: None,
+            headers: Vec::new(),
+            tags: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -45,6 +73,8 @@ const RETRYABLE_CODES: &[&str] = &[
 pub struct Mailer {
     client: Client,
     from: String,
+    /// `SES_CONFIGURATION_SET`: publishes bounces and complaints (to SNS) when set.
+    configuration_set: Option<String>,
 }
 
 impl Mailer {
@@ -59,6 +89,9 @@ impl Mailer {
         Ok(Mailer {
             client: Client::from_conf(config.build()),
             from: from.into(),
+            configuration_set: std::env::var("SES_CONFIGURATION_SET")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
         })
     }
 
@@ -75,7 +108,17 @@ impl Mailer {
                 .build()
                 .map_err(|e| SendError::Refused(format!("building the message: {e}")))
         };
-        let message = Message::builder()
+        let mut message = Message::builder();
+        for (name, value) in &email.headers {
+            message = message.headers(
+                MessageHeader::builder()
+                    .name(name)
+                    .value(value)
+                    .build()
+                    .map_err(|e| SendError::Refused(format!("building a header: {e}")))?,
+            );
+        }
+        let message = message
             .subject(text(&email.subject)?)
             .body(
                 Body::builder()
@@ -84,9 +127,19 @@ impl Mailer {
                     .build(),
             )
             .build();
-        let out = self
-            .client
-            .send_email()
+        let mut request = self.client.send_email();
+        for (name, value) in &email.tags {
+            request = request.email_tags(
+                MessageTag::builder()
+                    .name(name)
+                    .value(value)
+                    .build()
+                    .map_err(|e| SendError::Refused(format!("building a tag: {e}")))?,
+            );
+        }
+        let out = request
+            .set_reply_to_addresses(email.reply_to.clone().map(|r| vec![r]))
+            .set_configuration_set_name(self.configuration_set.clone())
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(&email.to).build())
             .content(EmailContent::builder().simple(message).build())

@@ -10,6 +10,13 @@ pub const PENDING_PREFIX: &str = "attachments/pending/";
 /// Completed uploads, kept.
 pub const UPLOADED_PREFIX: &str = "attachments/uploaded/";
 
+/// Raw inbound e-mail (SES's receipt rule writes it; the local SMTP server too), expired by the
+/// lifecycle rule after a few days.
+pub const INBOUND_PREFIX: &str = "inbound/";
+/// Inbound messages that could not be handled, moved aside (outside `inbound/`, so their move
+/// does not notify the function again); kept for people to look at, expired like inbound.
+pub const QUARANTINE_PREFIX: &str = "quarantine/";
+
 pub fn pending(incident_id: &str, attachment_id: &str) -> String {
     format!("{PENDING_PREFIX}{incident_id}/{attachment_id}")
 }

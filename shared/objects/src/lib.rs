@@ -234,6 +234,66 @@ impl Objects {
             .map_err(|e| classify("CopyObject", e))?;
         Ok(())
     }
+
+    /// Writes `bytes` to `key` (the e-mailed attachments' pending place).
+    pub async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), ObjectError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| classify("PutObject", e))?;
+        Ok(())
+    }
+
+    /// The object's size and, if it is at most `max_bytes`, its bytes; `None` if it is not there.
+    pub async fn get(
+        &self,
+        key: &str,
+        max_bytes: u64,
+    ) -> Result<Option<(u64, Option<Vec<u8>>)>, ObjectError> {
+        let Some(info) = self.head(key).await? else {
+            return Ok(None);
+        };
+        let range = (info.size_bytes > max_bytes).then(|| format!("bytes=0-{}", 64 * 1024 - 1));
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_range(range.clone())
+            .send()
+            .await
+            .map_err(|e| classify("GetObject", e))?;
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| ObjectError::Unavailable(format!("GetObject body: {e}")))?
+            .into_bytes()
+            .to_vec();
+        Ok(Some((info.size_bytes, Some(bytes))))
+    }
+
+    /// Deletes `key` (gone already is fine).
+    pub async fn delete(&self, key: &str) -> Result<(), ObjectError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| classify("DeleteObject", e))?;
+        Ok(())
+    }
 }
 
 /// The SDK's configuration from the environment, with bounded calls: a stalled object store

@@ -14,7 +14,7 @@ pub struct Key {
 }
 
 impl Key {
-    fn new(pk: String, sk: impl Into<String>) -> Key {
+    pub(crate) fn new(pk: String, sk: impl Into<String>) -> Key {
         Key { pk, sk: sk.into() }
     }
 

@@ -11,6 +11,7 @@ pub mod engineers;
 pub mod error;
 pub mod idempotency;
 pub mod ids;
+pub mod inbound;
 pub mod incidents;
 pub(crate) mod items;
 pub mod keys;

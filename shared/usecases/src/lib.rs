@@ -29,6 +29,7 @@ mod failure;
 pub mod payment;
 pub mod profile;
 pub mod read;
+pub mod reply;
 pub mod sub_problem;
 pub mod sweep;
 

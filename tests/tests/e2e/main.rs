@@ -4,6 +4,7 @@
 mod attachments;
 mod closure;
 mod contract;
+mod email_replies;
 mod foundation;
 mod intake;
 mod notifications;

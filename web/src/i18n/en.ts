@@ -280,6 +280,10 @@ export const en = {
   "ev.closure_requested": "Closure requested",
   "ev.charge_decided": "Charge decided: {charge}",
   "ev.attachment_added": "File attached: {name}",
+  "ev.contact_bounced": "Contact unreachable ({kind})",
+  "ev.customer_message_email": "Message from the customer (by e-mail)",
+  "inc.contactUnreachable": "Contact unreachable",
+  "inc.contactUnreachableHint": "Mail to the contact bounced or was reported as spam; no more e-mail goes to that address. Reach the customer another way.",
   "ev.other": "Event: {kind}",
   "ev.childLink": "Open the new incident",
 

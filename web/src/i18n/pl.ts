@@ -280,6 +280,10 @@ export const pl: Catalogue = {
   "ev.closure_requested": "Poproszono o zamknięcie",
   "ev.charge_decided": "Decyzja o rozliczeniu: {charge}",
   "ev.attachment_added": "Dołączono plik: {name}",
+  "ev.contact_bounced": "Kontakt nieosiągalny ({kind})",
+  "ev.customer_message_email": "Wiadomość od klienta (e-mailem)",
+  "inc.contactUnreachable": "Kontakt nieosiągalny",
+  "inc.contactUnreachableHint": "Poczta do osoby kontaktowej wróciła lub została zgłoszona jako spam; nie wysyłamy już e-maili na ten adres. Skontaktuj się z klientem inaczej.",
   "ev.other": "Zdarzenie: {kind}",
   "ev.childLink": "Otwórz nowe zgłoszenie",
 

@@ -60,6 +60,12 @@ function EventItem(props: { e: Event; incident: Incident; names: Map<string, str
     case "attachment_added":
       title = t("ev.attachment_added", { name: e.file_name ?? "" });
       break;
+    case "contact_bounced":
+      title = t("ev.contact_bounced", { kind: e.kind_of_failure ?? "" });
+      break;
+    case "customer_message":
+      title = e.channel === "email" ? t("ev.customer_message_email") : t("ev.customer_message");
+      break;
     default:
       title = has(`ev.${e.kind}`) ? tv("ev", e.kind) : t("ev.other", { kind: e.kind });
   }
@@ -509,6 +515,11 @@ export function IncidentPage(props: { id: string }) {
   return (
     <article>
       <PageTitle>{inc.title}</PageTitle>
+      {inc.contact_unreachable && (
+        <p role="alert" class="alert" data-testid="contact-unreachable">
+          <strong>{t("inc.contactUnreachable")}</strong> {t("inc.contactUnreachableHint")}
+        </p>
+      )}
       <dl class="facts card summary">
         <dt>{t("inc.status")}</dt>
         <dd>

@@ -184,6 +184,18 @@ pub fn incident_draft(news: &IncidentNews, f: &IncidentFacts, lang: Language) ->
             vec![message.clone()],
             "Odpowiedz w konsoli:".into(),
         ),
+        (IncidentNews::ContactBounced { kind_of_failure }, Language::En) => draft(
+            format!("[{id}] Contact unreachable: {title}"),
+            format!("Mail to the contact of incident {id} “{title}” (severity {sev}) failed ({kind_of_failure}); no more e-mail goes to that address."),
+            vec![],
+            "Reach the customer another way (phone) and check the incident in the console:".into(),
+        ),
+        (IncidentNews::ContactBounced { kind_of_failure }, Language::Pl) => draft(
+            format!("[{id}] Kontakt nieosiągalny: {title}"),
+            format!("Poczta do osoby kontaktowej zgłoszenia {id} „{title}” (ważność {sev}) nie dociera ({kind_of_failure}); na ten adres nie wysyłamy już e-maili."),
+            vec![],
+            "Skontaktuj się z klientem inaczej (telefon) i sprawdź zgłoszenie w konsoli:".into(),
+        ),
         (IncidentNews::ClosureRequested { reason }, Language::En) => draft(
             format!("[{id}] Closed by the customer: {title}"),
             format!("The customer closed incident {id} “{title}” (severity {sev}). The reason:"),

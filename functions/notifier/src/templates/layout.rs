@@ -5,8 +5,8 @@ use domain::Language;
 
 fn footer(lang: Language) -> &'static str {
     match lang {
-        Language::En => "This message was sent by the support desk's incident system. Please do not reply to this e-mail; write in the console instead.",
-        Language::Pl => "Tę wiadomość wysłał system obsługi zgłoszeń wsparcia technicznego. Prosimy nie odpowiadać na tego e-maila, tylko pisać w konsoli.",
+        Language::En => "This message was sent by the support desk's incident system. You can reply to this e-mail: your answer and its attachments are added to the incident (or write in the console).",
+        Language::Pl => "Tę wiadomość wysłał system obsługi zgłoszeń wsparcia technicznego. Możesz odpowiedzieć na tego e-maila: odpowiedź i załączniki zostaną dodane do zgłoszenia (możesz też pisać w konsoli).",
     }
 }
 

@@ -100,6 +100,10 @@ pub enum IncidentNews {
     },
     SlaWarning,
     SlaBreached,
+    /// To the support team: the contact's address bounced or complained (issue 27).
+    ContactBounced {
+        kind_of_failure: String,
+    },
     /// To the new owner: who assigned it, and the note.
     Assigned {
         by: String,

@@ -14,6 +14,15 @@ pub enum Action {
     CustomerMessage {
         message: String,
     },
+    /// A reply to an incident e-mail whose token verified and whose sender is the contact
+    /// (`customer_message` with `"channel":"email"`, by the incident's account).
+    EmailedMessage {
+        message: String,
+    },
+    /// The contact's address bounced or complained (SES feedback; by the system).
+    ContactBounced {
+        kind_of_failure: String,
+    },
     ProposeScope {
         problem_statement: String,
         resolution_criteria: String,
@@ -71,11 +80,12 @@ impl Action {
             | Action::Resolve { .. }
             | Action::CloseUnresolved { .. } => Party::Engineer,
             Action::CustomerMessage { .. }
+            | Action::EmailedMessage { .. }
             | Action::DecideScope { .. }
             | Action::DecideSubProblem { .. }
             | Action::RequestClosure { .. } => Party::Owner,
             Action::DecideCharge { .. } | Action::Assign { .. } => Party::Staff,
-            Action::Breach => Party::System,
+            Action::Breach | Action::ContactBounced { .. } => Party::System,
         }
     }
 
@@ -178,7 +188,32 @@ pub fn apply(
                 now,
                 EventKind::CustomerMessage,
                 who,
-                json!({"message": message}),
+                json!({"message": message, "channel": "console"}),
+            ));
+        }
+        Action::EmailedMessage { message } => {
+            events.push(Event::new(
+                now,
+                EventKind::CustomerMessage,
+                who,
+                json!({"message": message, "channel": "email"}),
+            ));
+        }
+        Action::ContactBounced { kind_of_failure } => {
+            if current.contact_unreachable {
+                return Ok(Transition {
+                    incident: next,
+                    events,
+                    refund: false,
+                    no_op: true,
+                });
+            }
+            next.contact_unreachable = true;
+            events.push(Event::new(
+                now,
+                EventKind::ContactBounced,
+                who,
+                json!({"kind_of_failure": kind_of_failure}),
             ));
         }
         Action::ProposeScope {

@@ -98,6 +98,9 @@ pub struct Incident {
     pub charge_decided: bool,
     #[serde(with = "serde_instant::option", default)]
     pub closed_at: Option<Instant>,
+    /// The contact's address bounced or complained: mail to it is no longer sent (v3).
+    #[serde(default)]
+    pub contact_unreachable: bool,
     /// The engineer who owns it; `None` while unowned (and for incidents stored before
     /// ownership existed).
     #[serde(default)]
@@ -206,6 +209,7 @@ pub enum EventKind {
     ChargeDecided,
     SlaWarning,
     AttachmentAdded,
+    ContactBounced,
     /// Ownership changed: `owner_account_id`, `previous_owner_account_id`, `note`.
     Assigned,
 }

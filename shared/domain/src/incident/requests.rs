@@ -278,6 +278,7 @@ mod tests {
             charge: Charge::Consumed,
             charge_decided: false,
             closed_at: None,
+            contact_unreachable: false,
             owner: None,
         }
     }

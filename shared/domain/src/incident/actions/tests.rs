@@ -113,6 +113,7 @@ fn awaiting() -> Incident {
         charge: Charge::Consumed,
         charge_decided: false,
         closed_at: None,
+        contact_unreachable: false,
         owner: None,
     }
 }
@@ -139,6 +140,7 @@ fn resolved() -> Incident {
         charge: Charge::Consumed,
         charge_decided: true,
         closed_at: Some(at("2026-03-02T10:00:00Z")),
+        contact_unreachable: false,
         ..in_progress()
     }
 }
@@ -160,6 +162,7 @@ fn closed_by_customer() -> Incident {
         charge: Charge::Pending,
         charge_decided: false,
         closed_at: Some(at("2026-03-02T09:20:00Z")),
+        contact_unreachable: false,
         ..awaiting()
     }
 }
@@ -322,6 +325,18 @@ fn table_actions() -> Vec<(&'static str, Action)> {
         ("decide_charge(consumed)", decide_charge(Charge::Consumed)),
         ("decide_charge(refunded)", decide_charge(Charge::Refunded)),
         ("breach", Action::Breach),
+        (
+            "emailed_message",
+            Action::EmailedMessage {
+                message: "by mail".into(),
+            },
+        ),
+        (
+            "contact_bounced",
+            Action::ContactBounced {
+                kind_of_failure: "bounce".into(),
+            },
+        ),
         ("assign", assign_to(ENGINEER)),
     ]
 }
@@ -343,7 +358,9 @@ fn column_of(action: &Action) -> usize {
         } => 10,
         Action::DecideCharge { .. } => 9,
         Action::Breach => 11,
-        Action::Assign { .. } => 12,
+        Action::EmailedMessage { .. } => 12,
+        Action::ContactBounced { .. } => 13,
+        Action::Assign { .. } => 14,
     }
 }
 
@@ -351,27 +368,27 @@ fn column_of(action: &Action) -> usize {
 /// customer, so that deciding the scope depends on the state alone), and what each column's
 /// action must do there. All actions are taken after the first-response deadline.
 #[rustfmt::skip]
-fn table() -> Vec<(&'static str, Incident, [Outcome; 13])> {
+fn table() -> Vec<(&'static str, Incident, [Outcome; 15])> {
     let p = |i: Incident| with_scope(i, ScopeStatus::Proposed);
     vec![
         // rsp respond, msg customer message, psc/dsc propose/decide scope, psp/dsp propose/decide sub-problem,
         // res resolve, unr close unresolved, clo request closure, $co/$rf decide charge consumed/refunded, brc breach,
-        // asg an admin assigns it to an engineer
-        //                                                                       rsp msg psc dsc psp dsp res unr clo $co $rf brc asg
-        ("awaiting_response, sla pending",     p(awaiting()),                   [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  A,  A]),
-        ("awaiting_response, sla breached",    p(awaiting_breached()),          [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A]),
-        ("in_progress",                        p(in_progress()),                [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A]),
-        ("resolved",                           p(resolved()),                   [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X]),
-        ("unresolved, consumed (decided)",     p(unresolved(Charge::Consumed)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X]),
-        ("unresolved, refunded",               p(unresolved(Charge::Refunded)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X]),
-        ("closed_by_customer, charge pending", p(closed_by_customer()),         [X,  X,  X,  X,  X,  X,  X,  X,  X,  A,  A,  X,  X]),
+        // eml e-mailed message, bnc contact bounced, asg an admin assigns it to an engineer
+        //                                                                       rsp msg psc dsc psp dsp res unr clo $co $rf brc eml bnc asg
+        ("awaiting_response, sla pending",     p(awaiting()),                   [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  A,  A,  A,  A]),
+        ("awaiting_response, sla breached",    p(awaiting_breached()),          [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A,  A,  A]),
+        ("in_progress",                        p(in_progress()),                [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A,  A,  A]),
+        ("resolved",                           p(resolved()),                   [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X,  X]),
+        ("unresolved, consumed (decided)",     p(unresolved(Charge::Consumed)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X,  X]),
+        ("unresolved, refunded",               p(unresolved(Charge::Refunded)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X]),
+        ("closed_by_customer, charge pending", p(closed_by_customer()),         [X,  X,  X,  X,  X,  X,  X,  X,  X,  A,  A,  X,  X,  X,  X]),
     ]
 }
 
 #[test]
 fn the_table_has_one_column_per_action_in_order() {
     let columns: Vec<usize> = table_actions().iter().map(|(_, a)| column_of(a)).collect();
-    assert_eq!(columns, (0..13).collect::<Vec<_>>());
+    assert_eq!(columns, (0..15).collect::<Vec<_>>());
 }
 
 #[test]
@@ -1148,6 +1165,31 @@ fn a_customer_calling_itself_system_cannot_breach_another_accounts_incident() {
     incident.account_id = "someone-else".into();
     let r = apply(&incident, &impostor, Action::Breach, after_due());
     assert_eq!(r, Err(ActionError::NotFound));
+}
+
+#[test]
+fn messages_name_their_channel_and_a_contact_bounces_once() {
+    let t = apply_as_party(&awaiting(), message(), after_due()).unwrap();
+    assert_eq!(detail(&t.events[0], "channel"), "console");
+    let t = apply_as_party(
+        &awaiting(),
+        Action::EmailedMessage {
+            message: "by mail".into(),
+        },
+        after_due(),
+    )
+    .unwrap();
+    assert_eq!(kinds(&t.events), vec![EventKind::CustomerMessage]);
+    assert_eq!(detail(&t.events[0], "channel"), "email");
+    let bounced = Action::ContactBounced {
+        kind_of_failure: "complaint".into(),
+    };
+    let t = apply_as_party(&awaiting(), bounced.clone(), after_due()).unwrap();
+    assert!(t.incident.contact_unreachable);
+    assert_eq!(kinds(&t.events), vec![EventKind::ContactBounced]);
+    assert_eq!(detail(&t.events[0], "kind_of_failure"), "complaint");
+    let again = apply_as_party(&t.incident, bounced, after_due()).unwrap();
+    assert!(again.no_op && again.events.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------

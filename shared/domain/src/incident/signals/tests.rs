@@ -39,6 +39,7 @@ fn awaiting() -> Incident {
         charge: Charge::Consumed,
         charge_decided: false,
         closed_at: None,
+        contact_unreachable: false,
         owner: None,
     }
 }
