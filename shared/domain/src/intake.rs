@@ -200,6 +200,7 @@ pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
         charge_decided: false,
         closed_at: None,
         owner: None,
+        rating: None,
     };
     let event = Event::new(
         n.now,

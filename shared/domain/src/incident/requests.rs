@@ -279,6 +279,7 @@ mod tests {
             charge_decided: false,
             closed_at: None,
             owner: None,
+            rating: None,
         }
     }
 

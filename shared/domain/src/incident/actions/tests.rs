@@ -114,6 +114,7 @@ fn awaiting() -> Incident {
         charge_decided: false,
         closed_at: None,
         owner: None,
+        rating: None,
     }
 }
 
