@@ -165,7 +165,7 @@ pub enum RatingKeyError {
 }
 
 /// The key that issues and verifies rating tokens.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RatingTokenKey {
     key: [u8; 32],
 }
