@@ -47,6 +47,7 @@ impl Store {
         query: &AuditQuery,
         page: &Page,
     ) -> Result<(Vec<AuditEntry>, Option<String>), StoreError> {
+        // (index, its partition key, its sort key, the partition)
         let (index, pk_attr, sk_attr, partition) = match (&query.subject, &query.actor) {
             (Some(subject), _) => (
                 None,
@@ -55,13 +56,13 @@ impl Store {
                 format!("{}{subject}", keys::AUDIT_PREFIX),
             ),
             (None, Some(actor)) => (
-                Some(AUDIT_BY_ACTOR.name),
+                Some(&AUDIT_BY_ACTOR),
                 AUDIT_BY_ACTOR.pk,
                 AUDIT_BY_ACTOR.sk,
                 keys::audit_actor(actor),
             ),
             (None, None) => (
-                Some(AUDIT_LOG.name),
+                Some(&AUDIT_LOG),
                 AUDIT_LOG.pk,
                 AUDIT_LOG.sk,
                 keys::AUDIT_LOG_PK.to_string(),
@@ -98,11 +99,13 @@ impl Store {
             } else {
                 need
             };
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .set_index_name(index.map(str::to_string))
+            let mut q = self.client.query().table_name(&self.table);
+            q = match index {
+                None => q,
+                Some(i) if i.name == AUDIT_BY_ACTOR.name => q.index_name(AUDIT_BY_ACTOR.name),
+                Some(_) => q.index_name(AUDIT_LOG.name),
+            };
+            q = q
                 .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
                 .expression_attribute_names("#pk", pk_attr)
                 .expression_attribute_names("#sk", sk_attr)
