@@ -477,7 +477,7 @@ def code_actions(root: Path, binary: str, overlay: dict[Path, str] | None = None
         if "query:index" in here:
             # The index is a constant in the call (`.index_name(AWAITING.name)`), or the
             # caller's argument (`query_index_page(&BY_OWNER, …)`).
-            constant = named("".join(re.findall(r"\.index_name\(([^)]*)\)", body)))
+            constant = named(" ".join(re.findall(r"\.index_name\(([^)]*)\)", body)))
             index_queries |= constant or named(args)
             if not (constant or named(args)):
                 found.add("query:index:unknown")
@@ -732,7 +732,7 @@ def self_test(sam: dict) -> list[str]:
         ("ClosureFunction", lambda st: [x for x in st if x.get("Sid") != "AuditEntriesAreAppendOnly"]),
         ("ResponseFunction", lambda st: [dict(x, Condition={"ForAnyValue:StringLike": {"dynamodb:LeadingKeys": ["AUDIT_LOG#*"]}})
                                          if x.get("Sid") == "AuditEntriesAreAppendOnly" else x for x in st]),
-        ("NotifierFunction", lambda st: [dict(x, Action=[a for a in x["Action"] if a != "dynamodb:PutItem"])
+        ("PaymentWebhookFunction", lambda st: [dict(x, Action=[a for a in x["Action"] if a != "dynamodb:PutItem"])
                                          if x.get("Sid") == "AuditEntriesAreAppendOnly" else x for x in st]),
     ]:
         broken = copy.deepcopy(sam)
