@@ -12,6 +12,8 @@ import { QueuePage } from "./pages/queue";
 import { ClaimsPage } from "./pages/claims";
 import { TaxAdminPage } from "./pages/tax-admin";
 import { ReportsPage } from "./pages/reports";
+import { AuditPage } from "./pages/audit";
+import { RatePage } from "./pages/rate";
 
 function Nav() {
   const s = session.value;
@@ -23,7 +25,7 @@ function Nav() {
     ["/account", t("nav.account")],
   ];
   if (isEngineer(s)) links.push(["/queue", t("nav.queue")]);
-  if (isAdmin(s)) links.push(["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")], ["/reports", t("nav.reports")]);
+  if (isAdmin(s)) links.push(["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")], ["/reports", t("nav.reports")], ["/audit", t("nav.audit")]);
   return (
     <nav aria-label={t("app.mainNav")}>
       <ul>
@@ -81,6 +83,7 @@ function Page() {
   if (p === "/claims" && isAdmin(s)) return <ClaimsPage />;
   if (p === "/tax-exemptions" && isAdmin(s)) return <TaxAdminPage />;
   if (p === "/reports" && isAdmin(s)) return <ReportsPage />;
+  if (p === "/audit" && isAdmin(s)) return <AuditPage />;
   return (
     <section>
       <PageTitle>{t("app.notFound")}</PageTitle>
@@ -99,7 +102,9 @@ export function App() {
     document.documentElement.lang = lang.value;
   }, [lang.value]);
   const s = session.value;
-  const needSignIn = signInNeeded.value || !s;
+  // The rating page works without signing in: the link's token is the authority.
+  const rating = match("/rate/:token", path.value);
+  const needSignIn = !rating && (signInNeeded.value || !s);
   return (
     <>
       <a class="skip" href="#main">
@@ -107,10 +112,10 @@ export function App() {
       </a>
       <header class="top">
         <div class="brand">{t("app.name")}</div>
-        {!needSignIn && <Nav />}
+        {!needSignIn && !rating && <Nav />}
         <div class="who">
           <LangSwitch />
-          {s && !needSignIn && (
+          {s && !needSignIn && !rating && (
             <>
               <span class="muted">{t("app.signedInAs", { who: s.email ?? s.sub })}</span>
               <button type="button" onClick={() => void signOut()}>
@@ -120,7 +125,7 @@ export function App() {
           )}
         </div>
       </header>
-      <main id="main">{needSignIn ? <SignInPrompt /> : <Page />}</main>
+      <main id="main">{rating?.token ? <RatePage key={rating.token} token={rating.token} /> : needSignIn ? <SignInPrompt /> : <Page />}</main>
     </>
   );
 }

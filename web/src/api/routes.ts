@@ -46,6 +46,9 @@ export const ROUTES = [
   ["get", "/offers"],
   ["get", "/incidents/{incident_id}/timeline"],
   ["get", "/tax-exemptions"],
+  ["post", "/ratings/{token}"],
+  ["get", "/reports/satisfaction"],
+  ["get", "/audit"],
 ] as const;
 
 type Entry = readonly [Method, string];

@@ -41,6 +41,9 @@ function EventItem(props: { e: Event; incident: Incident }) {
     case "attachment_added":
       title = t("ev.attachment_added", { name: e.file_name ?? "" });
       break;
+    case "rated":
+      title = t("ev.rated", { score: tv("score", e.score ?? "") });
+      break;
     default:
       title = has(`ev.${e.kind}`) ? tv("ev", e.kind) : t("ev.other", { kind: e.kind });
   }
