@@ -41,6 +41,10 @@ if [ -z "${INCIDENT_DESK_URL:-}" ]; then
   [ -f "$STATE/oidc-users.json" ] || (umask 077 && echo '[]' >"$STATE/oidc-users.json")
   start_oidc "$(free_port)" "$STATE/oidc-users.json" "$STATE/oidc-signing-key.json" "$CONSOLE_ORIGIN"
   WATCH_FLAGS="--ignore-changes" start_api INCIDENT_DESK_URL
+  # Mail (issue 28: the rating page is reached from the link in a sent e-mail): the stream relay
+  # to the notifier, whose messages the tests read back from the local SES.
+  setup_notifications
+  start_relay
 fi
 : "${OIDC_ISSUER:?the OpenID Connect provider is not running (start_oidc)}"
 : "${OIDC_USERS_FILE:?OIDC_USERS_FILE is not set (start_oidc)}"
