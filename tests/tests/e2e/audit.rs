@@ -83,7 +83,10 @@ async fn every_staff_decision_leaves_exactly_one_entry_naming_its_actor() {
     );
     let take = &after_take[0];
     assert_eq!(take["subject"], json!({"kind": "incident", "id": resolved}));
-    assert_eq!(take["details"]["owner_account_id"], engineer.account_id.as_str());
+    assert_eq!(
+        take["details"]["owner_account_id"],
+        engineer.account_id.as_str()
+    );
     assert_eq!(take["details"]["note"], "mine");
     // Taking it again is a no-op: no entry.
     send(
@@ -130,7 +133,9 @@ async fn every_staff_decision_leaves_exactly_one_entry_naming_its_actor() {
     )
     .await
     .expect(200);
-    assert!(entries(&admin, &format!("subject={closed}")).await.is_empty());
+    assert!(entries(&admin, &format!("subject={closed}"))
+        .await
+        .is_empty());
     for _ in 0..2 {
         send(
             &admin,
@@ -205,7 +210,10 @@ async fn every_staff_decision_leaves_exactly_one_entry_naming_its_actor() {
     );
     assert_eq!(c[0]["subject"], json!({"kind": "claim", "id": claim_id}));
     assert_eq!(c[0]["details"]["status"], "approved");
-    assert_eq!(c[0]["details"]["claimant_account_id"], claimant.account_id.as_str());
+    assert_eq!(
+        c[0]["details"]["claimant_account_id"],
+        claimant.account_id.as_str()
+    );
 
     // An exemption decision (the submission itself is the customer's: none).
     let exempt = User::customer();
@@ -252,9 +260,12 @@ async fn every_staff_decision_leaves_exactly_one_entry_naming_its_actor() {
     )
     .await;
     assert_eq!(both.len(), 2);
-    assert!(entries(&admin, &format!("actor={}&subject={resolved}", admin.account_id))
-        .await
-        .is_empty());
+    assert!(entries(
+        &admin,
+        &format!("actor={}&subject={resolved}", admin.account_id)
+    )
+    .await
+    .is_empty());
     // The whole log holds them, newest first.
     let page = audit(&admin, "limit=100").await.expect(200).body;
     let at: Vec<&str> = page["items"]
@@ -323,8 +334,14 @@ async fn a_forged_or_foreign_cursor_is_400_naming_cursor() {
         .expect(200);
     }
     let query = format!("actor={}", engineer.account_id);
-    let page = audit(&admin, &format!("{query}&limit=1")).await.expect(200).body;
-    let cursor = page["next_cursor"].as_str().expect("a next page").to_string();
+    let page = audit(&admin, &format!("{query}&limit=1"))
+        .await
+        .expect(200)
+        .body;
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_string();
     // It continues its own list…
     audit(&admin, &format!("{query}&limit=1&cursor={cursor}"))
         .await
@@ -341,7 +358,9 @@ async fn a_forged_or_foreign_cursor_is_400_naming_cursor() {
         (&admin, format!("{query}&cursor=eyJQSyI6IkFVRElUI3gifQ")),
         (&admin, format!("{query}&cursor={tampered}")),
     ] {
-        let a = audit(user, &path).await.expect_problem(400, "invalid_request");
+        let a = audit(user, &path)
+            .await
+            .expect_problem(400, "invalid_request");
         assert_eq!(a.error_fields(), ["cursor"], "{path}");
     }
 }

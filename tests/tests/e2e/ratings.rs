@@ -53,7 +53,10 @@ fn token_in(body: &str) -> String {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
-    assert!(body.contains(&format!("/rate/{token}?score=good")), "{body}");
+    assert!(
+        body.contains(&format!("/rate/{token}?score=good")),
+        "{body}"
+    );
     assert!(body.contains(&format!("/rate/{token}?score=bad")), "{body}");
     token
 }
@@ -111,7 +114,10 @@ async fn the_closing_mail_links_rate_without_sign_in_and_a_later_rating_replaces
     let token = token_in(&mail[0].body);
     assert!(mail[0].body.contains("How did we do?"), "{}", mail[0].body);
 
-    let first = rate(&token, json!({"score": "good"})).await.expect(200).body;
+    let first = rate(&token, json!({"score": "good"}))
+        .await
+        .expect(200)
+        .body;
     assert_eq!(first["incident_id"], id.as_str());
     assert_eq!(first["score"], "good");
     assert_eq!(first["comment"], Value::Null);
@@ -138,7 +144,11 @@ async fn the_closing_mail_links_rate_without_sign_in_and_a_later_rating_replaces
         assert_eq!(rated[1]["score"], "bad");
     }
     let l = line(&engineer).await.expect("counted");
-    assert_eq!((l["good"].clone(), l["bad"].clone()), (json!(0), json!(1)), "moved, not added");
+    assert_eq!(
+        (l["good"].clone(), l["bad"].clone()),
+        (json!(0), json!(1)),
+        "moved, not added"
+    );
     assert_eq!(l["score"], json!(0.0));
 }
 
@@ -166,7 +176,10 @@ async fn the_charge_decision_of_a_customer_closure_carries_the_links_in_polish()
     rate(&token, json!({"score": "good", "comment": "Dziękuję"}))
         .await
         .expect(200);
-    assert_eq!(incident(&customer, &id).await["rating"]["comment"], "Dziękuję");
+    assert_eq!(
+        incident(&customer, &id).await["rating"]["comment"],
+        "Dziękuję"
+    );
 }
 
 #[tokio::test]
@@ -181,12 +194,15 @@ async fn forged_tampered_expired_or_other_tokens_are_404_and_record_nothing() {
     let mut tampered = valid.clone().into_bytes();
     tampered[3] = if tampered[3] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).expect("ascii");
-    let other_key = RatingTokenKey::from_secret(Some("not the stack's key, but long enough"))
-        .expect("key");
+    let other_key =
+        RatingTokenKey::from_secret(Some("not the stack's key, but long enough")).expect("key");
     let forged = [
         ("tampered", tampered),
         ("another key", other_key.issue(&id, now)),
-        ("expired", key().issue(&id, now - chrono::Duration::days(31))),
+        (
+            "expired",
+            key().issue(&id, now - chrono::Duration::days(31)),
+        ),
         ("another incident", key().issue("inc_does_not_exist", now)),
         ("not a token", "hello".to_string()),
     ];
@@ -216,17 +232,23 @@ async fn a_comment_over_2000_characters_is_400_and_records_nothing() {
     let (id, _) = owned_incident(&customer, &engineer, "en").await;
     resolve(&engineer, &id).await;
     let token = key().issue(&id, chrono::Utc::now());
-    let a = rate(&token, json!({"score": "good", "comment": "x".repeat(2001)}))
-        .await
-        .expect_problem(400, "invalid_request");
+    let a = rate(
+        &token,
+        json!({"score": "good", "comment": "x".repeat(2001)}),
+    )
+    .await
+    .expect_problem(400, "invalid_request");
     assert_eq!(a.error_fields(), ["comment"]);
     rate(&token, json!({"score": "meh"}))
         .await
         .expect_problem(400, "invalid_request");
     assert_eq!(incident(&customer, &id).await["rating"], Value::Null);
-    rate(&token, json!({"score": "good", "comment": "ż".repeat(2000)}))
-        .await
-        .expect(200);
+    rate(
+        &token,
+        json!({"score": "good", "comment": "ż".repeat(2000)}),
+    )
+    .await
+    .expect(200);
 }
 
 #[tokio::test]
@@ -249,7 +271,10 @@ async fn twenty_concurrent_ratings_with_one_token_count_one_rating() {
         assert_eq!(a.status, 200, "{}", a.body);
     }
     let l = line(&engineer).await.expect("counted");
-    let (good, bad) = (l["good"].as_u64().expect("n"), l["bad"].as_u64().expect("n"));
+    let (good, bad) = (
+        l["good"].as_u64().expect("n"),
+        l["bad"].as_u64().expect("n"),
+    );
     assert_eq!(good + bad, 1, "one rating counted: {l}");
     let seen = incident(&engineer, &id).await;
     assert_eq!(rated_events(&seen).len(), 20, "one rated event each");
