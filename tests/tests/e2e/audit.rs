@@ -298,7 +298,7 @@ async fn from_and_to_bound_the_entries_by_instant() {
     assert_eq!(one.len(), 1);
     for query in [
         format!("actor={}&to=2001-01-01T00:00:00Z", engineer.account_id),
-        format!("from=2099-01-01T00:00:00Z"),
+        "from=2099-01-01T00:00:00Z".to_string(),
     ] {
         assert!(entries(&admin, &query).await.is_empty(), "{query}");
     }
