@@ -43,8 +43,9 @@ if [ -z "${INCIDENT_DESK_URL:-}" ]; then
   [ -f "$STATE/oidc-users.json" ] || (umask 077 && echo '[]' >"$STATE/oidc-users.json")
   start_oidc "$(free_port)" "$STATE/oidc-users.json" "$STATE/oidc-signing-key.json" "$CONSOLE_ORIGIN"
   WATCH_FLAGS="--ignore-changes" start_api INCIDENT_DESK_URL
-  # Mail: the local SES (confirmations and their Reply-To, read back by the tests), the stream relay
-  # to the notifier, and the SMTP server that hands e-mailed replies to inbound-mail (issue 27).
+  # Mail: the local SES (confirmations and their Reply-To, rating links in closing e-mails, read
+  # back by the tests), the stream relay to the notifier, and the SMTP server that hands e-mailed
+  # replies to inbound-mail (issue 27).
   start_relay
   start_smtp "$(free_port)"
 fi

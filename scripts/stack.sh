@@ -21,6 +21,8 @@ export CURSOR_KEY="${CURSOR_KEY:-$(python3 -c 'import secrets; print(secrets.tok
 # random one per local stack unless given; deployed: a Secrets Manager secret, as the cursor key).
 export REPLY_DOMAIN="${REPLY_DOMAIN:-reply.incident-desk.localhost}"
 export REPLY_TOKEN_KEY="${REPLY_TOKEN_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
+# The key of the closing e-mails' rating links (issue 28): the notifier issues them, closure verifies.
+export RATING_TOKEN_KEY="${RATING_TOKEN_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
 # Sign-in (issue 25): the local OpenID Connect provider (scripts/oidc.sh), and the gateway in front
 # of the functions (infra/local/api_gateway.py) verifying its tokens as API Gateway's JWT
 # authorizer does. The functions verify no token: one identity path, locally and deployed.
@@ -116,7 +118,7 @@ start_watch() { # port [dynamodb endpoint] [log name]
     --env-var "TABLE_NAME=$TABLE_NAME,AWS_ENDPOINT_URL_DYNAMODB=$endpoint,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,AWS_EC2_METADATA_DISABLED=true,STORE_OPERATION_TIMEOUT_MS=$store_timeout,STORE_RETRY_BUDGET_MS=$retry_budget,AWS_LAMBDA_LOG_FORMAT=JSON,RUST_LOG=${RUST_LOG:-info}${EXTRA_FUNCTION_ENV:+,$EXTRA_FUNCTION_ENV}" \
     --env-var "ATTACHMENTS_BUCKET=$ATTACHMENTS_BUCKET,AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3" \
     ${PAYMENT_ENV_ARGS[@]+"${PAYMENT_ENV_ARGS[@]}"} \
-    --env-var "CURSOR_KEY=$CURSOR_KEY" \
+    --env-var "CURSOR_KEY=$CURSOR_KEY,RATING_TOKEN_KEY=$RATING_TOKEN_KEY" \
     --env-var "REPLY_DOMAIN=$REPLY_DOMAIN,REPLY_TOKEN_KEY=$REPLY_TOKEN_KEY" \
     --env-var "$notify_env" \
     >"$STATE/$log.log" 2>&1) &

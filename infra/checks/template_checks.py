@@ -18,6 +18,12 @@ SAM venv's Python (.venv/sam/bin/python: samtranslator is part of aws-sam-cli). 
    action no reachable code calls.
 4. Alarms: every alarm notifies the alarm topic (the one created, or AlarmTopicArn).
 5. The outputs scripts/deploy-console.sh reads exist.
+7. Audit entries are append-only: every role allowed to change table items (UpdateItem,
+   DeleteItem, BatchWriteItem) is denied exactly those actions on items whose partition key
+   starts with the store's audit prefix (`AUDIT_PREFIX` in shared/store/src/keys.rs), by an IAM
+   condition on `dynamodb:LeadingKeys`; a role whose code cannot reach an audit write
+   (`keys::audit_entry`) is denied PutItem there too, so only the deciding functions create
+   entries, and none can change or remove one.
 6. Logging: every function logs JSON (LoggingConfig LogFormat JSON, which makes the functions'
    subscriber, shared/logging, write JSON lines) into its own log group, at the LogLevel parameter's
    level (through the LogLevels mapping, which covers each allowed value), system logs at WARN,
@@ -25,7 +31,8 @@ SAM venv's Python (.venv/sam/bin/python: samtranslator is part of aws-sam-cli). 
 
 `--self-test` also proves each check fails on a broken input: a role without an action the code
 calls, code calling an action the role lacks, a route without the authorizer, a wildcard origin,
-a function logging text.
+a function logging text, a role without the audit deny or with its condition on another
+prefix, a non-auditing role allowed to put audit items.
 """
 
 from __future__ import annotations
@@ -43,6 +50,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
 # Functions whose routes are public (they authenticate the caller themselves).
 UNAUTHENTICATED = {"payment-webhook"}
+# Single public routes of functions whose other routes need a token: a rating link's token is
+# the authority (the function verifies it first).
+PUBLIC_ROUTES = {"POST /ratings/{token}"}
 CONSOLE_HEADERS = {"authorization", "content-type", "idempotency-key"}
 
 # SDK operation (snake case, as the Rust SDKs name the client methods) -> IAM action.
@@ -187,9 +197,10 @@ def check_routes(cfn: dict, sam: dict, params: dict) -> list[str]:
                 binary = binaries.get(fn, fn)
                 guarded = any(authorizer in s for s in op.get("security", []))
                 route = f"{method.upper()} {path} ({binary})"
-                if binary in UNAUTHENTICATED and guarded:
+                public = binary in UNAUTHENTICATED or f"{method.upper()} {path}" in PUBLIC_ROUTES
+                if public and guarded:
                     problems.append(f"{route} is behind the JWT authorizer: its caller has no token")
-                if binary not in UNAUTHENTICATED and not guarded:
+                if not public and not guarded:
                     problems.append(f"{route} is not behind the JWT authorizer")
         if routes == 0:
             problems.append(f"{api_name}: no routes found in the translated body")
@@ -269,6 +280,8 @@ def leaves(body: str) -> set[str]:
     for kind in re.findall(r"\b(\w+)::builder\s*\(", body):
         if kind in TRANSACT_BUILDERS:
             out.add(f"dynamodb:{TRANSACT_BUILDERS[kind]}")
+    if re.search(r"\baudit_entry\s*\(", body):
+        out.add("audit:put")  # creates an audit entry (keys::audit_entry)
     if re.search(r"\.\s*query\s*\(\s*\)", body):
         out.add("query:index" if ".index_name(" in body.replace(" ", "").replace("\n", "") else "query:table")
     return out
@@ -464,7 +477,7 @@ def code_actions(root: Path, binary: str, overlay: dict[Path, str] | None = None
         if "query:index" in here:
             # The index is a constant in the call (`.index_name(AWAITING.name)`), or the
             # caller's argument (`query_index_page(&BY_OWNER, …)`).
-            constant = named("".join(re.findall(r"\.index_name\(([^)]*)\)", body)))
+            constant = named(" ".join(re.findall(r"\.index_name\(([^)]*)\)", body)))
             index_queries |= constant or named(args)
             if not (constant or named(args)):
                 found.add("query:index:unknown")
@@ -531,6 +544,8 @@ def check_roles(cfn: dict, sam: dict, root: Path = ROOT, overlay=None) -> list[s
         grants = role_grants(cfn, function)
         for resource, actions in sorted(needed.items()):
             for a in sorted(actions):
+                if a.startswith("audit:"):
+                    continue  # not an IAM action: check_audit_append_only reads it
                 if not granted(grants, resource, a):
                     where = "the table" if resource == "table" else resource
                     problems.append(f"{function} ({binary}) calls {a} on {where}; its role does not allow it")
@@ -542,6 +557,55 @@ def check_roles(cfn: dict, sam: dict, root: Path = ROOT, overlay=None) -> list[s
                     continue  # used by an event source mapping, not by the function's code
                 if not any(fnmatch.fnmatch(n, a) for n in needed.get(resource, set()) | needed.get("*", set())):
                     problems.append(f"{function} ({binary}): its role allows {a} on {resource}, which no code of it calls")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# 7: audit entries are append-only
+
+MUTATING = ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
+
+
+def audit_prefix(root: Path = ROOT) -> str:
+    text = (root / "shared" / "store" / "src" / "keys.rs").read_text()
+    m = re.search(r'pub const AUDIT_PREFIX: &str = "([^"]+)";', text)
+    assert m, "AUDIT_PREFIX is not in shared/store/src/keys.rs"
+    return m.group(1)
+
+
+def audit_denials(cfn: dict, function: str, prefix: str) -> set[str]:
+    """The actions the function's role denies on the table for items of the audit partitions."""
+    fn = cfn["Resources"][function]
+    role = cfn["Resources"][fn["Properties"]["Role"]["Fn::GetAtt"][0]]
+    out: set[str] = set()
+    for policy in role["Properties"].get("Policies", []):
+        for st in policy["PolicyDocument"]["Statement"]:
+            if st.get("Effect") != "Deny" or st.get("Resource") != {"Fn::GetAtt": ["Table", "Arn"]}:
+                continue
+            cond = st.get("Condition", {}).get("ForAnyValue:StringLike", {})
+            keys = cond.get("dynamodb:LeadingKeys", [])
+            keys = keys if isinstance(keys, list) else [keys]
+            if f"{prefix}*" not in keys or len(st.get("Condition", {})) != 1:
+                continue
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            out |= set(actions)
+    return out
+
+
+def check_audit_append_only(cfn: dict, sam: dict, root: Path = ROOT, overlay=None) -> list[str]:
+    problems = []
+    prefix = audit_prefix(root)
+    for function, binary in function_binaries(cfn, sam).items():
+        grants = role_grants(cfn, function)
+        denied = audit_denials(cfn, function, prefix)
+        must = [a for a in MUTATING if granted(grants, "table", a)]
+        writes_audit = "audit:put" in code_actions(root, binary, overlay).get("*", set())
+        if granted(grants, "table", "dynamodb:PutItem") and not writes_audit:
+            must.append("dynamodb:PutItem")
+        for a in must:
+            if a not in denied:
+                problems.append(f"{function} ({binary}) may {a} on {prefix}* items: its role has no "
+                                f"Deny of it with dynamodb:LeadingKeys {prefix}*")
     return problems
 
 
@@ -617,6 +681,7 @@ def run_checks(sam: dict, overlay=None) -> list[str]:
             problems += check_alarms(cfn)
             problems += check_outputs(sam)
             problems += check_logging(cfn, sam)
+            problems += check_audit_append_only(cfn, sam, overlay=overlay)
     return problems
 
 
@@ -661,6 +726,21 @@ def self_test(sam: dict) -> list[str]:
     out = check_logging(translate(broken)[0], broken)
     if not any("SlaSweeperFunction does not log JSON" in x for x in out):
         failures.append(f"a function logging text went unnoticed: {out}")
+    # A role without the audit deny; one whose condition names another prefix; a non-auditing
+    # role allowed to put audit items.
+    for name, breakage in [
+        ("ClosureFunction", lambda st: [x for x in st if x.get("Sid") != "AuditEntriesAreAppendOnly"]),
+        ("ResponseFunction", lambda st: [dict(x, Condition={"ForAnyValue:StringLike": {"dynamodb:LeadingKeys": ["AUDIT_LOG#*"]}})
+                                         if x.get("Sid") == "AuditEntriesAreAppendOnly" else x for x in st]),
+        ("PaymentWebhookFunction", lambda st: [dict(x, Action=[a for a in x["Action"] if a != "dynamodb:PutItem"])
+                                         if x.get("Sid") == "AuditEntriesAreAppendOnly" else x for x in st]),
+    ]:
+        broken = copy.deepcopy(sam)
+        policy = broken["Resources"][name]["Properties"]["Policies"][0]
+        policy["Statement"] = breakage(policy["Statement"])
+        out = check_audit_append_only(translate(broken)[0], broken)
+        if not any(x.startswith(name) for x in out):
+            failures.append(f"a broken audit deny of {name} went unnoticed: {out}")
     return failures
 
 
@@ -684,7 +764,7 @@ def main() -> int:
     if problems:
         print(f"template checks: {len(problems)} problem(s)")
         return 1
-    print("template checks: routes behind the authorizer, CORS origin, roles = code's calls, alarm actions, outputs, JSON logging: ok")
+    print("template checks: routes behind the authorizer, CORS origin, roles = code's calls, alarm actions, outputs, JSON logging, append-only audit entries: ok")
     return 0
 
 

@@ -587,7 +587,7 @@ fn every_function_of_the_template_is_a_workspace_package_built_for_lambda_on_the
 }
 
 #[test]
-fn only_the_stripe_webhook_route_skips_the_jwt_authorizer() {
+fn only_the_stripe_webhook_and_the_rating_link_skip_the_jwt_authorizer() {
     let t = template();
     let mut open = Vec::new();
     for (name, resource) in at(&t, &["Resources"]).as_object().unwrap() {
@@ -614,13 +614,21 @@ fn only_the_stripe_webhook_route_skips_the_jwt_authorizer() {
             }
         }
     }
+    open.sort();
     assert_eq!(
         open,
-        vec![(
-            "PaymentWebhookFunction".to_string(),
-            "NONE".to_string(),
-            Some("/payments/stripe/webhook".to_string())
-        )]
+        vec![
+            (
+                "ClosureFunction".to_string(),
+                "NONE".to_string(),
+                Some("/ratings/{token}".to_string())
+            ),
+            (
+                "PaymentWebhookFunction".to_string(),
+                "NONE".to_string(),
+                Some("/payments/stripe/webhook".to_string())
+            ),
+        ]
     );
 }
 
@@ -1097,8 +1105,9 @@ fn code_routes() -> CodeRoutes {
 }
 
 /// The role an operation's summary names: a trailing `(support-engineers)`, `(support-admins)`,
-/// `(support-engineers or support-admins)` or `- support-engineers`; none: any signed-in
-/// account (whose access the domain decides, e.g. an incident's owner).
+/// `(support-engineers or support-admins)` or `- support-engineers`, `(no sign-in; the token is
+/// the authority)` for a public route; none: any signed-in account (whose access the domain
+/// decides, e.g. an incident's owner).
 fn documented_role(summary: &str) -> &'static str {
     let s = summary.trim();
     for (suffix, role) in [
@@ -1106,6 +1115,7 @@ fn documented_role(summary: &str) -> &'static str {
         ("(support-engineers)", "Engineer"),
         ("- support-engineers", "Engineer"),
         ("(support-admins)", "Admin"),
+        ("(no sign-in; the token is the authority)", "Public"),
     ] {
         if s.ends_with(suffix) {
             return role;

@@ -32,6 +32,8 @@ function useCustomerUse(s: Session | null): boolean {
   }, [s?.sub]);
   return !isStaff(s) || (known?.sub === s?.sub && !!known?.yes);
 }
+import { AuditPage } from "./pages/audit";
+import { RatePage } from "./pages/rate";
 
 function Nav() {
   const s = session.value;
@@ -43,7 +45,7 @@ function Nav() {
   if (customer) links.push(["/packs", t("nav.packs")]);
   links.push(["/incidents", t("nav.incidents")]);
   if (customer) links.push(["/incidents/new", t("nav.newIncident")], ["/account", t("nav.account")]);
-  if (isAdmin(s)) links.push(["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")], ["/reports", t("nav.reports")]);
+  if (isAdmin(s)) links.push(["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")], ["/reports", t("nav.reports")], ["/audit", t("nav.audit")]);
   return (
     <nav aria-label={t("app.mainNav")}>
       <ul>
@@ -102,6 +104,7 @@ function Page() {
   if (p === "/claims" && isAdmin(s)) return <ClaimsPage />;
   if (p === "/tax-exemptions" && isAdmin(s)) return <TaxAdminPage />;
   if (p === "/reports" && isAdmin(s)) return <ReportsPage />;
+  if (p === "/audit" && isAdmin(s)) return <AuditPage />;
   return (
     <section>
       <PageTitle>{t("app.notFound")}</PageTitle>
@@ -120,7 +123,9 @@ export function App() {
     document.documentElement.lang = lang.value;
   }, [lang.value]);
   const s = session.value;
-  const needSignIn = signInNeeded.value || !s;
+  // The rating page works without signing in: the link's token is the authority.
+  const rating = match("/rate/:token", path.value);
+  const needSignIn = !rating && (signInNeeded.value || !s);
   return (
     <>
       <a class="skip" href="#main">
@@ -128,10 +133,10 @@ export function App() {
       </a>
       <header class="top">
         <div class="brand">{t("app.name")}</div>
-        {!needSignIn && <Nav />}
+        {!needSignIn && !rating && <Nav />}
         <div class="who">
           <LangSwitch />
-          {s && !needSignIn && (
+          {s && !needSignIn && !rating && (
             <>
               <span class="muted">{t("app.signedInAs", { who: s.email ?? s.sub })}</span>
               <button type="button" onClick={() => void signOut()}>
@@ -141,7 +146,7 @@ export function App() {
           )}
         </div>
       </header>
-      <main id="main">{needSignIn ? <SignInPrompt /> : <Page />}</main>
+      <main id="main">{rating?.token ? <RatePage key={rating.token} token={rating.token} /> : needSignIn ? <SignInPrompt /> : <Page />}</main>
     </>
   );
 }

@@ -61,6 +61,10 @@ const NAMES = {
     handed: (a, b) => `Handed over from ${a} to ${b}`, released: (a) => `Released: ${a} no longer owns it`,
     taken: (a) => `Taken by ${a}`, customerOwner: (a) => `Now handled by ${a}`, lostRace: "Another engineer took this incident a moment ago",
     emptyFiltered: "No incident matches these filters.",
+    rateTitle: "Rate the handling of your incident", good: "Good", bad: "Bad", comment: "Comment", sendRating: "Send rating",
+    rated: "We recorded your rating: bad", invalidLink: "This rating link is not valid or has expired",
+    audit: "Audit", auditActor: "Actor (account id)", auditSubject: "Subject (incident, claim or account id)", auditFilter: "Filter",
+    resolution: "Resolution", satisfaction: "Satisfaction by month, severity and engineer",
   },
   pl: {
     packs: "Pakiety", incidents: "Zgłoszenia", newIncident: "Nowe zgłoszenie", account: "Konto", queue: "Kolejka",
@@ -91,6 +95,10 @@ const NAMES = {
     released: (a) => `Zwolnienie zgłoszenia. Poprzedni opiekun: ${a}`, taken: (a) => `Przejęcie zgłoszenia. Opiekun: ${a}`,
     customerOwner: (a) => `Zgłoszeniem zajmuje się teraz: ${a}`, lostRace: "Przed chwilą to zgłoszenie przejął inny inżynier",
     emptyFiltered: "Żadne zgłoszenie nie pasuje do tych filtrów.",
+    rateTitle: "Oceń obsługę zgłoszenia", good: "Dobrze", bad: "Źle", comment: "Komentarz", sendRating: "Wyślij ocenę",
+    rated: "Zapisaliśmy Twoją ocenę: źle", invalidLink: "Ten link do oceny jest nieprawidłowy albo wygasł",
+    audit: "Audyt", auditActor: "Kto (identyfikator konta)", auditSubject: "Czego dotyczy (identyfikator zgłoszenia, roszczenia lub konta)",
+    auditFilter: "Filtruj", resolution: "Zamknięcie zgłoszenia", satisfaction: "Zadowolenie według miesiąca, ważności i inżyniera",
   },
 };
 
@@ -764,6 +772,79 @@ with smtplib.SMTP("127.0.0.1", int(port), timeout=60) as s:
       await row.getByRole("cell", { name: String(e.open_incidents), exact: true }).waitFor();
     }
     await check(admin, "reports-workload");
+    await admin.context.close();
+  });
+}
+
+// ---- satisfaction and the audit log (issue 28) -----------------------------------------------
+
+/** The rating link of score in the mail to `to`, read back from the local SES (moto's data.json). */
+async function ratingLinkIn(to, score) {
+  const endpoint = env("AWS_ENDPOINT_URL_DYNAMODB");
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const data = await (await fetch(`${endpoint}/moto-api/data.json`)).json();
+    const mail = (data.ses?.Message ?? []).filter((m) => (m.destinations?.ToAddresses ?? []).includes(to));
+    for (const m of mail) {
+      const found = String(m.body ?? "").match(new RegExp(`href="([^"]*/rate/[A-Za-z0-9_-]+\\?score=${score})"`));
+      if (found) return new URL(found[1]);
+    }
+    if (Date.now() > deadline) throw new Error(`no mail with a rating link to ${to}: ${mail.map((m) => m.subject)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+for (const lang of ["en", "pl"]) {
+  test(`${lang}: the contact rates from the link in the closing e-mail without signing in; admins see it on Reports and the Audit page`, async () => {
+    const contact = `rate-${RUN}-${lang}@customer.example`;
+    const who = `customer_${lang}`;
+    const pack = await api(who, "POST", "/packs", { offer: "single", billing_country: "PL" });
+    assert.equal(pack.status, 201, JSON.stringify(pack.json));
+    const submitted = await api(who, "POST", "/incidents", {
+      product_id: "windows-server-2022", category: "configuration", severity: "C", handling: "business_hours", calendar: "PL",
+      title: `Rating ${RUN} ${lang}`, description: "The rating flow.", pack_id: pack.json.pack_id,
+      contact: { name: "Rita", email: contact, language: lang },
+    });
+    assert.equal(submitted.status, 201, JSON.stringify(submitted.json));
+    const id = submitted.json.incident_id;
+    const resolved = await api("engineer", "POST", `/incidents/${encodeURIComponent(id)}/resolution`, { outcome: "resolved", solutions: ["Updated the driver."] });
+    assert.equal(resolved.status, 200, JSON.stringify(resolved.json));
+
+    // The link in the sent e-mail, opened in a browser that has never signed in.
+    const link = await ratingLinkIn(contact, "bad");
+    assert.match(link.pathname, /^\/rate\/[A-Za-z0-9_-]+$/);
+    const tab = await newTab(lang);
+    const { page, n } = tab;
+    await page.goto(`${CONSOLE}${link.pathname}${link.search}`);
+    await page.getByRole("heading", { level: 1, name: n.rateTitle }).waitFor();
+    assert.equal(await page.getByRole("navigation").count(), 0, "no navigation: nobody is signed in");
+    assert.equal(await button(tab, n.bad).getAttribute("aria-pressed"), "true", "the link's score is preselected");
+    assert.equal(await button(tab, n.good).getAttribute("aria-pressed"), "false");
+    await page.getByLabel(n.comment, { exact: true }).fill(lang === "pl" ? "Za długo to trwało." : "It took too long.");
+    await button(tab, n.sendRating).click();
+    await page.getByRole("status").filter({ hasText: n.rated }).waitFor();
+    await check(tab, "rating");
+    const after = (await api(who, "GET", `/incidents/${encodeURIComponent(id)}`)).json;
+    assert.equal(after.rating?.score, "bad");
+    // A link whose token was tampered with is refused in words.
+    await page.goto(`${CONSOLE}${link.pathname}x${link.search}`);
+    await button(tab, n.sendRating).click();
+    await page.getByRole("alert").filter({ hasText: n.invalidLink }).waitFor();
+    await check(tab, "rating-invalid", { allowErrors: [/status of 404/] });
+    await tab.context.close();
+
+    // The admin: the resolution on the Audit page, filtered by subject; satisfaction on Reports.
+    const admin = await open("admin", lang);
+    await nav(admin, admin.n.audit);
+    await admin.page.getByLabel(admin.n.auditSubject, { exact: true }).fill(id);
+    await button(admin, admin.n.auditFilter).click();
+    const row = admin.page.getByRole("table").getByRole("row").filter({ has: admin.page.getByRole("cell", { name: admin.n.resolution, exact: true }) });
+    await row.first().waitFor();
+    assert.equal(await row.count(), 1, "one resolution entry");
+    await check(admin, "audit");
+    await nav(admin, admin.n.reports);
+    await admin.page.getByRole("region", { name: admin.n.satisfaction }).getByRole("table").waitFor();
+    await check(admin, "reports-satisfaction");
     await admin.context.close();
   });
 }

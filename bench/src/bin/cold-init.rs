@@ -23,7 +23,7 @@ const FUNCTIONS: [&str; 9] = [
     "notifier",
 ];
 
-const DEFAULTS: [(&str, &str); 15] = [
+const DEFAULTS: [(&str, &str); 16] = [
     ("TABLE_NAME", "incident-desk-bench"),
     (
         "CURSOR_KEY",
@@ -41,6 +41,10 @@ const DEFAULTS: [(&str, &str); 15] = [
     ("SUPPORT_TEAM_EMAIL", "team@example.com"),
     ("SUPPORT_ADMINS_EMAIL", "admins@example.com"),
     ("CONSOLE_URL", "http://127.0.0.1:5173"),
+    (
+        "RATING_TOKEN_KEY",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ),
     (
         "PAGER_TOPIC_ARN",
         "arn:aws:sns:us-east-1:123456789012:incident-desk-pager",

@@ -1,8 +1,9 @@
 //! Configuration, read once at cold start; a missing variable fails initialisation naming it.
 
+use domain::rating::{RatingKeyError, RatingTokenKey, RATING_TOKEN_KEY_VAR};
 use domain::Language;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `NOTIFY_FROM`: the SES identity mail is sent from.
     pub notify_from: String,
@@ -19,6 +20,9 @@ pub struct Config {
     /// `NOTIFY_LEASE_SECONDS` (default 180, at least the function's timeout): how long a claimed
     /// message is left to the invocation that claimed it before another may send it.
     pub lease: chrono::Duration,
+    /// `RATING_TOKEN_KEY`: issues the closing e-mails' rating links (the `closure` function
+    /// verifies them with the same key).
+    pub rating_key: RatingTokenKey,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +70,16 @@ impl Config {
                     value: v,
                 })?,
         };
+        let rating_key = |get: &dyn Fn(&str) -> Option<String>| {
+            RatingTokenKey::from_secret(get(RATING_TOKEN_KEY_VAR).as_deref()).map_err(|e| match e {
+                RatingKeyError::Missing => ConfigError::Missing(RATING_TOKEN_KEY_VAR),
+                RatingKeyError::TooShort => ConfigError::Invalid {
+                    name: RATING_TOKEN_KEY_VAR,
+                    expected: "key material of at least 32 characters",
+                    value: "(not shown)".into(),
+                },
+            })
+        };
         Ok(Config {
             notify_from: required("NOTIFY_FROM")?,
             support_team_email: required("SUPPORT_TEAM_EMAIL")?,
@@ -74,6 +88,8 @@ impl Config {
             console_url: required("CONSOLE_URL")?.trim_end_matches('/').to_string(),
             team_language,
             lease: chrono::Duration::seconds(lease),
+            // Last: a missing address is named before the key.
+            rating_key: rating_key(&get)?,
         })
     }
 

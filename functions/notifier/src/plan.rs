@@ -15,7 +15,7 @@
 use crate::config::Config;
 use crate::templates::{
     account_draft, incident_draft, layout, page_text, AccountNews, ContactFacts, IncidentFacts,
-    IncidentNews, Message, PackFacts,
+    IncidentNews, Message, PackFacts, RatingLinks,
 };
 use domain::calendar::Calendars;
 use domain::incident::Incident;
@@ -243,6 +243,33 @@ fn incident_facts(
     }
 }
 
+/// The rating links a message to the contact carries: those about a closure (resolved, closed
+/// unresolved, the charge decision of the customer's own closure). The token is issued at the
+/// event's instant, so a redelivered record renders the same links.
+fn rating_links(
+    e: &TimelineEntry,
+    news: &IncidentNews,
+    incident: &Incident,
+    config: &Config,
+) -> Option<RatingLinks> {
+    let closing = match news {
+        IncidentNews::Resolved { .. } | IncidentNews::ClosedUnresolved { .. } => true,
+        IncidentNews::ChargeDecided(_) => {
+            incident.status == domain::IncidentStatus::ClosedByCustomer
+        }
+        _ => false,
+    };
+    if !closing {
+        return None;
+    }
+    let token = config.rating_key.issue(&incident.incident_id, e.at);
+    let link = |score: &str| config.console_link(&format!("/rate/{token}?score={score}"));
+    Some(RatingLinks {
+        good: link("good"),
+        bad: link("bad"),
+    })
+}
+
 /// The messages one change owes, in the order they go out.
 pub fn plan(
     change: &Change,
@@ -267,9 +294,11 @@ pub fn plan(
                     Role::Contact => {
                         let lang = incident.language();
                         let facts = incident_facts(incident, config, calendars, lang);
+                        let mut draft = incident_draft(&news, &facts, lang);
+                        draft.rating = rating_links(e, &news, incident, config);
                         Delivery::Email {
                             to: incident.contact.email.clone(),
-                            message: layout(&incident_draft(&news, &facts, lang), lang),
+                            message: layout(&draft, lang),
                         }
                     }
                     Role::SupportTeam

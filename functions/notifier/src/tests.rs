@@ -18,6 +18,7 @@ fn config() -> Config {
                 "SUPPORT_ADMINS_EMAIL" => "admins@support.example",
                 "PAGER_TOPIC_ARN" => "arn:aws:sns:us-east-1:123456789012:pager",
                 "CONSOLE_URL" => "https://console.support.example/",
+                "RATING_TOKEN_KEY" => "a rating token key of at least 32 characters",
                 _ => return None,
             }
             .to_string(),
@@ -273,6 +274,10 @@ fn configuration_names_what_is_missing() {
         ("SUPPORT_ADMINS_EMAIL", "a@b.c"),
         ("PAGER_TOPIC_ARN", "arn"),
         ("CONSOLE_URL", "http://x"),
+        (
+            "RATING_TOKEN_KEY",
+            "a rating token key of at least 32 characters",
+        ),
         ("SUPPORT_TEAM_LANGUAGE", "de"),
     ] {
         vars.insert(k.into(), json!(v));
@@ -420,4 +425,64 @@ fn every_incident_mail_words_the_severity_as_the_faq_does_in_both_languages() {
         assert!(m.text.contains(words), "{sev} {lang}: {}", m.text);
         assert!(m.html.contains(words), "{sev} {lang}: {}", m.html);
     }
+}
+
+fn closed_incident(status: &str, language: &str) -> Incident {
+    let mut i = incident("B", "PL", Some(language));
+    i.status = status.parse().expect("status");
+    i
+}
+
+fn rating_token(text: &str) -> String {
+    let start = text.find("/rate/").expect("a rating link") + "/rate/".len();
+    text[start..].split('?').next().expect("token").to_string()
+}
+
+#[test]
+fn closing_mail_to_the_contact_carries_both_rating_links_with_a_token_naming_the_incident() {
+    let resolved = event("resolved", json!({"solutions": ["Restarted the service"]}));
+    for (lang, good) in [("en", "Good: "), ("pl", "Dobrze: ")] {
+        let out = planned(&resolved, closed_incident("resolved", lang));
+        let Delivery::Email { message, .. } = &out[0].delivery else {
+            panic!("mail")
+        };
+        let token = rating_token(&message.text);
+        assert!(message.text.contains(&format!(
+            "{good}https://console.support.example/rate/{token}?score=good"
+        )));
+        assert!(message.text.contains(&format!("/rate/{token}?score=bad")));
+        assert!(message.html.contains(&format!("/rate/{token}?score=good")));
+        let at = parse_instant("2026-12-22T10:00:00Z").expect("instant");
+        assert_eq!(
+            config().rating_key.verify(&token, at).as_deref(),
+            Some("inc_1")
+        );
+    }
+    let unresolved = event("closed_unresolved", json!({"explanation": "No fix"}));
+    let out = planned(&unresolved, closed_incident("unresolved", "en"));
+    let Delivery::Email { message, .. } = &out[0].delivery else {
+        panic!("mail")
+    };
+    assert!(message.text.contains("/rate/"));
+}
+
+#[test]
+fn only_the_charge_decision_of_a_customer_closure_carries_rating_links() {
+    let decided = event("charge_decided", json!({"charge": "refunded"}));
+    let text = |status: &str| {
+        let out = planned(&decided, closed_incident(status, "en"));
+        match &out[0].delivery {
+            Delivery::Email { message, .. } => message.text.clone(),
+            Delivery::Page { .. } => panic!("mail"),
+        }
+    };
+    assert!(text("closed_by_customer").contains("/rate/"));
+    // Closing unresolved decides the charge too; its own message already carried the links.
+    assert!(!text("unresolved").contains("/rate/"));
+    let response = event("response", json!({"channel": "email", "message": "Hi"}));
+    let out = planned(&response, closed_incident("in_progress", "en"));
+    let Delivery::Email { message, .. } = &out[0].delivery else {
+        panic!("mail")
+    };
+    assert!(!message.text.contains("/rate/"));
 }

@@ -1,8 +1,11 @@
 //! `reports`: SLA reports for support admins (read-only). Month by month, per calendar and
 //! severity, how many first responses were met, breached or withdrawn — read from the counters
 //! the settling transactions keep — and which incidents breached, from the sparse breaches index.
-//! Never reads the incidents themselves; writes nothing.
+//! Never reads the incidents themselves; writes nothing. Also satisfaction (ratings counted per
+//! month, severity and owner, from counters the ratings keep) and the audit log of staff
+//! decisions (read-only: no route changes an entry).
 
+mod audit;
 mod sla;
 
 pub struct App {
@@ -18,6 +21,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let routes = api::routes![App;
         "GET" "/reports/sla" as Admin => sla::report,
         "GET" "/reports/sla/breaches" as Admin => sla::breaches,
+        "GET" "/reports/satisfaction" as Admin => sla::satisfaction,
+        "GET" "/audit" as Admin => audit::list,
     ];
     api::serve(App { store }, routes).await
 }

@@ -44,3 +44,30 @@ fn breach_line(i: &Incident) -> Value {
         "first_responded_at": i.first_responded_at.map(format_instant),
     })
 }
+
+/// `GET /reports/satisfaction?from=YYYY-MM&to=YYYY-MM` (support-admins): good and bad ratings
+/// per month of the rating, severity and owner, from the counters the ratings' own transactions
+/// keep; `score` = good ÷ (good + bad). Lines with no rating are left out.
+pub async fn satisfaction(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    let range = MonthRange::parse(ctx.query("from"), ctx.query("to"), ctx.now)
+        .map_err(ApiError::invalid)?;
+    let mut lines = app.store.satisfaction_counts(range.from, range.to).await?;
+    lines.sort_by(|a, b| {
+        (a.month, a.severity, &a.owner_account_id).cmp(&(b.month, b.severity, &b.owner_account_id))
+    });
+    let items: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            let total = l.good + l.bad;
+            json!({
+                "month": l.month.to_string(),
+                "severity": l.severity,
+                "owner_account_id": l.owner_account_id,
+                "good": l.good,
+                "bad": l.bad,
+                "score": (total > 0).then(|| l.good as f64 / total as f64),
+            })
+        })
+        .collect();
+    Reply::ok(json!({ "items": items }))
+}

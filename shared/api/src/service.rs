@@ -38,12 +38,16 @@ pub enum Role {
     Admin,
     /// Support engineers or support admins.
     Staff,
+    /// Anyone, signed in or not: the request itself carries its authority (a rating link's
+    /// token). In `infra/template.yaml` such a route says `Auth: Authorizer: NONE`; its handler
+    /// sees the caller as `Actor::anonymous()` unless a valid identity came along.
+    Public,
 }
 
 impl Role {
     pub fn admits(self, actor: &Actor) -> Result<(), ApiError> {
         let (allowed, group) = match self {
-            Role::SignedIn => (true, ""),
+            Role::SignedIn | Role::Public => (true, ""),
             Role::Engineer => (actor.engineer, crate::identity::ENGINEERS_GROUP),
             Role::Admin => (actor.admin, crate::identity::ADMINS_GROUP),
             Role::Staff => (actor.is_staff(), "support-engineers or support-admins"),
@@ -57,8 +61,8 @@ impl Role {
 }
 
 /// Builds a routing table: `routes![App; "GET" "/products" => list_products, "GET" "/queue" as
-/// Engineer => queue::list, …]` (`as Engineer`, `as Admin`, `as Staff`; none: any signed-in
-/// account).
+/// Engineer => queue::list, …]` (`as Engineer`, `as Admin`, `as Staff`, `as Public`; none: any
+/// signed-in account).
 #[macro_export]
 macro_rules! routes {
     (@role) => { $crate::Role::SignedIn };
@@ -173,17 +177,24 @@ async fn dispatch<A: Sync + 'static>(
     request_id: String,
 ) -> Dispatched {
     let now = Utc::now().trunc_subsecs(0);
-    let actor = authenticate(&req).map_err(|e| (e, None))?;
-    // The identity hook runs beside the request, not before it (off its critical path).
+    let found = find_route(routes, method, path);
+    let public = found.as_ref().is_some_and(|(r, _)| r.role == Role::Public);
+    let (actor, identified) = match authenticate(&req) {
+        Ok(actor) => (actor, true),
+        Err(_) if public => (Actor::anonymous(), false),
+        Err(e) => return Err((e, None)),
+    };
+    // The identity hook runs beside the request, not before it (off its critical path); an
+    // anonymous caller of a public route has no identity to remember.
     let hooked = async {
-        if let Some(hook) = hook {
+        if let (true, Some(hook)) = (identified, hook) {
             hook(app, actor.clone(), now).await;
         }
     };
     let handled = handle_authenticated(
         app,
         cursors,
-        routes,
+        found,
         req,
         (method, path),
         request_id,
@@ -198,7 +209,7 @@ async fn dispatch<A: Sync + 'static>(
 async fn handle_authenticated<A: Sync + 'static>(
     app: &'static A,
     cursors: &'static CursorKey,
-    routes: &'static [Route<A>],
+    found: Option<(&'static Route<A>, HashMap<String, String>)>,
     req: Request,
     (method, path): (&str, &str),
     request_id: String,
@@ -216,7 +227,7 @@ async fn handle_authenticated<A: Sync + 'static>(
     if body.len() > MAX_BODY_BYTES {
         return Err(fail(ApiError::PayloadTooLarge));
     }
-    let Some((route, params)) = find_route(routes, method, path) else {
+    let Some((route, params)) = found else {
         return Err(fail(ApiError::NotFound));
     };
     let query = req

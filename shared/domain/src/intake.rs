@@ -201,6 +201,7 @@ pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
         closed_at: None,
         contact_unreachable: false,
         owner: None,
+        rating: None,
     };
     let event = Event::new(
         n.now,

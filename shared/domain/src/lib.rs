@@ -18,11 +18,13 @@
 //! | S11 lost purchaser: claims by order confirmation number | [`account`] (`claim`, `claim_rate`), [`pack::order_confirmation_number`] |
 //! | S12 tax exemption | [`account`] (`exemption`), [`pricing`] |
 //!
-//! Beyond the FAQ: paying for a pack ([`payment`]), SLA reports ([`report`]), request shapes
+//! Beyond the FAQ: paying for a pack ([`payment`]), SLA reports ([`report`]), satisfaction
+//! ratings ([`rating`]), the audit log of staff decisions ([`audit`]), request shapes
 //! ([`validation`]), instants ([`time`]) and the shared vocabulary ([`types`]).
 
 pub mod account;
 pub mod attachment;
+pub mod audit;
 pub mod base32;
 pub mod calendar;
 pub mod catalogue;
@@ -32,6 +34,7 @@ pub mod intake;
 pub mod pack;
 pub mod payment;
 pub mod pricing;
+pub mod rating;
 pub mod report;
 pub mod time;
 pub mod types;

@@ -195,6 +195,17 @@ impl Actor {
             admin: false,
         }
     }
+    /// A caller without an identity, on a route whose request carries its own authority (a
+    /// rating link): no account, no group.
+    pub fn anonymous() -> Self {
+        Actor {
+            account_id: ANONYMOUS_ACCOUNT.to_string(),
+            email: None,
+            name: None,
+            engineer: false,
+            admin: false,
+        }
+    }
     /// How people are shown this account (API.md, Incident `owner`): the token's `name`, else
     /// the part of its e-mail address before `@`, else the account id.
     pub fn display_name(&self) -> String {
@@ -219,6 +230,9 @@ impl Actor {
 
 /// The account id the sweep acts as; recorded as the actor of `sla_breached` events.
 pub const SYSTEM_ACCOUNT: &str = "system";
+
+/// The account id of `Actor::anonymous()` (a caller of a public route without an identity).
+pub const ANONYMOUS_ACCOUNT: &str = "anonymous";
 
 /// Money in integer minor units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -184,6 +184,18 @@ impl Store {
         exemption: &TaxExemption,
         read_version: Option<u64>,
     ) -> Result<SaveOutcome, StoreError> {
+        self.save_tax_exemption_audited(exemption, read_version, None)
+            .await
+    }
+
+    /// `save_tax_exemption` with the audit entry of the decision it records, in the same
+    /// transaction (an admin's decision).
+    pub async fn save_tax_exemption_audited(
+        &self,
+        exemption: &TaxExemption,
+        read_version: Option<u64>,
+        audit: Option<&domain::audit::AuditEntry>,
+    ) -> Result<SaveOutcome, StoreError> {
         let version = read_version.map_or(1, |v| v + 1);
         let item = with(
             to_item(exemption)?,
@@ -209,7 +221,11 @@ impl Store {
             None => Cond::new("attribute_not_exists(PK)"),
             Some(v) => Cond::new("version = :v").value(":v", n(v)),
         };
-        match self.transact(vec![put(&self.table, item, cond)?]).await {
+        let mut items = vec![put(&self.table, item, cond)?];
+        if let Some(entry) = audit {
+            items.push(crate::audit::entry_item(&self.table, entry)?);
+        }
+        match self.transact(items).await {
             Ok(()) => Ok(SaveOutcome::Saved),
             Err(e) if e.condition_failed_at(0) => Ok(SaveOutcome::Conflict),
             Err(e) => Err(e),
@@ -381,6 +397,10 @@ impl Store {
         items.push(delete(
             &self.table,
             &keys::open_claim(&decided.pack_id, &decided.claimant_account_id),
+        )?);
+        items.push(crate::audit::entry_item(
+            &self.table,
+            &domain::audit::of_claim_decision(decided),
         )?);
         match self.transact(items).await {
             Ok(()) => Ok(DecideClaimOutcome::Decided),

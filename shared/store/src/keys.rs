@@ -157,6 +157,38 @@ pub fn engineer(account_id: &str) -> Key {
     )
 }
 
+/// Every audit entry's partition starts with this: the functions' roles may create items there
+/// (PutItem, a transaction's Put) and nothing else; `infra/template.yaml` denies UpdateItem,
+/// DeleteItem and BatchWriteItem on partitions matching `AUDIT#*` (`dynamodb:LeadingKeys`).
+pub const AUDIT_PREFIX: &str = "AUDIT#";
+
+/// An audit entry, in the audit partition of its subject (an incident, a claim, an account),
+/// sorted by `position` (its instant, then a random part): `GET /audit?subject=` reads the
+/// partition, newest first.
+pub fn audit_entry(subject_id: &str, position: &str) -> Key {
+    Key::new(format!("{AUDIT_PREFIX}{subject_id}"), position)
+}
+
+/// The `audit_log` index's one partition: every entry, by time.
+pub const AUDIT_LOG_PK: &str = "AUDIT_LOG";
+
+/// The `audit_by_actor` partition of one actor's entries.
+pub fn audit_actor(actor_account_id: &str) -> String {
+    format!("AUDIT_ACTOR#{actor_account_id}")
+}
+
+/// The partition of the satisfaction counters (one small item per month, severity and owner).
+pub const SATISFACTION_PK: &str = "SATISFACTION";
+
+/// One satisfaction counter (`good`, `bad`): month of the rating (UTC), severity, owner (`-`
+/// for an unowned incident, which no account id equals).
+pub fn satisfaction_counter(month: &str, severity: &str, owner: Option<&str>) -> Key {
+    Key::new(
+        SATISFACTION_PK.to_string(),
+        format!("{month}#{severity}#{}", owner.unwrap_or("-")),
+    )
+}
+
 pub const AWAIT_SHARDS: u32 = 4;
 
 /// Shard number (0..AWAIT_SHARDS) of an incident, from its id.

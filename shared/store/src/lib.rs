@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod attachments;
+pub mod audit;
 pub mod catalogue;
 pub mod engineers;
 pub mod error;

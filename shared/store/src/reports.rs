@@ -134,3 +134,118 @@ impl Store {
         .await
     }
 }
+
+// ---- satisfaction ---------------------------------------------------------------------------
+
+/// The satisfaction counter updates of a change from `before` to `after` (a rating given or
+/// replaced): each counter it moves, once (`domain::rating::counter_moves`). Nothing for a change
+/// that leaves the rating as it was.
+pub(crate) fn satisfaction_items(
+    table: &str,
+    before: &Incident,
+    after: &Incident,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    domain::rating::counter_moves(before, after)
+        .into_iter()
+        .map(|(bucket, good, bad)| {
+            let month = bucket.month.to_string();
+            let key = keys::satisfaction_counter(
+                &month,
+                bucket.severity.as_str(),
+                bucket.owner_account_id.as_deref(),
+            );
+            let owner = match &bucket.owner_account_id {
+                Some(id) => s(id),
+                None => aws_sdk_dynamodb::types::AttributeValue::Null(true),
+            };
+            update(
+                table,
+                key.to_item(),
+                "SET #month = :month, #severity = :severity, #owner = :owner ADD good :good, bad :bad",
+                Cond::default()
+                    .name("#month", "month")
+                    .name("#severity", "severity")
+                    .name("#owner", "owner_account_id")
+                    .value(":month", s(month))
+                    .value(":severity", s(bucket.severity.as_str()))
+                    .value(":owner", owner)
+                    .value(":good", n(good))
+                    .value(":bad", n(bad)),
+            )
+        })
+        .collect()
+}
+
+/// One line of the satisfaction report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SatisfactionCount {
+    pub month: Month,
+    pub severity: Severity,
+    pub owner_account_id: Option<String>,
+    pub good: u64,
+    pub bad: u64,
+}
+
+fn signed(item: &Item, name: &str) -> Result<i64, StoreError> {
+    match item.get(name) {
+        None => Ok(0),
+        Some(v) => v
+            .as_n()
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("satisfaction counter {name}"))),
+    }
+}
+
+impl Store {
+    /// The satisfaction counters of the months `from` to `to` (both included) that count at
+    /// least one rating: one Query of the counters' partition.
+    pub async fn satisfaction_counts(
+        &self,
+        from: Month,
+        to: Month,
+    ) -> Result<Vec<SatisfactionCount>, StoreError> {
+        let mut lines = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND SK BETWEEN :lo AND :hi")
+                .expression_attribute_values(":pk", s(keys::SATISFACTION_PK))
+                .expression_attribute_values(":lo", s(format!("{from}#")))
+                .expression_attribute_values(":hi", s(format!("{to}#~")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| crate::error::classify("Query", e))?;
+            for item in out.items.unwrap_or_default() {
+                let (Some(month), Some(severity)) = (
+                    text(&item, "month").and_then(Month::parse),
+                    text(&item, "severity").and_then(|c| c.parse::<Severity>().ok()),
+                ) else {
+                    return Err(StoreError::Corrupt(
+                        "satisfaction counter without its key".into(),
+                    ));
+                };
+                let (good, bad) = (signed(&item, "good")?, signed(&item, "bad")?);
+                if good <= 0 && bad <= 0 {
+                    continue;
+                }
+                lines.push(SatisfactionCount {
+                    month,
+                    severity,
+                    owner_account_id: text(&item, "owner_account_id").map(str::to_string),
+                    good: u64::try_from(good).unwrap_or(0),
+                    bad: u64::try_from(bad).unwrap_or(0),
+                });
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(lines),
+            }
+        }
+    }
+}

@@ -101,7 +101,26 @@ pub const USABLE_PACKS: IndexSpec = IndexSpec {
     projection: IndexProjection::All,
 };
 
-pub const INDEXES: [&IndexSpec; 9] = [
+/// Every audit entry, newest first (`GET /audit` without actor or subject; `from`/`to` are a
+/// range of its sort key). One partition: staff decisions arrive at a person's pace.
+pub const AUDIT_LOG: IndexSpec = IndexSpec {
+    name: "audit_log",
+    pk: "AUDIT_LOG_PK",
+    sk: "AUDIT_SK",
+    purpose: "every audit entry by time (GET /audit)",
+    projection: IndexProjection::All,
+};
+
+/// One actor's audit entries, newest first (`GET /audit?actor=`).
+pub const AUDIT_BY_ACTOR: IndexSpec = IndexSpec {
+    name: "audit_by_actor",
+    pk: "AUDIT_ACTOR_PK",
+    sk: "AUDIT_SK",
+    purpose: "an actor's audit entries by time (GET /audit?actor=)",
+    projection: IndexProjection::All,
+};
+
+pub const INDEXES: [&IndexSpec; 11] = [
     &BY_OWNER,
     &BY_STATUS,
     &AWAITING,
@@ -111,6 +130,8 @@ pub const INDEXES: [&IndexSpec; 9] = [
     &USABLE_PACKS,
     &BY_ASSIGNEE,
     &OWNED_OPEN,
+    &AUDIT_LOG,
+    &AUDIT_BY_ACTOR,
 ];
 pub const TTL_ATTRIBUTE: &str = "expires_ttl";
 /// The table's stream feeds the notifier: old and new images, so a change can be told apart
@@ -166,19 +187,25 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
         .key_schema(key(crate::keys::SK, KeyType::Range)?)
         .attribute_definitions(attr(crate::keys::PK)?)
         .attribute_definitions(attr(crate::keys::SK)?);
+    // An attribute is defined once, however many indexes key on it (the audit indexes share
+    // their sort key).
+    let mut defined = vec![crate::keys::PK, crate::keys::SK];
     for index in INDEXES {
-        request = request
-            .attribute_definitions(attr(index.pk)?)
-            .attribute_definitions(attr(index.sk)?)
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(index.name)
-                    .key_schema(key(index.pk, KeyType::Hash)?)
-                    .key_schema(key(index.sk, KeyType::Range)?)
-                    .projection(projection(index.projection))
-                    .build()
-                    .map_err(|e| StoreError::Other(e.to_string()))?,
-            );
+        for a in [index.pk, index.sk] {
+            if !defined.contains(&a) {
+                defined.push(a);
+                request = request.attribute_definitions(attr(a)?);
+            }
+        }
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(index.name)
+                .key_schema(key(index.pk, KeyType::Hash)?)
+                .key_schema(key(index.sk, KeyType::Range)?)
+                .projection(projection(index.projection))
+                .build()
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+        );
     }
     request
         .send()

@@ -48,8 +48,9 @@ pub async fn decide(
         return Err(Failure::NotFound);
     };
     let decided = decide_exemption(&current.exemption, decision, &actor.account_id, now)?;
+    let entry = domain::audit::of_exemption_decision(&decided);
     match store
-        .save_tax_exemption(&decided, Some(current.version))
+        .save_tax_exemption_audited(&decided, Some(current.version), Some(&entry))
         .await?
     {
         SaveOutcome::Saved => Ok(decided),

@@ -2,6 +2,8 @@
 //! domain decide, write the outcome through the store as one conditional transaction, and on a
 //! lost race decide again under the one retry policy (`store::retry`). Nothing here knows HTTP:
 //! a use case answers domain values or a [`Failure`], which `shared/api` turns into problem+json.
+//! Every staff decision (assignment, resolution, charge, claim and exemption decisions) carries
+//! its audit entry in that one transaction: the store adds it (`store::audit`).
 //!
 //! | use case | module | used by |
 //! |---|---|---|
@@ -9,6 +11,7 @@
 //! | act on an incident (responses, messages, scope, closure) | [`act`] | response, closure |
 //! | take, hand off or release an incident | [`assign`] | response |
 //! | close, with a refund's facts | [`closure`] | closure |
+//! | rate a closed incident from the closing e-mail's link | [`rate`] | closure |
 //! | attach a file: declare, complete, list, download views | [`attachment`] | response |
 //! | propose and decide a sub-problem | [`sub_problem`] | response |
 //! | claim a lost purchaser's pack, and its decision | [`claim`] | pack-purchase |
@@ -28,6 +31,7 @@ pub mod exemption;
 mod failure;
 pub mod payment;
 pub mod profile;
+pub mod rate;
 pub mod read;
 pub mod reply;
 pub mod sub_problem;

@@ -2,6 +2,7 @@
 //! module per area; every test uses fresh accounts, so tests run in parallel.
 
 mod attachments;
+mod audit;
 mod closure;
 mod contract;
 mod email_replies;
@@ -11,6 +12,7 @@ mod notifications;
 mod ownership;
 mod packs;
 mod payments;
+mod ratings;
 mod reliability;
 mod reports;
 mod response;

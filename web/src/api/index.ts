@@ -1,7 +1,7 @@
 import { call } from "./client";
 import type {
-  Account, Attachment, AttachmentRequest, Body, Breach, Calendar, DecidedCharge, Engineer, Event, Incident, IncidentStatus,
-  IncidentSummary, Ok, Severity, SlaOutcome,
+  Account, Attachment, AttachmentRequest, AuditEntry, Body, Breach, Calendar, DecidedCharge, Engineer, Event, Incident, IncidentStatus,
+  IncidentSummary, Ok, Rated, RatingBody, SatisfactionLine, Severity, SlaOutcome,
   OfferQuote, Pack, PackClaim, Page, Product, ReportRow, SlaQuote, Submission, TaxExemptionItem, UploadTicket,
 } from "./types";
 
@@ -97,6 +97,12 @@ export const api = {
 
   report: (from: string, to: string) =>
     call<{ items: ReportRow[] }>("get", "/reports/sla", { query: { from, to } }).then((r) => r.items),
+  satisfaction: (from: string, to: string) =>
+    call<{ items: SatisfactionLine[] }>("get", "/reports/satisfaction", { query: { from, to } }).then((r) => r.items),
+  audit: (actor: string, subject: string, cursor: string | null) =>
+    call<Page<AuditEntry>>("get", "/audit", { query: { actor, subject, cursor, limit: 50 } }),
+  /** No sign-in needed: the token is the authority. */
+  rate: (token: string, body: RatingBody) => call<Rated>("post", "/ratings/{token}", { params: { token }, body }),
   breaches: (month: string, cursor?: string | null) =>
     call<Page<Breach>>("get", "/reports/sla/breaches", { query: { month, cursor, limit: 100 } }),
 };

@@ -48,6 +48,9 @@ export const ROUTES = [
   ["get", "/tax-exemptions"],
   ["post", "/incidents/{incident_id}/assignment"],
   ["get", "/engineers"],
+  ["post", "/ratings/{token}"],
+  ["get", "/reports/satisfaction"],
+  ["get", "/audit"],
 ] as const;
 
 type Entry = readonly [Method, string];

@@ -87,3 +87,8 @@ export interface Page<T> {
 /** PENDING (notifier): `email`, the last address a token presented. */
 export type Account = Ok<"/account", "get"> & { email?: string | null };
 export type PackClaim = S["PackClaim"];
+
+export type AuditEntry = S["AuditEntry"];
+export type SatisfactionLine = S["SatisfactionLine"];
+export type RatingBody = Body<"/ratings/{token}", "post">;
+export type Rated = Ok<"/ratings/{token}", "post">;

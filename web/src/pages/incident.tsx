@@ -66,6 +66,9 @@ function EventItem(props: { e: Event; incident: Incident; names: Map<string, str
     case "customer_message":
       title = e.channel === "email" ? t("ev.customer_message_email") : t("ev.customer_message");
       break;
+    case "rated":
+      title = t("ev.rated", { score: tv("score", e.score ?? "") });
+      break;
     default:
       title = has(`ev.${e.kind}`) ? tv("ev", e.kind) : t("ev.other", { kind: e.kind });
   }

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { api, type ReportRow } from "../api";
 import { fmtInstant, fmtMonth, fmtPercent, t, tv } from "../i18n";
 import { ErrorAlert, Field, Link, Loading, PageTitle, useLoad } from "../ui";
+import { Satisfaction } from "./satisfaction";
 
 function monthOf(d: Date): string {
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
@@ -203,6 +204,7 @@ export function ReportsPage() {
         </section>
       )}
       <Workload />
+      <Satisfaction from={range.from} to={range.to} />
       <div class="card inline-form">
         <Field label={t("reports.breachMonth")} kind="select" value={month} onChange={(e) => setMonth(e.currentTarget.value)}>
           {[...list].reverse().map((m) => (

@@ -13,6 +13,7 @@ pub fn account_draft(news: &AccountNews, lang: Language) -> Draft {
             next: "Keep the order confirmation number: if you leave your company, a colleague can claim the pack with it. Submit an incident in the console:".into(),
             link: p.link.clone(),
             severity: None,
+            rating: None,
         },
         (AccountNews::PackActive(p), Language::Pl) => Draft {
             subject: format!("Pakiet jest aktywny: zamówienie {}", p.order_confirmation_number),
@@ -21,6 +22,7 @@ pub fn account_draft(news: &AccountNews, lang: Language) -> Draft {
             next: "Zachowaj numer potwierdzenia zamówienia: jeśli odejdziesz z firmy, współpracownik przejmie z nim pakiet. Zgłoszenie utworzysz w konsoli:".into(),
             link: p.link.clone(),
             severity: None,
+            rating: None,
         },
         (AccountNews::ClaimDecided { approved, note, link }, lang) => {
             let (subject, lead, next) = match (lang, approved) {
@@ -52,6 +54,7 @@ pub fn account_draft(news: &AccountNews, lang: Language) -> Draft {
                 next: next.into(),
                 link: link.clone(),
                 severity: None,
+            rating: None,
             }
         }
         (
@@ -93,6 +96,7 @@ pub fn account_draft(news: &AccountNews, lang: Language) -> Draft {
                 next: next.into(),
                 link: link.clone(),
                 severity: None,
+            rating: None,
             }
         }
     }

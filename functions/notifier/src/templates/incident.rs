@@ -47,6 +47,7 @@ pub fn incident_draft(news: &IncidentNews, f: &IncidentFacts, lang: Language) ->
         next,
         link: link.clone(),
         severity: Some(severity_words(sev, lang)),
+        rating: None,
     };
     match (news, lang) {
         (IncidentNews::Received, Language::En) => draft(

@@ -25,6 +25,22 @@ fn escape(s: &str) -> String {
     out
 }
 
+/// The rating links' words: the question, then the two answers.
+fn rating_words(lang: Language) -> (&'static str, &'static str, &'static str) {
+    match lang {
+        Language::En => (
+            "How did we do? Rate the handling of this incident in one click:",
+            "Good",
+            "Bad",
+        ),
+        Language::Pl => (
+            "Jak oceniasz obsługę tego zgłoszenia? Wystarczy jedno kliknięcie:",
+            "Dobrze",
+            "Źle",
+        ),
+    }
+}
+
 /// Plain text and HTML of a draft.
 pub fn layout(d: &Draft, lang: Language) -> Message {
     let mut text = format!("{}\n\n", d.lead);
@@ -38,6 +54,10 @@ pub fn layout(d: &Draft, lang: Language) -> Message {
     }
     if !d.quote.is_empty() {
         text.push('\n');
+    }
+    if let Some(r) = &d.rating {
+        let (ask, good, bad) = rating_words(lang);
+        text.push_str(&format!("{ask}\n{good}: {}\n{bad}: {}\n\n", r.good, r.bad));
     }
     text.push_str(&format!(
         "{}\n{}\n\n-- \n{}\n",
@@ -61,6 +81,17 @@ pub fn layout(d: &Draft, lang: Language) -> Message {
             html.push_str(&format!("<p>{}</p>", escape(line).replace('\n', "<br>")));
         }
         html.push_str("</blockquote>");
+    }
+    if let Some(r) = &d.rating {
+        let (ask, good, bad) = rating_words(lang);
+        html.push_str(&format!(
+            "<p>{} <a href=\"{}\">{}</a> · <a href=\"{}\">{}</a></p>",
+            escape(ask),
+            escape(&r.good),
+            escape(good),
+            escape(&r.bad),
+            escape(bad)
+        ));
     }
     html.push_str(&format!(
         "<p>{} <a href=\"{}\">{}</a></p><hr><p><small>{}</small></p></body></html>",

@@ -39,6 +39,15 @@ pub struct Draft {
     /// The incident's severity in the FAQ's words, with its label (`Severity: A – critical
     /// business impact`); every message about an incident carries it, none to an account.
     pub severity: Option<String>,
+    /// The one-click rating links of a closing e-mail to the contact (API.md "Satisfaction").
+    pub rating: Option<RatingLinks>,
+}
+
+/// `{CONSOLE_URL}/rate/<token>?score=good` and `…=bad`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingLinks {
+    pub good: String,
+    pub bad: String,
 }
 
 /// The facts of an incident a message may name.

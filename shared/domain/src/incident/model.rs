@@ -105,6 +105,9 @@ pub struct Incident {
     /// ownership existed).
     #[serde(default)]
     pub owner: Option<Owner>,
+    /// The contact's rating of the handling (API.md "Satisfaction"); a later one replaces it.
+    #[serde(default)]
+    pub rating: Option<crate::rating::Rating>,
 }
 
 impl Incident {
@@ -212,6 +215,8 @@ pub enum EventKind {
     ContactBounced,
     /// Ownership changed: `owner_account_id`, `previous_owner_account_id`, `note`.
     Assigned,
+    /// The contact rated the handling: `score`, `comment`.
+    Rated,
 }
 
 /// One entry of an incident's timeline: when, what, who, and the kind's own fields.

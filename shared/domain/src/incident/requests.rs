@@ -280,6 +280,7 @@ mod tests {
             closed_at: None,
             contact_unreachable: false,
             owner: None,
+            rating: None,
         }
     }
 

@@ -79,6 +79,16 @@ fn transition_items(
     if let Some(counter) = crate::reports::settle_item(table, &stored.incident, &t.incident)? {
         items.push(counter);
     }
+    // A rating's counts move with the rating (a replaced one leaves its old counter).
+    items.extend(crate::reports::satisfaction_items(
+        table,
+        &stored.incident,
+        &t.incident,
+    )?);
+    // Every staff decision the transition makes is audited in its own transaction.
+    for entry in domain::audit::of_transition(&stored.incident, t) {
+        items.push(crate::audit::entry_item(table, &entry)?);
+    }
     if t.refund {
         let credit = LedgerEntry {
             pack_id: t.incident.pack_id.clone(),

@@ -115,6 +115,7 @@ fn awaiting() -> Incident {
         closed_at: None,
         contact_unreachable: false,
         owner: None,
+        rating: None,
     }
 }
 
