@@ -178,7 +178,16 @@ async fn dispatch<A: Sync + 'static>(
 ) -> Dispatched {
     let now = Utc::now().trunc_subsecs(0);
     let found = find_route(routes, method, path);
-    let public = found.as_ref().is_some_and(|(r, _)| r.role == Role::Public);
+    // A public route's path with a parameter too long to be one of its values (a forged rating
+    // token) is still that route's: its anonymous caller gets the route's 404, not a 401.
+    let public = match &found {
+        Some((r, _)) => r.role == Role::Public,
+        None => routes.iter().any(|r| {
+            r.role == Role::Public
+                && r.method.eq_ignore_ascii_case(method)
+                && match_path_of_any_length(r.pattern, path)
+        }),
+    };
     let (actor, identified) = match authenticate(&req) {
         Ok(actor) => (actor, true),
         Err(_) if public => (Actor::anonymous(), false),
@@ -290,6 +299,21 @@ fn find_route<A>(
 
 /// Matches `/incidents/{incident_id}` against a concrete path; parameters must be non-empty.
 pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
+    match_path_within(pattern, path, MAX_PARAM_CHARS)
+}
+
+/// A path parameter longer than this is no id the API issues: the path matches no route.
+const MAX_PARAM_CHARS: usize = 200;
+
+fn match_path_of_any_length(pattern: &str, path: &str) -> bool {
+    match_path_within(pattern, path, usize::MAX).is_some()
+}
+
+fn match_path_within(
+    pattern: &str,
+    path: &str,
+    max_param: usize,
+) -> Option<HashMap<String, String>> {
     let path = path
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
@@ -302,7 +326,7 @@ pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> 
             (None, None) => return Some(params),
             (Some(p), Some(g)) => {
                 if let Some(name) = p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-                    if g.is_empty() || g.len() > 200 {
+                    if g.is_empty() || g.len() > max_param {
                         return None;
                     }
                     params.insert(name.to_string(), g.to_string());
@@ -345,22 +369,30 @@ mod tests {
     /// Answers `GET /whoami` for an API Gateway (payload 2.0) event carrying `claims` as the
     /// JWT authorizer hands them over, or no authorizer at all, and a bearer token either way.
     async fn whoami_status(claims: Option<serde_json::Value>) -> (u16, String) {
-        let routes: &'static [Route<()>] = Vec::leak(crate::routes![(); "GET" "/whoami" => whoami]);
+        answer("GET", "/whoami", claims).await
+    }
+
+    async fn answer(method: &str, path: &str, claims: Option<serde_json::Value>) -> (u16, String) {
+        let routes: &'static [Route<()>] = Vec::leak(crate::routes![();
+            "GET" "/whoami" => whoami,
+            "POST" "/ratings/{token}" as Public => whoami,
+        ]);
         let cursors: &'static CursorKey = Box::leak(Box::new(
             CursorKey::from_secret("unit-test-cursor-key-0123456789abcdef").expect("key"),
         ));
+        let key = format!("{method} {path}");
         let mut context = serde_json::json!({
             "accountId": "123456789012", "apiId": "local", "domainName": "localhost",
-            "domainPrefix": "localhost", "requestId": "r1", "routeKey": "GET /whoami",
+            "domainPrefix": "localhost", "requestId": "r1", "routeKey": key,
             "stage": "$default", "time": "07/Dec/2026:10:00:00 +0000", "timeEpoch": 1_796_637_600_000_i64,
-            "http": {"method": "GET", "path": "/whoami", "protocol": "HTTP/1.1",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
                      "sourceIp": "127.0.0.1", "userAgent": "test"}
         });
         if let Some(claims) = claims {
             context["authorizer"] = serde_json::json!({"jwt": {"claims": claims, "scopes": null}});
         }
         let event = serde_json::json!({
-            "version": "2.0", "routeKey": "GET /whoami", "rawPath": "/whoami", "rawQueryString": "",
+            "version": "2.0", "routeKey": key, "rawPath": path, "rawQueryString": "",
             "headers": {"authorization": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhY2N0LTEifQ.",
                         "host": "localhost"},
             "requestContext": context, "isBase64Encoded": false
@@ -384,6 +416,16 @@ mod tests {
         .await;
         assert_eq!(status, 200, "{body}");
         assert!(body.contains("acct-1"), "{body}");
+    }
+
+    /// A public route's parameter too long to be a value the API issued (a forged rating token):
+    /// the anonymous caller gets the route's 404, not a 401; a short one reaches the handler.
+    #[tokio::test]
+    async fn a_public_routes_overlong_parameter_is_a_404_not_a_401() {
+        let long = format!("/ratings/{}", "0".repeat(300));
+        assert_eq!(answer("POST", &long, None).await.0, 404);
+        assert_eq!(answer("POST", "/ratings/abc", None).await.0, 200);
+        assert_eq!(answer("POST", "/nowhere/abc", None).await.0, 401);
     }
 
     /// No authorizer context (the request did not come through the JWT authorizer): a bearer
