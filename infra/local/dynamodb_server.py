@@ -2,7 +2,7 @@
 
 moto's stock server runs requests on parallel threads without making each one atomic, so
 concurrent conditional transactions can both pass their conditions. Serving one request at a
-time restores the all-or-nothing behaviour the tests prove (see ../../../shared/TOOLCHAIN.md).
+time restores the all-or-nothing behaviour the tests prove (measured on these machines; see the README, Troubleshooting).
 moto_patches.py makes index queries and transactions cost what they touch, as on DynamoDB.
 The same app answers S3 on the same port: path-style requests signed for `s3` and unsigned
 ones (presigned URLs, CORS preflights) both reach moto's S3. moto's global CORS (which would
