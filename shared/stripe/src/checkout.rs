@@ -8,7 +8,7 @@
 //! the function carries one HTTP stack rather than two. Plain `http://` is accepted too: the
 //! tests' recording server on loopback.
 
-use crate::config::Secret;
+use crate::secret::Secret;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;

@@ -4,29 +4,8 @@
 //! `STRIPE_WEBHOOK_SECRET_SECRET_ID`. A secret's value never reaches a log or a `Debug` output.
 
 use crate::checkout::CheckoutClient;
+use crate::secret::Secret;
 use std::time::Duration;
-
-/// A secret value; `Debug` and `Display` print nothing of it.
-#[derive(Clone, Default)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(redacted)")
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -36,6 +15,12 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("reading the secret named by {0} from Secrets Manager failed: {1}")]
     SecretUnreadable(&'static str, String),
+    #[error("{name} must be {expected}, not {value:?}")]
+    Invalid {
+        name: &'static str,
+        expected: &'static str,
+        value: String,
+    },
     #[error("Stripe client: {0}")]
     Client(String),
     #[error("reading a secret from Secrets Manager: {0}")]
@@ -81,15 +66,29 @@ impl PaymentProvider {
                 let cancel = var("CHECKOUT_CANCEL_URL")
                     .ok_or(ConfigError::Missing("CHECKOUT_CANCEL_URL"))?;
                 let base = var("STRIPE_API_BASE").unwrap_or_else(|| DEFAULT_API_BASE.to_string());
-                let timeout = var("STRIPE_TIMEOUT_MS")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(DEFAULT_TIMEOUT_MS);
+                let timeout = timeout_ms(var("STRIPE_TIMEOUT_MS"))?;
                 CheckoutClient::new(&base, key, success, cancel, Duration::from_millis(timeout))
                     .map(|client| PaymentProvider::Stripe(Box::new(client)))
                     .map_err(|e| ConfigError::Client(e.to_string()))
             }
             Some(other) => Err(ConfigError::UnknownProvider(other.to_string())),
         }
+    }
+}
+
+/// `STRIPE_TIMEOUT_MS`: a whole number of milliseconds from 1 to 60,000 (unset: the default); any
+/// other value stops the function at start, named, rather than being silently replaced.
+fn timeout_ms(value: Option<String>) -> Result<u64, ConfigError> {
+    let Some(value) = value else {
+        return Ok(DEFAULT_TIMEOUT_MS);
+    };
+    match value.trim().parse::<u64>() {
+        Ok(ms) if (1..=60_000).contains(&ms) => Ok(ms),
+        _ => Err(ConfigError::Invalid {
+            name: "STRIPE_TIMEOUT_MS",
+            expected: "a whole number of milliseconds from 1 to 60000",
+            value,
+        }),
     }
 }
 
@@ -142,9 +141,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_secret_never_shows_in_debug_output() {
-        let s = Secret::new("sk_live_very_secret");
-        assert_eq!(format!("{s:?}"), "Secret(redacted)");
-        assert_eq!(s.expose(), "sk_live_very_secret");
+    fn the_timeout_defaults_when_unset_and_is_read_when_valid() {
+        assert_eq!(timeout_ms(None).unwrap(), DEFAULT_TIMEOUT_MS);
+        assert_eq!(timeout_ms(Some(" 2500 ".into())).unwrap(), 2_500);
+    }
+
+    #[test]
+    fn a_bad_timeout_is_named_not_ignored() {
+        for bad in ["soon", "0", "-5", "60001", "1.5"] {
+            let err = timeout_ms(Some(bad.into())).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains("STRIPE_TIMEOUT_MS"), "{text}");
+            assert!(text.contains(bad), "{text}");
+        }
     }
 }

@@ -7,7 +7,9 @@
 pub mod checkout;
 pub mod config;
 pub mod event;
+pub mod secret;
 pub mod signature;
 
 pub use checkout::{CheckoutClient, CheckoutError, Session, SessionRequest};
-pub use config::{PaymentProvider, Secret};
+pub use config::PaymentProvider;
+pub use secret::Secret;
