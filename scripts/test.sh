@@ -12,6 +12,8 @@ bash "$ROOT/scripts/tools.sh"
 echo "==> format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+echo "==> module circles (no two modules of a crate import each other, directly or round a circle)"
+python3 scripts/module-cycles.py
 echo "==> building"
 cargo build --workspace --all-targets
 build_functions

@@ -7,14 +7,13 @@
 //! owner).
 
 use crate::incident::{Event, EventKind, Incident, Transition};
+pub use crate::incident::{Rating, Score};
 use crate::report::Month;
-use crate::time::{serde_instant, Instant};
-use crate::types::wire_enum;
+use crate::time::Instant;
 use crate::validation::{FieldError, Fields};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -26,19 +25,6 @@ pub const TOKEN_VALID_DAYS: i64 = 30;
 pub const MIN_KEY_CHARS: usize = 32;
 /// The environment variable holding the key material.
 pub const RATING_TOKEN_KEY_VAR: &str = "RATING_TOKEN_KEY";
-
-wire_enum!(
-    Score { Good => "good", Bad => "bad" }
-);
-
-/// An incident's rating, as the incident shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rating {
-    pub score: Score,
-    pub comment: Option<String>,
-    #[serde(with = "serde_instant")]
-    pub at: Instant,
-}
 
 /// `POST /ratings/{token}`'s body.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,9 @@
 //! - The wrong numbers of the last hour are one versioned item `ACCOUNT#{id}` / `CLAIM_FAILURES`
 //!   with a TTL; every attempt's write is guarded by the version it was judged on.
 
-use crate::items::{check, from_item, key_attrs, n, put, put_new, s, to_item, update, with, Cond};
+use crate::items::{
+    check, from_item, key_attrs, n, put, put_new, s, to_item, update, with, Cond, Item, Record,
+};
 use crate::keys::{self, Key};
 use crate::packs::{LedgerEntry, LedgerKind};
 use crate::table::{BY_OWNER, BY_STATUS, USABLE_PACKS};
@@ -408,6 +410,18 @@ impl Store {
             Err(e) if approved && e.condition_failed_at(1) => Ok(DecideClaimOutcome::OwnerChanged),
             Err(e) => Err(e),
         }
+    }
+}
+
+impl Record for TaxExemption {
+    fn from_record(item: Item) -> Result<TaxExemption, StoreError> {
+        from_item(item)
+    }
+}
+
+impl Record for PackClaim {
+    fn from_record(item: Item) -> Result<PackClaim, StoreError> {
+        from_item(item)
     }
 }
 

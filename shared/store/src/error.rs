@@ -312,7 +312,10 @@ pub(crate) fn classify_transaction<R: Debug>(
 /// where its condition failed and the item asked for it (`ReturnValuesOnConditionCheckFailure`).
 pub(crate) fn classify_transaction_keeping_old<R: Debug>(
     err: SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
-) -> (StoreError, Vec<Option<crate::items::Item>>) {
+) -> (
+    StoreError,
+    Vec<Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>>,
+) {
     let old = match &err {
         SdkError::ServiceError(service) => match service.err() {
             TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled

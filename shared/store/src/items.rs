@@ -238,7 +238,7 @@ impl crate::Store {
 
     /// One page of an index partition, optionally bounded by a sort-key prefix, in either order,
     /// read as domain records.
-    pub(crate) async fn query_index_page<T: DeserializeOwned>(
+    pub(crate) async fn query_index_page<T: Record>(
         &self,
         index: &crate::table::IndexSpec,
         partition: &str,
@@ -256,7 +256,7 @@ impl crate::Store {
     /// partition ends: it reads on (one item more than the page, to know whether another page
     /// exists) until it has `limit + 1` matches, the partition ends, or `FILTERED_READ_BOUND`
     /// items were read — only then can a page be short and still carry a cursor.
-    pub(crate) async fn query_index_filtered<T: DeserializeOwned>(
+    pub(crate) async fn query_index_filtered<T: Record>(
         &self,
         index: &crate::table::IndexSpec,
         partition: &str,
@@ -434,14 +434,15 @@ const BATCH_GET_MAX: usize = 100;
 /// At most this many items are read for one page of a filtered list.
 pub(crate) const FILTERED_READ_BOUND: usize = 1_000;
 
-fn records<T: DeserializeOwned>(items: Vec<Item>) -> Result<Vec<T>, StoreError> {
-    items
-        .into_iter()
-        .map(|mut item| {
-            crate::incidents::upgrade_legacy(&mut item);
-            from_item(item)
-        })
-        .collect()
+/// An entity the generic list readers hand back: each decodes its own item (the incident
+/// upgrades its legacy items, the others read their attributes as written), so this module
+/// knows none of them.
+pub(crate) trait Record: Sized {
+    fn from_record(item: Item) -> Result<Self, StoreError>;
+}
+
+fn records<T: Record>(items: Vec<Item>) -> Result<Vec<T>, StoreError> {
+    items.into_iter().map(T::from_record).collect()
 }
 
 #[cfg(test)]

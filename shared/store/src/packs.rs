@@ -4,7 +4,7 @@
 
 use crate::error::classify;
 use crate::idempotency::{IdempotencyRecord, IdempotencyWrite};
-use crate::items::{from_item, key_attrs, n, put_new, s, to_item, with, Item};
+use crate::items::{from_item, key_attrs, n, put_new, s, to_item, with, Item, Record};
 use crate::keys::{self, LEDGER_PREFIX};
 use crate::table::{BY_OWNER, USABLE_PACKS};
 use crate::{Page, Store, StoreError};
@@ -447,6 +447,12 @@ pub(crate) fn return_unit(table: &str, pack_id: &str) -> Result<TransactWriteIte
             .name("#usable_pk", USABLE_PACKS.pk)
             .name("#owner_pk", BY_OWNER.pk),
     )
+}
+
+impl Record for Pack {
+    fn from_record(item: Item) -> Result<Pack, StoreError> {
+        from_item(item)
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod assignment;
 mod closure_requests;
 mod model;
 mod requests;
+mod score;
 mod signals;
 
 pub use actions::*;
@@ -15,4 +16,5 @@ pub use assignment::*;
 pub use closure_requests::*;
 pub use model::*;
 pub use requests::*;
+pub use score::*;
 pub use signals::*;

@@ -107,7 +107,7 @@ pub struct Incident {
     pub owner: Option<Owner>,
     /// The contact's rating of the handling (API.md "Satisfaction"); a later one replaces it.
     #[serde(default)]
-    pub rating: Option<crate::rating::Rating>,
+    pub rating: Option<super::Rating>,
 }
 
 impl Incident {

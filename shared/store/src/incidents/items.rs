@@ -1,7 +1,7 @@
 //! The incident item and its events as stored.
 
 use super::{StoredIncident, LAST_EVENT_AT};
-use crate::items::{from_item, key_attrs, n, s, to_item, with, Item};
+use crate::items::{from_item, key_attrs, n, s, to_item, with, Item, Record};
 use crate::keys;
 use crate::table::{
     ALL_INCIDENTS, AWAITING, BREACHES, BY_ASSIGNEE, BY_OWNER, BY_STATUS, OWNED_OPEN, QUEUE,
@@ -85,11 +85,19 @@ pub(super) fn event_from_item(mut item: Item) -> Result<Event, StoreError> {
 /// their deadline as the warning instant (their awaiting-index key is already the deadline), so
 /// the sweep warns and breaches them together at the deadline. Only incident items have a
 /// `first_response_due_at`; every other item passes unchanged.
-pub(crate) fn upgrade_legacy(item: &mut Item) {
+fn upgrade_legacy(item: &mut Item) {
     if !item.contains_key("first_response_warn_at") {
         if let Some(due) = item.get("first_response_due_at").cloned() {
             item.insert("first_response_warn_at".to_string(), due);
         }
+    }
+}
+
+/// An incident decodes itself, legacy items upgraded first.
+impl Record for Incident {
+    fn from_record(mut item: Item) -> Result<Incident, StoreError> {
+        upgrade_legacy(&mut item);
+        from_item(item)
     }
 }
 

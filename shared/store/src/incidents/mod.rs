@@ -19,7 +19,7 @@ mod read;
 mod sub_problems;
 mod write;
 
-pub(crate) use items::{incident_item, upgrade_legacy};
+pub(crate) use items::incident_item;
 pub use read::{IncidentFilter, OwnerFilter};
 
 /// An incident as stored: the domain record plus the version its next change must match.
