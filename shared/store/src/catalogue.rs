@@ -87,7 +87,7 @@ impl Store {
     }
 
     pub async fn products(&self) -> Result<Vec<Product>, StoreError> {
-        self.query_prefix(CATALOGUE_PK, "PRODUCT#")
+        self.query_prefix(CATALOGUE_PK, keys::PRODUCT_PREFIX)
             .await?
             .into_iter()
             .map(from_item)

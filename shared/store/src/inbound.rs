@@ -4,7 +4,7 @@
 
 use crate::incidents::{ApplyOutcome, StoredIncident};
 use crate::items::{n, put_new, s, with, Item};
-use crate::keys::Key;
+use crate::keys::{self, Key};
 use crate::table::TTL_ATTRIBUTE;
 use crate::{Store, StoreError};
 use domain::incident::Transition;
@@ -21,14 +21,11 @@ pub fn message_key(identity: &str) -> String {
 }
 
 fn marker(key: &str) -> Key {
-    Key::new(format!("INBOUND#{key}"), "INBOUND")
+    keys::inbound_message(key)
 }
 
 fn suppressed(address: &str) -> Key {
-    Key::new(
-        format!("SUPPRESSED#{}", address.trim().to_lowercase()),
-        "SUPPRESSED",
-    )
+    keys::suppressed_address(address)
 }
 
 /// The outcome of posting an e-mailed message.

@@ -26,22 +26,31 @@ impl Key {
     }
 }
 
+const PACK_PK_PREFIX: &str = "PACK#";
+const PACK_SK: &str = "PACK";
+
 pub fn pack(pack_id: &str) -> Key {
-    Key::new(format!("PACK#{pack_id}"), "PACK")
+    Key::new(format!("{PACK_PK_PREFIX}{pack_id}"), PACK_SK)
 }
 
 pub const LEDGER_PREFIX: &str = "LEDGER#";
 
 pub fn ledger(pack_id: &str, entry: &str) -> Key {
-    Key::new(format!("PACK#{pack_id}"), format!("{LEDGER_PREFIX}{entry}"))
+    Key::new(
+        format!("{PACK_PK_PREFIX}{pack_id}"),
+        format!("{LEDGER_PREFIX}{entry}"),
+    )
 }
 
 pub fn order_confirmation(number: &str) -> Key {
     Key::new(format!("ORDER#{number}"), "ORDER")
 }
 
+const INCIDENT_PK_PREFIX: &str = "INCIDENT#";
+const INCIDENT_SK: &str = "INCIDENT";
+
 pub fn incident(incident_id: &str) -> Key {
-    Key::new(format!("INCIDENT#{incident_id}"), "INCIDENT")
+    Key::new(format!("{INCIDENT_PK_PREFIX}{incident_id}"), INCIDENT_SK)
 }
 
 pub const EVENT_PREFIX: &str = "EVENT#";
@@ -75,12 +84,17 @@ pub fn attachment_count(incident_id: &str) -> Key {
     Key::new(format!("INCIDENT#{incident_id}"), "ATTACHMENT_COUNT")
 }
 
+const CLAIM_PK_PREFIX: &str = "CLAIM#";
+const CLAIM_SK: &str = "CLAIM";
+
 pub fn claim(claim_id: &str) -> Key {
-    Key::new(format!("CLAIM#{claim_id}"), "CLAIM")
+    Key::new(format!("{CLAIM_PK_PREFIX}{claim_id}"), CLAIM_SK)
 }
 
+const TAX_EXEMPTION_SK: &str = "TAX_EXEMPTION";
+
 pub fn tax_exemption(account_id: &str) -> Key {
-    Key::new(account(account_id), "TAX_EXEMPTION")
+    Key::new(account(account_id), TAX_EXEMPTION_SK)
 }
 
 /// The account's recent wrong order confirmation numbers: one versioned item.
@@ -112,22 +126,96 @@ pub fn payment_event(event_id: &str) -> Key {
 }
 
 /// A paid notification whose amount or currency did not match its order (for staff).
+pub const PAYMENT_MISMATCH_PREFIX: &str = "PAYMENT_MISMATCH#";
+
 pub fn payment_mismatch(pack_id: &str, event_id: &str) -> Key {
     Key::new(
-        format!("PACK#{pack_id}"),
-        format!("PAYMENT_MISMATCH#{event_id}"),
+        format!("{PACK_PK_PREFIX}{pack_id}"),
+        format!("{PAYMENT_MISMATCH_PREFIX}{event_id}"),
     )
 }
 
 pub const CATALOGUE_PK: &str = "CATALOGUE";
 
+pub const PRODUCT_PREFIX: &str = "PRODUCT#";
+
 pub fn product(product_id: &str) -> Key {
-    Key::new(CATALOGUE_PK.to_string(), format!("PRODUCT#{product_id}"))
+    Key::new(
+        CATALOGUE_PK.to_string(),
+        format!("{PRODUCT_PREFIX}{product_id}"),
+    )
 }
 
 /// The owner partition of the `by_owner` index (packs and incidents of one account).
+const ACCOUNT_PK_PREFIX: &str = "ACCOUNT#";
+
 pub fn account(account_id: &str) -> String {
-    format!("ACCOUNT#{account_id}")
+    format!("{ACCOUNT_PK_PREFIX}{account_id}")
+}
+
+/// Under an account's `by_owner` partition: its incidents, newest first by creation
+/// (`created` = `<created_at>#<incident_id>`).
+pub const OWNER_INCIDENT_PREFIX: &str = "INCIDENT#";
+
+pub fn owner_incident(created: &str) -> String {
+    format!("{OWNER_INCIDENT_PREFIX}{created}")
+}
+
+/// Under an account's `by_owner` partition: its packs, by order time.
+pub const OWNER_PACK_PREFIX: &str = "PACK#";
+
+pub fn owner_pack(ordered_at: &str, pack_id: &str) -> String {
+    format!("{OWNER_PACK_PREFIX}{ordered_at}#{pack_id}")
+}
+
+/// The `by_status` partition of the incidents in one status.
+pub fn incident_status(status: &str) -> String {
+    format!("INCIDENT_STATUS#{status}")
+}
+
+/// The one partition of the `all_incidents` index (staff lists, newest first).
+pub const ALL_INCIDENTS_PK: &str = "INCIDENTS";
+
+/// The one partition of the sparse `queue` index (incidents awaiting a first response).
+pub const QUEUE_PK: &str = "QUEUE";
+
+/// A ledger entry's name under `LEDGER#` (`OPENING`, or the kind and the reference it books).
+pub const LEDGER_OPENING: &str = "OPENING";
+
+pub fn ledger_entry(kind: &str, reference: &str) -> String {
+    format!("{kind}#{reference}")
+}
+
+/// An inbound message's marker (`INBOUND#<hash of its Message-ID>`): written once, so a second
+/// delivery of the same message is known.
+pub fn inbound_message(message_key: &str) -> Key {
+    Key::new(format!("INBOUND#{message_key}"), "INBOUND")
+}
+
+/// A suppressed address (bounced or complained), lower-cased.
+pub fn suppressed_address(address: &str) -> Key {
+    Key::new(
+        format!("SUPPRESSED#{}", address.trim().to_lowercase()),
+        "SUPPRESSED",
+    )
+}
+
+/// Parses an incident's own partition key back to its id.
+pub fn incident_id_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix(INCIDENT_PK_PREFIX)
+}
+
+/// Whether a table key is a pack's, a claim's or an account's tax exemption item.
+pub fn is_pack(pk: &str, sk: &str) -> bool {
+    pk.starts_with(PACK_PK_PREFIX) && sk == PACK_SK
+}
+
+pub fn is_claim(pk: &str, sk: &str) -> bool {
+    pk.starts_with(CLAIM_PK_PREFIX) && sk == CLAIM_SK
+}
+
+pub fn is_tax_exemption(pk: &str, sk: &str) -> bool {
+    pk.starts_with(ACCOUNT_PK_PREFIX) && sk == TAX_EXEMPTION_SK
 }
 
 /// The `by_assignee` partition of an owner's incidents, or of the unowned ones (a fixed word
@@ -248,6 +336,24 @@ pub fn exemption_status(status: &str) -> String {
 /// billing country of its last order (the language of its mail).
 pub fn account_profile(account_id: &str) -> Key {
     Key::new(account(account_id), "PROFILE")
+}
+
+/// What a notification is about, stable across redeliveries (the middle of its `NOTIFICATION#`
+/// key): an event, a pack's activation, a claim's or an exemption's decision.
+pub fn event_source(incident_id: &str, seq: u64) -> String {
+    format!("EVENT#{incident_id}#{seq:08}")
+}
+
+pub fn pack_activated_source(pack_id: &str) -> String {
+    format!("PACK_ACTIVE#{pack_id}")
+}
+
+pub fn claim_decided_source(claim_id: &str) -> String {
+    format!("CLAIM_DECIDED#{claim_id}")
+}
+
+pub fn exemption_decided_source(account_id: &str, version: u64) -> String {
+    format!("EXEMPTION_DECIDED#{account_id}#{version}")
 }
 
 pub const NOTIFICATION_PREFIX: &str = "NOTIFICATION#";

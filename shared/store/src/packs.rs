@@ -37,10 +37,10 @@ pub struct LedgerEntry {
 impl LedgerEntry {
     pub fn sort_key(&self) -> String {
         match self.kind {
-            LedgerKind::Opening => "OPENING".to_string(),
-            LedgerKind::Debit => format!("DEBIT#{}", self.reference),
-            LedgerKind::Credit => format!("CREDIT#{}", self.reference),
-            LedgerKind::Transfer => format!("TRANSFER#{}", self.reference),
+            LedgerKind::Opening => keys::LEDGER_OPENING.to_string(),
+            LedgerKind::Debit => keys::ledger_entry("DEBIT", &self.reference),
+            LedgerKind::Credit => keys::ledger_entry("CREDIT", &self.reference),
+            LedgerKind::Transfer => keys::ledger_entry("TRANSFER", &self.reference),
         }
     }
 
@@ -108,10 +108,9 @@ pub(crate) fn pack_item(pack: &Pack) -> Result<Item, StoreError> {
                 (BY_OWNER.pk, s(keys::account(&pack.owner_account_id))),
                 (
                     BY_OWNER.sk,
-                    s(format!(
-                        "PACK#{}#{}",
-                        format_instant(pack.ordered_at),
-                        pack.pack_id
+                    s(keys::owner_pack(
+                        &format_instant(pack.ordered_at),
+                        &pack.pack_id,
                     )),
                 ),
             ])
@@ -215,7 +214,7 @@ impl Store {
         self.query_index_page(
             &BY_OWNER,
             &keys::account(account_id),
-            Some("PACK#"),
+            Some(keys::OWNER_PACK_PREFIX),
             true,
             page,
         )

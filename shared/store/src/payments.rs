@@ -270,7 +270,7 @@ impl Store {
         &self,
         pack_id: &str,
     ) -> Result<Vec<PaymentMismatch>, StoreError> {
-        self.query_prefix(&keys::pack(pack_id).pk, "PAYMENT_MISMATCH#")
+        self.query_prefix(&keys::pack(pack_id).pk, keys::PAYMENT_MISMATCH_PREFIX)
             .await?
             .into_iter()
             .map(from_item)

@@ -52,13 +52,12 @@ impl Change {
     /// What a message is about, stable across redeliveries: the key of its "sent" records.
     pub fn source(&self) -> Option<String> {
         match self {
-            Change::Event(e) => Some(format!("EVENT#{}#{:08}", e.incident_id, e.seq)),
-            Change::PackActivated(p) => Some(format!("PACK_ACTIVE#{}", p.pack_id)),
-            Change::ClaimDecided(c) => Some(format!("CLAIM_DECIDED#{}", c.claim_id)),
-            Change::ExemptionDecided { exemption, version } => Some(format!(
-                "EXEMPTION_DECIDED#{}#{version}",
-                exemption.account_id
-            )),
+            Change::Event(e) => Some(keys::event_source(&e.incident_id, e.seq)),
+            Change::PackActivated(p) => Some(keys::pack_activated_source(&p.pack_id)),
+            Change::ClaimDecided(c) => Some(keys::claim_decided_source(&c.claim_id)),
+            Change::ExemptionDecided { exemption, version } => Some(
+                keys::exemption_decided_source(&exemption.account_id, *version),
+            ),
             Change::Ignored => None,
         }
     }
@@ -92,7 +91,7 @@ pub fn decode(
         return Ok(Change::Ignored); // a removal
     }
     if let (Some(incident_id), Some(seq)) =
-        (pk.strip_prefix("INCIDENT#"), sk.strip_prefix(EVENT_PREFIX))
+        (keys::incident_id_of(pk), sk.strip_prefix(EVENT_PREFIX))
     {
         // Events are written once; a rewrite of one (there is none today) is no new event.
         if !old.is_empty() {
@@ -103,10 +102,10 @@ pub fn decode(
             .map_err(|_| StoreError::Corrupt(format!("event key {sk}")))?;
         return timeline_entry(incident_id, seq, new).map(Change::Event);
     }
-    if pk.starts_with("PACK#") && sk == "PACK" {
+    if keys::is_pack(pk, sk) {
         return Ok(activated_pack(&old, &new).map_or(Change::Ignored, Change::PackActivated));
     }
-    if pk.starts_with("CLAIM#") && sk == "CLAIM" {
+    if keys::is_claim(pk, sk) {
         let was_pending = text(&old, "status") == Some(ReviewStatus::Pending.as_str());
         let claim: PackClaim = from_item(without_keys(new))?;
         return Ok(if was_pending && claim.status != ReviewStatus::Pending {
@@ -115,7 +114,7 @@ pub fn decode(
             Change::Ignored
         });
     }
-    if pk.starts_with("ACCOUNT#") && sk == "TAX_EXEMPTION" {
+    if keys::is_tax_exemption(pk, sk) {
         let was_pending = text(&old, "status") == Some("pending");
         let decided = matches!(text(&new, "status"), Some("verified" | "rejected"));
         if !(was_pending && decided) {

@@ -26,10 +26,10 @@ pub(crate) fn incident_item(
         ("version", n(version)),
         ("event_count", n(event_count)),
         (BY_OWNER.pk, s(keys::account(&incident.account_id))),
-        (BY_OWNER.sk, s(format!("INCIDENT#{created}"))),
+        (BY_OWNER.sk, s(keys::owner_incident(&created))),
         (BY_STATUS.pk, s(status_partition(incident.status))),
         (BY_STATUS.sk, s(created.clone())),
-        (ALL_INCIDENTS.pk, s("INCIDENTS")),
+        (ALL_INCIDENTS.pk, s(keys::ALL_INCIDENTS_PK)),
         (ALL_INCIDENTS.sk, s(created.clone())),
         (BY_ASSIGNEE.pk, s(keys::assignee(incident.owner_id()))),
         (BY_ASSIGNEE.sk, s(created)),
@@ -51,7 +51,7 @@ pub(crate) fn incident_item(
         ]);
     }
     if incident.awaiting_response() {
-        attrs.extend([(QUEUE.pk, s("QUEUE")), (QUEUE.sk, s(due.clone()))]);
+        attrs.extend([(QUEUE.pk, s(keys::QUEUE_PK)), (QUEUE.sk, s(due.clone()))]);
     }
     if incident.sla == SlaOutcome::Breached {
         let month = Month::of(incident.first_response_due_at).to_string();
@@ -64,7 +64,7 @@ pub(crate) fn incident_item(
 }
 
 pub(super) fn status_partition(status: IncidentStatus) -> String {
-    format!("INCIDENT_STATUS#{status}")
+    keys::incident_status(status.as_str())
 }
 
 pub(super) fn event_item(incident_id: &str, seq: u64, event: &Event) -> Result<Item, StoreError> {

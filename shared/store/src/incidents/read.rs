@@ -224,7 +224,7 @@ impl Store {
                     .await
             }
             None => {
-                self.query_index_page(&ALL_INCIDENTS, "INCIDENTS", None, true, page)
+                self.query_index_page(&ALL_INCIDENTS, keys::ALL_INCIDENTS_PK, None, true, page)
                     .await
             }
         }
@@ -248,7 +248,7 @@ impl Store {
             .map(|p| (BY_ASSIGNEE.pk, p))
             .into_iter()
             .collect();
-        self.query_index_filtered(&QUEUE, "QUEUE", None, false, page, &filters)
+        self.query_index_filtered(&QUEUE, keys::QUEUE_PK, None, false, page, &filters)
             .await
     }
 
@@ -300,8 +300,15 @@ impl Store {
                         .await
                 }
                 _ => {
-                    self.query_index_filtered(&ALL_INCIDENTS, "INCIDENTS", None, true, page, &rest)
-                        .await
+                    self.query_index_filtered(
+                        &ALL_INCIDENTS,
+                        keys::ALL_INCIDENTS_PK,
+                        None,
+                        true,
+                        page,
+                        &rest,
+                    )
+                    .await
                 }
             },
         }
