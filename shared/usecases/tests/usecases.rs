@@ -1,0 +1,277 @@
+//! The use cases against the real local DynamoDB-compatible server, each test on its own table:
+//! what they decide and how they retry when other requests write the same items meanwhile.
+//! (No HTTP here: the end-to-end suite covers the routes.)
+
+use chrono::{NaiveDate, SubsecRound, Utc};
+use domain::calendar::Calendars;
+use domain::catalogue::Product;
+use domain::incident::Action;
+use domain::intake::Submission;
+use domain::pack::Pack;
+use domain::time::Instant;
+use domain::{Actor, Channel, Money, Offer};
+use futures::future::join_all;
+use serde_json::json;
+use store::idempotency::IdempotencyWrite;
+use store::packs::PurchaseOutcome;
+use store::testkit::fresh_store;
+use store::Store;
+use usecases::draw::{draw_incident, Draw, Drawn};
+use usecases::Failure;
+
+const PRODUCT: &str = "sql-server-2022";
+
+fn now() -> Instant {
+    Utc::now().trunc_subsecs(0)
+}
+
+fn engineer(id: &str) -> Actor {
+    Actor {
+        engineer: true,
+        name: Some(format!("Engineer {id}")),
+        ..Actor::customer(id)
+    }
+}
+
+/// A table with the product in its catalogue.
+async fn store() -> Store {
+    let store = fresh_store().await.expect("table");
+    store
+        .put_product(&Product {
+            product_id: PRODUCT.into(),
+            name: "SQL Server 2022".into(),
+            mainstream_end: NaiveDate::from_ymd_opt(2033, 1, 11).expect("date"),
+            extended_end: None,
+        })
+        .await
+        .expect("product");
+    store
+}
+
+async fn bought(store: &Store, owner: &str, offer: Offer) -> Pack {
+    let number = domain::pack::order_confirmation_number(&store::ids::random_bytes::<13>());
+    let price = Money {
+        currency: "PLN".into(),
+        net: 100,
+        tax: 23,
+        gross: 123,
+    };
+    let pack = Pack::new(
+        store::ids::new_id("pck"),
+        offer,
+        owner,
+        now(),
+        number,
+        price,
+        false,
+    );
+    let idem = IdempotencyWrite::new(
+        owner,
+        "POST /packs",
+        &store::ids::new_id("k"),
+        "fp".into(),
+        now(),
+    );
+    assert_eq!(
+        store.purchase(&pack, &idem).await.expect("purchase"),
+        PurchaseOutcome::Created
+    );
+    pack
+}
+
+fn submission(pack_id: Option<&str>) -> Submission {
+    let mut body = json!({"product_id": PRODUCT, "category": "performance", "severity": "C",
+        "handling": "business_hours", "title": "Slow queries", "description": "Since the upgrade.",
+        "contact": {"name": "Anna Nowak", "email": "anna@example.com"}});
+    if let Some(id) = pack_id {
+        body["pack_id"] = json!(id);
+    }
+    Submission::parse(&body).expect("a valid submission")
+}
+
+async fn submit(
+    store: &Store,
+    actor: &Actor,
+    submission: &Submission,
+    idempotency_key: Option<&str>,
+) -> Result<Drawn, Failure> {
+    let calendars = Calendars::shipped().expect("calendars");
+    let idempotency = idempotency_key.map(|key| {
+        IdempotencyWrite::new(
+            &actor.account_id,
+            "POST /incidents",
+            key,
+            "fp".into(),
+            now(),
+        )
+    });
+    draw_incident(
+        store,
+        calendars,
+        Draw {
+            actor,
+            submission,
+            now: now(),
+            incident_id: store::ids::new_id("inc"),
+            idempotency,
+            parent_incident_id: None,
+            parent: None,
+            remember_email: None,
+        },
+    )
+    .await
+}
+
+async fn remaining(store: &Store, pack_id: &str) -> i64 {
+    let r = store
+        .reconcile(pack_id)
+        .await
+        .expect("reconcile")
+        .expect("the pack exists");
+    assert!(r.balances(), "the ledger and the balance agree: {r:?}");
+    r.stored_remaining
+}
+
+fn created(drawn: &Result<Drawn, Failure>) -> bool {
+    matches!(drawn, Ok(Drawn::Created { .. }))
+}
+
+#[tokio::test]
+async fn concurrent_draws_take_each_unit_exactly_once() {
+    let store = store().await;
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let actor = Actor::customer("buyer");
+    let unnamed = submission(None);
+    let named = submission(Some(&pack.pack_id));
+    // Eight at once, half naming the pack and half not: the two paths race for five units.
+    let outcomes = join_all((0..8).map(|i| {
+        let s = if i % 2 == 0 { &unnamed } else { &named };
+        submit(&store, &actor, s, None)
+    }))
+    .await;
+    let wins = outcomes.iter().filter(|o| created(o)).count();
+    assert_eq!(wins, 5, "one incident per unit");
+    for lost in outcomes.iter().filter(|o| !created(o)) {
+        assert!(
+            matches!(lost, Err(Failure::NoUsablePack(_))),
+            "a draw past the last unit is refused as such, not as an error: {:?}",
+            lost.as_ref().err()
+        );
+    }
+    assert_eq!(remaining(&store, &pack.pack_id).await, 0);
+}
+
+#[tokio::test]
+async fn another_accounts_pack_is_refused_and_nothing_is_written() {
+    let store = store().await;
+    let pack = bought(&store, "owner", Offer::FivePack).await;
+    let outcome = submit(
+        &store,
+        &Actor::customer("someone-else"),
+        &submission(Some(&pack.pack_id)),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(outcome, Err(Failure::NoUsablePack(_))),
+        "{:?}",
+        outcome.err()
+    );
+    assert_eq!(remaining(&store, &pack.pack_id).await, 5);
+}
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_replays_instead_of_drawing_again() {
+    let store = store().await;
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let actor = Actor::customer("buyer");
+    let s = submission(None);
+    // Concurrent first deliveries of one key: one draw, the others replay it or lose the race
+    // to its record; none draws a second unit.
+    let outcomes = join_all((0..4).map(|_| submit(&store, &actor, &s, Some("key-1")))).await;
+    assert_eq!(outcomes.iter().filter(|o| created(o)).count(), 1);
+    let again = submit(&store, &actor, &s, Some("key-1")).await;
+    assert!(
+        matches!(again, Ok(Drawn::Replayed(_))),
+        "a later retry is a replay"
+    );
+    assert_eq!(remaining(&store, &pack.pack_id).await, 4);
+}
+
+async fn incident_of(store: &Store, owner: &str) -> String {
+    bought(store, owner, Offer::Single).await;
+    match submit(store, &Actor::customer(owner), &submission(None), None).await {
+        Ok(Drawn::Created { incident, .. }) => incident.incident_id,
+        other => panic!("not created: {:?}", other.err()),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_changes_to_one_incident_each_commit_on_their_own_version() {
+    let store = store().await;
+    let id = incident_of(&store, "customer").await;
+    let responders: Vec<Actor> = (0..5).map(|i| engineer(&format!("eng-{i}"))).collect();
+    let outcomes = join_all(responders.iter().map(|actor| {
+        usecases::act::act(
+            &store,
+            actor,
+            &id,
+            Action::Respond {
+                message: format!("Looking at it ({})", actor.account_id),
+                channel: Channel::Email,
+            },
+            now(),
+        )
+    }))
+    .await;
+    let versions: std::collections::BTreeSet<u64> = outcomes
+        .iter()
+        .map(|o| {
+            o.as_ref()
+                .expect("every response commits, retried on conflict")
+                .0
+                .version
+        })
+        .collect();
+    assert_eq!(
+        versions.len(),
+        5,
+        "each decided on a different version: {versions:?}"
+    );
+    let stored = store.incident(&id).await.expect("read").expect("exists");
+    assert_eq!(stored.version, 1 + versions.iter().max().expect("five"));
+    let firsts = outcomes
+        .iter()
+        .filter(|o| {
+            let (before, _) = o.as_ref().expect("ok");
+            before.incident.first_responded_at.is_none()
+        })
+        .count();
+    assert_eq!(firsts, 1, "exactly one of them was the first response");
+    assert!(stored.incident.first_responded_at.is_some());
+}
+
+#[tokio::test]
+async fn an_incident_the_caller_may_not_see_is_not_found_and_unchanged() {
+    let store = store().await;
+    let id = incident_of(&store, "customer").await;
+    let before = store.incident(&id).await.expect("read").expect("exists");
+    let outcome = usecases::act::act(
+        &store,
+        &Actor::customer("another-customer"),
+        &id,
+        Action::CustomerMessage {
+            message: "hello".into(),
+        },
+        now(),
+    )
+    .await;
+    assert!(
+        matches!(outcome, Err(Failure::NotFound)),
+        "{:?}",
+        outcome.err()
+    );
+    let after = store.incident(&id).await.expect("read").expect("exists");
+    assert_eq!(after.version, before.version);
+    assert_eq!(after.event_count, before.event_count);
+}
