@@ -7,7 +7,7 @@ use domain::{IncidentStatus, Severity, SlaOutcome};
 use lambda_http::http::StatusCode;
 use store::idempotency::IdempotencyWrite;
 use store::incidents::{IncidentFilter, OwnerFilter};
-use usecases::draw::{draw_incident, Draw, Drawn};
+use usecases::draw::{Submit, Submitted};
 
 const OPERATION: &str = "POST /incidents";
 
@@ -37,32 +37,27 @@ async fn submit_once(
     // stored; claimed before the first store call, so the identity hook beside this handler
     // finds it known and makes no call of its own.
     let email = usecases::profile::claim_email(&ctx.actor);
-    let draw = Draw {
+    let draw = Submit {
         actor: &ctx.actor,
         submission: &submission,
         now: ctx.now,
         incident_id: store::ids::new_id("inc"),
         idempotency: Some(idempotency.clone()),
-        parent_incident_id: None,
-        parent: None,
         remember_email: email,
     };
-    let drawn = draw_incident(&app.store, app.calendars, draw).await;
-    if email.is_some() && !matches!(drawn, Ok(Drawn::Created { .. })) {
+    let drawn = usecases::draw::submit(&app.store, app.calendars, draw).await;
+    if email.is_some() && !matches!(drawn, Ok(Submitted::Created { .. })) {
         // Nothing was written (a refusal, a replay): the address is kept the hook's way, off the
         // floor's path.
         usecases::profile::release_email(&ctx.actor);
         usecases::profile::remember_email(&app.store, &ctx.actor, ctx.now).await;
     }
     match drawn? {
-        Drawn::Created {
+        Submitted::Created {
             incident,
             submitted,
         } => Reply::created(incident.view(Some(vec![submitted]))),
-        Drawn::Replayed(record) => replay(&record, &idempotency.fingerprint),
-        Drawn::ParentChanged => Err(ApiError::Internal(
-            "a submission without a parent reported a parent change".into(),
-        )),
+        Submitted::Replayed(record) => replay(&record, &idempotency.fingerprint),
     }
 }
 

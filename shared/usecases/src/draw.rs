@@ -19,7 +19,64 @@ use store::packs::PackDraw;
 use store::retry::Rounds;
 use store::Store;
 
-pub enum Drawn {
+/// A customer's submission (`POST /incidents`): who submits what, when, under which new id.
+pub struct Submit<'a> {
+    pub actor: &'a Actor,
+    pub submission: &'a Submission,
+    pub now: Instant,
+    pub incident_id: String,
+    pub idempotency: Option<IdempotencyWrite>,
+    /// The account's e-mail address to keep in the draw's own transaction (see
+    /// `profile::claim_email`), or `None`.
+    pub remember_email: Option<&'a str>,
+}
+
+/// What a submission came to.
+pub enum Submitted {
+    Created {
+        incident: Box<Incident>,
+        submitted: Event,
+    },
+    /// The idempotency key already created an incident: its stored answer.
+    Replayed(IdempotencyRecord),
+}
+
+/// Submits an incident under the request's one retry budget: every intake check, then a unit
+/// drawn (see `draw_incident`).
+pub async fn submit(
+    store: &Store,
+    calendars: &Calendars,
+    s: Submit<'_>,
+) -> Result<Submitted, Failure> {
+    let draw = Draw {
+        actor: s.actor,
+        submission: s.submission,
+        now: s.now,
+        incident_id: s.incident_id,
+        idempotency: s.idempotency,
+        parent_incident_id: None,
+        parent: None,
+        remember_email: s.remember_email,
+    };
+    match draw_incident(store, calendars, draw, &mut store.rounds()).await? {
+        Drawn::Created {
+            incident,
+            submitted,
+        } => Ok(Submitted::Created {
+            incident,
+            submitted,
+        }),
+        Drawn::Replayed(record) => Ok(Submitted::Replayed(record)),
+        // The store reports a parent's change only for a draw that has a parent.
+        Drawn::ParentChanged => Err(Failure::Internal(
+            "a submission without a parent reported a parent change".into(),
+        )),
+    }
+}
+
+/// What one draw came to (the store's outcomes; `submit` and the sub-problem decision each
+/// answer only the ones their draw can have).
+pub(crate) enum Drawn {
     Created {
         incident: Box<Incident>,
         submitted: Event,
@@ -30,7 +87,7 @@ pub enum Drawn {
 }
 
 /// One draw: who submits what, when, under which new id; for a sub-problem, the parent's change.
-pub struct Draw<'a> {
+pub(crate) struct Draw<'a> {
     pub actor: &'a Actor,
     pub submission: &'a Submission,
     pub now: Instant,
@@ -38,8 +95,6 @@ pub struct Draw<'a> {
     pub idempotency: Option<IdempotencyWrite>,
     pub parent_incident_id: Option<String>,
     pub parent: Option<ParentChange<'a>>,
-    /// The account's e-mail address to keep in the draw's own transaction (see
-    /// `profile::claim_email`), or `None`.
     pub remember_email: Option<&'a str>,
 }
 
@@ -59,10 +114,14 @@ pub struct Draw<'a> {
 /// Only when no indexed pack takes the draw is the account's whole history read, once, before
 /// the refusal: an index that lags or misses a pack never refuses a customer who has a unit.
 /// Listed packs found used up leave the index in the first draw's transaction.
-pub async fn draw_incident(
+///
+/// Its attempts spend the caller's `rounds`: one budget for the request, however many packs the
+/// draw tries and whichever loop (a sub-problem decision's) it runs in.
+pub(crate) async fn draw_incident(
     store: &Store,
     calendars: &Calendars,
     draw: Draw<'_>,
+    rounds: &mut Rounds,
 ) -> Result<Drawn, Failure> {
     let submission = draw.submission;
     let product = store.catalogue_product(&submission.product_id).await?;
@@ -70,7 +129,6 @@ pub async fn draw_incident(
     let account = &draw.actor.account_id;
     // One budget for the whole draw, whichever packs it tries (the index's, then the history's):
     // moving on to another pack does not start the policy's time again.
-    let mut rounds = store.rounds();
     if let Some(id) = &submission.pack_id {
         if rounds.start().await {
             let blind = PackDraw {
@@ -89,14 +147,12 @@ pub async fn draw_incident(
         None => store.usable_packs_of(account, draw.now).await?,
     };
     let listed = submission.pack_id.is_none();
-    if let Some(drawn) = draw_from(store, calendars, &draw, &packs, listed, &mut rounds).await? {
+    if let Some(drawn) = draw_from(store, calendars, &draw, &packs, listed, rounds).await? {
         return Ok(drawn);
     }
     if listed {
         let history = store.all_packs_of(account).await?;
-        if let Some(drawn) =
-            draw_from(store, calendars, &draw, &history, false, &mut rounds).await?
-        {
+        if let Some(drawn) = draw_from(store, calendars, &draw, &history, false, rounds).await? {
             return Ok(drawn);
         }
     }

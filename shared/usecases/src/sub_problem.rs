@@ -116,7 +116,8 @@ pub async fn decide(
             }),
             remember_email: None,
         };
-        match draw_incident(store, calendars, draw).await? {
+        // The same budget as this loop's rounds: one per request, not one per round.
+        match draw_incident(store, calendars, draw, &mut rounds).await? {
             Drawn::Created {
                 incident,
                 submitted,
@@ -126,6 +127,7 @@ pub async fn decide(
                     submitted,
                 })
             }
+            // The store replays only a draw with an idempotency key; this one has none.
             Drawn::Replayed(_) => {
                 return Err(Failure::Internal(
                     "a sub-problem draw without an idempotency key was replayed".into(),

@@ -16,7 +16,7 @@ use store::idempotency::IdempotencyWrite;
 use store::packs::PurchaseOutcome;
 use store::testkit::fresh_store;
 use store::Store;
-use usecases::draw::{draw_incident, Draw, Drawn};
+use usecases::draw::{submit as submit_incident, Submit, Submitted};
 use usecases::Failure;
 
 const PRODUCT: &str = "sql-server-2022";
@@ -94,7 +94,7 @@ async fn submit(
     actor: &Actor,
     submission: &Submission,
     idempotency_key: Option<&str>,
-) -> Result<Drawn, Failure> {
+) -> Result<Submitted, Failure> {
     let calendars = Calendars::shipped().expect("calendars");
     let idempotency = idempotency_key.map(|key| {
         IdempotencyWrite::new(
@@ -105,17 +105,15 @@ async fn submit(
             now(),
         )
     });
-    draw_incident(
+    submit_incident(
         store,
         calendars,
-        Draw {
+        Submit {
             actor,
             submission,
             now: now(),
             incident_id: store::ids::new_id("inc"),
             idempotency,
-            parent_incident_id: None,
-            parent: None,
             remember_email: None,
         },
     )
@@ -132,8 +130,8 @@ async fn remaining(store: &Store, pack_id: &str) -> i64 {
     r.stored_remaining
 }
 
-fn created(drawn: &Result<Drawn, Failure>) -> bool {
-    matches!(drawn, Ok(Drawn::Created { .. }))
+fn created(drawn: &Result<Submitted, Failure>) -> bool {
+    matches!(drawn, Ok(Submitted::Created { .. }))
 }
 
 #[tokio::test]
@@ -192,7 +190,7 @@ async fn a_repeated_idempotency_key_replays_instead_of_drawing_again() {
     assert_eq!(outcomes.iter().filter(|o| created(o)).count(), 1);
     let again = submit(&store, &actor, &s, Some("key-1")).await;
     assert!(
-        matches!(again, Ok(Drawn::Replayed(_))),
+        matches!(again, Ok(Submitted::Replayed(_))),
         "a later retry is a replay"
     );
     assert_eq!(remaining(&store, &pack.pack_id).await, 4);
@@ -201,7 +199,7 @@ async fn a_repeated_idempotency_key_replays_instead_of_drawing_again() {
 async fn incident_of(store: &Store, owner: &str) -> String {
     bought(store, owner, Offer::Single).await;
     match submit(store, &Actor::customer(owner), &submission(None), None).await {
-        Ok(Drawn::Created { incident, .. }) => incident.incident_id,
+        Ok(Submitted::Created { incident, .. }) => incident.incident_id,
         other => panic!("not created: {:?}", other.err()),
     }
 }
