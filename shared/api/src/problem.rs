@@ -254,6 +254,8 @@ impl From<usecases::Failure> for ApiError {
                 ApiError::TooManyAttempts { retry_after_secs }
             }
             F::Busy(why) | F::Unavailable(why) => ApiError::ServiceUnavailable(why),
+            F::PaymentUnavailable(why) => ApiError::PaymentUnavailable(why),
+            F::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
             F::Store(e) => e.into(),
             F::Internal(why) => ApiError::Internal(why.into()),
         }

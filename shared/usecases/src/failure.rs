@@ -32,6 +32,13 @@ pub enum Failure {
     /// Lost every round of the retry policy to other writers: nothing was written; retry.
     #[error("busy: {0}")]
     Busy(String),
+    /// The payment provider could not be reached or refused the order: nothing was ordered;
+    /// retry with the same idempotency key.
+    #[error("payment unavailable: {0}")]
+    PaymentUnavailable(String),
+    /// The idempotency key was used before with a different request.
+    #[error("idempotency key reused with another request")]
+    IdempotencyKeyReused,
     /// A service the use case needs (object storage) is unreachable or slow: retry.
     #[error("unavailable: {0}")]
     Unavailable(String),

@@ -14,6 +14,7 @@
 //! | rate a closed incident from the closing e-mail's link | [`rate`] | closure |
 //! | attach a file: declare, complete, list, download views | [`attachment`] | response |
 //! | propose and decide a sub-problem | [`sub_problem`] | response |
+//! | buy a pack: priced, then active at once or an order on the payment page (a port) | [`purchase`] | pack-purchase |
 //! | claim a lost purchaser's pack, and its decision | [`claim`] | pack-purchase |
 //! | submit and decide a tax exemption | [`exemption`] | pack-purchase |
 //! | apply a verified payment notification | [`payment`] | payment-webhook |
@@ -31,6 +32,7 @@ pub mod exemption;
 mod failure;
 pub mod payment;
 pub mod profile;
+pub mod purchase;
 pub mod rate;
 pub mod read;
 pub mod reply;

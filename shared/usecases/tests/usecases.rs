@@ -8,6 +8,7 @@ use domain::catalogue::Product;
 use domain::incident::Action;
 use domain::intake::Submission;
 use domain::pack::Pack;
+use domain::pricing::PriceList;
 use domain::time::Instant;
 use domain::{Actor, Channel, Money, Offer};
 use futures::future::join_all;
@@ -17,6 +18,9 @@ use store::packs::PurchaseOutcome;
 use store::testkit::fresh_store;
 use store::Store;
 use usecases::draw::{submit as submit_incident, Submit, Submitted};
+use usecases::purchase::{
+    earlier, purchase, CardOrder, Payment, PaymentPage, PurchaseRequest, Purchased, Session,
+};
 use usecases::Failure;
 
 const PRODUCT: &str = "sql-server-2022";
@@ -272,4 +276,149 @@ async fn an_incident_the_caller_may_not_see_is_not_found_and_unchanged() {
     let after = store.incident(&id).await.expect("read").expect("exists");
     assert_eq!(after.version, before.version);
     assert_eq!(after.event_count, before.event_count);
+}
+
+/// A payment page that fails its first `failures` calls, then answers a session per pack (the
+/// same one again for the same pack, as Stripe does under its `Idempotency-Key`); it counts calls.
+struct Page {
+    failures: usize,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl PaymentPage for Page {
+    async fn create_session(&self, order: &CardOrder) -> Result<Session, String> {
+        let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if call < self.failures {
+            return Err("the payment provider timed out".into());
+        }
+        Ok(Session {
+            id: format!("cs_{}", order.pack_id),
+            url: format!("https://pay.example/{}", order.pack_id),
+        })
+    }
+}
+
+fn prices() -> PriceList {
+    PriceList::shipped().expect("the shipped price list")
+}
+
+#[tokio::test]
+async fn a_card_order_whose_payment_page_fails_is_retried_into_the_same_order() {
+    let store = store().await;
+    let page = Page {
+        failures: 1,
+        calls: Default::default(),
+    };
+    let request = PurchaseRequest {
+        offer: Offer::FivePack,
+        billing_country: "PL".into(),
+    };
+    let key = IdempotencyWrite::new("buyer", "POST /packs", "k-1", "fp".into(), now());
+    let first = purchase(
+        &store,
+        &prices(),
+        Payment::Card(&page),
+        "buyer",
+        &request,
+        key.clone(),
+        now(),
+    )
+    .await;
+    assert!(
+        matches!(first, Err(Failure::PaymentUnavailable(_))),
+        "{:?}",
+        first.err()
+    );
+    assert!(
+        earlier(&store, &key).await.expect("read").is_none(),
+        "nothing was answered for the key"
+    );
+    let (listed, _) = store
+        .packs_of(
+            "buyer",
+            &store::Page {
+                limit: 10,
+                cursor: None,
+            },
+        )
+        .await
+        .expect("list");
+    assert!(listed.is_empty(), "no pack exists before its session does");
+    let Purchased::Created(pack) = purchase(
+        &store,
+        &prices(),
+        Payment::Card(&page),
+        "buyer",
+        &request,
+        key.clone(),
+        now(),
+    )
+    .await
+    .expect("the retry orders") else {
+        panic!("not created")
+    };
+    let checkout = pack.checkout.clone().expect("an order awaiting payment");
+    assert_eq!(checkout.session_id, format!("cs_{}", pack.pack_id));
+    assert_eq!(page.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // The draft fixed the order: a later retry replays it; another body under the key is refused.
+    assert!(earlier(&store, &key).await.expect("read").is_some());
+    let other = IdempotencyWrite::new("buyer", "POST /packs", "k-2", "fp-a".into(), now());
+    let reused = IdempotencyWrite::new("buyer", "POST /packs", "k-2", "fp-b".into(), now());
+    let failing = Page {
+        failures: usize::MAX,
+        calls: Default::default(),
+    };
+    let reserved = purchase(
+        &store,
+        &prices(),
+        Payment::Card(&failing),
+        "buyer",
+        &request,
+        other,
+        now(),
+    )
+    .await;
+    assert!(matches!(reserved, Err(Failure::PaymentUnavailable(_))));
+    let refused = purchase(
+        &store,
+        &prices(),
+        Payment::Card(&page),
+        "buyer",
+        &request,
+        reused,
+        now(),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(Failure::IdempotencyKeyReused)),
+        "{:?}",
+        refused.err()
+    );
+}
+
+#[tokio::test]
+async fn an_invoiced_purchase_is_active_at_once_and_priced_with_tax() {
+    let store = store().await;
+    let request = PurchaseRequest {
+        offer: Offer::Single,
+        billing_country: "PL".into(),
+    };
+    let key = IdempotencyWrite::new("buyer", "POST /packs", "k-1", "fp".into(), now());
+    let Purchased::Created(pack) = purchase::<Page>(
+        &store,
+        &prices(),
+        Payment::Invoiced,
+        "buyer",
+        &request,
+        key,
+        now(),
+    )
+    .await
+    .expect("bought") else {
+        panic!("not created")
+    };
+    assert!(pack.checkout.is_none());
+    assert!(pack.price.tax > 0, "no verified exemption: taxed");
+    assert_eq!(pack.price.gross, pack.price.net + pack.price.tax);
+    assert_eq!(remaining(&store, &pack.pack_id).await, 1);
 }
