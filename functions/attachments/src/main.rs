@@ -4,7 +4,6 @@
 //! bucket.
 
 mod attachments;
-mod bucket;
 
 pub struct App {
     pub store: store::Store,

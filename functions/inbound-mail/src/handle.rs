@@ -6,7 +6,7 @@
 
 use crate::answers::{self, Answer};
 use crate::config::Config;
-use crate::uploads::Uploads;
+use bucket::AttachmentsBucket;
 use chrono::{SubsecRound, Utc};
 use domain::incident::Incident;
 use email::{Email, Mailer};
@@ -23,7 +23,7 @@ use usecases::Failure;
 
 pub struct Inbound {
     pub store: Store,
-    pub uploads: Uploads,
+    pub uploads: AttachmentsBucket,
     pub mailer: Mailer,
     pub config: Config,
 }

@@ -6,7 +6,6 @@
 mod answers;
 mod config;
 mod handle;
-mod uploads;
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
@@ -21,7 +20,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let mailer = email::Mailer::from_env(config.notify_from.clone())?;
     let inbound = handle::Inbound {
         store,
-        uploads: uploads::Uploads(objects),
+        uploads: bucket::AttachmentsBucket(objects),
         mailer,
         config,
     };

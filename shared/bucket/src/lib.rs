@@ -1,5 +1,9 @@
-//! The attachments bucket as the attachment use case sees it (`usecases::attachment::Bucket`):
-//! the S3 adapter (`objects`) with the keys derived from the incident and attachment ids.
+//! The attachments bucket as the use cases see it: the S3 adapter (`objects`) behind the
+//! attachment use case's port (`usecases::attachment::Bucket`) and the e-mailed reply's
+//! (`usecases::reply::Uploads`), with the keys derived from the incident and attachment ids only
+//! (never from a file name). One adapter for every function that stores attachments' bytes
+//! (attachments: presigned browser uploads and downloads; inbound-mail: bytes it carries itself).
+//! A failure that a retry may mend is `Unavailable`, any other `Internal`.
 
 use domain::attachment::Attachment;
 use objects::{keys, ObjectError, Objects, PresignedUpload};
@@ -72,6 +76,17 @@ impl usecases::attachment::Bucket for AttachmentsBucket {
                 signed_at,
                 valid_for,
             )
+            .await
+            .map_err(failure)
+    }
+}
+
+/// An e-mailed attachment's bytes go to its pending place; `complete` then promotes them as it
+/// does a browser upload.
+impl usecases::reply::Uploads for AttachmentsBucket {
+    async fn put_pending(&self, a: &Attachment, bytes: &[u8]) -> Result<(), Failure> {
+        self.0
+            .put(&pending(a), bytes.to_vec(), &a.content_type)
             .await
             .map_err(failure)
     }
