@@ -11,6 +11,8 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "infra" / "checks"))
+from template_checks import strip_tests  # noqa: E402  (test modules and comments dropped)
 
 
 def module_of(src: pathlib.Path, path: pathlib.Path) -> str | None:
@@ -26,22 +28,6 @@ def module_of(src: pathlib.Path, path: pathlib.Path) -> str | None:
     return parts[0] if parts else None
 
 
-def strip_tests(text: str) -> str:
-    # `#[cfg(test)] mod tests { ... }` blocks are left out: test code may reach anywhere.
-    out, i = [], 0
-    for m in re.finditer(r"#\[cfg\(test\)\]\s*mod\s+\w+\s*\{", text):
-        if m.start() < i:
-            continue
-        out.append(text[i : m.start()])
-        depth, j = 1, m.end()
-        while j < len(text) and depth:
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            j += 1
-        i = j
-    out.append(text[i:])
-    return "".join(out)
-
-
 def edges(crate: pathlib.Path) -> dict[str, set[str]]:
     src = crate / "src"
     graph: dict[str, set[str]] = {}
@@ -53,7 +39,7 @@ def edges(crate: pathlib.Path) -> dict[str, set[str]]:
         module = module_of(src, path)
         if module is None:
             continue
-        text = re.sub(r"//[^\n]*", "", strip_tests(path.read_text()))
+        text = strip_tests(path.read_text())
         graph.setdefault(module, set())
         for name in re.findall(r"\bcrate::([a-z_][a-z0-9_]*)", text):
             is_module = (src / f"{name}.rs").exists() or (src / name / "mod.rs").exists()

@@ -13,7 +13,7 @@ echo "==> format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 echo "==> module circles (no two modules of a crate import each other, directly or round a circle)"
-python3 scripts/module-cycles.py
+"$VENV/bin/python" scripts/module-cycles.py
 echo "==> building"
 cargo build --workspace --all-targets
 build_functions

@@ -1,7 +1,12 @@
 //! Test support against the real local server: every test gets its own freshly created table,
 //! so tests run in parallel without seeing each other. There is no in-memory stand-in.
 
+use crate::idempotency::IdempotencyWrite;
+use crate::packs::PurchaseOutcome;
 use crate::{Store, StoreError};
+use domain::pack::{order_confirmation_number, Pack};
+use domain::time::Instant;
+use domain::{Money, Offer};
 
 /// A store on a new, uniquely named table in the server named by `AWS_ENDPOINT_URL_DYNAMODB`.
 pub async fn fresh_store() -> Result<Store, StoreError> {
@@ -9,4 +14,35 @@ pub async fn fresh_store() -> Result<Store, StoreError> {
     let name = crate::ids::new_id("test");
     crate::table::create_table(&client, &name).await?;
     Ok(Store::new(client, name))
+}
+
+/// A pack of `offer` for `owner`, ordered at `at`, active at once (vendors who invoice), at a
+/// five-pack's Polish price; not yet written.
+pub fn new_pack(owner: &str, offer: Offer, at: Instant) -> Pack {
+    let price = Money {
+        currency: "PLN".into(),
+        net: 899_500,
+        tax: 206_885,
+        gross: 1_106_385,
+    };
+    Pack::new(
+        crate::ids::new_id("pck"),
+        offer,
+        owner,
+        at,
+        order_confirmation_number(&crate::ids::random_bytes::<13>()),
+        price,
+        false,
+    )
+}
+
+/// `new_pack`, bought as `POST /packs` writes it (its ledger opening, its order number, an
+/// idempotency record under a fresh key). Panics if the purchase is not created: test support.
+pub async fn bought(store: &Store, owner: &str, offer: Offer, at: Instant) -> Pack {
+    let pack = new_pack(owner, offer, at);
+    let key = crate::ids::new_id("key");
+    let write = IdempotencyWrite::new(owner, "POST /packs", &key, "fp".into(), at);
+    let outcome = store.purchase(&pack, &write).await.expect("purchase");
+    assert_eq!(outcome, PurchaseOutcome::Created, "the pack was bought");
+    pack
 }

@@ -39,28 +39,7 @@ fn text<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
 }
 
 async fn bought(store: &Store, owner: &str, at: Instant) -> Pack {
-    let price = Money {
-        currency: "PLN".into(),
-        net: 899_500,
-        tax: 206_885,
-        gross: 1_106_385,
-    };
-    let pack = Pack::new(
-        store::ids::new_id("pck"),
-        Offer::FivePack,
-        owner,
-        at,
-        order_confirmation_number(&store::ids::random_bytes::<13>()),
-        price,
-        false,
-    );
-    let key = store::ids::new_id("key");
-    let write = IdempotencyWrite::new(owner, "POST /packs", &key, "fp".into(), at);
-    assert_eq!(
-        store.purchase(&pack, &write).await.expect("purchase"),
-        PurchaseOutcome::Created
-    );
-    pack
+    store::testkit::bought(store, owner, Offer::FivePack, at).await
 }
 
 fn decision(approve: bool) -> Decision {

@@ -5,7 +5,7 @@ use domain::incident::{apply, Action, Incident};
 use domain::intake::{new_incident, NewIncident, Submission};
 use domain::pack::Pack;
 use domain::time::{format_instant, Instant};
-use domain::{Actor, Charge, Money, Offer};
+use domain::{Actor, Charge, Offer};
 use futures::future::join_all;
 use serde_json::json;
 use store::idempotency::IdempotencyWrite;
@@ -19,38 +19,11 @@ fn now() -> Instant {
 }
 
 fn new_pack(owner: &str, offer: Offer) -> Pack {
-    let number = domain::pack::order_confirmation_number(&store::ids::random_bytes::<13>());
-    let price = Money {
-        currency: "PLN".into(),
-        net: 100,
-        tax: 23,
-        gross: 123,
-    };
-    Pack::new(
-        store::ids::new_id("pck"),
-        offer,
-        owner,
-        now(),
-        number,
-        price,
-        false,
-    )
+    store::testkit::new_pack(owner, offer, now())
 }
 
 async fn bought(store: &Store, owner: &str, offer: Offer) -> Pack {
-    let pack = new_pack(owner, offer);
-    let idem = IdempotencyWrite::new(
-        owner,
-        "POST /packs",
-        &store::ids::new_id("k"),
-        "fp".into(),
-        now(),
-    );
-    assert_eq!(
-        store.purchase(&pack, &idem).await.expect("purchase"),
-        PurchaseOutcome::Created
-    );
-    pack
+    store::testkit::bought(store, owner, offer, now()).await
 }
 
 fn incident_for(owner: &str, pack_id: &str) -> (Incident, domain::incident::Event) {

@@ -10,11 +10,10 @@ use domain::intake::Submission;
 use domain::pack::Pack;
 use domain::pricing::PriceList;
 use domain::time::Instant;
-use domain::{Actor, Channel, Money, Offer};
+use domain::{Actor, Channel, Offer};
 use futures::future::join_all;
 use serde_json::json;
 use store::idempotency::IdempotencyWrite;
-use store::packs::PurchaseOutcome;
 use store::testkit::fresh_store;
 use store::Store;
 use usecases::draw::{submit as submit_incident, Submit, Submitted};
@@ -53,34 +52,7 @@ async fn store() -> Store {
 }
 
 async fn bought(store: &Store, owner: &str, offer: Offer) -> Pack {
-    let number = domain::pack::order_confirmation_number(&store::ids::random_bytes::<13>());
-    let price = Money {
-        currency: "PLN".into(),
-        net: 100,
-        tax: 23,
-        gross: 123,
-    };
-    let pack = Pack::new(
-        store::ids::new_id("pck"),
-        offer,
-        owner,
-        now(),
-        number,
-        price,
-        false,
-    );
-    let idem = IdempotencyWrite::new(
-        owner,
-        "POST /packs",
-        &store::ids::new_id("k"),
-        "fp".into(),
-        now(),
-    );
-    assert_eq!(
-        store.purchase(&pack, &idem).await.expect("purchase"),
-        PurchaseOutcome::Created
-    );
-    pack
+    store::testkit::bought(store, owner, offer, now()).await
 }
 
 fn submission(pack_id: Option<&str>) -> Submission {
