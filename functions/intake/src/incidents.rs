@@ -121,6 +121,26 @@ fn staff_filter(ctx: &Ctx, status: Option<IncidentStatus>) -> Result<IncidentFil
         Some("true") => true,
         Some(_) => return Err(ApiError::invalid_field("open", "must be true or false")),
     };
+    let charge_pending = match ctx.query("charge") {
+        None => false,
+        Some("pending") => true,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "charge",
+                "must be pending (incidents whose charge awaits a decision)",
+            ))
+        }
+    };
+    let (severity, sla) = (
+        parsed::<Severity>(ctx, "severity")?,
+        parsed::<SlaOutcome>(ctx, "sla")?,
+    );
+    if charge_pending && (open || status.is_some() || severity.is_some() || sla.is_some()) {
+        return Err(ApiError::invalid_field(
+            "charge",
+            "charge=pending combines with owner only (every such incident is closed by its customer)",
+        ));
+    }
     if open && !matches!(owner, OwnerFilter::Account(_)) {
         return Err(ApiError::invalid_field(
             "open",
@@ -130,15 +150,24 @@ fn staff_filter(ctx: &Ctx, status: Option<IncidentStatus>) -> Result<IncidentFil
     Ok(IncidentFilter {
         owner,
         status,
-        severity: parsed::<Severity>(ctx, "severity")?,
-        sla: parsed::<SlaOutcome>(ctx, "sla")?,
+        severity,
+        sla,
         open,
+        charge_pending,
     })
 }
 
 /// `GET /incidents/{incident_id}`: the incident with the first page of its timeline.
 pub async fn get(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     api::timeline::incident_reply(&app.store, &ctx, ctx.param("incident_id"), StatusCode::OK).await
+}
+
+/// `GET /incidents/by-number/{number}` (the owner or staff): the incident a number names, as
+/// `GET /incidents/{incident_id}` answers it. Not a number, a number nobody holds, or another
+/// account's incident: `404`.
+pub async fn get_by_number(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    let id = usecases::read::incident_id_by_number(&app.store, ctx.param("number")).await?;
+    api::timeline::incident_reply(&app.store, &ctx, &id, StatusCode::OK).await
 }
 
 /// `GET /incidents/{incident_id}/timeline`: the rest of it, a page at a time, oldest first.

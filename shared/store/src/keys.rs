@@ -62,10 +62,31 @@ pub fn event(incident_id: &str, seq: u64) -> Key {
     )
 }
 
+pub const NOTE_PREFIX: &str = "NOTE#";
+
+/// An internal note, in its incident's partition but outside the `EVENT#` range every
+/// customer read is confined to: after the incident's event `after` (its `event_count` when
+/// the note was written), numbered by the incident's `note_count`. Staff timelines merge the
+/// two ranges in the order (`after`, `seq`), events counting as (`seq`, 0).
+pub fn note(incident_id: &str, after: u64, seq: u64) -> Key {
+    Key::new(
+        format!("INCIDENT#{incident_id}"),
+        format!("{NOTE_PREFIX}{after:08}#{seq:08}"),
+    )
+}
+
+/// An incident number's reservation: created (`attribute_not_exists`) in the incident's own
+/// intake transaction, so no two incidents share a number; names the incident and its account.
+pub fn incident_number(number: &str) -> Key {
+    Key::new(format!("NUMBER#{number}"), "NUMBER")
+}
+
+pub const PROPOSAL_PREFIX: &str = "PROPOSAL#";
+
 pub fn proposal(incident_id: &str, proposal_id: &str) -> Key {
     Key::new(
         format!("INCIDENT#{incident_id}"),
-        format!("PROPOSAL#{proposal_id}"),
+        format!("{PROPOSAL_PREFIX}{proposal_id}"),
     )
 }
 
@@ -176,9 +197,6 @@ pub fn incident_status(status: &str) -> String {
 /// The one partition of the `all_incidents` index (staff lists, newest first).
 pub const ALL_INCIDENTS_PK: &str = "INCIDENTS";
 
-/// The one partition of the sparse `queue` index (incidents awaiting a first response).
-pub const QUEUE_PK: &str = "QUEUE";
-
 /// A ledger entry's name under `LEDGER#` (`OPENING`, or the kind and the reference it books).
 pub const LEDGER_OPENING: &str = "OPENING";
 
@@ -276,6 +294,13 @@ pub fn satisfaction_counter(month: &str, severity: &str, owner: Option<&str>) ->
         format!("{month}#{severity}#{}", owner.unwrap_or("-")),
     )
 }
+
+/// The `queue` index's partition of incidents awaiting a first response (the engineers' queue).
+pub const QUEUE_PK: &str = "QUEUE";
+
+/// The `queue` index's partition of closed incidents whose charge awaits a decision, by closure
+/// (staff's `GET /incidents?charge=pending`): a second work list in the same sparse index.
+pub const CHARGE_PENDING_PK: &str = "CHARGE_PENDING";
 
 pub const AWAIT_SHARDS: u32 = 4;
 
@@ -380,6 +405,15 @@ mod tests {
     #[test]
     fn events_sort_in_sequence_order() {
         assert!(event("i", 9).sk < event("i", 10).sk);
+    }
+
+    #[test]
+    fn notes_sort_after_their_event_then_in_their_own_order_and_outside_the_event_range() {
+        assert!(note("i", 3, 9).sk < note("i", 3, 10).sk);
+        assert!(note("i", 3, 10).sk < note("i", 4, 11).sk);
+        assert!(!note("i", 3, 9).sk.starts_with(EVENT_PREFIX));
+        // Nothing between the events and the incident item: the head read stays as it was.
+        assert!(note("i", 0, 1).sk > incident("i").sk);
     }
 
     #[test]

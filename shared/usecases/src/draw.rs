@@ -13,7 +13,9 @@ use domain::time::Instant;
 use domain::Actor;
 use domain::PackStatus;
 use store::idempotency::{IdempotencyRecord, IdempotencyWrite};
-use store::incidents::CreateOutcome::{Created, PackUnusable, ParentChanged, Replayed};
+use store::incidents::CreateOutcome::{
+    Created, NumberTaken, PackUnusable, ParentChanged, Replayed,
+};
 use store::incidents::ParentChange;
 use store::packs::PackDraw;
 use store::retry::Rounds;
@@ -48,17 +50,28 @@ pub async fn submit(
     calendars: &Calendars,
     s: Submit<'_>,
 ) -> Result<Submitted, Failure> {
-    let draw = Draw {
-        actor: s.actor,
-        submission: s.submission,
-        now: s.now,
-        incident_id: s.incident_id,
-        idempotency: s.idempotency,
-        parent_incident_id: None,
-        parent: None,
-        remember_email: s.remember_email,
+    let mut rounds = store.rounds();
+    let mut numbers = 0;
+    let drawn = loop {
+        numbers += 1;
+        let draw = Draw {
+            actor: s.actor,
+            submission: s.submission,
+            now: s.now,
+            incident_id: s.incident_id.clone(),
+            number: new_number(),
+            idempotency: s.idempotency.clone(),
+            parent_incident_id: None,
+            parent: None,
+            remember_email: s.remember_email,
+        };
+        match draw_incident(store, calendars, draw, &mut rounds).await? {
+            // A taken number (rare: 3.3 × 10¹⁰ of them) is drawn again; nothing was written.
+            Drawn::NumberTaken if numbers < NUMBER_DRAWS => continue,
+            drawn => break drawn,
+        }
     };
-    match draw_incident(store, calendars, draw, &mut store.rounds()).await? {
+    match drawn {
         Drawn::Created {
             incident,
             submitted,
@@ -71,8 +84,15 @@ pub async fn submit(
         Drawn::ParentChanged => Err(Failure::Internal(
             "a submission without a parent reported a parent change".into(),
         )),
+        Drawn::NumberTaken => Err(Failure::Unavailable(
+            "no free incident number was found; retry".into(),
+        )),
     }
 }
+
+/// Fresh incident numbers a submission tries before it gives up (each taken one is a
+/// 1-in-3.3 × 10¹⁰ event while the table holds fewer than a million incidents).
+const NUMBER_DRAWS: u32 = 5;
 
 /// What one draw came to (the store's outcomes; `submit` and the sub-problem decision each
 /// answer only the ones their draw can have).
@@ -84,6 +104,14 @@ pub(crate) enum Drawn {
     Replayed(IdempotencyRecord),
     /// A sub-problem's parent changed between reading and drawing; nothing was written.
     ParentChanged,
+    /// The draw's incident number is taken (`Draw::number`); nothing was written: draw again
+    /// with another (`new_number`).
+    NumberTaken,
+}
+
+/// A fresh incident number from the OS CSPRNG (`domain::incident::incident_number`).
+pub(crate) fn new_number() -> String {
+    domain::incident::incident_number(&store::ids::random_bytes::<5>())
 }
 
 /// One draw: who submits what, when, under which new id; for a sub-problem, the parent's change.
@@ -92,6 +120,8 @@ pub(crate) struct Draw<'a> {
     pub submission: &'a Submission,
     pub now: Instant,
     pub incident_id: String,
+    /// The new incident's number (`new_number`), reserved by the draw's transaction.
+    pub number: String,
     pub idempotency: Option<IdempotencyWrite>,
     pub parent_incident_id: Option<String>,
     pub parent: Option<ParentChange<'a>>,
@@ -248,6 +278,8 @@ async fn draw_one(
             first_response_warn_at: clock.warn_at,
             first_response_due_at: clock.due_at,
             now: draw.now,
+            number: draw.number.clone(),
+            actor_display_name: domain::incident::actor_name(draw.actor),
         },
     );
     let idempotency = match draw.idempotency.clone() {
@@ -280,6 +312,7 @@ async fn draw_one(
         }),
         Replayed(record) => Attempt::Done(Drawn::Replayed(record)),
         ParentChanged => Attempt::Done(Drawn::ParentChanged),
+        NumberTaken => Attempt::Done(Drawn::NumberTaken),
         PackUnusable => Attempt::PackChanged,
     })
 }

@@ -3,15 +3,19 @@
 
 mod attachments;
 mod audit;
+mod charges;
 mod closure;
 mod contract;
 mod email_replies;
 mod foundation;
 mod intake;
+mod notes;
 mod notifications;
+mod numbers;
 mod ownership;
 mod packs;
 mod payments;
+mod proposals;
 mod ratings;
 mod reliability;
 mod reports;

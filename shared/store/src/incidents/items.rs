@@ -1,6 +1,6 @@
 //! The incident item and its events as stored.
 
-use super::{StoredIncident, LAST_EVENT_AT};
+use super::{StoredIncident, LAST_EVENT_AT, NOTE_COUNT};
 use crate::items::{from_item, key_attrs, n, s, to_item, with, Item, Record};
 use crate::keys;
 use crate::table::{
@@ -53,6 +53,14 @@ pub(crate) fn incident_item(
     if incident.awaiting_response() {
         attrs.extend([(QUEUE.pk, s(keys::QUEUE_PK)), (QUEUE.sk, s(due.clone()))]);
     }
+    // The queue index's second work list: closed incidents whose charge awaits a decision, by
+    // closure (`?charge=pending`). Never both: an incident awaiting a response is open.
+    if let Some(closed_at) = incident.closed_at.filter(|_| incident.charge_pending()) {
+        attrs.extend([
+            (QUEUE.pk, s(keys::CHARGE_PENDING_PK)),
+            (QUEUE.sk, s(format!("{}#{}", format_instant(closed_at), id))),
+        ]);
+    }
     if incident.sla == SlaOutcome::Breached {
         let month = Month::of(incident.first_response_due_at).to_string();
         attrs.extend([
@@ -74,6 +82,19 @@ pub(super) fn event_item(incident_id: &str, seq: u64, event: &Event) -> Result<I
     ))
 }
 
+/// An internal note: outside the `EVENT#` range (`keys::note`), after event `after`.
+pub(super) fn note_item(
+    incident_id: &str,
+    after: u64,
+    seq: u64,
+    event: &Event,
+) -> Result<Item, StoreError> {
+    Ok(with(
+        to_item(event)?,
+        key_attrs(&keys::note(incident_id, after, seq)),
+    ))
+}
+
 /// Events keep their kind's fields in a flattened map, so the storage keys must not reach it.
 pub(super) fn event_from_item(mut item: Item) -> Result<Event, StoreError> {
     item.remove(keys::PK);
@@ -83,12 +104,24 @@ pub(super) fn event_from_item(mut item: Item) -> Result<Event, StoreError> {
 
 /// Incidents stored before warnings existed carry no `first_response_warn_at`: they read with
 /// their deadline as the warning instant (their awaiting-index key is already the deadline), so
-/// the sweep warns and breaches them together at the deadline. Only incident items have a
-/// `first_response_due_at`; every other item passes unchanged.
+/// the sweep warns and breaches them together at the deadline.
+///
+/// Incidents stored before numbers existed read with a number derived from their id
+/// (`domain::incident::legacy_incident_number`).
 fn upgrade_legacy(item: &mut Item) {
     if !item.contains_key("first_response_warn_at") {
         if let Some(due) = item.get("first_response_due_at").cloned() {
             item.insert("first_response_warn_at".to_string(), due);
+        }
+    }
+    let numbered = item
+        .get("number")
+        .and_then(|v| v.as_s().ok())
+        .is_some_and(|n| !n.is_empty());
+    if !numbered {
+        if let Some(id) = item.get("incident_id").and_then(|v| v.as_s().ok()) {
+            let number = domain::incident::legacy_incident_number(id);
+            item.insert("number".to_string(), s(number));
         }
     }
 }
@@ -111,6 +144,7 @@ pub(super) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreEr
     let version =
         number("version").ok_or_else(|| StoreError::Corrupt("incident without version".into()))?;
     let event_count = number("event_count").unwrap_or(0);
+    let note_count = number(NOTE_COUNT).unwrap_or(0);
     let last_event_at = item
         .get(LAST_EVENT_AT)
         .and_then(|v| v.as_s().ok())
@@ -119,6 +153,8 @@ pub(super) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreEr
         incident: from_item(item)?,
         version,
         event_count,
+        note_count,
+        open_proposals: Vec::new(),
         last_event_at,
     })
 }
@@ -152,6 +188,8 @@ mod tests {
                 first_response_warn_at: at("2026-03-31T12:00:00Z"),
                 first_response_due_at: at("2026-03-31T13:00:00Z"),
                 now: at("2026-03-31T09:00:00Z"),
+                number: "K7M-4QX9".into(),
+                actor_display_name: None,
             },
         )
         .0
@@ -197,6 +235,7 @@ mod tests {
         .expect("breached")
         .incident;
         let item = incident_item(&breached, 3, 3).expect("item");
+        assert_eq!(text(&item, QUEUE.pk).as_deref(), Some("QUEUE"));
         assert_eq!(text(&item, AWAITING.pk), None);
         assert_eq!(text(&item, AWAITING.sk), None);
         // The report month is the deadline's, in UTC.
@@ -221,5 +260,56 @@ mod tests {
             stored.incident.first_response_due_at
         );
         assert_eq!(stored.incident.sla_warned_at, None);
+    }
+
+    #[test]
+    fn a_closure_whose_charge_awaits_a_decision_enters_the_charges_list_and_leaves_it_decided() {
+        let customer = Actor::customer("acct_1");
+        let closed = domain::incident::apply(
+            &awaiting(),
+            &customer,
+            domain::incident::Action::RequestClosure {
+                reason: "fixed".into(),
+            },
+            at("2026-03-31T10:00:00Z"),
+        )
+        .expect("closed")
+        .incident;
+        let item = incident_item(&closed, 2, 2).expect("item");
+        assert_eq!(text(&item, QUEUE.pk).as_deref(), Some("CHARGE_PENDING"));
+        assert_eq!(
+            text(&item, QUEUE.sk).as_deref(),
+            Some("2026-03-31T10:00:00Z#inc_1")
+        );
+        let admin = Actor {
+            admin: true,
+            ..Actor::customer("acct_admin")
+        };
+        let decided = domain::incident::apply(
+            &closed,
+            &admin,
+            domain::incident::Action::DecideCharge {
+                charge: domain::Charge::Refunded,
+            },
+            at("2026-03-31T11:00:00Z"),
+        )
+        .expect("decided")
+        .incident;
+        let item = incident_item(&decided, 3, 3).expect("item");
+        assert_eq!(text(&item, QUEUE.pk), None);
+        assert_eq!(text(&item, QUEUE.sk), None);
+    }
+
+    #[test]
+    fn an_incident_stored_before_numbers_reads_with_a_number_derived_from_its_id() {
+        let mut item = incident_item(&awaiting(), 1, 1).expect("item");
+        assert_eq!(text(&item, "number").as_deref(), Some("K7M-4QX9"));
+        item.remove("number");
+        let stored = stored_from_item(item).expect("readable");
+        assert_eq!(
+            stored.incident.number,
+            domain::incident::legacy_incident_number("inc_1")
+        );
+        assert!(stored.incident.number.starts_with('0'));
     }
 }
