@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { IncidentSummary, Page } from "./api";
 import { getCalendars } from "./catalog";
 import { t, tv } from "./i18n";
-import { Deadline } from "./pages/new-incident";
+import { Deadline } from "./components/deadline";
 import { ErrorAlert, Link, Loading, Status, useAction, useLoad } from "./ui";
 
 /** The owner's name, or the word for nobody. */

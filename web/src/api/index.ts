@@ -25,6 +25,8 @@ export interface IncidentFilters {
   severity?: Severity;
   sla?: SlaOutcome;
   open?: "true";
+  /** Incidents whose charge awaits a decision (admins' Charges to decide). */
+  charge?: "pending";
 }
 /** GET /queue's owner filter. */
 export type QueueOwner = "any" | "me" | "none";
@@ -67,6 +69,8 @@ export const api = {
     call<Incident>("post", "/incidents/{incident_id}/resolution", { params: id(incidentId), body }),
   requestClosure: (incidentId: string, reason: string) =>
     call<Incident>("post", "/incidents/{incident_id}/closure-request", { params: id(incidentId), body: { reason } }),
+  addNote: (incidentId: string, note: string) =>
+    call<Event>("post", "/incidents/{incident_id}/notes", { params: id(incidentId), body: { note } }),
   decideCharge: (incidentId: string, charge: DecidedCharge) =>
     call<Incident>("post", "/incidents/{incident_id}/charge-decision", { params: id(incidentId), body: { charge } }),
 

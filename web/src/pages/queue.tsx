@@ -7,7 +7,7 @@ import { getCalendars } from "../catalog";
 import { fmtDuration, t, tv } from "../i18n";
 import { OwnerName } from "../incident-list";
 import { ErrorAlert, Field, Link, Loading, Notice, PageTitle, useAction, useLoad } from "../ui";
-import { Deadline } from "./new-incident";
+import { Deadline } from "../components/deadline";
 
 export type Urgency = "breached" | "warning" | "on_track";
 
