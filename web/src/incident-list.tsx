@@ -4,7 +4,8 @@ import type { IncidentSummary, Page } from "./api";
 import { getCalendars } from "./catalog";
 import { t, tv } from "./i18n";
 import { Deadline } from "./components/deadline";
-import { ErrorAlert, Link, Loading, Status, useAction, useLoad } from "./ui";
+import { numberOf } from "./incident-state";
+import { ErrorAlert, Link, Loading, Status, useAction, useLoad, TableBox } from "./ui";
 
 /** The owner's name, or the word for nobody. */
 export function OwnerName(props: { incident: IncidentSummary }) {
@@ -14,12 +15,15 @@ export function OwnerName(props: { incident: IncidentSummary }) {
 
 export function IncidentTable(props: { items: IncidentSummary[]; caption: string; owner?: boolean }) {
   const calendars = useLoad(getCalendars, []);
+  // The short number people quote on the phone, once the API gives it.
+  const numbers = props.items.some((i) => numberOf(i) !== null);
   return (
-    <div class="table-wrap">
+    <TableBox label={props.caption}>
       <table>
         <caption class="sr-only">{props.caption}</caption>
         <thead>
           <tr>
+            {numbers && <th scope="col">{t("list.colNumber")}</th>}
             <th scope="col">{t("list.colTitle")}</th>
             <th scope="col">{t("sev.label")}</th>
             <th scope="col">{t("list.colStatus")}</th>
@@ -31,6 +35,7 @@ export function IncidentTable(props: { items: IncidentSummary[]; caption: string
         <tbody>
           {props.items.map((i) => (
             <tr key={i.incident_id}>
+              {numbers && <td class="nowrap">{numberOf(i) ?? "–"}</td>}
               <td>
                 <Link href={`/incidents/${encodeURIComponent(i.incident_id)}`}>{i.title}</Link>
               </td>
@@ -53,7 +58,7 @@ export function IncidentTable(props: { items: IncidentSummary[]; caption: string
           ))}
         </tbody>
       </table>
-    </div>
+    </TableBox>
   );
 }
 

@@ -312,3 +312,15 @@ export function Loading() {
 export function Status(props: { prefix: string; value: string }) {
   return <span class={`badge badge-${props.value}`}>{tv(props.prefix, props.value)}</span>;
 }
+
+/**
+ * The box a table scrolls in at phone width (the page itself never scrolls sideways): a named
+ * region reachable by keyboard, so it can be scrolled without a mouse.
+ */
+export function TableBox(props: { label: string; children: ComponentChildren; class?: string; boxRef?: { current: HTMLDivElement | null } }) {
+  return (
+    <div class={props.class ? `table-wrap ${props.class}` : "table-wrap"} role="region" aria-label={props.label} tabIndex={0} ref={props.boxRef}>
+      {props.children}
+    </div>
+  );
+}

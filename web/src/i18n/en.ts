@@ -328,7 +328,7 @@ export const en = {
   "reports.to": "To month",
   "reports.show": "Show report",
   "reports.chart": "SLA achievement by month",
-  "reports.chartDesc": "Share of first responses on time per month, all calendars and severities together.",
+  "reports.chartDesc": "Share of first responses on time per month, all calendars and severities together, against a target of {target}; months without data are marked as such.",
   "reports.table": "SLA achievement by month, calendar and severity",
   "reports.month": "Month",
   "reports.calendar": "Calendar",
@@ -517,6 +517,11 @@ export const en = {
   "bounce.bounce": "the mail bounced",
   "bounce.complaint": "reported as spam",
   "list.colNumber": "Number",
+  "reports.target": "target {target}",
+  "reports.noDataShort": "no data",
+  "reports.noDataMonth": "no incident was due this month",
+  "reports.chartCaption": "Each bar: first responses on time ÷ (on time + late) in the month, all calendars and severities; below it, on time / all. Dashed: the target of {target}. Months with no incident due show “no data”, not 0 %.",
+  "reports.csv": "Download CSV",
 } as const;
 
 export type Key = keyof typeof en;

@@ -327,7 +327,7 @@ export const pl: Catalogue = {
   "reports.to": "Do miesiąca",
   "reports.show": "Pokaż raport",
   "reports.chart": "Dotrzymanie SLA w poszczególnych miesiącach",
-  "reports.chartDesc": "Odsetek pierwszych odpowiedzi udzielonych w terminie w każdym miesiącu, łącznie dla wszystkich kalendarzy i stopni ważności.",
+  "reports.chartDesc": "Odsetek pierwszych odpowiedzi udzielonych w terminie w każdym miesiącu, łącznie dla wszystkich kalendarzy i stopni ważności, na tle celu {target}; miesiące bez danych są oznaczone.",
   "reports.table": "Dotrzymanie SLA według miesiąca, kalendarza i ważności",
   "reports.month": "Miesiąc",
   "reports.calendar": "Kalendarz",
@@ -516,4 +516,9 @@ export const pl: Catalogue = {
   "bounce.bounce": "wiadomość wróciła",
   "bounce.complaint": "zgłoszono jako spam",
   "list.colNumber": "Numer",
+  "reports.target": "cel {target}",
+  "reports.noDataShort": "brak danych",
+  "reports.noDataMonth": "w tym miesiącu nie przypadał termin żadnego zgłoszenia",
+  "reports.chartCaption": "Słupek: odsetek pierwszych odpowiedzi udzielonych w terminie (w terminie ÷ (w terminie + po terminie)) w miesiącu, łącznie dla wszystkich kalendarzy i stopni ważności; pod nim: w terminie / wszystkie. Linia przerywana: cel {target}. Miesiące bez zgłoszeń mają „brak danych”, nie 0 %.",
+  "reports.csv": "Pobierz CSV",
 };

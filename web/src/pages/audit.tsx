@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, type AuditEntry } from "../api";
 import { fmtInstant, t, tv } from "../i18n";
-import { ErrorAlert, Field, Link, Loading, PageTitle, useAction, useLoad } from "../ui";
+import { ErrorAlert, Field, Link, Loading, PageTitle, useAction, useLoad, TableBox } from "../ui";
 
 interface Filters {
   actor: string;
@@ -52,7 +52,7 @@ export function AuditPage() {
       <ErrorAlert error={first.error} onRetry={first.reload} />
       {first.data && items.length === 0 && <p>{t("audit.empty")}</p>}
       {items.length > 0 && (
-        <div class="table-wrap card">
+        <TableBox label={t("audit.table")} class="card">
           <table>
             <caption>{t("audit.table")}</caption>
             <thead>
@@ -80,7 +80,7 @@ export function AuditPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableBox>
       )}
       {cursor && (
         <button

@@ -1,6 +1,6 @@
 import { api } from "../api";
 import { fmtMonth, fmtPercent, t } from "../i18n";
-import { ErrorAlert, Loading, useLoad } from "../ui";
+import { ErrorAlert, Loading, useLoad, TableBox } from "../ui";
 
 /** Satisfaction per month, severity and engineer (the Reports page, support-admins). */
 export function Satisfaction(props: { from: string; to: string }) {
@@ -13,7 +13,7 @@ export function Satisfaction(props: { from: string; to: string }) {
       <ErrorAlert error={report.error} onRetry={report.reload} />
       {report.data && rows.length === 0 && <p>{t("sat.noData")}</p>}
       {rows.length > 0 && (
-        <div class="table-wrap">
+        <TableBox label={t("sat.table")}>
           <table>
             <caption>{t("sat.table")}</caption>
             <thead>
@@ -39,7 +39,7 @@ export function Satisfaction(props: { from: string; to: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableBox>
       )}
     </section>
   );

@@ -6,7 +6,7 @@ import { fmtDate, t, tn } from "../../i18n";
 import { packToDraw } from "../../packs";
 import { ErrorAlert, Field, Link, Notice, useAction, useConfirm, useLoad } from "../../ui";
 import { ActionForm, More, useText } from "./forms";
-import { isOpen, pendingSubProblems, scopeAwaiting } from "./state";
+import { isOpen, pendingSubProblems, scopeAwaiting } from "../../incident-state";
 
 export function CustomerActions(props: { incident: Incident; after: (i?: Incident) => void }) {
   const inc = props.incident;
@@ -74,7 +74,7 @@ export function CustomerActions(props: { incident: Incident; after: (i?: Inciden
                   <button
                     type="button"
                     class="primary"
-                    disabled={subAction.busy}
+                    disabled={subAction.busy || (packs.loading && !packs.data)}
                     onClick={() =>
                       confirm({
                         title: t("dlg.acceptSub.title", { title: p.title ?? "" }),

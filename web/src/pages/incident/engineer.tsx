@@ -6,7 +6,7 @@ import { CHANNELS } from "../../catalog";
 import { t, tn, tv } from "../../i18n";
 import { ErrorAlert, Field, useAction, useConfirm } from "../../ui";
 import { ActionForm, More, useText } from "./forms";
-import { awaitingCustomer, engineerActions, type EngineerAction } from "./state";
+import { awaitingCustomer, engineerActions, type EngineerAction } from "../../incident-state";
 
 /** What closing does to proposals that await the customer, when there are any. */
 function withdrawn(inc: Incident): string[] {

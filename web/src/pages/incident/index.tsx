@@ -11,7 +11,7 @@ import { ErrorAlert, Link, Loading, Notice, PageTitle, Status, useLoad } from ".
 import { Attachments } from "./attachments";
 import { CustomerActions } from "./customer";
 import { ChargeDecision, EngineerActions, NoteBox } from "./engineer";
-import { isOpen, numberOf } from "./state";
+import { isOpen, numberOf } from "../../incident-state";
 import { Timeline } from "./timeline";
 
 /** The parent of a sub-problem's incident, by number and title. */

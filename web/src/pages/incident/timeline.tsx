@@ -4,7 +4,7 @@ import { session } from "../../auth";
 import { has, t, tv, fmtInstant } from "../../i18n";
 import { assignedForCustomer, assignedTitle } from "../../ownership";
 import { ErrorAlert, Link, useAction } from "../../ui";
-import { kindOf } from "./state";
+import { kindOf } from "../../incident-state";
 
 /**
  * People by name: the viewer is "you", the customer's contact by name, staff by the name the API

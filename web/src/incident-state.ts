@@ -1,6 +1,6 @@
 // What the incident page may offer: the incident's state and the viewer's role decide, so nothing
 // is offered that the API would refuse (a closed incident, a decided or withdrawn proposal).
-import type { Event, Incident, IncidentSummary } from "../../api";
+import type { Event, Incident, IncidentSummary } from "./api";
 
 const OPEN = new Set<string>(["awaiting_response", "in_progress"]);
 
