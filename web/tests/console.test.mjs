@@ -124,12 +124,15 @@ const PROBES = [
   ["GET /offers", "/offers?billing_country=PL", /\/offers\?/],
   ["GET /tax-exemptions", "/tax-exemptions?status=pending", /\/tax-exemptions\?/],
   ["GET /incidents/{id}/timeline", "/incidents/probe/timeline", /\/incidents\/[^/]+\/timeline/],
+  ["POST /incidents/{id}/notes", "/incidents/probe/notes", /\/incidents\/[^/]+\/notes/, "POST"],
 ];
 const missingRoute = (name) => assert.ok(!MISSING_NAMES.includes(name), `${name} is not in the stack under test (API part not merged yet)`);
 before(async () => {
-  for (const [name, path, re] of PROBES) {
-    const res = await fetch(`${API}${path}`, { headers: { Authorization: `Bearer ${USERS.admin.token}` } });
-    if (res.status === 404 && !(res.headers.get("content-type") ?? "").includes("json")) {
+  for (const [name, path, re, method = "GET"] of PROBES) {
+    const res = await fetch(`${API}${path}`, { method, headers: { Authorization: `Bearer ${USERS.admin.token}`, "Content-Type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) });
+    // The gateway's own 404 for a path no route has: not the API's problem+json (which has a `code`).
+    const body = await res.text();
+    if (res.status === 404 && !/"code"\s*:/.test(body)) {
       MISSING.push(re);
       MISSING_NAMES.push(name);
     }
@@ -855,14 +858,6 @@ with smtplib.SMTP("127.0.0.1", int(port), timeout=60) as s:
     const { page, n } = tab;
     await page.getByRole("heading", { level: 1, name: inc.title }).waitFor();
     assert.equal(await button(tab, n.proposeScope).count(), 0, "no Propose scope while the scope awaits the customer");
-    // An internal note: shown marked as internal to staff.
-    const note = `${lang === "pl" ? "Klient ma stary kontroler RAID" : "Customer runs an old RAID controller"} ${RUN}`;
-    await page.getByLabel(n.internalNote, { exact: true }).fill(note);
-    await button(tab, n.addNote).click();
-    const noted = page.locator(".timeline > li").filter({ hasText: note });
-    await noted.waitFor();
-    await noted.getByText(n.internal, { exact: true }).waitFor();
-    await focusOnResult(page, ".timeline > li");
     await unfold(tab, n.resolveStep);
     await page.getByLabel(n.solutions, { exact: true }).fill(lang === "pl" ? "Włączono kompresję." : "Turned on compression.");
     await button(tab, n.markResolved).click();
@@ -887,13 +882,36 @@ with smtplib.SMTP("127.0.0.1", int(port), timeout=60) as s:
     for (const b of [n.acceptScope, n.rejectScope, "Accept sub-problem", lang === "pl" ? "Akceptuj podproblem" : "Decline sub-problem", n.sendMessage, n.requestClosure]) {
       assert.equal(await button(cust, b).count(), 0, `no ${b} on a closed incident`);
     }
-    // Internal notes never reach the customer: not on the page, not in the API's answer.
-    assert.equal(await c.getByText(note).count(), 0, "the customer does not see the internal note");
-    const seen = await api(customer, "GET", enc);
-    assert.ok(!JSON.stringify(seen.json).includes(note) && !seen.json.timeline.some((e) => e.kind === "internal_note"), "no note in the customer's answer");
     await check(cust, "incident-resolved-customer");
     await cust.page.setViewportSize({ width: 390, height: 844 });
     await check(cust, "incident-resolved-customer-phone");
+    await cust.context.close();
+  });
+
+  test(`${lang}: an engineer's internal note shows marked as internal to staff and never to the customer`, async () => {
+    missingRoute("POST /incidents/{id}/notes");
+    const inc = await incidentOf("C", lang === "pl" ? "Wolne kopie zapasowe" : "Slow backups");
+    const tab = await open("engineer", lang, inc.path);
+    const { page, n } = tab;
+    await page.getByRole("heading", { level: 1, name: inc.title }).waitFor();
+    const note = `${lang === "pl" ? "Klient ma stary kontroler RAID" : "Customer runs an old RAID controller"} ${RUN}`;
+    await page.getByLabel(n.internalNote, { exact: true }).fill(note);
+    await button(tab, n.addNote).click();
+    const noted = page.locator(".timeline > li").filter({ hasText: note });
+    await noted.waitFor();
+    await noted.getByText(n.internal, { exact: true }).waitFor();
+    await focusOnResult(page, ".timeline > li");
+    await check(tab, "incident-internal-note");
+    await tab.context.close();
+    // Never to the customer: not on the page, not in the API's answer or its timeline pages.
+    const cust = await open(customer, lang, inc.path);
+    await cust.page.getByRole("heading", { level: 1, name: inc.title }).waitFor();
+    await cust.page.locator(".timeline > li").first().waitFor();
+    assert.equal(await cust.page.getByText(note).count(), 0, "the customer does not see the internal note");
+    assert.equal(await cust.page.getByLabel(n.internalNote, { exact: true }).count(), 0, "no note box for the customer");
+    const seen = await api(customer, "GET", inc.path);
+    assert.ok(!JSON.stringify(seen.json).includes(note) && !seen.json.timeline.some((e) => e.kind === "internal_note"), "no note in the customer's answer");
+    await check(cust, "incident-customer-no-note");
     await cust.context.close();
   });
 

@@ -521,6 +521,7 @@ export const en = {
   "reports.noDataShort": "no data",
   "reports.noDataMonth": "no incident was due this month",
   "reports.chartCaption": "Each bar: first responses on time ÷ (on time + late) in the month, all calendars and severities; below it, on time / all. Dashed: the target of {target}. Months with no incident due show “no data”, not 0 %.",
+  "reports.noDataLegend": "no incident due that month",
   "reports.csv": "Download CSV",
 } as const;
 

@@ -126,7 +126,7 @@ export const pl: Catalogue = {
   "new.firstResponseDue": "Termin pierwszej odpowiedzi",
   "new.quoteLoading": "Obliczanie…",
   "new.quoteNeeds": "Wybierz ważność i kalendarz, aby zobaczyć termin pierwszej odpowiedzi.",
-  "new.quoteBusiness": "w ciągu {hours} (kalendarz: {calendar})",
+  "new.quoteBusiness": "w ciągu {hours} – kalendarz: {calendar}",
   "new.quoteWall": "w ciągu 2 godzin, całodobowo",
   "new.pack": "Rozliczenie z pakietu",
   "new.packWill": "Zgłoszenie zostanie rozliczone z pakietu {number} (pozostało {n} z {m}, ważny do {date}).",
@@ -520,5 +520,6 @@ export const pl: Catalogue = {
   "reports.noDataShort": "brak danych",
   "reports.noDataMonth": "w tym miesiącu nie przypadał termin żadnego zgłoszenia",
   "reports.chartCaption": "Słupek: odsetek pierwszych odpowiedzi udzielonych w terminie (w terminie ÷ (w terminie + po terminie)) w miesiącu, łącznie dla wszystkich kalendarzy i stopni ważności; pod nim: w terminie / wszystkie. Linia przerywana: cel {target}. Miesiące bez zgłoszeń mają „brak danych”, nie 0 %.",
+  "reports.noDataLegend": "brak zgłoszeń w tym miesiącu",
   "reports.csv": "Pobierz CSV",
 };

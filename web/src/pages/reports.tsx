@@ -37,9 +37,10 @@ export const TARGET = 0.9;
 function Chart(props: { data: ReturnType<typeof byMonth> }) {
   const W = 720;
   const h = 170;
-  const top = 22;
+  const top = 34;
   const left = 44;
-  const w = (W - left - 8) / Math.max(props.data.length, 1);
+  // A bar is never wider than 64 units: one month is a bar, not a wall.
+  const w = Math.min((W - left - 8) / Math.max(props.data.length, 1), 64);
   const y = (v: number) => top + h - v * h;
   return (
     <figure class="chart">
@@ -54,8 +55,12 @@ function Chart(props: { data: ReturnType<typeof byMonth> }) {
             </text>
           </g>
         ))}
-        <line x1={left - 4} x2={W} y1={y(TARGET)} y2={y(TARGET)} class="target" />
-        <text x={W - 4} y={y(TARGET) - 4} text-anchor="end" class="axis target-label">
+        <rect x={left} y={4} width={12} height={12} class="nodata" />
+        <text x={left + 18} y={14} class="axis">
+          {t("reports.noDataLegend")}
+        </text>
+        <line x1={W - 150} x2={W - 122} y1={10} y2={10} class="target" />
+        <text x={W - 116} y={14} class="axis target-label">
           {t("reports.target", { target: fmtPercent(TARGET) })}
         </text>
         {props.data.map((d, i) => {
@@ -65,11 +70,9 @@ function Chart(props: { data: ReturnType<typeof byMonth> }) {
             <g key={d.month}>
               {d.achievement === null ? (
                 <>
-                  <rect x={x + 4} y={top} width={w - 8} height={h} class="nodata" />
-                  <text x={x + w / 2} y={top + h / 2} text-anchor="middle" class="axis">
-                    {t("reports.noDataShort")}
-                  </text>
-                  <title>{`${fmtMonth(d.month)}: ${t("reports.noDataMonth")}`}</title>
+                  <rect x={x + 6} y={top} width={w - 12} height={h} class="nodata">
+                    <title>{`${fmtMonth(d.month)}: ${t("reports.noDataMonth")}`}</title>
+                  </rect>
                 </>
               ) : (
                 <>
@@ -90,6 +93,7 @@ function Chart(props: { data: ReturnType<typeof byMonth> }) {
             </g>
           );
         })}
+        <line x1={left - 4} x2={left + w * props.data.length} y1={y(TARGET)} y2={y(TARGET)} class="target" />
       </svg>
       <figcaption class="muted">{t("reports.chartCaption", { target: fmtPercent(TARGET) })}</figcaption>
     </figure>
