@@ -5,7 +5,8 @@ import { getCalendars } from "./catalog";
 import { t, tv } from "./i18n";
 import { Deadline } from "./components/deadline";
 import { numberOf } from "./incident-state";
-import { ErrorAlert, Link, Loading, Status, useAction, useLoad, TableBox } from "./ui";
+import { navigate } from "./router";
+import { ErrorAlert, Field, Link, Loading, Status, TableBox, useAction, useLoad } from "./ui";
 
 /** The owner's name, or the word for nobody. */
 export function OwnerName(props: { incident: IncidentSummary }) {
@@ -101,5 +102,23 @@ export function PagedIncidents(props: {
       )}
       <ErrorAlert error={action.error} />
     </>
+  );
+}
+
+/** Opens an incident by the short number people quote (from an e-mail subject or the phone). */
+export function FindByNumber() {
+  const [number, setNumber] = useState("");
+  return (
+    <form
+      class="inline-form find"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const n = number.trim().toUpperCase();
+        if (n) navigate(`/incidents/${encodeURIComponent(n)}`);
+      }}
+    >
+      <Field label={t("list.findNumber")} value={number} autoComplete="off" spellcheck={false} placeholder="K7M-4QX9" onInput={(e) => setNumber(e.currentTarget.value)} />
+      <button type="submit">{t("list.open")}</button>
+    </form>
   );
 }

@@ -40,6 +40,8 @@ export const api = {
   incidents: (cursor?: string | null, filters: IncidentFilters = {}) =>
     call<Page<IncidentSummary>>("get", "/incidents", { query: { ...filters, cursor, limit: 50 } }),
   incident: (incidentId: string) => call<Incident>("get", "/incidents/{incident_id}", { params: id(incidentId) }),
+  /** By the short number people type (K7M-4QX9). */
+  incidentByNumber: (number: string) => call<Incident>("get", "/incidents/by-number/{number}", { params: { number } }),
   timeline: (incidentId: string, cursor: string) =>
     call<Page<Event>>("get", "/incidents/{incident_id}/timeline", { params: id(incidentId), query: { cursor, limit: 100 } }),
   submit: (body: Submission, key: string) => call<Incident>("post", "/incidents", { body, idempotencyKey: key }),

@@ -62,6 +62,7 @@ export type RoutesAreInSpec = Assert<AllIn<typeof ROUTES> extends true ? true : 
 /** PENDING: routes of API.md v3 (issue 31) that infra/openapi.yaml does not have yet. */
 export const PENDING_ROUTES = [
   ["post", "/incidents/{incident_id}/notes"],
+  ["get", "/incidents/by-number/{number}"],
 ] as const;
 export type Route = (typeof ROUTES)[number] | (typeof PENDING_ROUTES)[number];
 export type RoutePath<M extends Method> = Extract<Route, readonly [M, string]>[1];

@@ -516,6 +516,8 @@ export const en = {
   "ev.sub_problem_withdrawn": "Sub-problem withdrawn when the incident was closed: {title}",
   "bounce.bounce": "the mail bounced",
   "bounce.complaint": "reported as spam",
+  "list.findNumber": "Incident number",
+  "list.open": "Open",
   "list.colNumber": "Number",
   "reports.target": "target {target}",
   "reports.noDataShort": "no data",

@@ -515,6 +515,8 @@ export const pl: Catalogue = {
   "ev.sub_problem_withdrawn": "Podproblem wycofany przy zamknięciu zgłoszenia: {title}",
   "bounce.bounce": "wiadomość wróciła",
   "bounce.complaint": "zgłoszono jako spam",
+  "list.findNumber": "Numer zgłoszenia",
+  "list.open": "Otwórz",
   "list.colNumber": "Numer",
   "reports.target": "cel {target}",
   "reports.noDataShort": "brak danych",

@@ -27,8 +27,14 @@ function Heading(props: { incident: Incident }) {
   return <PageTitle>{n ? `${n} · ${props.incident.title}` : props.incident.title}</PageTitle>;
 }
 
+/** An incident's address may carry its short number (typed from an e-mail or the phone) or its id. */
+const NUMBER = /^[0-9A-Z]{3,4}-[0-9A-Z]{4,5}$/i;
+
 export function IncidentPage(props: { id: string }) {
-  const incident = useLoad(() => api.incident(props.id), [props.id]);
+  const incident = useLoad(
+    () => (NUMBER.test(props.id) ? api.incidentByNumber(props.id.toUpperCase()) : api.incident(props.id)),
+    [props.id],
+  );
   const calendars = useLoad(getCalendars, []);
   const products = useLoad(getProducts, []);
   const s = session.value;
