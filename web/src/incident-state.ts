@@ -10,7 +10,7 @@ export const isOpen = (i: IncidentSummary) => OPEN.has(i.status);
 export const kindOf = (e: Event): string => e.kind;
 
 /** The short incident number people type and read (API.md v3), when the API gives it. */
-export const numberOf = (i: IncidentSummary): string | null => {
+export const numberOf = (i: object): string | null => {
   const n = (i as { number?: unknown }).number;
   return typeof n === "string" && n !== "" ? n : null;
 };

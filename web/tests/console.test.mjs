@@ -638,7 +638,7 @@ for (const lang of ["en", "pl"]) {
     const breaches = (await api("admin", "GET", `/reports/sla/breaches?month=${month}`)).json;
     const list = page.getByRole("region", { name: new RegExp(n.breachesIn) });
     await list.waitFor();
-    if (breaches.items.length > 0) await list.getByRole("link", { name: breaches.items[0].incident_id, exact: true }).waitFor();
+    if (breaches.items.length > 0) await list.getByRole("link", { name: breaches.items[0].number ?? breaches.items[0].incident_id, exact: true }).waitFor();
     else await list.getByText(n.noBreaches).waitFor();
     await check(admin, "reports");
     await admin.context.close();

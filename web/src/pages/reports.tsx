@@ -3,6 +3,7 @@ import { api, type ReportRow } from "../api";
 import { fmtInstant, fmtMonth, fmtPercent, t, tv } from "../i18n";
 import { ErrorAlert, Field, Link, Loading, PageTitle, useLoad, TableBox } from "../ui";
 import { Satisfaction } from "./satisfaction";
+import { numberOf } from "../incident-state";
 
 function monthOf(d: Date): string {
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
@@ -130,7 +131,7 @@ function Breaches(props: { month: string }) {
         <ul class="plain breaches">
           {list.data.items.map((b) => (
             <li key={b.incident_id}>
-              <Link href={`/incidents/${encodeURIComponent(b.incident_id)}`}>{b.incident_id}</Link>{" "}
+              <Link href={`/incidents/${encodeURIComponent(b.incident_id)}`}>{numberOf(b) ?? b.incident_id}</Link>{" "}
               <span class="muted">({t("reports.account", { id: b.account_id })})</span>
               {" – "}
               {t("reports.breachLine", {

@@ -50,7 +50,7 @@ function EventItem(props: { e: Event; incident: Incident; names: Map<string, str
       title = t("ev.submitted", { severity: tv("sev", e.severity ?? props.incident.severity) });
       break;
     case "response":
-      title = t("ev.response", { channel: tv("channel", e.channel ?? "") });
+      title = t("ev.response", { channel: tv("channel", e.channel ?? "").toLocaleLowerCase() });
       break;
     case "sub_problem_proposed":
     case "sub_problem_accepted":
