@@ -153,6 +153,8 @@ pub fn awaiting_incident(
             first_response_warn_at: warn_at,
             first_response_due_at: due_at,
             now: submitted_at,
+            number: domain::incident::incident_number(&store::ids::random_bytes::<5>()),
+            actor_display_name: None,
         },
     )
     .0

@@ -58,6 +58,8 @@ pub async fn floor_draw(
             first_response_warn_at: clock.warn_at,
             first_response_due_at: clock.due_at,
             now: at,
+            number: domain::incident::incident_number(&store::ids::random_bytes::<5>()),
+            actor_display_name: None,
         },
     );
     let mut idem = IdempotencyWrite::new(

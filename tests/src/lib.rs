@@ -574,6 +574,19 @@ async fn invoke_output(function: &str, event: &Value) -> std::process::Output {
         .expect("cargo lambda runs")
 }
 
+/// An incident's `number` (what people and e-mail subjects see instead of its id).
+pub async fn number_of(incident_id: &str) -> String {
+    get(&format!("/incidents/{incident_id}"))
+        .token(&User::engineer())
+        .send()
+        .await
+        .expect(200)
+        .body["number"]
+        .as_str()
+        .expect("every incident has a number")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_emulator_relay_failure;

@@ -7,7 +7,7 @@ use domain::{IncidentStatus, Severity, SlaOutcome};
 use lambda_http::http::StatusCode;
 use store::idempotency::IdempotencyWrite;
 use store::incidents::{IncidentFilter, OwnerFilter};
-use usecases::draw::{draw_incident, Draw, Drawn};
+use usecases::draw::{draw_incident, new_number, Draw, Drawn};
 
 const OPERATION: &str = "POST /incidents";
 
@@ -37,17 +37,27 @@ async fn submit_once(
     // stored; claimed before the first store call, so the identity hook beside this handler
     // finds it known and makes no call of its own.
     let email = usecases::profile::claim_email(&ctx.actor);
-    let draw = Draw {
-        actor: &ctx.actor,
-        submission: &submission,
-        now: ctx.now,
-        incident_id: store::ids::new_id("inc"),
-        idempotency: Some(idempotency.clone()),
-        parent_incident_id: None,
-        parent: None,
-        remember_email: email,
+    let incident_id = store::ids::new_id("inc");
+    // A taken number (rare: 3.3 × 10¹⁰ of them) is drawn again; nothing was written.
+    let mut attempts = 0;
+    let drawn = loop {
+        attempts += 1;
+        let draw = Draw {
+            actor: &ctx.actor,
+            submission: &submission,
+            now: ctx.now,
+            incident_id: incident_id.clone(),
+            number: new_number(),
+            idempotency: Some(idempotency.clone()),
+            parent_incident_id: None,
+            parent: None,
+            remember_email: email,
+        };
+        match draw_incident(&app.store, app.calendars, draw).await {
+            Ok(Drawn::NumberTaken) if attempts < NUMBER_ATTEMPTS => continue,
+            other => break other,
+        }
     };
-    let drawn = draw_incident(&app.store, app.calendars, draw).await;
     if email.is_some() && !matches!(drawn, Ok(Drawn::Created { .. })) {
         // Nothing was written (a refusal, a replay): the address is kept the hook's way, off the
         // floor's path.
@@ -63,8 +73,15 @@ async fn submit_once(
         Drawn::ParentChanged => Err(ApiError::Internal(
             "a submission without a parent reported a parent change".into(),
         )),
+        Drawn::NumberTaken => Err(ApiError::ServiceUnavailable(
+            "no free incident number was found; retry".into(),
+        )),
     }
 }
+
+/// Numbers drawn for one submission before it gives up (`503`): each taken one is a one in
+/// 3.3 × 10¹⁰ event per incident stored.
+const NUMBER_ATTEMPTS: u32 = 5;
 
 /// `GET /incidents`: the caller's incidents, newest first; `?status=` filters. Staff see all,
 /// filtered by `?owner=me|none|<account_id>`, `?status=`, `?severity=`, `?sla=`, combinable;
@@ -144,6 +161,14 @@ fn staff_filter(ctx: &Ctx, status: Option<IncidentStatus>) -> Result<IncidentFil
 /// `GET /incidents/{incident_id}`: the incident with the first page of its timeline.
 pub async fn get(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     api::timeline::incident_reply(&app.store, &ctx, ctx.param("incident_id"), StatusCode::OK).await
+}
+
+/// `GET /incidents/by-number/{number}` (the owner or staff): the incident a number names, as
+/// `GET /incidents/{incident_id}` answers it. Not a number, a number nobody holds, or another
+/// account's incident: `404`.
+pub async fn get_by_number(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
+    let id = usecases::read::incident_id_by_number(&app.store, ctx.param("number")).await?;
+    api::timeline::incident_reply(&app.store, &ctx, &id, StatusCode::OK).await
 }
 
 /// `GET /incidents/{incident_id}/timeline`: the rest of it, a page at a time, oldest first.

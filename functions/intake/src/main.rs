@@ -25,6 +25,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         "POST" "/incidents" => incidents::submit,
         "GET" "/incidents" => incidents::list,
         "GET" "/incidents/{incident_id}" => incidents::get,
+        "GET" "/incidents/by-number/{number}" => incidents::get_by_number,
         "GET" "/incidents/{incident_id}/timeline" => incidents::timeline,
     ];
     // The account keeps the address its token last presented (account mail goes there).

@@ -117,7 +117,11 @@ fn recipients(kind: &str) -> Option<&'static [Role]> {
         | "resolved"
         | "closed_unresolved"
         | "charge_decided" => &[Role::Contact],
-        "customer_message" | "closure_requested" => &[Role::Handler],
+        "customer_message" => &[Role::Handler],
+        // The customer's own closure is confirmed to the contact (once, like every message).
+        "closure_requested" => &[Role::Contact, Role::Handler],
+        // Internal notes never leave the staff (they are not even on the stream: `NOTE#`).
+        "internal_note" => return None,
         "contact_bounced" => &[Role::SupportTeam],
         "sla_warning" => &[Role::SupportTeam, Role::Owner, Role::Pager],
         "sla_breached" => &[
@@ -198,6 +202,9 @@ fn news_for(e: &TimelineEntry, role: Role, incident: &Incident) -> Option<Incide
         "customer_message" => IncidentNews::CustomerMessage {
             message: detail(d, "message"),
         },
+        "closure_requested" if role == Role::Contact => IncidentNews::ClosureConfirmed {
+            reason: detail(d, "reason"),
+        },
         "closure_requested" => IncidentNews::ClosureRequested {
             reason: detail(d, "reason"),
         },
@@ -230,7 +237,8 @@ fn incident_facts(
         Language::En => "%Y-%m-%d %H:%M %Z",
     };
     IncidentFacts {
-        id: incident.incident_id.clone(),
+        // People read the incident's number (subjects and text), never its id.
+        id: incident.number.clone(),
         title: incident.title.clone(),
         severity: incident.severity.to_string(),
         product: incident.product_id.clone(),

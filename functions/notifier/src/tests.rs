@@ -29,7 +29,7 @@ fn config() -> Config {
 
 fn incident(severity: &str, calendar: &str, language: Option<&str>) -> Incident {
     serde_json::from_value(json!({
-        "incident_id": "inc_1", "account_id": "acct_customer", "pack_id": "pck_1",
+        "incident_id": "inc_1", "number": "K7M-4QX9", "account_id": "acct_customer", "pack_id": "pck_1",
         "parent_incident_id": null, "product_id": "windows-server-2022", "category": "configuration",
         "severity": severity, "handling": "24x7", "calendar": calendar,
         "title": "Klaster <nie> startuje",
@@ -108,13 +108,23 @@ fn every_row_of_the_table_goes_to_its_recipients() {
             "{kind}"
         );
     }
-    for kind in ["customer_message", "closure_requested"] {
-        assert_eq!(
-            roles(&planned(&event(kind, none.clone()), a.clone())),
-            [Role::Handler],
-            "{kind}"
-        );
-    }
+    assert_eq!(
+        roles(&planned(
+            &event("customer_message", none.clone()),
+            a.clone()
+        )),
+        [Role::Handler],
+    );
+    // The customer's own closure is confirmed to the contact, and the handler decides the charge.
+    assert_eq!(
+        roles(&planned(
+            &event("closure_requested", none.clone()),
+            a.clone()
+        )),
+        [Role::Contact, Role::Handler],
+    );
+    // Internal notes are told to nobody (and never reach the stream: they are not `EVENT#`).
+    assert!(planned(&event("internal_note", json!({"note": "x"})), a.clone()).is_empty());
     assert_eq!(
         roles(&planned(&event("sla_warning", none.clone()), c.clone())),
         [Role::SupportTeam],
@@ -151,7 +161,7 @@ fn the_polish_confirmation_names_the_incident_and_the_deadline_in_warsaw_time() 
     assert_eq!(to, "ada@customer.example");
     assert_eq!(
         m.subject,
-        "[inc_1] Przyjęliśmy Twoje zgłoszenie: Klaster <nie> startuje"
+        "[K7M-4QX9] Przyjęliśmy Twoje zgłoszenie: Klaster <nie> startuje"
     );
     // 13:00 UTC is 14:00 in Warsaw in December.
     assert!(
@@ -178,7 +188,7 @@ fn the_contact_language_chooses_the_text_and_the_team_gets_english() {
     assert!(email(&out[0])
         .1
         .subject
-        .starts_with("[inc_1] We have received your incident"));
+        .starts_with("[K7M-4QX9] We have received your incident"));
     assert!(email(&out[0])
         .1
         .text
@@ -190,10 +200,28 @@ fn the_contact_language_chooses_the_text_and_the_team_gets_english() {
     assert!(email(&out[0]).1.subject.contains("Przyjęliśmy"));
     let (to, team) = email(&out[1]);
     assert_eq!(to, "team@support.example");
-    assert!(team.subject.starts_with("[inc_1] New severity B incident"));
+    assert!(team
+        .subject
+        .starts_with("[K7M-4QX9] New severity B incident"));
     assert!(team
         .text
         .contains("Contact: Ada, ada@customer.example, +48 22 123 45 67"));
+}
+
+#[test]
+fn a_customer_closure_is_confirmed_to_the_contact_by_number_in_its_language() {
+    let out = planned(
+        &event("closure_requested", json!({"reason": "Sami naprawiliśmy."})),
+        incident("B", "PL", None),
+    );
+    let (to, m) = email(&out[0]);
+    assert_eq!(to, "ada@customer.example");
+    assert_eq!(
+        m.subject,
+        "[K7M-4QX9] Zgłoszenie zamknięte na Twoją prośbę: Klaster <nie> startuje"
+    );
+    assert!(m.text.contains("    Sami naprawiliśmy."), "{}", m.text);
+    assert!(!m.subject.contains("inc_1"));
 }
 
 #[test]
@@ -208,7 +236,7 @@ fn a_response_quotes_the_engineer_and_a_page_is_short_ascii() {
     let m = email(&out[0]).1;
     assert!(
         m.text
-            .contains("odpowiedział telefonicznie na Twoje zgłoszenie inc_1"),
+            .contains("odpowiedział telefonicznie na Twoje zgłoszenie K7M-4QX9"),
         "{}",
         m.text
     );
@@ -221,7 +249,7 @@ fn a_response_quotes_the_engineer_and_a_page_is_short_ascii() {
     else {
         panic!("pager")
     };
-    assert_eq!(subject, "SEV A SLA breached: inc_1");
+    assert_eq!(subject, "SEV A SLA breached: K7M-4QX9");
     assert!(
         text.contains("due 2026-12-22 14:00 CET (Europe/Warsaw)"),
         "{text}"
@@ -314,19 +342,29 @@ fn recipients(out: &[Outgoing]) -> Vec<(Role, String)> {
 fn an_owned_incidents_mail_goes_to_its_owner_and_the_breach_to_the_admins_too() {
     let (i, staff) = owned(incident("B", "UK", None));
     for kind in ["customer_message", "closure_requested"] {
+        // The contact hears of its own closure request (a confirmation), never of its message.
+        let contact: Vec<(Role, String)> = (kind == "closure_requested")
+            .then(|| (Role::Contact, "ada@customer.example".to_string()))
+            .into_iter()
+            .collect();
+        let with = |handler: &str| {
+            let mut all = contact.clone();
+            all.push((Role::Handler, handler.to_string()));
+            all
+        };
         assert_eq!(
             recipients(&planned_with(
                 &event(kind, json!({})),
                 i.clone(),
                 staff.clone()
             )),
-            [(Role::Handler, "grace@support.example".to_string())],
+            with("grace@support.example"),
             "{kind}"
         );
         // Unowned (or no address known): the team.
         assert_eq!(
             recipients(&planned(&event(kind, json!({})), incident("B", "UK", None))),
-            [(Role::Handler, "team@support.example".to_string())],
+            with("team@support.example"),
             "{kind}"
         );
     }
@@ -374,12 +412,12 @@ fn an_assignment_tells_the_new_owner_who_assigned_it_and_the_note_and_a_release_
     );
     let (_, m) = email(&out[0]);
     assert!(
-        m.subject.starts_with("[inc_1] Assigned to you"),
+        m.subject.starts_with("[K7M-4QX9] Assigned to you"),
         "{}",
         m.subject
     );
     assert!(
-        m.text.contains("Ada Lovelace assigned incident inc_1"),
+        m.text.contains("Ada Lovelace assigned incident K7M-4QX9"),
         "{}",
         m.text
     );

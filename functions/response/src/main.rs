@@ -4,6 +4,7 @@
 //! Attachments are the `attachments` function's.
 
 mod contacts;
+mod notes;
 mod ownership;
 mod queue;
 mod scope;
@@ -26,6 +27,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let routes = api::routes![App;
         "POST" "/incidents/{incident_id}/responses" as Engineer => contacts::respond,
         "POST" "/incidents/{incident_id}/messages" => contacts::customer_message,
+        "POST" "/incidents/{incident_id}/notes" as Engineer => notes::add,
         "POST" "/incidents/{incident_id}/scope" as Engineer => scope::propose,
         "POST" "/incidents/{incident_id}/scope/decision" => scope::decide,
         "POST" "/incidents/{incident_id}/sub-problems" as Engineer => sub_problems::propose,

@@ -259,6 +259,8 @@ mod tests {
                 first_response_warn_at: due - chrono::Duration::hours(2),
                 first_response_due_at: due,
                 now: due - chrono::Duration::hours(8),
+                number: "K7M-4QX9".into(),
+                actor_display_name: None,
             },
         );
         incident

@@ -254,10 +254,10 @@ pub fn complete(
     let mut uploaded = attachment.clone();
     uploaded.status = AttachmentStatus::Uploaded;
     uploaded.uploaded_at = Some(now);
-    let event = Event::new(
+    let event = Event::by(
         now,
         EventKind::AttachmentAdded,
-        &actor.account_id,
+        actor,
         json!({
             "attachment_id": attachment.attachment_id,
             "file_name": attachment.file_name,
@@ -270,6 +270,7 @@ pub fn complete(
         events: vec![event],
         refund: false,
         no_op: false,
+        withdrawn: Vec::new(),
     };
     Ok(Some((uploaded, transition)))
 }

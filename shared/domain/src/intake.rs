@@ -171,12 +171,17 @@ pub struct NewIncident<'a> {
     pub first_response_warn_at: Instant,
     pub first_response_due_at: Instant,
     pub now: Instant,
+    /// The incident's number (`incident::incident_number`), reserved by the creating write.
+    pub number: String,
+    /// How the `submitted` event names its author (the submitting account's display name).
+    pub actor_display_name: Option<String>,
 }
 
 /// The incident as created by a successful draw, with its `submitted` event.
 pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
     let incident = Incident {
         incident_id: n.incident_id,
+        number: n.number,
         account_id: n.account_id.to_string(),
         pack_id: n.pack_id.to_string(),
         parent_incident_id: n.parent_incident_id.clone(),
@@ -203,12 +208,13 @@ pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
         owner: None,
         rating: None,
     };
-    let event = Event::new(
+    let mut event = Event::new(
         n.now,
         EventKind::Submitted,
         n.account_id,
         json!({"pack_id": n.pack_id, "parent_incident_id": n.parent_incident_id, "severity": s.severity}),
     );
+    event.actor_display_name = n.actor_display_name;
     (incident, event)
 }
 

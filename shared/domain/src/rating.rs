@@ -132,17 +132,20 @@ pub fn rate(
         comment: request.comment.clone(),
         at: now,
     });
-    let event = Event::new(
+    let mut event = Event::new(
         now,
         EventKind::Rated,
         &incident.account_id,
         json!({"score": request.score, "comment": request.comment}),
     );
+    // The rating link is the contact's: it is named as the contact.
+    event.actor_display_name = Some(incident.contact.name.clone());
     Ok(Transition {
         incident: next,
         events: vec![event],
         refund: false,
         no_op: false,
+        withdrawn: Vec::new(),
     })
 }
 

@@ -53,10 +53,31 @@ pub fn event(incident_id: &str, seq: u64) -> Key {
     )
 }
 
+pub const NOTE_PREFIX: &str = "NOTE#";
+
+/// An internal note, in its incident's partition but outside the `EVENT#` range every
+/// customer read is confined to: after the incident's event `after` (its `event_count` when
+/// the note was written), numbered by the incident's `note_count`. Staff timelines merge the
+/// two ranges in the order (`after`, `seq`), events counting as (`seq`, 0).
+pub fn note(incident_id: &str, after: u64, seq: u64) -> Key {
+    Key::new(
+        format!("INCIDENT#{incident_id}"),
+        format!("{NOTE_PREFIX}{after:08}#{seq:08}"),
+    )
+}
+
+/// An incident number's reservation: created (`attribute_not_exists`) in the incident's own
+/// intake transaction, so no two incidents share a number; names the incident and its account.
+pub fn incident_number(number: &str) -> Key {
+    Key::new(format!("NUMBER#{number}"), "NUMBER")
+}
+
+pub const PROPOSAL_PREFIX: &str = "PROPOSAL#";
+
 pub fn proposal(incident_id: &str, proposal_id: &str) -> Key {
     Key::new(
         format!("INCIDENT#{incident_id}"),
-        format!("PROPOSAL#{proposal_id}"),
+        format!("{PROPOSAL_PREFIX}{proposal_id}"),
     )
 }
 
@@ -274,6 +295,15 @@ mod tests {
     #[test]
     fn events_sort_in_sequence_order() {
         assert!(event("i", 9).sk < event("i", 10).sk);
+    }
+
+    #[test]
+    fn notes_sort_after_their_event_then_in_their_own_order_and_outside_the_event_range() {
+        assert!(note("i", 3, 9).sk < note("i", 3, 10).sk);
+        assert!(note("i", 3, 10).sk < note("i", 4, 11).sk);
+        assert!(!note("i", 3, 9).sk.starts_with(EVENT_PREFIX));
+        // Nothing between the events and the incident item: the head read stays as it was.
+        assert!(note("i", 0, 1).sk > incident("i").sk);
     }
 
     #[test]

@@ -67,6 +67,8 @@ fn incident_for(owner: &str, pack_id: &str) -> (Incident, domain::incident::Even
             first_response_warn_at: now() + Duration::hours(6),
             first_response_due_at: now() + Duration::hours(8),
             now: now(),
+            number: domain::incident::incident_number(&store::ids::random_bytes::<5>()),
+            actor_display_name: None,
         },
     )
 }
@@ -895,7 +897,7 @@ async fn messages(store: &Store, incident_id: &str, n: usize) {
 async fn closed_and_answered(store: &Store, incident_id: &str) {
     let owner = Actor::customer("buyer");
     let answered = store
-        .update_incident_answered(incident_id, None, &now, |s, at| {
+        .update_incident_answered(incident_id, None, false, &now, |s, at| {
             apply(
                 &s.incident,
                 &owner,
@@ -910,7 +912,7 @@ async fn closed_and_answered(store: &Store, incident_id: &str) {
         .expect("store")
         .expect("incident");
     let (stored, page, next) = store
-        .incident_first_page(incident_id, store::incidents::TIMELINE_PAGE_MAX)
+        .incident_first_page(incident_id, store::incidents::TIMELINE_PAGE_MAX, false)
         .await
         .expect("store")
         .expect("incident");

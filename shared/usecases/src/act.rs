@@ -2,7 +2,7 @@
 //! version it was decided on (the store's read-decide-write loop, under the one retry policy).
 
 use crate::Failure;
-use domain::incident::{apply, can_view, Action, Transition};
+use domain::incident::{apply, can_view, withdraw_proposals, Action, Transition};
 use domain::time::Instant;
 use domain::Actor;
 use store::incidents::{Answered, IncidentHead, StoredIncident};
@@ -57,6 +57,9 @@ where
             return Err(Failure::NotFound);
         }
         let mut transition = apply(&stored.incident, actor, action.clone(), now)?;
+        // A closure withdraws the sub-problem proposals that await the customer (read with the
+        // incident when the action closes: `act_answered`).
+        withdraw_proposals(&mut transition, &stored.open_proposals, actor);
         finish(&mut transition);
         Ok(transition)
     }
@@ -79,9 +82,27 @@ where
 {
     let clock = move || commit_clock().max(now);
     let outcome = store
-        .update_incident_answered(incident_id, first, &clock, decide(actor, &action, finish))
+        .update_incident_answered(
+            incident_id,
+            first,
+            action.closes(),
+            &clock,
+            decide(actor, &action, finish),
+        )
         .await?;
-    outcome.ok_or(Failure::NotFound)
+    let mut answered = outcome.ok_or(Failure::NotFound)?;
+    // Staff see the internal notes in the timeline: the answer's first page is theirs (read
+    // after the write, only for an incident that has notes).
+    if actor.is_staff() && answered.before.note_count > 0 {
+        let first_page = store::Page {
+            limit: store::incidents::TIMELINE_PAGE_MAX,
+            cursor: None,
+        };
+        let (events, next) = store.staff_events(incident_id, &first_page).await?;
+        answered.first_page = events;
+        answered.next = next;
+    }
+    Ok(answered)
 }
 
 /// The wall clock in whole seconds, as requests read it.

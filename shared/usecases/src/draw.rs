@@ -13,7 +13,9 @@ use domain::time::Instant;
 use domain::Actor;
 use domain::PackStatus;
 use store::idempotency::{IdempotencyRecord, IdempotencyWrite};
-use store::incidents::CreateOutcome::{Created, PackUnusable, ParentChanged, Replayed};
+use store::incidents::CreateOutcome::{
+    Created, NumberTaken, PackUnusable, ParentChanged, Replayed,
+};
 use store::incidents::ParentChange;
 use store::packs::PackDraw;
 use store::retry::Rounds;
@@ -27,6 +29,14 @@ pub enum Drawn {
     Replayed(IdempotencyRecord),
     /// A sub-problem's parent changed between reading and drawing; nothing was written.
     ParentChanged,
+    /// The draw's incident number is taken (`Draw::number`); nothing was written: draw again
+    /// with another (`new_number`).
+    NumberTaken,
+}
+
+/// A fresh incident number from the OS CSPRNG (`domain::incident::incident_number`).
+pub fn new_number() -> String {
+    domain::incident::incident_number(&store::ids::random_bytes::<5>())
 }
 
 /// One draw: who submits what, when, under which new id; for a sub-problem, the parent's change.
@@ -35,6 +45,8 @@ pub struct Draw<'a> {
     pub submission: &'a Submission,
     pub now: Instant,
     pub incident_id: String,
+    /// The new incident's number (`new_number`), reserved by the draw's transaction.
+    pub number: String,
     pub idempotency: Option<IdempotencyWrite>,
     pub parent_incident_id: Option<String>,
     pub parent: Option<ParentChange<'a>>,
@@ -192,6 +204,8 @@ async fn draw_one(
             first_response_warn_at: clock.warn_at,
             first_response_due_at: clock.due_at,
             now: draw.now,
+            number: draw.number.clone(),
+            actor_display_name: domain::incident::actor_name(draw.actor),
         },
     );
     let idempotency = match draw.idempotency.clone() {
@@ -224,6 +238,7 @@ async fn draw_one(
         }),
         Replayed(record) => Attempt::Done(Drawn::Replayed(record)),
         ParentChanged => Attempt::Done(Drawn::ParentChanged),
+        NumberTaken => Attempt::Done(Drawn::NumberTaken),
         PackUnusable => Attempt::PackChanged,
     })
 }

@@ -16,7 +16,7 @@ pub async fn incident_with_first_page(
     incident_id: &str,
 ) -> Result<(StoredIncident, Vec<Event>, Option<String>), Failure> {
     match store
-        .incident_first_page(incident_id, TIMELINE_PAGE_MAX)
+        .incident_first_page(incident_id, TIMELINE_PAGE_MAX, actor.is_staff())
         .await?
     {
         Some((stored, events, next)) if can_view(&stored.incident, actor) => {
@@ -24,6 +24,19 @@ pub async fn incident_with_first_page(
         }
         _ => Err(Failure::NotFound),
     }
+}
+
+/// The id of the incident a number names, typed as people type it (`404` for anything that is
+/// not a number, or a number no incident holds). Whether the caller may see the incident is
+/// the incident read's question (`incident_with_first_page`): another account's is `NotFound`.
+pub async fn incident_id_by_number(store: &Store, number: &str) -> Result<String, Failure> {
+    let Some(number) = domain::incident::normalise_incident_number(number) else {
+        return Err(Failure::NotFound);
+    };
+    store
+        .incident_by_number(&number)
+        .await?
+        .ok_or(Failure::NotFound)
 }
 
 /// One page of the incident's timeline, oldest first, and where it goes on.
@@ -34,9 +47,13 @@ pub async fn timeline_page(
     page: &Page,
 ) -> Result<(Vec<Event>, Option<String>), Failure> {
     match store.incident(incident_id).await? {
-        Some(stored) if can_view(&stored.incident, actor) => {
-            Ok(store.incident_events(incident_id, page).await?)
-        }
+        // Staff read the internal notes with the events; a customer's pages are the `EVENT#`
+        // range alone, so a note can neither show nor shorten a page nor leave a cursor behind.
+        Some(stored) if can_view(&stored.incident, actor) => Ok(if actor.is_staff() {
+            store.staff_events(incident_id, page).await?
+        } else {
+            store.incident_events(incident_id, page).await?
+        }),
         _ => Err(Failure::NotFound),
     }
 }

@@ -4,7 +4,7 @@
 //! nothing.
 
 use crate::act::{commit_now, visible};
-use crate::draw::{draw_incident, Draw, Drawn};
+use crate::draw::{draw_incident, new_number, Draw, Drawn};
 use crate::Failure;
 use domain::calendar::Calendars;
 use domain::incident::{
@@ -71,27 +71,32 @@ pub async fn decide(
     proposal_id: &str,
     accept: bool,
 ) -> Result<Decided, Failure> {
-    // Fixed across rounds: a round that lost the race wrote nothing under it.
+    // Fixed across rounds: a round that lost the race wrote nothing under it. The number is
+    // drawn again only if it turns out taken.
     let child_id = accept.then(|| new_id("inc"));
+    let mut child_number = accept.then(new_number);
     let mut rounds = store.rounds();
     while rounds.start().await {
         let stored = visible(store, actor, incident_id).await?;
         let parent_id = stored.incident.incident_id.clone();
+        let proposal = store.proposal(&parent_id, proposal_id).await?;
         let action = Action::DecideSubProblem {
             proposal_id: proposal_id.to_string(),
+            title: proposal
+                .as_ref()
+                .map(|p| p.title.clone())
+                .unwrap_or_default(),
             accept,
             child_incident_id: child_id.clone(),
+            child_number: child_number.clone(),
         };
         let now = commit_now(&stored);
         // Who may decide, and whether the incident is open, before anything about the proposal.
         let t = apply(&stored.incident, actor, action, now)?;
-        let proposal = store
-            .proposal(&parent_id, proposal_id)
-            .await?
-            .ok_or(Failure::NotFound)?;
+        let proposal = proposal.ok_or(Failure::NotFound)?;
         ensure_undecided(&proposal)?;
         let decided = decided_proposal(&proposal, accept, child_id.as_deref());
-        let Some(child_id) = &child_id else {
+        let (Some(child_id), Some(number)) = (&child_id, &child_number) else {
             if store
                 .decline_sub_problem(&stored, &t, &decided, now)
                 .await?
@@ -107,6 +112,7 @@ pub async fn decide(
             submission: &submission,
             now,
             incident_id: child_id.clone(),
+            number: number.clone(),
             idempotency: None,
             parent_incident_id: Some(parent_id),
             parent: Some(ParentChange {
@@ -133,6 +139,8 @@ pub async fn decide(
             }
             // The parent changed between reading and drawing: nothing was written; decide again.
             Drawn::ParentChanged => continue,
+            // The number is taken: nothing was written; decide again with another.
+            Drawn::NumberTaken => child_number = Some(new_number()),
         }
     }
     Err(busy())

@@ -103,6 +103,8 @@ async fn probes(store: &Store, as_of: Instant) -> Result<(f64, f64), StoreError>
         incident: ghost.clone(),
         version: 7,
         event_count: 0,
+        note_count: 0,
+        open_proposals: Vec::new(),
         last_event_at: None,
     };
     let t = apply(&ghost, &Actor::system(), Action::Breach, as_of)

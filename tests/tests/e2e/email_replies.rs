@@ -140,7 +140,7 @@ async fn the_mail_to_a_contact_carries_a_reply_address_and_answering_it_posts_th
         let contact = new_address("jan");
         let id = incident_of(&customer, &contact, calendar).await;
         // The confirmation, as the contact's mail client shows it.
-        let mail = mail_to(&contact, &id, 1).await;
+        let mail = mail_to(&contact, &number_of(&id).await, 1).await;
         let confirmation = &mail[0];
         assert_eq!(confirmation.reply_to.len(), 1, "{confirmation:?}");
         let reply_to = confirmation.reply_to[0].clone();
@@ -450,9 +450,13 @@ async fn a_bounce_and_a_complaint_make_the_contact_unreachable_and_silence_mail_
         assert_eq!(bounced[0]["kind_of_failure"], kind);
         let team = std::env::var("SUPPORT_TEAM_EMAIL").unwrap();
         assert_eq!(
-            mail_to(&team, &format!("[{id}] Contact unreachable"), 1)
-                .await
-                .len(),
+            mail_to(
+                &team,
+                &format!("[{}] Contact unreachable", number_of(&id).await),
+                1
+            )
+            .await
+            .len(),
             1
         );
         // Nothing more is sent to the address.
@@ -463,7 +467,7 @@ async fn a_bounce_and_a_complaint_make_the_contact_unreachable_and_silence_mail_
             .await
             .expect(201);
         tokio::time::sleep(Duration::from_secs(5)).await;
-        let to_address = mail_to(address, &id, 1).await;
+        let to_address = mail_to(address, &number_of(&id).await, 1).await;
         assert_eq!(to_address.len(), 1, "only the confirmation: {to_address:?}");
     }
 }

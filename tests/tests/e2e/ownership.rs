@@ -637,7 +637,12 @@ async fn mail_goes_to_the_owner_the_admins_and_the_new_owner_and_a_release_tells
         .send()
         .await
         .expect(201);
-    let to_ada = mail_to(&ada.email(), &format!("[{id}] Customer message"), 1).await;
+    let to_ada = mail_to(
+        &ada.email(),
+        &format!("[{}] Customer message", number_of(&id).await),
+        1,
+    )
+    .await;
     assert_eq!(to_ada.len(), 1, "{to_ada:?}");
     assert!(to_ada[0].body.contains("The log is attached."));
     assert!(
@@ -648,7 +653,11 @@ async fn mail_goes_to_the_owner_the_admins_and_the_new_owner_and_a_release_tells
         to_ada[0].body
     );
     assert_eq!(
-        count_mail(&support_team(), &format!("[{id}] Customer message")).await,
+        count_mail(
+            &support_team(),
+            &format!("[{}] Customer message", number_of(&id).await)
+        )
+        .await,
         0
     );
 
@@ -660,7 +669,12 @@ async fn mail_goes_to_the_owner_the_admins_and_the_new_owner_and_a_release_tells
     )
     .await
     .expect(200);
-    let to_grace = mail_to(&grace.email(), &format!("[{id}] Assigned to you"), 1).await;
+    let to_grace = mail_to(
+        &grace.email(),
+        &format!("[{}] Assigned to you", number_of(&id).await),
+        1,
+    )
+    .await;
     assert_eq!(to_grace.len(), 1, "{to_grace:?}");
     assert!(
         to_grace[0].body.contains("Ada Lovelace assigned incident"),
@@ -675,7 +689,11 @@ async fn mail_goes_to_the_owner_the_admins_and_the_new_owner_and_a_release_tells
         to_grace[0].body
     );
     assert_eq!(
-        count_mail(&ada.email(), &format!("[{id}] Assigned to you")).await,
+        count_mail(
+            &ada.email(),
+            &format!("[{}] Assigned to you", number_of(&id).await)
+        )
+        .await,
         0
     );
 
@@ -690,7 +708,7 @@ async fn mail_goes_to_the_owner_the_admins_and_the_new_owner_and_a_release_tells
     );
     assert!(notify(std::slice::from_ref(&breach)).await.is_empty());
     assert!(notify(&[breach]).await.is_empty());
-    let subject = format!("[{id}] SLA breached");
+    let subject = format!("[{}] SLA breached", number_of(&id).await);
     for to in [support_admins(), grace.email(), support_team()] {
         let mail = mail_to(&to, &subject, 1).await;
         assert_eq!(mail.len(), 1, "{to}: {mail:?}");
@@ -712,16 +730,26 @@ async fn mail_goes_to_the_owner_the_admins_and_the_new_owner_and_a_release_tells
         .send()
         .await
         .expect(201);
-    let team = mail_to(&support_team(), &format!("[{id}] Customer message"), 1).await;
+    let team = mail_to(
+        &support_team(),
+        &format!("[{}] Customer message", number_of(&id).await),
+        1,
+    )
+    .await;
     assert_eq!(team.len(), 1);
     assert_eq!(
-        count_mail(&grace.email(), &format!("[{id}] Assigned to you")).await,
+        count_mail(
+            &grace.email(),
+            &format!("[{}] Assigned to you", number_of(&id).await)
+        )
+        .await,
         1
     );
+    let assigned = format!("[{}] Assigned", number_of(&id).await);
     let about: Vec<SentMail> = outbox()
         .await
         .into_iter()
-        .filter(|m| m.subject.contains(&format!("[{id}] Assigned")))
+        .filter(|m| m.subject.contains(&assigned))
         .collect();
     assert_eq!(about.len(), 1, "the release mailed nobody: {about:?}");
 }

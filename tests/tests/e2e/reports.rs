@@ -61,6 +61,8 @@ async fn mixed_table(as_of: Instant) -> (Store, Vec<String>) {
                     first_response_warn_at: due - Duration::hours(1),
                     first_response_due_at: due,
                     now: due - Duration::hours(4),
+                    number: domain::incident::incident_number(&store::ids::random_bytes::<5>()),
+                    actor_display_name: None,
                 },
             )
             .0

@@ -120,6 +120,8 @@ pub(crate) async fn awaiting_with(n: usize, warn: Instant, due: Instant) -> (Use
                         first_response_warn_at: warn,
                         first_response_due_at: due,
                         now: at,
+                        number: domain::incident::incident_number(&store::ids::random_bytes::<5>()),
+                        actor_display_name: None,
                     },
                 );
                 // A timed-out draw may have landed: look before drawing again.

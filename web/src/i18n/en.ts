@@ -212,6 +212,7 @@ export const en = {
   "inc.scopeStatus.proposed": "awaiting the customer's decision",
   "inc.scopeStatus.accepted": "accepted",
   "inc.scopeStatus.rejected": "rejected",
+  "inc.scopeStatus.withdrawn": "withdrawn when the incident was closed",
   "inc.acceptScope": "Accept scope",
   "inc.rejectScope": "Reject scope",
   "inc.subProblems": "Proposed sub-problems",

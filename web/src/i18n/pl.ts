@@ -211,6 +211,7 @@ export const pl: Catalogue = {
   "inc.scopeStatus.proposed": "czeka na decyzję klienta",
   "inc.scopeStatus.accepted": "zaakceptowany",
   "inc.scopeStatus.rejected": "odrzucony",
+  "inc.scopeStatus.withdrawn": "wycofany przy zamknięciu zgłoszenia",
   "inc.acceptScope": "Akceptuj zakres",
   "inc.rejectScope": "Odrzuć zakres",
   "inc.subProblems": "Proponowane podproblemy",

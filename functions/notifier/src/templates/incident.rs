@@ -209,6 +209,18 @@ pub fn incident_draft(news: &IncidentNews, f: &IncidentFacts, lang: Language) ->
             vec![reason.clone()],
             "Zdecyduj o rozliczeniu (wykorzystane lub zwrócone) w konsoli:".into(),
         ),
+        (IncidentNews::ClosureConfirmed { reason }, Language::En) => draft(
+            format!("[{id}] You closed your incident: {title}"),
+            format!("At your request we have closed incident {id} “{title}”. The reason you gave:"),
+            vec![reason.clone()],
+            "Our support team will now decide whether the incident uses a unit of your pack or the unit is returned to it; you will receive an e-mail with the decision. The incident stays in the console:".into(),
+        ),
+        (IncidentNews::ClosureConfirmed { reason }, Language::Pl) => draft(
+            format!("[{id}] Zgłoszenie zamknięte na Twoją prośbę: {title}"),
+            format!("Na Twoją prośbę zamknęliśmy zgłoszenie {id} „{title}”. Podany powód:"),
+            vec![reason.clone()],
+            "Zespół wsparcia zdecyduje teraz, czy zgłoszenie zostanie rozliczone z Twojego pakietu, czy jednostka wróci do pakietu; o decyzji poinformujemy Cię e-mailem. Zgłoszenie pozostaje dostępne w konsoli:".into(),
+        ),
         (IncidentNews::SlaWarning, Language::En) => draft(
             format!("[{id}] SLA warning, severity {sev}: {title}"),
             format!("Incident {id} “{title}” (severity {sev}) still has no first response, and 75% of its response time has passed."),

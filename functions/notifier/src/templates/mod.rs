@@ -107,6 +107,10 @@ pub enum IncidentNews {
     ClosureRequested {
         reason: String,
     },
+    /// To the contact: its own closure request, confirmed (the charge is decided next).
+    ClosureConfirmed {
+        reason: String,
+    },
     SlaWarning,
     SlaBreached,
     /// To the support team: the contact's address bounced or complained (issue 27).

@@ -38,8 +38,12 @@ pub enum Action {
     },
     DecideSubProblem {
         proposal_id: String,
+        /// The proposal's title (the event says which sub-problem was decided).
+        title: String,
         accept: bool,
         child_incident_id: Option<String>,
+        /// The new incident's number, when accepted.
+        child_number: Option<String>,
     },
     Resolve {
         solutions: Vec<String>,
@@ -60,6 +64,10 @@ pub enum Action {
         assignee: Assignee,
         note: Option<String>,
     },
+    /// An engineer's internal note (staff only; allowed on closed incidents too).
+    AddNote {
+        note: String,
+    },
 }
 
 /// Who may take an action.
@@ -78,7 +86,8 @@ impl Action {
             | Action::ProposeScope { .. }
             | Action::ProposeSubProblem { .. }
             | Action::Resolve { .. }
-            | Action::CloseUnresolved { .. } => Party::Engineer,
+            | Action::CloseUnresolved { .. }
+            | Action::AddNote { .. } => Party::Engineer,
             Action::CustomerMessage { .. }
             | Action::EmailedMessage { .. }
             | Action::DecideScope { .. }
@@ -89,9 +98,18 @@ impl Action {
         }
     }
 
-    /// A closed incident accepts nothing but the charge decision that follows its closure.
+    /// A closed incident accepts nothing but the charge decision that follows its closure, and
+    /// staff's internal notes.
     pub fn accepted_when_closed(&self) -> bool {
-        matches!(self, Action::DecideCharge { .. })
+        matches!(self, Action::DecideCharge { .. } | Action::AddNote { .. })
+    }
+
+    /// Closes the incident: proposals that await the customer are withdrawn with it.
+    pub fn closes(&self) -> bool {
+        matches!(
+            self,
+            Action::Resolve { .. } | Action::CloseUnresolved { .. } | Action::RequestClosure { .. }
+        )
     }
 }
 
@@ -104,6 +122,8 @@ pub struct Transition {
     pub refund: bool,
     /// Nothing changes (a repeated identical charge decision).
     pub no_op: bool,
+    /// Sub-problem proposals withdrawn by a closure (`withdraw_proposals`), written with it.
+    pub withdrawn: Vec<SubProblemProposal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -161,6 +181,7 @@ pub fn apply(
     now: Instant,
 ) -> Result<Transition, ActionError> {
     authorize(current, actor, action.party())?;
+    let action_closes = action.closes();
     if current.status.is_closed() && !action.accepted_when_closed() {
         return Err(closed(current));
     }
@@ -170,10 +191,10 @@ pub fn apply(
     let mut refund = false;
     match action {
         Action::Respond { message, channel } => {
-            events.push(Event::new(
+            events.push(Event::by(
                 now,
                 EventKind::Response,
-                who,
+                actor,
                 json!({"message": message, "channel": channel}),
             ));
             first_response(&mut next, now, &mut events);
@@ -184,18 +205,18 @@ pub fn apply(
             }
         }
         Action::CustomerMessage { message } => {
-            events.push(Event::new(
+            events.push(Event::by(
                 now,
                 EventKind::CustomerMessage,
-                who,
+                actor,
                 json!({"message": message, "channel": "console"}),
             ));
         }
         Action::EmailedMessage { message } => {
-            events.push(Event::new(
+            events.push(Event::by(
                 now,
                 EventKind::CustomerMessage,
-                who,
+                actor,
                 json!({"message": message, "channel": "email"}),
             ));
         }
@@ -206,13 +227,14 @@ pub fn apply(
                     events,
                     refund: false,
                     no_op: true,
+                    withdrawn: Vec::new(),
                 });
             }
             next.contact_unreachable = true;
-            events.push(Event::new(
+            events.push(Event::by(
                 now,
                 EventKind::ContactBounced,
-                who,
+                actor,
                 json!({"kind_of_failure": kind_of_failure}),
             ));
         }
@@ -229,10 +251,10 @@ pub fn apply(
                     "the scope is already agreed".into(),
                 ));
             }
-            events.push(Event::new(
+            events.push(Event::by(
                 now,
                 EventKind::ScopeProposed,
-                who,
+                actor,
                 json!({"problem_statement": problem_statement, "resolution_criteria": resolution_criteria}),
             ));
             next.scope = Some(Scope {
@@ -267,37 +289,40 @@ pub fn apply(
             } else {
                 EventKind::ScopeRejected
             };
-            events.push(Event::new(now, kind, who, json!({"comment": comment})));
+            events.push(Event::by(now, kind, actor, json!({"comment": comment})));
         }
         Action::ProposeSubProblem {
             proposal_id,
             title,
             description,
         } => {
-            events.push(Event::new(
+            events.push(Event::by(
                 now,
                 EventKind::SubProblemProposed,
-                who,
+                actor,
                 json!({"proposal_id": proposal_id, "title": title, "description": description}),
             ));
         }
         Action::DecideSubProblem {
             proposal_id,
+            title,
             accept,
             child_incident_id,
+            child_number,
         } => {
             let (kind, details) = if accept {
                 (
                     EventKind::SubProblemAccepted,
-                    json!({"proposal_id": proposal_id, "child_incident_id": child_incident_id}),
+                    json!({"proposal_id": proposal_id, "title": title,
+                           "child_incident_id": child_incident_id, "child_number": child_number}),
                 )
             } else {
                 (
                     EventKind::SubProblemDeclined,
-                    json!({"proposal_id": proposal_id}),
+                    json!({"proposal_id": proposal_id, "title": title}),
                 )
             };
-            events.push(Event::new(now, kind, who, details));
+            events.push(Event::by(now, kind, actor, details));
         }
         Action::Resolve { solutions } => {
             if solutions.is_empty() {
@@ -305,10 +330,10 @@ pub fn apply(
                     "a resolution needs at least one solution".into(),
                 ));
             }
-            events.push(Event::new(
+            events.push(Event::by(
                 now,
                 EventKind::Resolved,
-                who,
+                actor,
                 json!({"solutions": solutions}),
             ));
             first_response(&mut next, now, &mut events);
@@ -326,23 +351,23 @@ pub fn apply(
                     "an unresolved closure decides the charge: consumed or refunded".into(),
                 ));
             }
-            events.push(Event::new(
+            events.push(Event::by(
                 now,
                 EventKind::ClosedUnresolved,
-                who,
+                actor,
                 json!({"explanation": explanation}),
             ));
             first_response(&mut next, now, &mut events);
             next.status = IncidentStatus::Unresolved;
             next.closed_at = Some(now);
-            decide_charge(&mut next, charge, who, now, &mut events);
+            decide_charge(&mut next, charge, actor, now, &mut events);
             refund = charge == Charge::Refunded;
         }
         Action::RequestClosure { reason } => {
-            events.push(Event::new(
+            events.push(Event::by(
                 now,
                 EventKind::ClosureRequested,
-                who,
+                actor,
                 json!({"reason": reason}),
             ));
             // Withdrawn only while the promise could still be kept: a deadline already missed
@@ -371,7 +396,7 @@ pub fn apply(
                 ));
             }
             if current.charge == Charge::Pending {
-                decide_charge(&mut next, charge, who, now, &mut events);
+                decide_charge(&mut next, charge, actor, now, &mut events);
                 refund = charge == Charge::Refunded;
             } else if current.charge == charge {
                 return Ok(Transition {
@@ -379,6 +404,7 @@ pub fn apply(
                     events,
                     refund: false,
                     no_op: true,
+                    withdrawn: Vec::new(),
                 });
             } else {
                 return Err(ActionError::InvalidState(format!(
@@ -399,9 +425,18 @@ pub fn apply(
                         events,
                         refund: false,
                         no_op: true,
+                        withdrawn: Vec::new(),
                     })
                 }
             }
+        }
+        Action::AddNote { note } => {
+            events.push(Event::by(
+                now,
+                EventKind::InternalNote,
+                actor,
+                json!({ "note": note }),
+            ));
         }
         Action::Breach => {
             // A response exactly at the deadline is on time, so a breach needs `now` past it.
@@ -413,27 +448,72 @@ pub fn apply(
             breach(&mut next, now, &mut events);
         }
     }
+    if action_closes {
+        withdraw_scope(&mut next, actor, now, &mut events);
+    }
     Ok(Transition {
         incident: next,
         events,
         refund,
         no_op: false,
+        withdrawn: Vec::new(),
     })
+}
+
+/// A scope proposal still awaiting the customer when the incident closes is withdrawn.
+fn withdraw_scope(next: &mut Incident, actor: &Actor, now: Instant, events: &mut Vec<Event>) {
+    if let Some(scope) = next
+        .scope
+        .as_mut()
+        .filter(|s| s.status == ScopeStatus::Proposed)
+    {
+        scope.status = ScopeStatus::Withdrawn;
+        scope.decided_at = Some(now);
+        events.push(Event::by(now, EventKind::ScopeWithdrawn, actor, json!({})));
+    }
+}
+
+/// The sub-problem proposals of `open` that still await the customer, withdrawn by the closing
+/// transition `t` (one `sub_problem_withdrawn` event each, stamped like the closure's own):
+/// the store writes them in the closure's transaction, each on the condition that it is still
+/// undecided. Anything but a closure is left alone.
+pub fn withdraw_proposals(t: &mut Transition, open: &[SubProblemProposal], actor: &Actor) {
+    if t.no_op || !t.incident.status.is_closed() {
+        return;
+    }
+    let Some(now) = t.events.first().map(|e| e.at) else {
+        return;
+    };
+    for proposal in open
+        .iter()
+        .filter(|p| p.status == ProposalStatus::Proposed && p.incident_id == t.incident.incident_id)
+    {
+        t.events.push(Event::by(
+            now,
+            EventKind::SubProblemWithdrawn,
+            actor,
+            json!({"proposal_id": proposal.proposal_id, "title": proposal.title}),
+        ));
+        t.withdrawn.push(SubProblemProposal {
+            status: ProposalStatus::Withdrawn,
+            ..proposal.clone()
+        });
+    }
 }
 
 fn decide_charge(
     next: &mut Incident,
     charge: Charge,
-    who: &str,
+    actor: &Actor,
     now: Instant,
     events: &mut Vec<Event>,
 ) {
     next.charge = charge;
     next.charge_decided = true;
-    events.push(Event::new(
+    events.push(Event::by(
         now,
         EventKind::ChargeDecided,
-        who,
+        actor,
         json!({"charge": charge}),
     ));
 }

@@ -111,15 +111,14 @@ pub fn assigned_event(
     previous: Option<&str>,
     note: Option<&str>,
 ) -> Event {
-    Event::new(
+    Event::by(
         now,
         EventKind::Assigned,
-        &actor.account_id,
+        actor,
         json!({
             "owner_account_id": owner,
             "previous_owner_account_id": previous,
             "note": note,
-            "actor_display_name": actor.display_name(),
         }),
     )
 }

@@ -7,6 +7,8 @@ mod actions;
 mod assignment;
 mod closure_requests;
 mod model;
+mod notes;
+mod number;
 mod requests;
 mod signals;
 
@@ -14,5 +16,7 @@ pub use actions::*;
 pub use assignment::*;
 pub use closure_requests::*;
 pub use model::*;
+pub use notes::*;
+pub use number::*;
 pub use requests::*;
 pub use signals::*;

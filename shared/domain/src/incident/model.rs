@@ -27,6 +27,8 @@ pub enum ScopeStatus {
     Proposed,
     Accepted,
     Rejected,
+    /// The incident closed while the proposal awaited the customer (`scope_withdrawn`).
+    Withdrawn,
 }
 
 /// The agreed definition of the problem (S7).
@@ -65,6 +67,10 @@ impl Owner {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Incident {
     pub incident_id: String,
+    /// The short number people see and type (`number::incident_number`). Incidents stored
+    /// before numbers existed read with one derived from their id (the store fills it in).
+    #[serde(default)]
+    pub number: String,
     pub account_id: String,
     pub pack_id: String,
     pub parent_incident_id: Option<String>,
@@ -217,6 +223,20 @@ pub enum EventKind {
     Assigned,
     /// The contact rated the handling: `score`, `comment`.
     Rated,
+    /// Staff only (`note`): never shown to the customer, never mailed; stored apart from the
+    /// customer's timeline.
+    InternalNote,
+    /// The incident closed while the scope proposal awaited the customer.
+    ScopeWithdrawn,
+    /// The incident closed while a sub-problem proposal awaited the customer (`proposal_id`).
+    SubProblemWithdrawn,
+}
+
+impl EventKind {
+    /// Seen by staff only.
+    pub fn is_internal(self) -> bool {
+        self == EventKind::InternalNote
+    }
 }
 
 /// One entry of an incident's timeline: when, what, who, and the kind's own fields.
@@ -226,6 +246,10 @@ pub struct Event {
     pub at: Instant,
     pub kind: EventKind,
     pub actor_account_id: String,
+    /// The author as people read it: the token's `name`, else its e-mail before `@`; `null`
+    /// for the system (the sweep, bounces) and for events stored before names were kept.
+    #[serde(default)]
+    pub actor_display_name: Option<String>,
     #[serde(flatten)]
     pub details: Map<String, Value>,
 }
@@ -240,9 +264,22 @@ impl Event {
             at,
             kind,
             actor_account_id: actor.to_string(),
+            actor_display_name: None,
             details,
         }
     }
+
+    /// An event by `actor`, named for people (no name for the system).
+    pub fn by(at: Instant, kind: EventKind, actor: &crate::Actor, details: Value) -> Event {
+        let mut event = Event::new(at, kind, &actor.account_id, details);
+        event.actor_display_name = actor_name(actor);
+        event
+    }
+}
+
+/// How an event names its author: the actor's display name; `None` for the system.
+pub fn actor_name(actor: &crate::Actor) -> Option<String> {
+    (!actor.is_system()).then(|| actor.display_name())
 }
 
 /// A proposal that a sub-problem become its own incident (S1).
@@ -266,4 +303,6 @@ pub enum ProposalStatus {
     Proposed,
     Accepted,
     Declined,
+    /// The incident closed while the proposal awaited the customer.
+    Withdrawn,
 }

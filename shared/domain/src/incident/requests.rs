@@ -120,6 +120,9 @@ pub fn ensure_undecided(proposal: &SubProblemProposal) -> Result<(), ActionError
         (ProposalStatus::Declined, _) => Err(ActionError::InvalidState(
             "the sub-problem proposal was already declined".into(),
         )),
+        (ProposalStatus::Withdrawn, _) => Err(ActionError::InvalidState(
+            "the sub-problem proposal was withdrawn when the incident closed".into(),
+        )),
     }
 }
 
@@ -251,6 +254,7 @@ mod tests {
     fn parent() -> Incident {
         Incident {
             incident_id: "inc_parent".into(),
+            number: "K7M-4QX9".into(),
             account_id: "acct-owner".into(),
             pack_id: "pck_1".into(),
             parent_incident_id: None,

@@ -53,6 +53,7 @@ pub fn sweep_signals(
         events,
         refund: false,
         no_op: false,
+        withdrawn: Vec::new(),
     }))
 }
 

@@ -594,6 +594,8 @@ fn creation<'a>(parent: Option<&str>) -> NewIncident<'a> {
         first_response_warn_at: at("2026-11-25T13:00:00Z"),
         first_response_due_at: at("2026-11-25T14:00:00Z"),
         now: now(),
+        number: "K7M-4QX9".into(),
+        actor_display_name: Some("Ada".into()),
     }
 }
 

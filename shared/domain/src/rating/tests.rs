@@ -17,6 +17,7 @@ fn key() -> RatingTokenKey {
 pub(crate) fn closed() -> Incident {
     Incident {
         incident_id: "inc-1".into(),
+        number: "K7M-4QX9".into(),
         account_id: "acct-1".into(),
         pack_id: "pack-1".into(),
         parent_incident_id: None,

@@ -1,6 +1,6 @@
 //! The incident item and its events as stored.
 
-use super::{StoredIncident, LAST_EVENT_AT};
+use super::{StoredIncident, LAST_EVENT_AT, NOTE_COUNT};
 use crate::items::{from_item, key_attrs, n, s, to_item, with, Item};
 use crate::keys;
 use crate::table::{
@@ -74,6 +74,19 @@ pub(super) fn event_item(incident_id: &str, seq: u64, event: &Event) -> Result<I
     ))
 }
 
+/// An internal note: outside the `EVENT#` range (`keys::note`), after event `after`.
+pub(super) fn note_item(
+    incident_id: &str,
+    after: u64,
+    seq: u64,
+    event: &Event,
+) -> Result<Item, StoreError> {
+    Ok(with(
+        to_item(event)?,
+        key_attrs(&keys::note(incident_id, after, seq)),
+    ))
+}
+
 /// Events keep their kind's fields in a flattened map, so the storage keys must not reach it.
 pub(super) fn event_from_item(mut item: Item) -> Result<Event, StoreError> {
     item.remove(keys::PK);
@@ -85,10 +98,26 @@ pub(super) fn event_from_item(mut item: Item) -> Result<Event, StoreError> {
 /// their deadline as the warning instant (their awaiting-index key is already the deadline), so
 /// the sweep warns and breaches them together at the deadline. Only incident items have a
 /// `first_response_due_at`; every other item passes unchanged.
+///
+/// Incidents stored before numbers existed read with a number derived from their id
+/// (`domain::incident::legacy_incident_number`).
 pub(crate) fn upgrade_legacy(item: &mut Item) {
+    if !item.contains_key("first_response_due_at") {
+        return;
+    }
     if !item.contains_key("first_response_warn_at") {
         if let Some(due) = item.get("first_response_due_at").cloned() {
             item.insert("first_response_warn_at".to_string(), due);
+        }
+    }
+    let numbered = item
+        .get("number")
+        .and_then(|v| v.as_s().ok())
+        .is_some_and(|n| !n.is_empty());
+    if !numbered {
+        if let Some(id) = item.get("incident_id").and_then(|v| v.as_s().ok()) {
+            let number = domain::incident::legacy_incident_number(id);
+            item.insert("number".to_string(), s(number));
         }
     }
 }
@@ -103,6 +132,7 @@ pub(super) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreEr
     let version =
         number("version").ok_or_else(|| StoreError::Corrupt("incident without version".into()))?;
     let event_count = number("event_count").unwrap_or(0);
+    let note_count = number(NOTE_COUNT).unwrap_or(0);
     let last_event_at = item
         .get(LAST_EVENT_AT)
         .and_then(|v| v.as_s().ok())
@@ -111,6 +141,8 @@ pub(super) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreEr
         incident: from_item(item)?,
         version,
         event_count,
+        note_count,
+        open_proposals: Vec::new(),
         last_event_at,
     })
 }
@@ -144,6 +176,8 @@ mod tests {
                 first_response_warn_at: at("2026-03-31T12:00:00Z"),
                 first_response_due_at: at("2026-03-31T13:00:00Z"),
                 now: at("2026-03-31T09:00:00Z"),
+                number: "K7M-4QX9".into(),
+                actor_display_name: None,
             },
         )
         .0
@@ -213,5 +247,18 @@ mod tests {
             stored.incident.first_response_due_at
         );
         assert_eq!(stored.incident.sla_warned_at, None);
+    }
+
+    #[test]
+    fn an_incident_stored_before_numbers_reads_with_a_number_derived_from_its_id() {
+        let mut item = incident_item(&awaiting(), 1, 1).expect("item");
+        assert_eq!(text(&item, "number").as_deref(), Some("K7M-4QX9"));
+        item.remove("number");
+        let stored = stored_from_item(item).expect("readable");
+        assert_eq!(
+            stored.incident.number,
+            domain::incident::legacy_incident_number("inc_1")
+        );
+        assert!(stored.incident.number.starts_with('0'));
     }
 }

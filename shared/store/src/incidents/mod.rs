@@ -27,7 +27,13 @@ pub use read::{IncidentFilter, OwnerFilter};
 pub struct StoredIncident {
     pub incident: Incident,
     pub version: u64,
+    /// The customer's timeline: events under `EVENT#`, numbered 1..=event_count.
     pub event_count: u64,
+    /// Internal notes (staff only), under `NOTE#`, numbered 1..=note_count.
+    pub note_count: u64,
+    /// Sub-problem proposals awaiting the customer, when read for a closure (which withdraws
+    /// them); empty otherwise.
+    pub open_proposals: Vec<SubProblemProposal>,
     /// When its latest event was stamped (`None` for items written before this was kept).
     pub last_event_at: Option<Instant>,
 }
@@ -43,6 +49,9 @@ impl StoredIncident {
 
 /// The incident item's record of its latest event's instant (see `StoredIncident::commit_now`).
 const LAST_EVENT_AT: &str = "last_event_at";
+
+/// The incident item's count of internal notes (`NOTE#` items).
+const NOTE_COUNT: &str = "note_count";
 
 /// Events in an incident's timeline page, at most.
 pub const TIMELINE_PAGE_MAX: i32 = 100;
@@ -75,6 +84,8 @@ pub enum CreateOutcome {
     Replayed(IdempotencyRecord),
     /// The parent incident changed under a sub-problem acceptance: decide again.
     ParentChanged,
+    /// The incident's number is taken: draw another number and try again.
+    NumberTaken,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

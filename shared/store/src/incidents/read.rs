@@ -3,10 +3,10 @@
 use super::items::{event_from_item, status_partition, stored_from_item};
 use super::{IncidentHead, StoredIncident, TIMELINE_PAGE_MAX};
 use crate::items::{s, Item};
-use crate::keys::{self, EVENT_PREFIX};
+use crate::keys::{self, EVENT_PREFIX, NOTE_PREFIX};
 use crate::table::{ALL_INCIDENTS, AWAITING, BY_ASSIGNEE, BY_OWNER, BY_STATUS, OWNED_OPEN, QUEUE};
 use crate::{paging, Page, Store, StoreError};
-use domain::incident::{Event, Incident};
+use domain::incident::{Event, Incident, ProposalStatus, SubProblemProposal};
 use domain::time::{format_instant, Instant};
 use domain::{IncidentStatus, Severity, SlaOutcome};
 
@@ -29,6 +29,18 @@ pub struct IncidentFilter<'a> {
     /// Only the owner's open incidents (awaiting, in progress, or charge pending), earliest
     /// deadline first; needs `owner` to be an account.
     pub open: bool,
+}
+
+/// Where an item of a staff timeline stands: an event `EVENT#<seq>` at (`seq`, 0), a note
+/// `NOTE#<after>#<seq>` at (`after`, `seq`). `None` for any other sort key.
+fn staff_position(sk: &str) -> Option<(u64, u64)> {
+    if let Some(seq) = sk.strip_prefix(EVENT_PREFIX) {
+        return Some((seq.parse().ok()?, 0));
+    }
+    let (after, seq) = sk.strip_prefix(NOTE_PREFIX)?.split_once('#')?;
+    let seq: u64 = seq.parse().ok()?;
+    (seq > 0).then_some(())?;
+    Some((after.parse().ok()?, seq))
 }
 
 impl Store {
@@ -103,20 +115,25 @@ impl Store {
     }
 
     /// The incident and the first page of its timeline (at most `TIMELINE_PAGE_MAX` events),
-    /// read side by side; the position continues with `incident_events`.
+    /// read side by side; the position continues with `incident_events` (`staff`: with the
+    /// internal notes, `staff_events`).
     pub async fn incident_first_page(
         &self,
         incident_id: &str,
         limit: i32,
+        staff: bool,
     ) -> Result<Option<(StoredIncident, Vec<Event>, Option<String>)>, StoreError> {
         let first = Page {
             limit: limit.clamp(1, TIMELINE_PAGE_MAX),
             cursor: None,
         };
-        let (stored, events) = tokio::join!(
-            self.incident(incident_id),
-            self.incident_events(incident_id, &first)
-        );
+        let (stored, events) = tokio::join!(self.incident(incident_id), async {
+            if staff {
+                self.staff_events(incident_id, &first).await
+            } else {
+                self.incident_events(incident_id, &first).await
+            }
+        });
         let Some(stored) = stored? else {
             return Ok(None);
         };
@@ -174,6 +191,116 @@ impl Store {
             .map(event_from_item)
             .collect::<Result<_, _>>()?;
         Ok((events, next))
+    }
+
+    /// One page of an incident's timeline as staff see it, oldest first: its events and its
+    /// internal notes merged in the order they were written (a note written after event `k`
+    /// comes after it and before event `k + 1`). Two key-condition Queries side by side (the
+    /// `EVENT#` range and the `NOTE#` range from the position on), one item more than the page
+    /// each; the position is the last item's key, in either range.
+    pub async fn staff_events(
+        &self,
+        incident_id: &str,
+        page: &Page,
+    ) -> Result<(Vec<Event>, Option<String>), StoreError> {
+        let pk = keys::incident(incident_id).pk;
+        let (after, note_seq) = match &page.cursor {
+            Some(c) => {
+                let key = paging::decode(c, (keys::PK, &pk))?;
+                let sk = key.get(keys::SK).and_then(|v| v.as_s().ok());
+                match sk
+                    .and_then(|sk| staff_position(sk))
+                    .filter(|_| key.len() == 2)
+                {
+                    Some(position) => position,
+                    None => return Err(StoreError::InvalidCursor),
+                }
+            }
+            None => (0, 0),
+        };
+        let want = usize::try_from(page.limit.clamp(1, TIMELINE_PAGE_MAX)).unwrap_or(1);
+        let limit = i32::try_from(want + 1).unwrap_or(i32::MAX);
+        let events_from = keys::event(incident_id, after + 1).sk;
+        let notes_from = keys::note(incident_id, after, note_seq + 1).sk;
+        let (events_to, notes_to) = (format!("{EVENT_PREFIX}~"), format!("{NOTE_PREFIX}~"));
+        let (events, notes) = tokio::join!(
+            self.sort_key_range(&pk, &events_from, &events_to, limit),
+            self.sort_key_range(&pk, &notes_from, &notes_to, limit)
+        );
+        let mut merged: Vec<((u64, u64), Item)> = events?
+            .into_iter()
+            .chain(notes?)
+            .filter_map(|item| {
+                let sk = item.get(keys::SK).and_then(|v| v.as_s().ok())?;
+                Some((staff_position(sk)?, item))
+            })
+            .collect();
+        merged.sort_by_key(|(position, _)| *position);
+        let next = if merged.len() > want {
+            merged.truncate(want);
+            merged
+                .last()
+                .and_then(|(_, last)| paging::position_of(last, &[keys::PK, keys::SK]))
+        } else {
+            None
+        };
+        let events = merged
+            .into_iter()
+            .map(|(_, item)| event_from_item(item))
+            .collect::<Result<_, _>>()?;
+        Ok((events, next))
+    }
+
+    /// Items of one partition whose sort key lies in `from ..= to`, ascending, at most `limit`.
+    async fn sort_key_range(
+        &self,
+        pk: &str,
+        from: &str,
+        to: &str,
+        limit: i32,
+    ) -> Result<Vec<Item>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .consistent_read(true)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| crate::error::classify("Query", e))?;
+        Ok(out.items.unwrap_or_default())
+    }
+
+    /// The sub-problem proposals of an incident that still await the customer (a closure
+    /// withdraws them). One Query of the partition's `PROPOSAL#` range: an incident has few.
+    pub async fn open_proposals(
+        &self,
+        incident_id: &str,
+    ) -> Result<Vec<SubProblemProposal>, StoreError> {
+        let items = self
+            .query_prefix(&keys::incident(incident_id).pk, keys::PROPOSAL_PREFIX)
+            .await?;
+        let mut open = Vec::new();
+        for item in items {
+            let proposal: SubProblemProposal = crate::items::from_item(item)?;
+            if proposal.status == ProposalStatus::Proposed {
+                open.push(proposal);
+            }
+        }
+        Ok(open)
+    }
+
+    /// The incident a number names (its reservation item, then the incident): `None` for a
+    /// number no incident holds.
+    pub async fn incident_by_number(&self, number: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get(&keys::incident_number(number))
+            .await?
+            .and_then(|item| item.get("incident_id")?.as_s().ok().cloned()))
     }
 
     /// An account's incidents of one status, newest first; every page full (see

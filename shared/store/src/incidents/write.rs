@@ -1,12 +1,12 @@
 //! Writing incidents: intake's one transaction and version-guarded transitions.
 
-use super::items::{event_item, incident_item};
+use super::items::{event_item, incident_item, note_item};
 use super::{
     Answered, ApplyOutcome, CreateOutcome, IncidentHead, ParentChange, StoredIncident,
-    LAST_EVENT_AT, TIMELINE_PAGE_MAX,
+    LAST_EVENT_AT, NOTE_COUNT, TIMELINE_PAGE_MAX,
 };
 use crate::idempotency::IdempotencyWrite;
-use crate::items::{check, key_attrs, n, put, put_new, s, to_item, with, Cond};
+use crate::items::{check, key_attrs, n, put, put_new, s, to_item, with, Cond, Item};
 use crate::keys;
 use crate::packs::{draw_unit, return_unit, unlist_used_up, LedgerEntry, LedgerKind, PackDraw};
 use crate::{Page, Store, StoreError};
@@ -31,7 +31,12 @@ fn first_page_after(
 ) -> (Vec<Event>, Option<String>) {
     let max = usize::try_from(TIMELINE_PAGE_MAX).unwrap_or(100);
     let new: &[Event] = if t.no_op { &[] } else { &t.events };
-    let all: Vec<Event> = read.iter().chain(new).cloned().collect();
+    // The customer's timeline: internal notes are never part of it.
+    let all: Vec<Event> = read
+        .iter()
+        .chain(new.iter().filter(|e| !e.kind.is_internal()))
+        .cloned()
+        .collect();
     if all.len() <= max {
         return (all, None);
     }
@@ -48,7 +53,11 @@ fn transition_items(
     now: Instant,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let id = &stored.incident.incident_id;
-    let event_count = stored.event_count + t.events.len() as u64;
+    // Internal notes go to their own range (`keys::note`), everything else to the timeline.
+    let (notes, events): (Vec<&Event>, Vec<&Event>) =
+        t.events.iter().partition(|e| e.kind.is_internal());
+    let event_count = stored.event_count + events.len() as u64;
+    let note_count = stored.note_count + notes.len() as u64;
     let last_event_at = t
         .events
         .iter()
@@ -59,14 +68,36 @@ fn transition_items(
         table,
         with(
             incident_item(&t.incident, stored.version + 1, event_count)?,
-            last_event_at.map(|at| (LAST_EVENT_AT, s(format_instant(at)))),
+            last_event_at
+                .map(|at| (LAST_EVENT_AT, s(format_instant(at))))
+                .into_iter()
+                .chain((note_count > 0).then(|| (NOTE_COUNT, n(note_count)))),
         ),
         Cond::new("version = :v").value(":v", n(stored.version)),
     )?];
-    for (i, event) in t.events.iter().enumerate() {
+    for (i, event) in events.into_iter().enumerate() {
         items.push(put_new(
             table,
             event_item(id, stored.event_count + 1 + i as u64, event)?,
+        )?);
+    }
+    // A note written with other events (none today) would sort after them.
+    for (i, note) in notes.into_iter().enumerate() {
+        items.push(put_new(
+            table,
+            note_item(id, event_count, stored.note_count + 1 + i as u64, note)?,
+        )?);
+    }
+    // Proposals a closure withdraws, each only if still undecided (a decision that got in
+    // first moved the incident's version too, so the round decides again).
+    for proposal in &t.withdrawn {
+        let key = keys::proposal(&proposal.incident_id, &proposal.proposal_id);
+        items.push(put(
+            table,
+            with(to_item(proposal)?, key_attrs(&key)),
+            Cond::new("#status = :proposed")
+                .name("#status", "status")
+                .value(":proposed", s("proposed")),
         )?);
     }
     // The owners' open-incident counts move with the change of the open owner, or not at all.
@@ -212,6 +243,19 @@ impl Store {
             put_new(&self.table, event_item(id, 1, submitted)?)?,
             debit.transact_item(&self.table)?,
         ];
+        let number_at = items.len();
+        items.push(put_new(
+            &self.table,
+            with(
+                Item::new(),
+                key_attrs(&keys::incident_number(&incident.number))
+                    .into_iter()
+                    .chain([
+                        ("incident_id", s(id)),
+                        ("account_id", s(&incident.account_id)),
+                    ]),
+            ),
+        )?);
         let idempotency_at = idempotency.map(|_| items.len());
         if let Some(w) = idempotency {
             items.push(w.transact_item(&self.table)?);
@@ -252,6 +296,7 @@ impl Store {
                 _ if parent_at.is_some_and(|i| e.condition_failed_at(i)) => {
                     done(CreateOutcome::ParentChanged)
                 }
+                _ if e.condition_failed_at(number_at) => done(CreateOutcome::NumberTaken),
                 _ if e.condition_failed_at(0) => done(CreateOutcome::PackUnusable),
                 _ if clean_up.clone().any(|i| e.condition_failed_at(i)) => {
                     Ok(DrawOnce::CleanUpFailed)
@@ -333,10 +378,16 @@ impl Store {
     /// decides, writes on that version, and answers from what it read plus the new events —
     /// two round trips. Only an incident with more than a page of events has its first page
     /// read, beside the write (events never change once written).
+    ///
+    /// `with_proposals` (a closure, which withdraws them): each round also reads the incident's
+    /// open sub-problem proposals (`open_proposals`, beside the head) into
+    /// `StoredIncident::open_proposals`; a proposal made after the read moved the version, so
+    /// the round that missed it does not land.
     pub async fn update_incident_answered<E, F>(
         &self,
         incident_id: &str,
         mut first: Option<IncidentHead>,
+        with_proposals: bool,
         clock: &(dyn Fn() -> Instant + Sync),
         mut decide: F,
     ) -> Result<Option<Answered>, E>
@@ -346,14 +397,26 @@ impl Store {
     {
         let mut rounds = self.rounds();
         while rounds.start().await {
-            let head = match first.take() {
-                Some(head) => head,
-                None => match self.incident_head(incident_id).await? {
-                    Some(head) => head,
-                    None => return Ok(None),
-                },
+            let proposals = async {
+                if with_proposals {
+                    self.open_proposals(incident_id).await
+                } else {
+                    Ok(Vec::new())
+                }
             };
-            let stored = head.stored;
+            let (head, proposals) = match first.take() {
+                Some(head) => (head, proposals.await?),
+                None => {
+                    let (head, proposals) =
+                        tokio::join!(self.incident_head(incident_id), proposals);
+                    match head? {
+                        Some(head) => (head, proposals?),
+                        None => return Ok(None),
+                    }
+                }
+            };
+            let mut stored = head.stored;
+            stored.open_proposals = proposals;
             let now = stored.commit_now(clock());
             let t = decide(&stored, now)?;
             let first_page = Page {

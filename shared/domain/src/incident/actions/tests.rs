@@ -86,6 +86,7 @@ fn actor_for(party: Party) -> Actor {
 fn awaiting() -> Incident {
     Incident {
         incident_id: "inc-1".into(),
+        number: "K7M-4QX9".into(),
         account_id: OWNER.into(),
         pack_id: "pack-1".into(),
         parent_incident_id: None,
@@ -246,8 +247,10 @@ fn propose_sub_problem() -> Action {
 fn decide_sub_problem(accept: bool) -> Action {
     Action::DecideSubProblem {
         proposal_id: "sub-1".into(),
+        title: "Backups fail too".into(),
         accept,
         child_incident_id: accept.then(|| "inc-2".to_string()),
+        child_number: accept.then(|| "K7M-4QX9".to_string()),
     }
 }
 
@@ -339,6 +342,12 @@ fn table_actions() -> Vec<(&'static str, Action)> {
             },
         ),
         ("assign", assign_to(ENGINEER)),
+        (
+            "add_note",
+            Action::AddNote {
+                note: "internal".into(),
+            },
+        ),
     ]
 }
 
@@ -362,6 +371,7 @@ fn column_of(action: &Action) -> usize {
         Action::EmailedMessage { .. } => 12,
         Action::ContactBounced { .. } => 13,
         Action::Assign { .. } => 14,
+        Action::AddNote { .. } => 15,
     }
 }
 
@@ -369,27 +379,27 @@ fn column_of(action: &Action) -> usize {
 /// customer, so that deciding the scope depends on the state alone), and what each column's
 /// action must do there. All actions are taken after the first-response deadline.
 #[rustfmt::skip]
-fn table() -> Vec<(&'static str, Incident, [Outcome; 15])> {
+fn table() -> Vec<(&'static str, Incident, [Outcome; 16])> {
     let p = |i: Incident| with_scope(i, ScopeStatus::Proposed);
     vec![
         // rsp respond, msg customer message, psc/dsc propose/decide scope, psp/dsp propose/decide sub-problem,
         // res resolve, unr close unresolved, clo request closure, $co/$rf decide charge consumed/refunded, brc breach,
-        // eml e-mailed message, bnc contact bounced, asg an admin assigns it to an engineer
-        //                                                                       rsp msg psc dsc psp dsp res unr clo $co $rf brc eml bnc asg
-        ("awaiting_response, sla pending",     p(awaiting()),                   [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  A,  A,  A,  A]),
-        ("awaiting_response, sla breached",    p(awaiting_breached()),          [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A,  A,  A]),
-        ("in_progress",                        p(in_progress()),                [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A,  A,  A]),
-        ("resolved",                           p(resolved()),                   [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X,  X]),
-        ("unresolved, consumed (decided)",     p(unresolved(Charge::Consumed)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X,  X]),
-        ("unresolved, refunded",               p(unresolved(Charge::Refunded)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X]),
-        ("closed_by_customer, charge pending", p(closed_by_customer()),         [X,  X,  X,  X,  X,  X,  X,  X,  X,  A,  A,  X,  X,  X,  X]),
+        // eml e-mailed message, bnc contact bounced, asg an admin assigns it to an engineer, not an internal note
+        //                                                                       rsp msg psc dsc psp dsp res unr clo $co $rf brc eml bnc asg not
+        ("awaiting_response, sla pending",     p(awaiting()),                   [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  A,  A,  A,  A,  A]),
+        ("awaiting_response, sla breached",    p(awaiting_breached()),          [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A,  A,  A,  A]),
+        ("in_progress",                        p(in_progress()),                [A,  A,  A,  A,  A,  A,  A,  A,  A,  X,  X,  X,  A,  A,  A,  A]),
+        ("resolved",                           p(resolved()),                   [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X,  X,  A]),
+        ("unresolved, consumed (decided)",     p(unresolved(Charge::Consumed)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X,  X,  A]),
+        ("unresolved, refunded",               p(unresolved(Charge::Refunded)), [X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  N,  X,  X,  X,  X,  A]),
+        ("closed_by_customer, charge pending", p(closed_by_customer()),         [X,  X,  X,  X,  X,  X,  X,  X,  X,  A,  A,  X,  X,  X,  X,  A]),
     ]
 }
 
 #[test]
 fn the_table_has_one_column_per_action_in_order() {
     let columns: Vec<usize> = table_actions().iter().map(|(_, a)| column_of(a)).collect();
-    assert_eq!(columns, (0..15).collect::<Vec<_>>());
+    assert_eq!(columns, (0..16).collect::<Vec<_>>());
 }
 
 #[test]

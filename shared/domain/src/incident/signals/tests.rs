@@ -12,6 +12,7 @@ fn at(s: &str) -> Instant {
 fn awaiting() -> Incident {
     Incident {
         incident_id: "inc-1".into(),
+        number: "K7M-4QX9".into(),
         account_id: "acct-owner".into(),
         pack_id: "pack-1".into(),
         parent_incident_id: None,
