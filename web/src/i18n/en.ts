@@ -505,7 +505,6 @@ export const en = {
   "inc.chargeAnswered": "A first response was given before the closure: consuming the unit is the usual decision.",
   "inc.chargeUnanswered": "No first response was given before the closure: refunding the unit is the usual decision.",
   "inc.parentLink": "the parent incident",
-  "inc.scopeStatus.withdrawn": "withdrawn when the incident was closed",
   "inc.number": "Number",
   "note.title": "Internal notes",
   "note.badge": "Internal",

@@ -504,7 +504,6 @@ export const pl: Catalogue = {
   "inc.chargeAnswered": "Przed zamknięciem udzielono pierwszej odpowiedzi – zwykle zgłoszenie zostaje rozliczone z pakietu.",
   "inc.chargeUnanswered": "Przed zamknięciem nie udzielono pierwszej odpowiedzi – zwykle zgłoszenie wraca do pakietu.",
   "inc.parentLink": "zgłoszenie nadrzędne",
-  "inc.scopeStatus.withdrawn": "wycofany przy zamknięciu zgłoszenia",
   "inc.number": "Numer",
   "note.title": "Notatki wewnętrzne",
   "note.badge": "Wewnętrzna",

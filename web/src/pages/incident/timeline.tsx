@@ -106,7 +106,7 @@ function EventItem(props: { e: Event; incident: Incident; names: Map<string, str
       {text && <p class="pre">{text}</p>}
       {child && (
         <p>
-          <Link href={`/incidents/${encodeURIComponent(child)}`}>{t("ev.childLink")}</Link>
+          <Link href={`/incidents/${encodeURIComponent(child)}`}>{e.child_number ? `${t("ev.childLink")} ${e.child_number}` : t("ev.childLink")}</Link>
         </p>
       )}
     </li>
