@@ -143,6 +143,26 @@ fn staff_filter(ctx: &Ctx, status: Option<IncidentStatus>) -> Result<IncidentFil
         Some("true") => true,
         Some(_) => return Err(ApiError::invalid_field("open", "must be true or false")),
     };
+    let charge_pending = match ctx.query("charge") {
+        None => false,
+        Some("pending") => true,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "charge",
+                "must be pending (incidents whose charge awaits a decision)",
+            ))
+        }
+    };
+    let (severity, sla) = (
+        parsed::<Severity>(ctx, "severity")?,
+        parsed::<SlaOutcome>(ctx, "sla")?,
+    );
+    if charge_pending && (open || status.is_some() || severity.is_some() || sla.is_some()) {
+        return Err(ApiError::invalid_field(
+            "charge",
+            "charge=pending combines with owner only (every such incident is closed by its customer)",
+        ));
+    }
     if open && !matches!(owner, OwnerFilter::Account(_)) {
         return Err(ApiError::invalid_field(
             "open",
@@ -152,9 +172,10 @@ fn staff_filter(ctx: &Ctx, status: Option<IncidentStatus>) -> Result<IncidentFil
     Ok(IncidentFilter {
         owner,
         status,
-        severity: parsed::<Severity>(ctx, "severity")?,
-        sla: parsed::<SlaOutcome>(ctx, "sla")?,
+        severity,
+        sla,
         open,
+        charge_pending,
     })
 }
 

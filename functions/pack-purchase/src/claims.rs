@@ -6,7 +6,8 @@ use serde_json::json;
 use usecases::claim;
 
 fn answer(claim: &PackClaim) -> serde_json::Value {
-    json!({"claim_id": claim.claim_id, "status": claim.status, "pack_id": claim.pack_id})
+    json!({"claim_id": claim.claim_id, "status": claim.status, "pack_id": claim.pack_id,
+           "order_confirmation_number": claim.order_confirmation_number})
 }
 
 /// `POST /pack-claims` (S11): `usecases::claim::submit` (rate limit first, then the number).
@@ -19,10 +20,21 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 /// `GET /pack-claims` (support-admins): pending claims, oldest first.
 pub async fn list_pending(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let page = ctx.page()?;
-    let (claims, next) = app
+    let (mut claims, next) = app
         .store
         .claims_with_status(ReviewStatus::Pending, &page)
         .await?;
+    // Claims stored before the number was kept show their pack's (one read each; few).
+    for claim in claims
+        .iter_mut()
+        .filter(|c| c.order_confirmation_number.is_none())
+    {
+        claim.order_confirmation_number = app
+            .store
+            .pack(&claim.pack_id)
+            .await?
+            .map(|p| p.order_confirmation_number);
+    }
     Reply::page(&ctx, claims, next)
 }
 

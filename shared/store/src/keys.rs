@@ -210,6 +210,13 @@ pub fn satisfaction_counter(month: &str, severity: &str, owner: Option<&str>) ->
     )
 }
 
+/// The `queue` index's partition of incidents awaiting a first response (the engineers' queue).
+pub const QUEUE_PK: &str = "QUEUE";
+
+/// The `queue` index's partition of closed incidents whose charge awaits a decision, by closure
+/// (staff's `GET /incidents?charge=pending`): a second work list in the same sparse index.
+pub const CHARGE_PENDING_PK: &str = "CHARGE_PENDING";
+
 pub const AWAIT_SHARDS: u32 = 4;
 
 /// Shard number (0..AWAIT_SHARDS) of an incident, from its id.

@@ -54,7 +54,7 @@ pub const QUEUE: IndexSpec = IndexSpec {
     name: "queue",
     pk: "QUEUE_PK",
     sk: "QUEUE_SK",
-    purpose: "sparse: the engineers' queue, incidents awaiting a first response by deadline (breached ones too); `?owner=` filters on the owner key",
+    purpose: "sparse: the staff's work lists: `QUEUE`, incidents awaiting a first response by deadline (breached ones too); `CHARGE_PENDING`, closed incidents whose charge awaits a decision, by closure; `?owner=` filters on the owner key",
     projection: IndexProjection::Keys(&[BY_ASSIGNEE.pk]),
 };
 pub const ALL_INCIDENTS: IndexSpec = IndexSpec {

@@ -3,6 +3,7 @@
 
 mod attachments;
 mod audit;
+mod charges;
 mod closure;
 mod contract;
 mod email_replies;

@@ -203,3 +203,48 @@ async fn events_name_their_authors_for_people_and_a_sub_problem_says_which_it_be
         );
     }
 }
+
+#[tokio::test]
+async fn a_claim_shows_the_order_confirmation_number_typed_not_the_pack_id() {
+    let buyer = User::customer();
+    let pack = buy_pack(&buyer, "single").await;
+    let number = pack["order_confirmation_number"].as_str().expect("number");
+    let claimant = User::customer();
+    // Typed as people type it: lower case, spaces for dashes.
+    let typed = number.replace('-', " ").to_lowercase();
+    let claim = post("/pack-claims")
+        .token(&claimant)
+        .json(&json!({"order_confirmation_number": typed, "reason": "Our former admin bought it."}))
+        .send()
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(claim["order_confirmation_number"], number);
+    let claim_id = claim["claim_id"].as_str().expect("claim");
+    let admin = User::admin();
+    let mut path = "/pack-claims?limit=100".to_string();
+    let listed = loop {
+        let page = get(&path).token(&admin).send().await.expect(200).body;
+        if let Some(found) = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|c| c["claim_id"] == claim_id)
+        {
+            break found.clone();
+        }
+        path = format!(
+            "/pack-claims?limit=100&cursor={}",
+            page["next_cursor"].as_str().expect("the claim is pending")
+        );
+    };
+    assert_eq!(listed["order_confirmation_number"], number);
+    let decided = post(&format!("/pack-claims/{claim_id}/decision"))
+        .token(&admin)
+        .json(&json!({"approve": false, "note": "Not confirmed"}))
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(decided["order_confirmation_number"], number);
+}

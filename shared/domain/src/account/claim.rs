@@ -43,6 +43,10 @@ impl ClaimRequest {
 pub struct PackClaim {
     pub claim_id: String,
     pub pack_id: String,
+    /// The pack's order confirmation number, as the claimant proved it (what people read
+    /// instead of the pack id). `None` for claims stored before it was kept.
+    #[serde(default)]
+    pub order_confirmation_number: Option<String>,
     pub claimant_account_id: String,
     /// The owner when the claim was made; approval moves the pack only from this owner.
     pub owner_account_id: String,
@@ -90,6 +94,7 @@ pub fn open_claim(
     Ok(PackClaim {
         claim_id,
         pack_id: pack.pack_id.clone(),
+        order_confirmation_number: Some(pack.order_confirmation_number.clone()),
         claimant_account_id: claimant_account_id.to_string(),
         owner_account_id: pack.owner_account_id.clone(),
         reason,

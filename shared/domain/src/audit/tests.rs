@@ -101,6 +101,7 @@ fn claim_and_exemption_decisions_name_their_subject_and_decider() {
     let claim = PackClaim {
         claim_id: "clm-1".into(),
         pack_id: "pack-1".into(),
+        order_confirmation_number: Some("7K2QM-4XR9T-0BNHC-W3J8P".into()),
         claimant_account_id: "acct-2".into(),
         owner_account_id: "acct-1".into(),
         reason: "r".into(),

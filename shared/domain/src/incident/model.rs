@@ -128,6 +128,11 @@ impl Incident {
         !self.status.is_closed() || self.charge == Charge::Pending
     }
 
+    /// Closed with the charge still to decide (staff's `?charge=pending`).
+    pub fn charge_pending(&self) -> bool {
+        self.status.is_closed() && self.charge == Charge::Pending
+    }
+
     /// The owner's account while the incident is open: the engineer whose open-incident count
     /// (and open list) holds it.
     pub fn open_owner(&self) -> Option<&str> {

@@ -51,7 +51,15 @@ pub(crate) fn incident_item(
         ]);
     }
     if incident.awaiting_response() {
-        attrs.extend([(QUEUE.pk, s("QUEUE")), (QUEUE.sk, s(due.clone()))]);
+        attrs.extend([(QUEUE.pk, s(keys::QUEUE_PK)), (QUEUE.sk, s(due.clone()))]);
+    }
+    // The queue index's second work list: closed incidents whose charge awaits a decision, by
+    // closure (`?charge=pending`). Never both: an incident awaiting a response is open.
+    if let Some(closed_at) = incident.closed_at.filter(|_| incident.charge_pending()) {
+        attrs.extend([
+            (QUEUE.pk, s(keys::CHARGE_PENDING_PK)),
+            (QUEUE.sk, s(format!("{}#{}", format_instant(closed_at), id))),
+        ]);
     }
     if incident.sla == SlaOutcome::Breached {
         let month = Month::of(incident.first_response_due_at).to_string();
@@ -223,6 +231,7 @@ mod tests {
         .expect("breached")
         .incident;
         let item = incident_item(&breached, 3, 3).expect("item");
+        assert_eq!(text(&item, QUEUE.pk).as_deref(), Some("QUEUE"));
         assert_eq!(text(&item, AWAITING.pk), None);
         assert_eq!(text(&item, AWAITING.sk), None);
         // The report month is the deadline's, in UTC.
@@ -247,6 +256,44 @@ mod tests {
             stored.incident.first_response_due_at
         );
         assert_eq!(stored.incident.sla_warned_at, None);
+    }
+
+    #[test]
+    fn a_closure_whose_charge_awaits_a_decision_enters_the_charges_list_and_leaves_it_decided() {
+        let customer = Actor::customer("acct_1");
+        let closed = domain::incident::apply(
+            &awaiting(),
+            &customer,
+            domain::incident::Action::RequestClosure {
+                reason: "fixed".into(),
+            },
+            at("2026-03-31T10:00:00Z"),
+        )
+        .expect("closed")
+        .incident;
+        let item = incident_item(&closed, 2, 2).expect("item");
+        assert_eq!(text(&item, QUEUE.pk).as_deref(), Some("CHARGE_PENDING"));
+        assert_eq!(
+            text(&item, QUEUE.sk).as_deref(),
+            Some("2026-03-31T10:00:00Z#inc_1")
+        );
+        let admin = Actor {
+            admin: true,
+            ..Actor::customer("acct_admin")
+        };
+        let decided = domain::incident::apply(
+            &closed,
+            &admin,
+            domain::incident::Action::DecideCharge {
+                charge: domain::Charge::Refunded,
+            },
+            at("2026-03-31T11:00:00Z"),
+        )
+        .expect("decided")
+        .incident;
+        let item = incident_item(&decided, 3, 3).expect("item");
+        assert_eq!(text(&item, QUEUE.pk), None);
+        assert_eq!(text(&item, QUEUE.sk), None);
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct IncidentFilter<'a> {
     /// Only the owner's open incidents (awaiting, in progress, or charge pending), earliest
     /// deadline first; needs `owner` to be an account.
     pub open: bool,
+    /// Only closed incidents whose charge awaits a decision, earliest closure first (combines
+    /// with `owner` only).
+    pub charge_pending: bool,
 }
 
 /// Where an item of a staff timeline stands: an event `EVENT#<seq>` at (`seq`, 0), a note
@@ -375,7 +378,29 @@ impl Store {
             .map(|p| (BY_ASSIGNEE.pk, p))
             .into_iter()
             .collect();
-        self.query_index_filtered(&QUEUE, "QUEUE", None, false, page, &filters)
+        self.query_index_filtered(&QUEUE, keys::QUEUE_PK, None, false, page, &filters)
+            .await
+    }
+
+    /// Closed incidents whose charge awaits a decision, earliest closure first; `owner` narrows
+    /// them to one owner's or the unowned ones. One Query of the queue index's `CHARGE_PENDING`
+    /// partition (sparse: only those incidents are in it) and one batch read of the page.
+    pub async fn charges_pending(
+        &self,
+        owner: OwnerFilter<'_>,
+        page: &Page,
+    ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        let partition = match owner {
+            OwnerFilter::Any => None,
+            OwnerFilter::Nobody => Some(keys::assignee(None)),
+            OwnerFilter::Account(id) => Some(keys::assignee(Some(id))),
+        };
+        let filters: Vec<(&str, &str)> = partition
+            .as_deref()
+            .map(|p| (BY_ASSIGNEE.pk, p))
+            .into_iter()
+            .collect();
+        self.query_index_filtered(&QUEUE, keys::CHARGE_PENDING_PK, None, false, page, &filters)
             .await
     }
 
@@ -388,6 +413,7 @@ impl Store {
     /// | an owner (an account, or nobody) | `by_assignee`, the owner's or `UNASSIGNED` | newest first |
     /// | a status alone | `by_status`, the status's | newest first |
     /// | anything else (severity, SLA, with or without status) | `all_incidents` | newest first |
+    /// | `charge_pending` (with an owner or not) | `queue`, `CHARGE_PENDING` | earliest closure first |
     ///
     /// Status, severity and SLA are filter expressions on what each index projects.
     pub async fn staff_incidents(
@@ -402,6 +428,14 @@ impl Store {
             .into_iter()
             .filter_map(|(attribute, value)| Some((attribute, value.as_deref()?)))
             .collect();
+        if filter.charge_pending {
+            if filter.open || !rest.is_empty() {
+                return Err(StoreError::Other(
+                    "charges to decide are listed by owner only".into(),
+                ));
+            }
+            return self.charges_pending(filter.owner, page).await;
+        }
         match (filter.open, filter.owner) {
             (true, OwnerFilter::Account(id)) => {
                 let partition = keys::owned_open(id);

@@ -1,6 +1,6 @@
 use super::*;
 use crate::category::Category;
-use crate::incident::{parse_assignment, MAX_NOTE};
+use crate::incident::{ensure_undecided, parse_assignment, MAX_NOTE};
 use crate::time::parse_instant;
 use crate::{CalendarId, Handling, Severity};
 use chrono::Duration;
@@ -1444,4 +1444,193 @@ fn an_assignment_body_names_the_owner_or_null_and_a_short_note() {
         field(serde_json::json!({"owner_account_id": "e", "note": "x".repeat(MAX_NOTE + 1)})),
         ["note"]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 31: internal notes, withdrawn proposals, names on events
+// ---------------------------------------------------------------------------------------------
+
+fn open_proposal(id: &str) -> SubProblemProposal {
+    SubProblemProposal {
+        proposal_id: id.into(),
+        incident_id: "inc-1".into(),
+        title: format!("Sub-problem {id}"),
+        description: "Separately".into(),
+        status: ProposalStatus::Proposed,
+        proposed_by: ENGINEER.into(),
+        proposed_at: created(),
+        child_incident_id: None,
+    }
+}
+
+#[test]
+fn a_note_is_an_engineers_internal_event_on_open_and_closed_incidents_alike() {
+    let note = || Action::AddNote {
+        note: "Call the DBA".into(),
+    };
+    for incident in [in_progress(), resolved(), closed_by_customer()] {
+        let t = apply(&incident, &engineer(), note(), after_due()).expect("allowed");
+        assert_eq!(kinds(&t.events), [EventKind::InternalNote]);
+        assert!(t.events[0].kind.is_internal());
+        assert_eq!(detail(&t.events[0], "note"), "Call the DBA");
+        // Nothing about the incident changes.
+        assert_eq!(t.incident, incident);
+        assert!(!t.refund && !t.no_op && t.withdrawn.is_empty());
+    }
+    // Not the customer's, and not another customer's (which does not learn it exists).
+    assert_eq!(
+        apply(&in_progress(), &owner(), note(), after_due()),
+        Err(ActionError::Forbidden("support engineers"))
+    );
+    assert_eq!(
+        apply(&in_progress(), &stranger(), note(), after_due()),
+        Err(ActionError::NotFound)
+    );
+}
+
+#[test]
+fn every_closure_withdraws_the_scope_proposal_awaiting_the_customer() {
+    for (name, action) in [
+        ("resolve", resolve()),
+        ("close_unresolved", close_unresolved(Charge::Refunded)),
+        ("request_closure", request_closure()),
+    ] {
+        let actor = if name == "request_closure" {
+            owner()
+        } else {
+            engineer()
+        };
+        let incident = with_scope(in_progress(), ScopeStatus::Proposed);
+        let t = apply(&incident, &actor, action.clone(), after_due()).expect(name);
+        let scope = t.incident.scope.as_ref().expect("scope");
+        assert_eq!(scope.status, ScopeStatus::Withdrawn, "{name}");
+        assert_eq!(scope.decided_at, Some(after_due()), "{name}");
+        let withdrawn: Vec<&Event> = t
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::ScopeWithdrawn)
+            .collect();
+        assert_eq!(withdrawn.len(), 1, "{name}");
+        assert_eq!(withdrawn[0].actor_account_id, actor.account_id, "{name}");
+        // A decided scope stays as it was.
+        for status in [ScopeStatus::Accepted, ScopeStatus::Rejected] {
+            let t = apply(
+                &with_scope(in_progress(), status),
+                &actor,
+                action.clone(),
+                after_due(),
+            )
+            .expect(name);
+            assert_eq!(t.incident.scope.as_ref().expect("scope").status, status);
+            assert!(!kinds(&t.events).contains(&EventKind::ScopeWithdrawn));
+        }
+    }
+    // Deciding the withdrawn scope afterwards does not fit (the incident is closed, and the
+    // proposal no longer awaits a decision).
+    let closed = apply(
+        &with_scope(in_progress(), ScopeStatus::Proposed),
+        &engineer(),
+        resolve(),
+        after_due(),
+    )
+    .expect("resolved")
+    .incident;
+    assert!(is_invalid_state(&apply(
+        &closed,
+        &owner(),
+        decide_scope(true),
+        after_due()
+    )));
+}
+
+#[test]
+fn a_closure_withdraws_each_open_sub_problem_proposal_once_and_nothing_else_does() {
+    let open = [open_proposal("p-1"), open_proposal("p-2")];
+    let mut decided = open_proposal("p-3");
+    decided.status = ProposalStatus::Declined;
+    let mut elsewhere = open_proposal("p-4");
+    elsewhere.incident_id = "inc-other".into();
+    let all = [open[0].clone(), open[1].clone(), decided, elsewhere];
+
+    let mut t = apply(&in_progress(), &engineer(), resolve(), after_due()).expect("resolved");
+    withdraw_proposals(&mut t, &all, &engineer());
+    let ids: Vec<&str> = t.withdrawn.iter().map(|p| p.proposal_id.as_str()).collect();
+    assert_eq!(ids, ["p-1", "p-2"]);
+    assert!(t
+        .withdrawn
+        .iter()
+        .all(|p| p.status == ProposalStatus::Withdrawn));
+    let events: Vec<&Event> = t
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::SubProblemWithdrawn)
+        .collect();
+    assert_eq!(events.len(), 2);
+    assert_eq!(detail(events[0], "proposal_id"), "p-1");
+    assert_eq!(detail(events[0], "title"), "Sub-problem p-1");
+    assert!(events.iter().all(|e| e.at == after_due()));
+
+    // Not a closure: nothing is withdrawn.
+    let mut t = apply(&in_progress(), &engineer(), respond(), after_due()).expect("responded");
+    withdraw_proposals(&mut t, &all, &engineer());
+    assert!(t.withdrawn.is_empty());
+    assert!(!kinds(&t.events).contains(&EventKind::SubProblemWithdrawn));
+    // A repeated charge decision (a no-op) withdraws nothing either.
+    let mut t = apply(
+        &unresolved(Charge::Consumed),
+        &admin(),
+        decide_charge(Charge::Consumed),
+        after_due(),
+    )
+    .expect("no-op");
+    withdraw_proposals(&mut t, &all, &admin());
+    assert!(t.withdrawn.is_empty() && t.events.is_empty());
+}
+
+#[test]
+fn a_withdrawn_proposal_cannot_be_decided() {
+    let mut withdrawn = open_proposal("p-1");
+    withdrawn.status = ProposalStatus::Withdrawn;
+    assert!(matches!(
+        ensure_undecided(&withdrawn),
+        Err(ActionError::InvalidState(_))
+    ));
+    assert_eq!(ensure_undecided(&open_proposal("p-2")), Ok(()));
+}
+
+#[test]
+fn events_name_their_author_for_people_and_the_system_stays_nameless() {
+    let grace = Actor {
+        name: Some("Grace Hopper".into()),
+        ..engineer()
+    };
+    let t = apply(&awaiting(), &grace, respond(), before_due()).expect("responded");
+    assert!(t
+        .events
+        .iter()
+        .all(|e| e.actor_display_name.as_deref() == Some("Grace Hopper")));
+    // No name in the token: the address's local part.
+    let t = apply(&in_progress(), &engineer(), respond(), after_due()).expect("responded");
+    assert_eq!(t.events[0].actor_display_name.as_deref(), Some("eng"));
+    // The sweep's breach: no name.
+    let t = apply(&awaiting(), &sweeper(), Action::Breach, after_due()).expect("breached");
+    assert_eq!(t.events[0].kind, EventKind::SlaBreached);
+    assert_eq!(t.events[0].actor_display_name, None);
+    // The name is a field of its own, beside the account id, whatever the kind.
+    let json = serde_json::to_value(&t.events[0]).expect("json");
+    assert!(json
+        .as_object()
+        .expect("object")
+        .contains_key("actor_display_name"));
+    // A sub-problem decision says which sub-problem, and what it became.
+    let t = apply(
+        &in_progress(),
+        &owner(),
+        decide_sub_problem(true),
+        after_due(),
+    )
+    .expect("accepted");
+    assert_eq!(detail(&t.events[0], "title"), "Backups fail too");
+    assert_eq!(detail(&t.events[0], "child_incident_id"), "inc-2");
+    assert_eq!(detail(&t.events[0], "child_number"), "K7M-4QX9");
 }
