@@ -1,13 +1,7 @@
 import { useState } from "preact/hooks";
-import { api, type PackClaim } from "../api";
+import { api } from "../api";
 import { fmtInstant, t } from "../i18n";
 import { ErrorAlert, Loading, Notice, PageTitle, useAction, useLoad } from "../ui";
-
-/** The order confirmation number the claimant typed, which people know the pack by (API v3). */
-function orderNumberOf(c: PackClaim): string | null {
-  const n = (c as { order_confirmation_number?: unknown }).order_confirmation_number;
-  return typeof n === "string" && n !== "" ? n : null;
-}
 
 export function ClaimsPage() {
   const claims = useLoad(() => api.claims(), []);
@@ -34,8 +28,8 @@ export function ClaimsPage() {
             <dl class="facts">
               <dt>{t("claims.claimant")}</dt>
               <dd>{c.claimant_account_id}</dd>
-              <dt>{orderNumberOf(c) ? t("claim.number") : t("claims.pack")}</dt>
-              <dd>{orderNumberOf(c) ?? c.pack_id}</dd>
+              <dt>{c.order_confirmation_number ? t("claim.number") : t("claims.pack")}</dt>
+              <dd>{c.order_confirmation_number ?? c.pack_id}</dd>
               <dt>{t("claims.owner")}</dt>
               <dd>{c.owner_account_id}</dd>
               <dt>{t("claims.reason")}</dt>
