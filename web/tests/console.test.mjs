@@ -552,6 +552,8 @@ for (const lang of ["en", "pl"]) {
     await nav(admin, admin.n.claims);
     const card = admin.page.locator("li.card").filter({ hasText: USERS[claimant].sub });
     await card.getByRole("button", { name: admin.n.approve, exact: true }).waitFor();
+    // The pack by the order confirmation number the claimant typed, not by its id.
+    await card.getByText(state.orderNumber, { exact: true }).waitFor();
     await check(admin, "claims");
     await card.getByRole("button", { name: admin.n.approve, exact: true }).click();
     await card.waitFor({ state: "detached" });
