@@ -1,25 +1,17 @@
 import { signal } from "@preact/signals";
-import { useEffect, useLayoutEffect } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { api } from "./api";
 import { isAdmin, isEngineer, session, signIn, signInFailed, signInNeeded, signOut, type Session } from "./auth";
+import { ErrorBoundary } from "./components/error-boundary";
 import { lang, setLang, t } from "./i18n";
+import { RatePage } from "./pages/rate";
 import { match, navigate, path } from "./router";
+import { isStaff, pageFor } from "./routes";
 import { Link, PageTitle } from "./ui";
-import { PacksPage } from "./pages/packs";
-import { AccountPage } from "./pages/account";
-import { NewIncidentPage } from "./pages/new-incident";
-import { IncidentsPage } from "./pages/incidents";
-import { IncidentPage } from "./pages/incident";
-import { QueuePage } from "./pages/queue";
-import { ClaimsPage } from "./pages/claims";
-import { TaxAdminPage } from "./pages/tax-admin";
-import { ReportsPage } from "./pages/reports";
-import { AllIncidentsPage, MyIncidentsPage } from "./pages/staff-incidents";
-
-const isStaff = (s: Session | null) => isEngineer(s) || isAdmin(s);
 
 /** Whether a staff account also uses the desk as a customer (it has bought a pack), per account. */
 const customerUse = signal<{ sub: string; yes: boolean } | null>(null);
+
 function useCustomerUse(s: Session | null): boolean {
   const known = customerUse.value;
   useEffect(() => {
@@ -32,8 +24,6 @@ function useCustomerUse(s: Session | null): boolean {
   }, [s?.sub]);
   return !isStaff(s) || (known?.sub === s?.sub && !!known?.yes);
 }
-import { AuditPage } from "./pages/audit";
-import { RatePage } from "./pages/rate";
 
 function Nav() {
   const s = session.value;
@@ -45,7 +35,10 @@ function Nav() {
   if (customer) links.push(["/packs", t("nav.packs")]);
   links.push(["/incidents", t("nav.incidents")]);
   if (customer) links.push(["/incidents/new", t("nav.newIncident")], ["/account", t("nav.account")]);
-  if (isAdmin(s)) links.push(["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")], ["/reports", t("nav.reports")], ["/audit", t("nav.audit")]);
+  if (isAdmin(s)) {
+    links.push(["/charges", t("nav.charges")], ["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")]);
+    links.push(["/reports", t("nav.reports")], ["/audit", t("nav.audit")]);
+  }
   return (
     <nav aria-label={t("app.mainNav")}>
       <ul>
@@ -90,31 +83,56 @@ function SignInPrompt() {
 function Page() {
   const p = path.value.replace(/\/+$/, "") || "/";
   const s = session.value;
-  if (p === "/" || p === "/auth/callback") {
-    return <Redirect to={isEngineer(s) ? "/queue" : "/incidents"} />;
-  }
-  if (p === "/packs") return <PacksPage />;
-  if (p === "/account") return <AccountPage />;
-  if (p === "/incidents") return isStaff(s) ? <AllIncidentsPage /> : <IncidentsPage />;
-  if (p === "/my-incidents" && isEngineer(s)) return <MyIncidentsPage />;
-  if (p === "/incidents/new") return <NewIncidentPage />;
-  const m = match("/incidents/:id", p);
-  if (m?.id) return <IncidentPage key={m.id} id={m.id} />;
-  if (p === "/queue" && isEngineer(s)) return <QueuePage />;
-  if (p === "/claims" && isAdmin(s)) return <ClaimsPage />;
-  if (p === "/tax-exemptions" && isAdmin(s)) return <TaxAdminPage />;
-  if (p === "/reports" && isAdmin(s)) return <ReportsPage />;
-  if (p === "/audit" && isAdmin(s)) return <AuditPage />;
+  if (p === "/" || p === "/auth/callback") return <Redirect to={isEngineer(s) ? "/queue" : "/incidents"} />;
   return (
-    <section>
-      <PageTitle>{t("app.notFound")}</PageTitle>
-    </section>
+    pageFor(p, s) ?? (
+      <section>
+        <PageTitle>{t("app.notFound")}</PageTitle>
+      </section>
+    )
   );
 }
 
 function Redirect(props: { to: string }) {
   useEffect(() => navigate(props.to, true), [props.to]);
   return null;
+}
+
+/**
+ * The header: on a wide screen the brand, the navigation and the account on one line; on a phone
+ * the brand and a Menu button, which opens the navigation, the language and the account.
+ */
+function Header(props: { signedIn: boolean }) {
+  const s = session.value;
+  const [open, setOpen] = useState(false);
+  // Each page change closes the menu.
+  useEffect(() => setOpen(false), [path.value]);
+  return (
+    <header class="top">
+      <div class="bar">
+        <div class="brand">{t("app.name")}</div>
+        <button type="button" class="menu-toggle" aria-expanded={open} aria-controls="menu" onClick={() => setOpen(!open)}>
+          {t("app.menu")}
+        </button>
+      </div>
+      <div id="menu" class={open ? "menu open" : "menu"}>
+        {props.signedIn && <Nav />}
+        <div class="who">
+          <LangSwitch />
+          {s && props.signedIn && (
+            <>
+              <span class="muted signed-in" title={s.email ?? s.sub}>
+                {t("app.signedInAs", { who: s.email ?? s.sub })}
+              </span>
+              <button type="button" onClick={() => void signOut()}>
+                {t("app.signOut")}
+              </button>
+            </>
+          )}
+        </div>
+      </div>
+    </header>
+  );
 }
 
 export function App() {
@@ -131,22 +149,12 @@ export function App() {
       <a class="skip" href="#main">
         {t("app.skip")}
       </a>
-      <header class="top">
-        <div class="brand">{t("app.name")}</div>
-        {!needSignIn && !rating && <Nav />}
-        <div class="who">
-          <LangSwitch />
-          {s && !needSignIn && !rating && (
-            <>
-              <span class="muted">{t("app.signedInAs", { who: s.email ?? s.sub })}</span>
-              <button type="button" onClick={() => void signOut()}>
-                {t("app.signOut")}
-              </button>
-            </>
-          )}
-        </div>
-      </header>
-      <main id="main">{rating?.token ? <RatePage key={rating.token} token={rating.token} /> : needSignIn ? <SignInPrompt /> : <Page />}</main>
+      <Header signedIn={!needSignIn && !rating} />
+      <main id="main">
+        <ErrorBoundary key={path.value}>
+          {rating?.token ? <RatePage key={rating.token} token={rating.token} /> : needSignIn ? <SignInPrompt /> : <Page />}
+        </ErrorBoundary>
+      </main>
     </>
   );
 }

@@ -1,5 +1,12 @@
-// Small, rarely changing reference data, fetched once per page load.
-import { api, type Calendar, type Category, type IncidentStatus, type Product, type SlaOutcome } from "./api";
+// Small, rarely changing reference data, fetched once per page load, and the API's enumerations.
+// The enumerations are not restated here: openapi-typescript writes them from infra/openapi.yaml
+// (`npm run gen:api`, run before every type check and build), so a value added to the contract
+// reaches every select and filter of the console.
+import { api, type Calendar, type Product } from "./api";
+import {
+  calendarIdValues, channelValues, excludedCategoryValues, handlingValues, inScopeCategoryValues, incidentStatusValues,
+  severityValues, slaOutcomeValues,
+} from "./api/openapi.gen";
 
 let calendars: Promise<Calendar[]> | null = null;
 let products: Promise<Product[]> | null = null;
@@ -20,16 +27,12 @@ export function getProducts(): Promise<Product[]> {
   return products;
 }
 
-export const IN_SCOPE: Category[] = [
-  "installation", "configuration", "error_or_crash", "performance", "connectivity", "data_recovery",
-  "upgrade_migration", "other_technical",
-];
-export const EXCLUDED: Category[] = [
-  "feature_request", "onsite_support", "custom_code", "developer_support", "security_incident_response", "billing_question",
-];
-export const SEVERITIES = ["A", "B", "C"] as const;
-export const CALENDARS = ["PL", "US", "UK"] as const;
-export const HANDLINGS = ["business_hours", "24x7"] as const;
-export const CHANNELS = ["email", "phone", "remote_session", "offline_research"] as const;
-export const STATUSES: readonly IncidentStatus[] = ["awaiting_response", "in_progress", "resolved", "unresolved", "closed_by_customer"];
-export const SLA_OUTCOMES: readonly SlaOutcome[] = ["pending", "met", "breached", "withdrawn"];
+export const IN_SCOPE = inScopeCategoryValues;
+export const EXCLUDED = excludedCategoryValues;
+export const SEVERITIES = severityValues;
+export const CALENDARS = calendarIdValues;
+/** Business hours first: the usual choice. */
+export const HANDLINGS = [...handlingValues].sort((a, b) => (a === "business_hours" ? -1 : b === "business_hours" ? 1 : 0));
+export const CHANNELS = channelValues;
+export const STATUSES = incidentStatusValues;
+export const SLA_OUTCOMES = slaOutcomeValues;

@@ -3,8 +3,10 @@ import { useState } from "preact/hooks";
 import type { IncidentSummary, Page } from "./api";
 import { getCalendars } from "./catalog";
 import { t, tv } from "./i18n";
-import { Deadline } from "./pages/new-incident";
-import { ErrorAlert, Link, Loading, Status, useAction, useLoad } from "./ui";
+import { Deadline } from "./components/deadline";
+import { numberOf } from "./incident-state";
+import { navigate } from "./router";
+import { ErrorAlert, Field, Link, Loading, Status, TableBox, useAction, useLoad } from "./ui";
 
 /** The owner's name, or the word for nobody. */
 export function OwnerName(props: { incident: IncidentSummary }) {
@@ -14,12 +16,15 @@ export function OwnerName(props: { incident: IncidentSummary }) {
 
 export function IncidentTable(props: { items: IncidentSummary[]; caption: string; owner?: boolean }) {
   const calendars = useLoad(getCalendars, []);
+  // The short number people quote on the phone, once the API gives it.
+  const numbers = props.items.some((i) => numberOf(i) !== null);
   return (
-    <div class="table-wrap">
+    <TableBox label={props.caption}>
       <table>
         <caption class="sr-only">{props.caption}</caption>
         <thead>
           <tr>
+            {numbers && <th scope="col">{t("list.colNumber")}</th>}
             <th scope="col">{t("list.colTitle")}</th>
             <th scope="col">{t("sev.label")}</th>
             <th scope="col">{t("list.colStatus")}</th>
@@ -31,6 +36,7 @@ export function IncidentTable(props: { items: IncidentSummary[]; caption: string
         <tbody>
           {props.items.map((i) => (
             <tr key={i.incident_id}>
+              {numbers && <td class="nowrap">{numberOf(i) ?? "–"}</td>}
               <td>
                 <Link href={`/incidents/${encodeURIComponent(i.incident_id)}`}>{i.title}</Link>
               </td>
@@ -53,7 +59,7 @@ export function IncidentTable(props: { items: IncidentSummary[]; caption: string
           ))}
         </tbody>
       </table>
-    </div>
+    </TableBox>
   );
 }
 
@@ -96,5 +102,23 @@ export function PagedIncidents(props: {
       )}
       <ErrorAlert error={action.error} />
     </>
+  );
+}
+
+/** Opens an incident by the short number people quote (from an e-mail subject or the phone). */
+export function FindByNumber() {
+  const [number, setNumber] = useState("");
+  return (
+    <form
+      class="inline-form find"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const n = number.trim().toUpperCase();
+        if (n) navigate(`/incidents/${encodeURIComponent(n)}`);
+      }}
+    >
+      <Field label={t("list.findNumber")} value={number} autoComplete="off" spellcheck={false} placeholder="K7M-4QX9" onInput={(e) => setNumber(e.currentTarget.value)} />
+      <button type="submit">{t("list.open")}</button>
+    </form>
   );
 }

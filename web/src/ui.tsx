@@ -1,4 +1,5 @@
-import type { ComponentChildren, InputHTMLAttributes, SelectHTMLAttributes, TextareaHTMLAttributes } from "preact";
+import { signal } from "@preact/signals";
+import type { ComponentChildren, InputHTMLAttributes, JSX, SelectHTMLAttributes, TextareaHTMLAttributes } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api";
 import { t, tv } from "./i18n";
@@ -79,12 +80,18 @@ export function describe(e: unknown): { lines: string[]; retry: boolean } {
   }
 }
 
-export function ErrorAlert(props: { error: unknown; onRetry?: (() => void) | undefined }) {
-  if (props.error === null || props.error === undefined) return null;
+/** An API error in words; `focus`: it takes the focus when it appears (the result of an action). */
+export function ErrorAlert(props: { error: unknown; onRetry?: (() => void) | undefined; focus?: boolean }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const shown = props.error !== null && props.error !== undefined;
+  useEffect(() => {
+    if (shown && props.focus) ref.current?.focus();
+  }, [props.error]);
+  if (!shown) return null;
   const { lines, retry } = describe(props.error);
   const [first, ...rest] = lines;
   return (
-    <div role="alert" class="alert">
+    <div role="alert" class="alert" tabIndex={-1} ref={ref}>
       <p>{first}</p>
       {rest.length > 0 && (
         <ul>
@@ -102,12 +109,92 @@ export function ErrorAlert(props: { error: unknown; onRetry?: (() => void) | und
   );
 }
 
-export function Notice(props: { children: ComponentChildren }) {
+/** A confirmation in words; `focus`: it takes the focus when it appears (the result of an action). */
+export function Notice(props: { children: ComponentChildren; focus?: boolean }) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (props.focus) ref.current?.focus();
+  }, []);
   return (
-    <p role="status" class="notice">
+    <p role="status" class="notice" tabIndex={-1} ref={ref}>
       {props.children}
     </p>
   );
+}
+
+/**
+ * Asks before an irreversible or paid action: a modal <dialog> (role dialog, keyboard and focus
+ * handled by the browser, Escape cancels) that says what happens and what it costs.
+ */
+export function ConfirmDialog(props: {
+  ask: { title: string; lines: string[]; danger?: boolean } | null;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const [id] = useState(() => uid("dlg"));
+  const open = props.ask !== null;
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      class="confirm"
+      aria-labelledby={`${id}-t`}
+      aria-describedby={`${id}-d`}
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onCancel();
+      }}
+    >
+      {props.ask && (
+        <>
+          <h2 id={`${id}-t`}>{props.ask.title}</h2>
+          <div id={`${id}-d`}>
+            {props.ask.lines.map((l) => (
+              <p key={l}>{l}</p>
+            ))}
+          </div>
+          <div class="buttons">
+            <button type="button" class={props.ask.danger ? "danger-solid" : "primary"} onClick={props.onConfirm}>
+              {t("app.confirm")}
+            </button>
+            <button type="button" autoFocus onClick={props.onCancel}>
+              {t("app.cancel")}
+            </button>
+          </div>
+        </>
+      )}
+    </dialog>
+  );
+}
+
+export interface Ask {
+  title: string;
+  lines: string[];
+  danger?: boolean;
+  run: () => void;
+}
+
+/** A confirmation step: `confirm(ask)` opens the dialog; Confirm runs `ask.run`, Cancel does nothing. */
+export function useConfirm(): { confirm: (a: Ask) => void; dialog: JSX.Element } {
+  const [ask, setAsk] = useState<Ask | null>(null);
+  const dialog = (
+    <ConfirmDialog
+      ask={ask}
+      onConfirm={() => {
+        const run = ask?.run;
+        setAsk(null);
+        run?.();
+      }}
+      onCancel={() => setAsk(null)}
+    />
+  );
+  return { confirm: setAsk, dialog };
 }
 
 type FieldProps = {
@@ -173,6 +260,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): {
   };
 }
 
+/** Starts with every action: a success message stays only until the next action of the page starts. */
+const actionEpoch = signal(0);
+
 /** Runs one action at a time (a double click does nothing twice) and keeps its error. */
 export function useAction(): {
   busy: boolean;
@@ -183,12 +273,12 @@ export function useAction(): {
 } {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const [done, setDone] = useState<{ text: string; epoch: number } | null>(null);
   const running = useRef(false);
   return {
     busy,
     error,
-    done,
+    done: done && done.epoch === actionEpoch.value ? done.text : null,
     clear: () => {
       setError(null);
       setDone(null);
@@ -196,12 +286,13 @@ export function useAction(): {
     run: async (f, doneMessage) => {
       if (running.current) return false;
       running.current = true;
+      const epoch = ++actionEpoch.value;
       setBusy(true);
       setError(null);
       setDone(null);
       try {
         await f();
-        setDone(doneMessage ?? null);
+        setDone(doneMessage ? { text: doneMessage, epoch } : null);
         return true;
       } catch (e) {
         setError(e);
@@ -220,4 +311,16 @@ export function Loading() {
 
 export function Status(props: { prefix: string; value: string }) {
   return <span class={`badge badge-${props.value}`}>{tv(props.prefix, props.value)}</span>;
+}
+
+/**
+ * The box a table scrolls in at phone width (the page itself never scrolls sideways): a named
+ * region reachable by keyboard, so it can be scrolled without a mouse.
+ */
+export function TableBox(props: { label: string; children: ComponentChildren; class?: string; boxRef?: { current: HTMLDivElement | null } }) {
+  return (
+    <div class={props.class ? `table-wrap ${props.class}` : "table-wrap"} role="region" aria-label={props.label} tabIndex={0} ref={props.boxRef}>
+      {props.children}
+    </div>
+  );
 }

@@ -1,6 +1,7 @@
 import { config } from "../config";
 import { session, sessionRejected } from "../auth";
 import type { RoutePath } from "./routes";
+import { problemCodeValues } from "./openapi.gen";
 
 /** An API refusal or a transport failure, kept structured so the page can say it in words. */
 export class ApiError extends Error {
@@ -43,11 +44,8 @@ function fill(template: string, params: Record<string, string> = {}): string {
   });
 }
 
-const CODES = new Set([
-  "invalid_request", "unauthenticated", "forbidden", "not_found", "invalid_state", "payload_too_large",
-  "idempotency_key_reused", "out_of_scope", "product_out_of_lifecycle", "severity_a_requires_24x7",
-  "no_usable_pack", "too_many_attempts", "service_unavailable", "not_an_engineer",
-]);
+/** The problem codes of openapi.yaml (generated); any other answer is named by its status. */
+const CODES = new Set<string>(problemCodeValues);
 
 export async function call<T>(method: Method, template: RoutePath<typeof method>, opts: Options = {}): Promise<T> {
   const url = new URL(config().apiUrl + fill(template, opts.params));

@@ -25,6 +25,8 @@ export interface IncidentFilters {
   severity?: Severity;
   sla?: SlaOutcome;
   open?: "true";
+  /** Incidents whose charge awaits a decision (admins' Charges to decide). */
+  charge?: "pending";
 }
 /** GET /queue's owner filter. */
 export type QueueOwner = "any" | "me" | "none";
@@ -38,6 +40,8 @@ export const api = {
   incidents: (cursor?: string | null, filters: IncidentFilters = {}) =>
     call<Page<IncidentSummary>>("get", "/incidents", { query: { ...filters, cursor, limit: 50 } }),
   incident: (incidentId: string) => call<Incident>("get", "/incidents/{incident_id}", { params: id(incidentId) }),
+  /** By the short number people type (K7M-4QX9). */
+  incidentByNumber: (number: string) => call<Incident>("get", "/incidents/by-number/{number}", { params: { number } }),
   timeline: (incidentId: string, cursor: string) =>
     call<Page<Event>>("get", "/incidents/{incident_id}/timeline", { params: id(incidentId), query: { cursor, limit: 100 } }),
   submit: (body: Submission, key: string) => call<Incident>("post", "/incidents", { body, idempotencyKey: key }),
@@ -67,6 +71,8 @@ export const api = {
     call<Incident>("post", "/incidents/{incident_id}/resolution", { params: id(incidentId), body }),
   requestClosure: (incidentId: string, reason: string) =>
     call<Incident>("post", "/incidents/{incident_id}/closure-request", { params: id(incidentId), body: { reason } }),
+  addNote: (incidentId: string, note: string) =>
+    call<Event>("post", "/incidents/{incident_id}/notes", { params: id(incidentId), body: { note } }),
   decideCharge: (incidentId: string, charge: DecidedCharge) =>
     call<Incident>("post", "/incidents/{incident_id}/charge-decision", { params: id(incidentId), body: { charge } }),
 

@@ -51,6 +51,8 @@ export const ROUTES = [
   ["post", "/ratings/{token}"],
   ["get", "/reports/satisfaction"],
   ["get", "/audit"],
+  ["post", "/incidents/{incident_id}/notes"],
+  ["get", "/incidents/by-number/{number}"],
 ] as const;
 
 type Entry = readonly [Method, string];

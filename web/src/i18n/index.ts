@@ -89,7 +89,24 @@ export function fmtPercent(x: number): string {
   return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 1 }).format(x);
 }
 
-/** 1 h 05 min 03 s style duration, for countdowns. */
+/** Plural forms: `${base}.one|few|many|other` chosen by the language's rules, {n} filled in. */
+export function tn(base: string, n: number, params: Record<string, string | number> = {}): string {
+  const form = new Intl.PluralRules(locale()).select(n);
+  const key = `${base}.${form}`;
+  const fallback = `${base}.other`;
+  return t((key in en ? key : fallback) as Key, { ...params, n: fmtNumber(n) });
+}
+
+export function fmtNumber(n: number, maximumFractionDigits = 1): string {
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits }).format(n);
+}
+
+/** 0,4 KB / 0.4 KB, 12 MB: the language's decimal separator. */
+export function fmtSize(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${fmtNumber(bytes / 1024)} KB` : `${fmtNumber(bytes / 1024 / 1024)} MB`;
+}
+
+/** A duration for people: 5 s, 3 min 05 s, 1 h 05 min (1 godz. 05 min), 2 d 3 h 05 min (2 dni 3 godz. 05 min). */
 export function fmtDuration(ms: number): string {
   const total = Math.floor(Math.abs(ms) / 1000);
   const d = Math.floor(total / 86400);
@@ -97,5 +114,9 @@ export function fmtDuration(ms: number): string {
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   const pad = (n: number) => String(n).padStart(2, "0");
-  return d > 0 ? `${d} d ${h} h ${pad(m)} min` : h > 0 ? `${h} h ${pad(m)} min ${pad(s)} s` : `${m} min ${pad(s)} s`;
+  const hours = (n: number) => (lang.value === "pl" ? `${n} godz.` : `${n} h`);
+  if (d > 0) return `${tn("unit.days", d)} ${hours(h)} ${pad(m)} min`;
+  if (h > 0) return `${hours(h)} ${pad(m)} min ${pad(s)} s`;
+  if (m > 0) return `${m} min ${pad(s)} s`;
+  return `${s} s`;
 }

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, type AuditEntry } from "../api";
 import { fmtInstant, t, tv } from "../i18n";
-import { ErrorAlert, Field, Link, Loading, PageTitle, useAction, useLoad } from "../ui";
+import { ErrorAlert, Field, Link, Loading, PageTitle, useAction, useLoad, TableBox } from "../ui";
 
 interface Filters {
   actor: string;
@@ -27,6 +27,9 @@ export function AuditPage() {
   const [draft, setDraft] = useState<Filters>(filters);
   const [more, setMore] = useState<{ items: AuditEntry[]; next: string | null } | null>(null);
   const first = useLoad(() => api.audit(filters.actor, filters.subject, null), [filters.actor, filters.subject]);
+  // Staff by name where the desk knows them (every engineer and admin who has used it).
+  const engineers = useLoad(() => api.engineers().catch(() => []), []);
+  const names = new Map((engineers.data ?? []).map((x) => [x.account_id, x.display_name]));
   const next = useAction();
   const items = [...(first.data?.items ?? []), ...(more?.items ?? [])];
   const cursor = more ? more.next : (first.data?.next_cursor ?? null);
@@ -52,7 +55,7 @@ export function AuditPage() {
       <ErrorAlert error={first.error} onRetry={first.reload} />
       {first.data && items.length === 0 && <p>{t("audit.empty")}</p>}
       {items.length > 0 && (
-        <div class="table-wrap card">
+        <TableBox label={t("audit.table")} class="card">
           <table>
             <caption>{t("audit.table")}</caption>
             <thead>
@@ -70,7 +73,7 @@ export function AuditPage() {
                   <td>
                     <time dateTime={e.at}>{fmtInstant(e.at)}</time>
                   </td>
-                  <td>{e.actor_account_id}</td>
+                  <td>{names.get(e.actor_account_id) ?? e.actor_account_id}</td>
                   <td>{tv("audit.action", e.action)}</td>
                   <td>
                     <Subject e={e} />
@@ -80,7 +83,7 @@ export function AuditPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableBox>
       )}
       {cursor && (
         <button

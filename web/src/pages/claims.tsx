@@ -28,8 +28,8 @@ export function ClaimsPage() {
             <dl class="facts">
               <dt>{t("claims.claimant")}</dt>
               <dd>{c.claimant_account_id}</dd>
-              <dt>{t("claims.pack")}</dt>
-              <dd>{c.pack_id}</dd>
+              <dt>{c.order_confirmation_number ? t("claim.number") : t("claims.pack")}</dt>
+              <dd>{c.order_confirmation_number ?? c.pack_id}</dd>
               <dt>{t("claims.owner")}</dt>
               <dd>{c.owner_account_id}</dd>
               <dt>{t("claims.reason")}</dt>

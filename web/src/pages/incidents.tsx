@@ -1,6 +1,6 @@
 import { api } from "../api";
 import { t } from "../i18n";
-import { PagedIncidents, usePagedIncidents } from "../incident-list";
+import { FindByNumber, PagedIncidents, usePagedIncidents } from "../incident-list";
 import { Link, PageTitle } from "../ui";
 
 /** The customer's incidents, newest first. */
@@ -14,6 +14,7 @@ export function IncidentsPage() {
           {t("nav.newIncident")}
         </Link>
       </p>
+      <FindByNumber />
       <PagedIncidents list={list} caption={t("list.title")} empty={t("list.empty")} />
     </section>
   );

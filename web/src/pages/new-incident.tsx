@@ -1,30 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, idempotencyKeys, type Calendar, type Pack, type SlaQuote, type Submission } from "../api";
+import { api, ApiError, idempotencyKeys, type SlaQuote, type Submission } from "../api";
 import { session } from "../auth";
 import { CALENDARS, EXCLUDED, HANDLINGS, IN_SCOPE, SEVERITIES, getCalendars, getProducts } from "../catalog";
-import { fmtDate, fmtInstant, lang, t, tv } from "../i18n";
+import { fmtDate, lang, t, tn, tv } from "../i18n";
 import { navigate } from "../router";
 import { ErrorAlert, Field, Link, Loading, PageTitle, uid, useAction, useLoad } from "../ui";
-
-/** The pack intake draws from without a pack_id: the usable one that expires first. */
-export function packToDraw(packs: Pack[], now = Date.now()): Pack | null {
-  const usable = packs.filter(
-    (p) => p.status === "active" && p.incidents_remaining > 0 && p.expires_at !== null && Date.parse(p.expires_at) > now,
-  );
-  usable.sort((a, b) => Date.parse(a.expires_at ?? "") - Date.parse(b.expires_at ?? ""));
-  return usable[0] ?? null;
-}
-
-export function Deadline(props: { at: string; calendar: string; calendars: Calendar[] | null }) {
-  const zone = props.calendars?.find((c) => c.calendar === props.calendar)?.time_zone;
-  const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  return (
-    <>
-      <time dateTime={props.at}>{fmtInstant(props.at)}</time>
-      {zone && zone !== viewerZone && <span class="muted"> ({t("inc.calendarZone", { time: fmtInstant(props.at, zone), zone })})</span>}
-    </>
-  );
-}
+import { Deadline } from "../components/deadline";
+import { packToDraw } from "../packs";
 
 export function NewIncidentPage() {
   const products = useLoad(getProducts, []);
@@ -180,7 +162,7 @@ export function NewIncidentPage() {
                   {" · "}
                   {quote.q.business_minutes === null
                     ? t("new.quoteWall")
-                    : t("new.quoteBusiness", { minutes: quote.q.business_minutes, calendar: quote.q.calendar })}
+                    : t("new.quoteBusiness", { hours: tn("hours.business", quote.q.business_minutes / 60), calendar: tv("cal", quote.q.calendar) })}
                 </span>
               </>
             ) : quote.loading ? (

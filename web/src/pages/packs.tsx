@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import prices from "../../../infra/data/prices.json";
 import { api, idempotencyKeys, type Offer, type Pack } from "../api";
-import { fmtDate, fmtInstant, fmtMoney, lang, t } from "../i18n";
+import { fmtDate, fmtInstant, fmtMoney, lang, t, tn } from "../i18n";
 import { search } from "../router";
 import { ErrorAlert, Field, Loading, Notice, PageTitle, Status, useAction, useLoad } from "../ui";
 
@@ -86,7 +86,7 @@ function Offers(props: { onBought: (p: Pack) => void }) {
           return (
             <div class="offer" key={o}>
               <h3>{o === "single" ? t("packs.offerSingle") : t("packs.offerFive")}</h3>
-              <p class="muted">{t("packs.incidentsCount", { n: o === "single" ? 1 : 5 })}</p>
+              <p class="muted">{tn("units.count", o === "single" ? 1 : 5)}</p>
               {q && (
                 <>
                   <p class="big">{t("packs.gross", { amount: fmtMoney(q.price.gross, q.price.currency) })}</p>

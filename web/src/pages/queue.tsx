@@ -6,8 +6,8 @@ import { session } from "../auth";
 import { getCalendars } from "../catalog";
 import { fmtDuration, t, tv } from "../i18n";
 import { OwnerName } from "../incident-list";
-import { ErrorAlert, Field, Link, Loading, Notice, PageTitle, useAction, useLoad } from "../ui";
-import { Deadline } from "./new-incident";
+import { ErrorAlert, Field, Link, Loading, Notice, PageTitle, useAction, useLoad, TableBox } from "../ui";
+import { Deadline } from "../components/deadline";
 
 export type Urgency = "breached" | "warning" | "on_track";
 
@@ -207,7 +207,7 @@ export function QueuePage() {
       <ErrorAlert error={queue.error ?? more.error} onRetry={queue.reload} />
       {queue.data && items.length === 0 && <p>{t("queue.empty")}</p>}
       {items.length > 0 && (
-        <div class="table-wrap" ref={table}>
+        <TableBox label={t("queue.title")} boxRef={table}>
           <table class="queue">
             <caption class="sr-only">{t("queue.title")}</caption>
             <thead>
@@ -227,7 +227,7 @@ export function QueuePage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableBox>
       )}
     </section>
   );

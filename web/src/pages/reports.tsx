@@ -1,8 +1,9 @@
 import { useState } from "preact/hooks";
 import { api, type ReportRow } from "../api";
 import { fmtInstant, fmtMonth, fmtPercent, t, tv } from "../i18n";
-import { ErrorAlert, Field, Link, Loading, PageTitle, useLoad } from "../ui";
+import { ErrorAlert, Field, Link, Loading, PageTitle, useLoad, TableBox } from "../ui";
 import { Satisfaction } from "./satisfaction";
+import { numberOf } from "../incident-state";
 
 function monthOf(d: Date): string {
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
@@ -27,42 +28,95 @@ export function byMonth(rows: ReportRow[], list: string[]): { month: string; met
   });
 }
 
+/** The share of first responses on time the desk aims for: the chart's target line. */
+export const TARGET = 0.9;
+
+/**
+ * One bar per month with its share and its counts; a month without any incident due shows as
+ * "no data", never as 0 %; the dashed line is the target.
+ */
 function Chart(props: { data: ReturnType<typeof byMonth> }) {
-  const w = 48;
-  const h = 160;
-  const width = props.data.length * w + 40;
+  const W = 720;
+  const h = 170;
+  const top = 34;
+  const left = 44;
+  // A bar is never wider than 64 units: one month is a bar, not a wall.
+  const w = Math.min((W - left - 8) / Math.max(props.data.length, 1), 64);
+  const y = (v: number) => top + h - v * h;
   return (
     <figure class="chart">
-      <svg role="img" aria-labelledby="chart-t chart-d" viewBox={`0 0 ${width} ${h + 40}`} width={width} height={h + 40} style={{ maxWidth: "100%", height: "auto" }}>
+      <svg role="img" aria-labelledby="chart-t chart-d" viewBox={`0 0 ${W} ${top + h + 44}`}>
         <title id="chart-t">{t("reports.chart")}</title>
-        <desc id="chart-d">{t("reports.chartDesc")}</desc>
-        {[0, 0.5, 1].map((y) => (
-          <g key={y}>
-            <line x1="34" x2={width} y1={10 + h - y * h} y2={10 + h - y * h} class="grid" />
-            <text x="30" y={14 + h - y * h} text-anchor="end" class="axis">
-              {fmtPercent(y)}
+        <desc id="chart-d">{t("reports.chartDesc", { target: fmtPercent(TARGET) })}</desc>
+        {[0, 0.5, 1].map((v) => (
+          <g key={v}>
+            <line x1={left - 4} x2={W} y1={y(v)} y2={y(v)} class="grid" />
+            <text x={left - 8} y={y(v) + 4} text-anchor="end" class="axis">
+              {fmtPercent(v)}
             </text>
           </g>
         ))}
+        <rect x={left} y={4} width={12} height={12} class="nodata" />
+        <text x={left + 18} y={14} class="axis">
+          {t("reports.noDataLegend")}
+        </text>
+        <line x1={W - 150} x2={W - 122} y1={10} y2={10} class="target" />
+        <text x={W - 116} y={14} class="axis target-label">
+          {t("reports.target", { target: fmtPercent(TARGET) })}
+        </text>
         {props.data.map((d, i) => {
-          const x = 40 + i * w;
-          const bh = (d.achievement ?? 0) * h;
+          const x = left + i * w;
+          const total = d.met + d.breached;
           return (
             <g key={d.month}>
-              {d.achievement !== null && (
-                <rect x={x + 6} y={10 + h - bh} width={w - 12} height={bh} class={d.achievement >= 0.9 ? "bar good" : "bar bad"}>
-                  <title>{`${fmtMonth(d.month)}: ${fmtPercent(d.achievement)} (${t("reports.met")} ${d.met}, ${t("reports.breached")} ${d.breached})`}</title>
-                </rect>
+              {d.achievement === null ? (
+                <>
+                  <rect x={x + 6} y={top} width={w - 12} height={h} class="nodata">
+                    <title>{`${fmtMonth(d.month)}: ${t("reports.noDataMonth")}`}</title>
+                  </rect>
+                </>
+              ) : (
+                <>
+                  <rect x={x + 6} y={y(d.achievement)} width={w - 12} height={d.achievement * h} class={d.achievement >= TARGET ? "bar good" : "bar bad"}>
+                    <title>{`${fmtMonth(d.month)}: ${fmtPercent(d.achievement)} (${t("reports.met")} ${d.met}, ${t("reports.breached")} ${d.breached})`}</title>
+                  </rect>
+                  <text x={x + w / 2} y={y(d.achievement) - 5} text-anchor="middle" class="axis value">
+                    {fmtPercent(d.achievement)}
+                  </text>
+                </>
               )}
-              <text x={x + w / 2} y={h + 30} text-anchor="middle" class="axis">
+              <text x={x + w / 2} y={top + h + 16} text-anchor="middle" class="axis">
                 {fmtMonth(d.month).replace(/\s*\d{4}\s*(r\.)?/, "")}
+              </text>
+              <text x={x + w / 2} y={top + h + 32} text-anchor="middle" class="axis count">
+                {total > 0 ? `${d.met}/${total}` : "–"}
               </text>
             </g>
           );
         })}
+        <line x1={left - 4} x2={left + w * props.data.length} y1={y(TARGET)} y2={y(TARGET)} class="target" />
       </svg>
+      <figcaption class="muted">{t("reports.chartCaption", { target: fmtPercent(TARGET) })}</figcaption>
     </figure>
   );
+}
+
+/** The report as CSV (one line per month, calendar and severity, as the API counts them). */
+export function reportCsv(rows: ReportRow[]): string {
+  const head = ["month", "calendar", "severity", "met", "breached", "withdrawn", "achievement"];
+  const lines = rows.map((r) => [r.month, r.calendar, r.severity, r.met, r.breached, r.withdrawn, r.achievement === null ? "" : r.achievement.toFixed(4)].join(","));
+  return [head.join(","), ...lines].join("\r\n") + "\r\n";
+}
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function Breaches(props: { month: string }) {
@@ -77,7 +131,7 @@ function Breaches(props: { month: string }) {
         <ul class="plain breaches">
           {list.data.items.map((b) => (
             <li key={b.incident_id}>
-              <Link href={`/incidents/${encodeURIComponent(b.incident_id)}`}>{b.incident_id}</Link>{" "}
+              <Link href={`/incidents/${encodeURIComponent(b.incident_id)}`}>{numberOf(b) ?? b.incident_id}</Link>{" "}
               <span class="muted">({t("reports.account", { id: b.account_id })})</span>
               {" – "}
               {t("reports.breachLine", {
@@ -105,7 +159,7 @@ function Workload() {
       <ErrorAlert error={list.error} onRetry={list.reload} />
       {list.data && rows.length === 0 && <p>{t("reports.noEngineers")}</p>}
       {rows.length > 0 && (
-        <div class="table-wrap">
+        <TableBox label={t("reports.workload")}>
           <table class="workload">
             <caption class="sr-only">{t("reports.workload")}</caption>
             <thead>
@@ -129,7 +183,7 @@ function Workload() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableBox>
       )}
     </section>
   );
@@ -168,10 +222,13 @@ export function ReportsPage() {
         <section class="card" aria-labelledby="rep-h">
           <h2 id="rep-h">{t("reports.chart")}</h2>
           <Chart data={byMonth(report.data, list)} />
+          <button type="button" onClick={() => download(`sla-${range.from}-${range.to}.csv`, reportCsv(rows))}>
+            {t("reports.csv")}
+          </button>
           {rows.length === 0 ? (
             <p>{t("reports.noData")}</p>
           ) : (
-            <div class="table-wrap">
+            <TableBox label={t("reports.table")}>
               <table>
                 <caption>{t("reports.table")}</caption>
                 <thead>
@@ -191,15 +248,15 @@ export function ReportsPage() {
                       <td>{fmtMonth(r.month)}</td>
                       <td>{r.calendar}</td>
                       <td>{tv("sev", r.severity)}</td>
-                      <td>{r.met}</td>
-                      <td>{r.breached}</td>
-                      <td>{r.withdrawn}</td>
-                      <td>{r.achievement === null ? "–" : fmtPercent(r.achievement)}</td>
+                      <td class="num">{r.met}</td>
+                      <td class="num">{r.breached}</td>
+                      <td class="num">{r.withdrawn}</td>
+                      <td class="num">{r.achievement === null ? t("reports.noDataShort") : fmtPercent(r.achievement)}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableBox>
           )}
         </section>
       )}

@@ -4,7 +4,7 @@ import { api, type IncidentFilters } from "../api";
 import { isEngineer, session } from "../auth";
 import { SEVERITIES, SLA_OUTCOMES, STATUSES } from "../catalog";
 import { t, tv } from "../i18n";
-import { PagedIncidents, usePagedIncidents } from "../incident-list";
+import { FindByNumber, PagedIncidents, usePagedIncidents } from "../incident-list";
 import { navigate, search } from "../router";
 import { ErrorAlert, Field, PageTitle, useLoad } from "../ui";
 
@@ -103,6 +103,7 @@ export function AllIncidentsPage() {
           </button>
         )}
       </form>
+      <FindByNumber />
       <ErrorAlert error={engineers.error} onRetry={engineers.reload} />
       <PagedIncidents list={list} caption={t("list.title")} empty={filtered ? t("staff.emptyFiltered") : t("list.empty")} owner />
     </section>

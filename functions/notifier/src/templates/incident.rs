@@ -121,19 +121,25 @@ pub fn incident_draft(news: &IncidentNews, f: &IncidentFacts, lang: Language) ->
             format!("[{id}] Propozycja wydzielenia osobnego zgłoszenia: {title}"),
             format!("Zaproponowano, aby część Twojego zgłoszenia {id} „{title}” obsłużyć jako osobne zgłoszenie:"),
             vec![sub.clone()],
-            "Akceptacja otwiera nowe zgłoszenie i wykorzystuje jedno zgłoszenie z Twojego pakietu; odrzucenie pozostawia prace w ramach bieżącego zgłoszenia. Decyzję podejmiesz w konsoli:".into(),
+            "Zaakceptowany podproblem staje się osobnym zgłoszeniem rozliczonym z Twojego pakietu; po odrzuceniu prace toczą się w ramach bieżącego zgłoszenia. Decyzję podejmiesz w konsoli:".into(),
         ),
         (IncidentNews::Resolved { solutions }, Language::En) => draft(
             format!("[{id}] Your incident is resolved: {title}"),
-            format!("Your incident {id} “{title}” has been resolved. The solution:"),
+            format!(
+                "Your incident {id} “{title}” has been resolved. {}",
+                if solutions.len() == 1 { "The solution:" } else { "The solutions:" }
+            ),
             solutions.clone(),
             "The incident is closed and one incident of your pack is used. If the problem comes back, submit a new incident in the console:".into(),
         ),
         (IncidentNews::Resolved { solutions }, Language::Pl) => draft(
             format!("[{id}] Zgłoszenie zostało rozwiązane: {title}"),
-            format!("Twoje zgłoszenie {id} „{title}” zostało rozwiązane. Rozwiązanie:"),
+            format!(
+                "Twoje zgłoszenie {id} „{title}” zostało rozwiązane. {}",
+                if solutions.len() == 1 { "Rozwiązanie:" } else { "Zastosowane rozwiązania:" }
+            ),
             solutions.clone(),
-            "Zgłoszenie jest zamknięte; wykorzystano jedno zgłoszenie z Twojego pakietu. Jeśli problem powróci, utwórz nowe zgłoszenie w konsoli:".into(),
+            "Zgłoszenie jest zamknięte i rozliczone z Twojego pakietu. Jeśli problem powróci, utwórz nowe zgłoszenie w konsoli:".into(),
         ),
         (IncidentNews::ClosedUnresolved { explanation }, Language::En) => draft(
             format!("[{id}] Your incident was closed unresolved: {title}"),
@@ -167,7 +173,7 @@ pub fn incident_draft(news: &IncidentNews, f: &IncidentFacts, lang: Language) ->
                     "Możesz je wykorzystać na nowe zgłoszenie. Szczegóły znajdziesz w konsoli:",
                 ),
                 _ => (
-                    format!("Twoje zgłoszenie {id} „{title}” zostało rozliczone: wykorzystano jedno zgłoszenie z Twojego pakietu."),
+                    format!("Twoje zgłoszenie {id} „{title}” zostało rozliczone z Twojego pakietu."),
                     "Nie musisz nic więcej robić. Szczegóły znajdziesz w konsoli:",
                 ),
             };
