@@ -3,6 +3,7 @@
 //! the template check. The only crate that names aws-sdk-s3; it decides nothing about who may
 //! attach what (that is the domain's), it moves and signs exactly what it is told.
 
+pub mod archive;
 pub mod bucket;
 pub mod keys;
 

@@ -24,12 +24,7 @@ fn marker(key: &str) -> Key {
     Key::new(format!("INBOUND#{key}"), "INBOUND")
 }
 
-fn suppressed(address: &str) -> Key {
-    Key::new(
-        format!("SUPPRESSED#{}", address.trim().to_lowercase()),
-        "SUPPRESSED",
-    )
-}
+use crate::keys::suppressed;
 
 /// The outcome of posting an e-mailed message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

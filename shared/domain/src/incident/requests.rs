@@ -281,6 +281,7 @@ mod tests {
             contact_unreachable: false,
             owner: None,
             rating: None,
+            attachments_deleted_at: None,
         }
     }
 

@@ -93,7 +93,7 @@ pub(crate) fn upgrade_legacy(item: &mut Item) {
     }
 }
 
-pub(super) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreError> {
+pub(crate) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreError> {
     upgrade_legacy(&mut item);
     let number = |name: &str| {
         item.get(name)

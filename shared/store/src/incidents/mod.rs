@@ -14,7 +14,7 @@ use crate::idempotency::IdempotencyRecord;
 use domain::incident::{Event, Incident, SubProblemProposal, Transition};
 use domain::time::Instant;
 
-mod items;
+pub(crate) mod items;
 mod read;
 mod sub_problems;
 mod write;
@@ -42,7 +42,7 @@ impl StoredIncident {
 }
 
 /// The incident item's record of its latest event's instant (see `StoredIncident::commit_now`).
-const LAST_EVENT_AT: &str = "last_event_at";
+pub(crate) const LAST_EVENT_AT: &str = "last_event_at";
 
 /// Events in an incident's timeline page, at most.
 pub const TIMELINE_PAGE_MAX: i32 = 100;
