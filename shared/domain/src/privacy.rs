@@ -9,6 +9,7 @@ use crate::attachment::Attachment;
 use crate::incident::{Event, Incident, SubProblemProposal};
 use crate::time::{serde_instant, Instant};
 use crate::types::wire_enum;
+use crate::validation::{FieldError, Fields};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -114,6 +115,21 @@ pub struct ErasureRequest {
     pub note: Option<String>,
     #[serde(with = "serde_instant::option", default)]
     pub erased_at: Option<Instant>,
+}
+
+/// `POST /account/erasure-request`'s body: `{"reason"}` (1–2,000 characters).
+pub fn parse_erasure_request(body: &Value) -> Result<String, Vec<FieldError>> {
+    let mut f = Fields::of(body);
+    let reason = f.required_str("reason", MAX_REASON);
+    f.finish(reason)
+}
+
+/// `POST /erasure-requests/{account_id}/decision`'s body: `{"approve": bool, "note"?}`.
+pub fn parse_erasure_decision(body: &Value) -> Result<(bool, Option<String>), Vec<FieldError>> {
+    let mut f = Fields::of(body);
+    let approve = f.required_bool("approve");
+    let note = f.optional_str("note", MAX_REASON);
+    f.finish(approve.map(|a| (a, note)))
 }
 
 /// Why a privacy request is refused (a `409 invalid_state`, or not found).
@@ -276,6 +292,22 @@ pub fn erase_event(event: &Event) -> Event {
         .filter(|(k, _)| KEPT_EVENT_FIELDS.contains(&k.as_str()))
         .collect::<Map<String, Value>>();
     e
+}
+
+/// `erase_event` on an event as stored (raw JSON: kinds this build does not know included):
+/// `at`, `kind` and `actor_account_id` stay, the details keep only the kept fields.
+pub fn erase_event_json(event: Value) -> Value {
+    match event {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(k, _)| {
+                    matches!(k.as_str(), "at" | "kind" | "actor_account_id")
+                        || KEPT_EVENT_FIELDS.contains(&k.as_str())
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 pub fn erase_proposal(p: &SubProblemProposal) -> SubProblemProposal {

@@ -30,6 +30,7 @@ pub mod draw;
 pub mod exemption;
 mod failure;
 pub mod payment;
+pub mod privacy;
 pub mod profile;
 pub mod rate;
 pub mod read;

@@ -145,4 +145,7 @@ pub enum AccountNews {
         note: Option<String>,
         link: String,
     },
+    ExportReady {
+        link: String,
+    },
 }

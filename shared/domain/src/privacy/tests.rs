@@ -166,6 +166,18 @@ fn erasing_an_event_keeps_ids_and_figures_only() {
 }
 
 #[test]
+fn erasing_a_stored_event_keeps_its_frame_and_figures_whatever_its_kind() {
+    let raw = json!({"at": "2026-03-02T09:30:00Z", "kind": "internal_note",
+                     "actor_account_id": "eng-1", "note": "Anna is difficult", "severity": "B"});
+    let erased = erase_event_json(raw);
+    assert_eq!(
+        erased,
+        json!({"at": "2026-03-02T09:30:00Z", "kind": "internal_note",
+               "actor_account_id": "eng-1", "severity": "B"})
+    );
+}
+
+#[test]
 fn attachments_are_past_retention_only_when_closed_longer_than_the_period() {
     let i = closed(); // closed 2026-03-03T09:00:00Z
     assert!(!past_retention(&i, 365, at("2027-03-03T08:00:00Z")));
@@ -186,4 +198,18 @@ fn the_retention_setting_is_a_whole_number_of_days_with_a_default() {
         let e = retention_days_from(Some(bad)).unwrap_err();
         assert!(e.contains("ATTACHMENT_RETENTION_DAYS"), "{e}");
     }
+}
+
+#[test]
+fn a_request_needs_a_reason_and_a_decision_a_boolean() {
+    assert_eq!(parse_erasure_request(&json!({"reason": "leaving"})), Ok("leaving".into()));
+    let e = parse_erasure_request(&json!({})).unwrap_err();
+    assert_eq!(e[0].field, "reason");
+    assert!(parse_erasure_request(&json!({"reason": "x".repeat(MAX_REASON + 1)})).is_err());
+    assert_eq!(
+        parse_erasure_decision(&json!({"approve": true, "note": "ok"})),
+        Ok((true, Some("ok".into())))
+    );
+    let e = parse_erasure_decision(&json!({"approve": "yes"})).unwrap_err();
+    assert_eq!(e[0].field, "approve");
 }
