@@ -46,13 +46,13 @@ impl usecases::attachment::Bucket for AttachmentsBucket {
     }
 
     async fn pending_size(&self, a: &Attachment) -> Result<Option<u64>, Failure> {
-        let object = self.0.head(&pending(a)).await.map_err(failure)?;
+        let object = self.0.object_size(&pending(a)).await.map_err(failure)?;
         Ok(object.map(|o| o.size_bytes))
     }
 
     async fn promote(&self, a: &Attachment) -> Result<(), Failure> {
         self.0
-            .copy(&pending(a), &uploaded(a))
+            .copy_to(&pending(a), &uploaded(a))
             .await
             .map_err(failure)
     }

@@ -36,7 +36,7 @@ impl usecases::attachment::Bucket for Uploads {
     async fn pending_size(&self, a: &Attachment) -> Result<Option<u64>, Failure> {
         Ok(self
             .0
-            .head(&pending(a))
+            .object_size(&pending(a))
             .await
             .map_err(failure)?
             .map(|o| o.size_bytes))
@@ -44,7 +44,7 @@ impl usecases::attachment::Bucket for Uploads {
 
     async fn promote(&self, a: &Attachment) -> Result<(), Failure> {
         self.0
-            .copy(
+            .copy_to(
                 &pending(a),
                 &keys::uploaded(&a.incident_id, &a.attachment_id),
             )
@@ -66,7 +66,7 @@ impl usecases::attachment::Bucket for Uploads {
 impl usecases::reply::Uploads for Uploads {
     async fn put_pending(&self, a: &Attachment, bytes: &[u8]) -> Result<(), Failure> {
         self.0
-            .put(&pending(a), bytes.to_vec(), &a.content_type)
+            .write_bytes(&pending(a), bytes.to_vec(), &a.content_type)
             .await
             .map_err(failure)
     }

@@ -9,9 +9,10 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 pub const PART_BYTES: usize = 8 * 1024 * 1024;
 const BLOCK: usize = 512;
 
-/// An archive being written to `key`.
-pub struct Archive<'a> {
-    objects: &'a Objects,
+/// An archive being written (the multipart upload's state); each step is a method of
+/// [`Objects`] (`archive_begin`, `archive_add_bytes`, `archive_add_object`, `archive_complete`,
+/// `archive_discard`).
+pub struct Archive {
     key: String,
     upload_id: String,
     parts: Vec<CompletedPart>,
@@ -59,12 +60,13 @@ fn padding(size: u64) -> usize {
     }
 }
 
-impl<'a> Archive<'a> {
-    pub async fn start(objects: &'a Objects, key: &str) -> Result<Archive<'a>, ObjectError> {
-        let out = objects
+impl Objects {
+    /// Starts an archive at `key` (a multipart upload).
+    pub async fn archive_begin(&self, key: &str) -> Result<Archive, ObjectError> {
+        let out = self
             .client
             .create_multipart_upload()
-            .bucket(&objects.bucket)
+            .bucket(&self.bucket)
             .key(key)
             .content_type("application/x-tar")
             .send()
@@ -74,7 +76,6 @@ impl<'a> Archive<'a> {
             .upload_id
             .ok_or_else(|| ObjectError::Other("CreateMultipartUpload: no upload id".into()))?;
         Ok(Archive {
-            objects,
             key: key.to_string(),
             upload_id,
             parts: Vec::new(),
@@ -83,39 +84,38 @@ impl<'a> Archive<'a> {
         })
     }
 
-    async fn write(&mut self, mut bytes: &[u8]) -> Result<(), ObjectError> {
-        self.written += bytes.len() as u64;
+    async fn archive_append(&self, a: &mut Archive, mut bytes: &[u8]) -> Result<(), ObjectError> {
+        a.written += bytes.len() as u64;
         while !bytes.is_empty() {
-            let room = PART_BYTES - self.buffer.len();
+            let room = PART_BYTES - a.buffer.len();
             let take = room.min(bytes.len());
-            self.buffer.extend_from_slice(&bytes[..take]);
+            a.buffer.extend_from_slice(&bytes[..take]);
             bytes = &bytes[take..];
-            if self.buffer.len() == PART_BYTES {
-                self.flush().await?;
+            if a.buffer.len() == PART_BYTES {
+                self.archive_send_part(a).await?;
             }
         }
         Ok(())
     }
 
-    async fn flush(&mut self) -> Result<(), ObjectError> {
-        if self.buffer.is_empty() {
+    async fn archive_send_part(&self, a: &mut Archive) -> Result<(), ObjectError> {
+        if a.buffer.is_empty() {
             return Ok(());
         }
-        let number = i32::try_from(self.parts.len() + 1).unwrap_or(i32::MAX);
-        let body = std::mem::replace(&mut self.buffer, Vec::with_capacity(PART_BYTES));
+        let number = i32::try_from(a.parts.len() + 1).unwrap_or(i32::MAX);
+        let body = std::mem::replace(&mut a.buffer, Vec::with_capacity(PART_BYTES));
         let out = self
-            .objects
             .client
             .upload_part()
-            .bucket(&self.objects.bucket)
-            .key(&self.key)
-            .upload_id(&self.upload_id)
+            .bucket(&self.bucket)
+            .key(&a.key)
+            .upload_id(&a.upload_id)
             .part_number(number)
             .body(aws_sdk_s3::primitives::ByteStream::from(body))
             .send()
             .await
             .map_err(|e| classify("UploadPart", e))?;
-        self.parts.push(
+        a.parts.push(
             CompletedPart::builder()
                 .part_number(number)
                 .set_e_tag(out.e_tag)
@@ -125,41 +125,42 @@ impl<'a> Archive<'a> {
     }
 
     /// Adds a member with these bytes.
-    pub async fn add_bytes(
-        &mut self,
+    pub async fn archive_add_bytes(
+        &self,
+        a: &mut Archive,
         name: &str,
         bytes: &[u8],
         mtime_secs: u64,
     ) -> Result<(), ObjectError> {
         let header = tar_header(name, bytes.len() as u64, mtime_secs)?;
-        self.write(&header).await?;
-        self.write(bytes).await?;
-        self.write(&[0u8; BLOCK][..padding(bytes.len() as u64)])
+        self.archive_append(a, &header).await?;
+        self.archive_append(a, bytes).await?;
+        self.archive_append(a, &[0u8; BLOCK][..padding(bytes.len() as u64)])
             .await
     }
 
     /// Adds a member with the bytes of the object `from`, streamed; `false` (nothing added)
     /// if the object is not there.
-    pub async fn add_object(
-        &mut self,
+    pub async fn archive_add_object(
+        &self,
+        a: &mut Archive,
         name: &str,
         from: &str,
         mtime_secs: u64,
     ) -> Result<bool, ObjectError> {
-        let Some(info) = self.objects.head(from).await? else {
+        let Some(info) = self.object_size(from).await? else {
             return Ok(false);
         };
         let out = self
-            .objects
             .client
             .get_object()
-            .bucket(&self.objects.bucket)
+            .bucket(&self.bucket)
             .key(from)
             .send()
             .await
             .map_err(|e| classify("GetObject", e))?;
         let header = tar_header(name, info.size_bytes, mtime_secs)?;
-        self.write(&header).await?;
+        self.archive_append(a, &header).await?;
         let mut body = out.body;
         let mut copied = 0u64;
         while let Some(chunk) = body
@@ -169,7 +170,7 @@ impl<'a> Archive<'a> {
         {
             let take = usize::try_from((info.size_bytes - copied).min(chunk.len() as u64))
                 .unwrap_or(chunk.len());
-            self.write(&chunk[..take]).await?;
+            self.archive_append(a, &chunk[..take]).await?;
             copied += take as u64;
         }
         if copied != info.size_bytes {
@@ -178,41 +179,39 @@ impl<'a> Archive<'a> {
                 info.size_bytes
             )));
         }
-        self.write(&[0u8; BLOCK][..padding(info.size_bytes)])
+        self.archive_append(a, &[0u8; BLOCK][..padding(info.size_bytes)])
             .await?;
         Ok(true)
     }
 
-    /// Ends the archive (two zero blocks) and completes the upload.
-    pub async fn finish(mut self) -> Result<u64, ObjectError> {
-        self.write(&[0u8; 2 * BLOCK]).await?;
-        self.flush().await?;
-        self.objects
-            .client
+    /// Ends the archive (two zero blocks) and completes the upload: its size in bytes.
+    pub async fn archive_complete(&self, mut a: Archive) -> Result<u64, ObjectError> {
+        self.archive_append(&mut a, &[0u8; 2 * BLOCK]).await?;
+        self.archive_send_part(&mut a).await?;
+        self.client
             .complete_multipart_upload()
-            .bucket(&self.objects.bucket)
-            .key(&self.key)
-            .upload_id(&self.upload_id)
+            .bucket(&self.bucket)
+            .key(&a.key)
+            .upload_id(&a.upload_id)
             .multipart_upload(
                 CompletedMultipartUpload::builder()
-                    .set_parts(Some(std::mem::take(&mut self.parts)))
+                    .set_parts(Some(std::mem::take(&mut a.parts)))
                     .build(),
             )
             .send()
             .await
             .map_err(|e| classify("CompleteMultipartUpload", e))?;
-        Ok(self.written)
+        Ok(a.written)
     }
 
     /// Gives up: the parts written so far are discarded.
-    pub async fn abort(self) {
+    pub async fn archive_discard(&self, a: Archive) {
         if let Err(e) = self
-            .objects
             .client
             .abort_multipart_upload()
-            .bucket(&self.objects.bucket)
-            .key(&self.key)
-            .upload_id(&self.upload_id)
+            .bucket(&self.bucket)
+            .key(&a.key)
+            .upload_id(&a.upload_id)
             .send()
             .await
         {

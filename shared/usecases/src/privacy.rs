@@ -12,7 +12,6 @@ use domain::privacy::{
 };
 use domain::time::{format_instant, Instant};
 use domain::Actor;
-use objects::archive::Archive;
 use objects::{ObjectError, Objects};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime};
@@ -173,22 +172,26 @@ pub async fn build_export(
     let (document, files) = export_document(store, &export.account_id, now).await?;
     let key = objects::keys::export(&export.account_id, &export.export_id);
     let mtime = u64::try_from(now.timestamp()).unwrap_or(0);
-    let mut archive = Archive::start(objects, &key).await?;
+    let mut archive = objects.archive_begin(&key).await?;
     let written: Result<(), ObjectError> = async {
         let bytes = serde_json::to_vec_pretty(&document)
             .map_err(|e| ObjectError::Other(e.to_string()))?;
-        archive.add_bytes("data.json", &bytes, mtime).await?;
+        objects
+            .archive_add_bytes(&mut archive, "data.json", &bytes, mtime)
+            .await?;
         for (path, from) in &files {
-            archive.add_object(path, from, mtime).await?;
+            objects
+                .archive_add_object(&mut archive, path, from, mtime)
+                .await?;
         }
         Ok(())
     }
     .await;
     if let Err(e) = written {
-        archive.abort().await;
+        objects.archive_discard(archive).await;
         return Err(e.into());
     }
-    let size = archive.finish().await?;
+    let size = objects.archive_complete(archive).await?;
     tracing::info!(export_id = %export.export_id, size, files = files.len(), "export archive written");
     let mut ready = export.clone();
     ready.status = ExportStatus::Ready;
@@ -342,7 +345,7 @@ pub async fn erase_in_steps(
     }
     for export in store.exports_of(account).await? {
         objects
-            .delete(&objects::keys::export(account, &export.export_id))
+            .delete_key(&objects::keys::export(account, &export.export_id))
             .await?;
         store.delete_export(&export).await?;
     }
@@ -377,10 +380,10 @@ async fn erase_incident_data(
     let id = &incident.incident_id;
     for a in store.attachments(id).await? {
         objects
-            .delete(&objects::keys::uploaded(id, &a.attachment_id))
+            .delete_key(&objects::keys::uploaded(id, &a.attachment_id))
             .await?;
         objects
-            .delete(&objects::keys::pending(id, &a.attachment_id))
+            .delete_key(&objects::keys::pending(id, &a.attachment_id))
             .await?;
         let erased = rules::erase_attachment(&a);
         if erased != a {
@@ -498,10 +501,10 @@ pub async fn retention_step(
             }
             for a in &attachments {
                 objects
-                    .delete(&objects::keys::uploaded(&i.incident_id, &a.attachment_id))
+                    .delete_key(&objects::keys::uploaded(&i.incident_id, &a.attachment_id))
                     .await?;
                 objects
-                    .delete(&objects::keys::pending(&i.incident_id, &a.attachment_id))
+                    .delete_key(&objects::keys::pending(&i.incident_id, &a.attachment_id))
                     .await?;
                 deleted += 1;
             }
