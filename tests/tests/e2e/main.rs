@@ -12,6 +12,7 @@ mod notifications;
 mod ownership;
 mod packs;
 mod payments;
+mod privacy;
 mod ratings;
 mod reliability;
 mod reports;
