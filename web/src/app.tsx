@@ -13,6 +13,7 @@ import { IncidentPage } from "./pages/incident";
 import { QueuePage } from "./pages/queue";
 import { ClaimsPage } from "./pages/claims";
 import { TaxAdminPage } from "./pages/tax-admin";
+import { ErasureRequestsPage } from "./pages/erasure-requests";
 import { ReportsPage } from "./pages/reports";
 import { AllIncidentsPage, MyIncidentsPage } from "./pages/staff-incidents";
 
@@ -45,7 +46,7 @@ function Nav() {
   if (customer) links.push(["/packs", t("nav.packs")]);
   links.push(["/incidents", t("nav.incidents")]);
   if (customer) links.push(["/incidents/new", t("nav.newIncident")], ["/account", t("nav.account")]);
-  if (isAdmin(s)) links.push(["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")], ["/reports", t("nav.reports")], ["/audit", t("nav.audit")]);
+  if (isAdmin(s)) links.push(["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")], ["/reports", t("nav.reports")], ["/audit", t("nav.audit")], ["/erasure-requests", t("nav.erasureRequests")]);
   return (
     <nav aria-label={t("app.mainNav")}>
       <ul>
@@ -105,6 +106,7 @@ function Page() {
   if (p === "/tax-exemptions" && isAdmin(s)) return <TaxAdminPage />;
   if (p === "/reports" && isAdmin(s)) return <ReportsPage />;
   if (p === "/audit" && isAdmin(s)) return <AuditPage />;
+  if (p === "/erasure-requests" && isAdmin(s)) return <ErasureRequestsPage />;
   return (
     <section>
       <PageTitle>{t("app.notFound")}</PageTitle>

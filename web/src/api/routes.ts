@@ -51,6 +51,11 @@ export const ROUTES = [
   ["post", "/ratings/{token}"],
   ["get", "/reports/satisfaction"],
   ["get", "/audit"],
+  ["post", "/account/data-export"],
+  ["get", "/account/data-export/{export_id}"],
+  ["post", "/account/erasure-request"],
+  ["get", "/erasure-requests"],
+  ["post", "/erasure-requests/{account_id}/decision"],
 ] as const;
 
 type Entry = readonly [Method, string];
