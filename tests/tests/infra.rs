@@ -944,7 +944,8 @@ fn the_bucket_cors_and_lifecycle_rules_are_the_ones_the_local_setup_applies() {
 }
 
 #[test]
-fn only_the_attachments_function_reaches_the_bucket_and_only_put_and_get_under_its_prefix_besides_privacy() {
+fn only_the_attachments_function_reaches_the_bucket_and_only_put_and_get_under_its_prefix_besides_privacy(
+) {
     let t = template();
     let mut granted = Vec::new();
     for (name, resource) in at(&t, &["Resources"]).as_object().unwrap() {

@@ -4,7 +4,9 @@
 
 use crate::App;
 use api::{ApiError, Ctx, Reply};
-use domain::privacy::{parse_erasure_decision, parse_erasure_request, ErasureRequest, ErasureStatus};
+use domain::privacy::{
+    parse_erasure_decision, parse_erasure_request, ErasureRequest, ErasureStatus,
+};
 use domain::time::format_instant;
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};

@@ -330,8 +330,17 @@ mod tests {
                 page_budget: 50,
                 time_margin: Duration::from_secs(5),
                 max_run: Duration::from_secs(25),
+                attachment_retention_days: 365,
             }
         );
+        for bad in ["0", "forever", "1.5"] {
+            let env = HashMap::from([("ATTACHMENT_RETENTION_DAYS", bad)]);
+            let e = SweepConfig::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
+            assert!(e.to_string().contains("ATTACHMENT_RETENTION_DAYS"), "{e}");
+        }
+        let env = HashMap::from([("ATTACHMENT_RETENTION_DAYS", "30")]);
+        let c = SweepConfig::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.attachment_retention_days, 30);
         let env = HashMap::from([("SWEEP_PAGE_BUDGET", "0")]);
         let e = SweepConfig::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
         assert!(e.to_string().contains("SWEEP_PAGE_BUDGET"), "{e}");

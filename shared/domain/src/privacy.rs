@@ -160,10 +160,7 @@ pub fn erasable(incidents: &[Incident]) -> Result<(), PrivacyRefusal> {
     if incidents.iter().any(|i| !i.status.is_closed()) {
         return Err(PrivacyRefusal::OpenIncident);
     }
-    if incidents
-        .iter()
-        .any(|i| i.charge == crate::Charge::Pending)
-    {
+    if incidents.iter().any(|i| i.charge == crate::Charge::Pending) {
         return Err(PrivacyRefusal::PendingCharge);
     }
     Ok(())

@@ -90,9 +90,7 @@ fn erasure_item(request: &ErasureRequest, progress: Option<&str>) -> Result<Item
 }
 
 fn erasure_from_item(mut item: Item) -> Result<StoredErasure, StoreError> {
-    let progress = item
-        .remove("progress")
-        .and_then(|v| v.as_s().ok().cloned());
+    let progress = item.remove("progress").and_then(|v| v.as_s().ok().cloned());
     Ok(StoredErasure {
         request: from_item(item)?,
         progress,
@@ -363,13 +361,8 @@ impl Store {
         request: &ErasureRequest,
         progress: &str,
     ) -> Result<bool, StoreError> {
-        self.save_erasure_request(
-            request,
-            Some(ErasureStatus::Erasing),
-            Some(progress),
-            None,
-        )
-        .await
+        self.save_erasure_request(request, Some(ErasureStatus::Erasing), Some(progress), None)
+            .await
     }
 
     // ---- erasure's writes -------------------------------------------------------------------

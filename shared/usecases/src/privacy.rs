@@ -138,7 +138,8 @@ pub async fn export_document(
             }
             attachments.push(v);
         }
-        let mut v = serde_json::to_value(&incident).map_err(|e| Failure::Internal(e.to_string()))?;
+        let mut v =
+            serde_json::to_value(&incident).map_err(|e| Failure::Internal(e.to_string()))?;
         v["events"] = Value::Array(events);
         v["sub_problem_proposals"] =
             serde_json::to_value(proposals).map_err(|e| Failure::Internal(e.to_string()))?;
@@ -174,8 +175,8 @@ pub async fn build_export(
     let mtime = u64::try_from(now.timestamp()).unwrap_or(0);
     let mut archive = objects.archive_begin(&key).await?;
     let written: Result<(), ObjectError> = async {
-        let bytes = serde_json::to_vec_pretty(&document)
-            .map_err(|e| ObjectError::Other(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(&document).map_err(|e| ObjectError::Other(e.to_string()))?;
         objects
             .archive_add_bytes(&mut archive, "data.json", &bytes, mtime)
             .await?;
@@ -217,9 +218,9 @@ pub async fn request_erasure(
         let current_request = current.as_ref().map(|c| &c.request);
         match rules::request_erasure(current_request, &incidents, account, reason, now)? {
             None => {
-                return Ok(current
+                return current
                     .map(|c| c.request)
-                    .ok_or_else(|| Failure::Internal("no request".into()))?)
+                    .ok_or_else(|| Failure::Internal("no request".into()))
             }
             Some(new) => {
                 let expected = current_request.map(|c| c.status);
@@ -252,9 +253,16 @@ pub async fn decide_erasure(
     };
     match (current.request.status, approve) {
         (ErasureStatus::Erasing, true) => {
-            return erase(store, objects, &current.request, current.progress, now, None)
-                .await?
-                .ok_or_else(|| Failure::Internal("erasure left unfinished".into()));
+            return erase(
+                store,
+                objects,
+                &current.request,
+                current.progress,
+                now,
+                None,
+            )
+            .await?
+            .ok_or_else(|| Failure::Internal("erasure left unfinished".into()));
         }
         (ErasureStatus::Erased, true) | (ErasureStatus::Rejected, false) => {
             return Ok(current.request)
@@ -443,7 +451,9 @@ pub async fn privacy_step(
         match build_export(store, objects, &export, now).await {
             Ok(true) => tally.exports_built += 1,
             Ok(false) => {}
-            Err(e) => tracing::error!(export_id = %export.export_id, error = %e, "export not built"),
+            Err(e) => {
+                tracing::error!(export_id = %export.export_id, error = %e, "export not built")
+            }
         }
     }
     let page = store::Page {
@@ -461,7 +471,9 @@ pub async fn privacy_step(
         match erase(store, objects, &request, progress, now, None).await {
             Ok(Some(_)) => tally.erasures_finished += 1,
             Ok(None) => {}
-            Err(e) => tracing::error!(account_id = %request.account_id, error = %e, "erasure not finished"),
+            Err(e) => {
+                tracing::error!(account_id = %request.account_id, error = %e, "erasure not finished")
+            }
         }
     }
     let (examined, deleted) = retention_step(store, objects, retention_days, now, 100).await?;

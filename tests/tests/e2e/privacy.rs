@@ -112,14 +112,16 @@ async fn closed_incident(
         .json(&json!({"message": format!("Hello {}", marks.name), "channel": "email"}))
         .send()
         .await
-        .expect(200);
+        .expect(201);
     post(&format!("/incidents/{id}/messages"))
         .token(customer)
         .json(&json!({"message": format!("Call me at {} ({})", marks.phone, marks.free_text)}))
         .send()
         .await
-        .expect(200);
-    let bytes = format!("log of {} {n}\n", marks.free_text).repeat(40).into_bytes();
+        .expect(201);
+    let bytes = format!("log of {} {n}\n", marks.free_text)
+        .repeat(40)
+        .into_bytes();
     attach(customer, &id, &format!("{}.log", marks.free_text), &bytes).await;
     post(&format!("/incidents/{id}/resolution"))
         .token(engineer)
@@ -310,8 +312,14 @@ async fn an_export_holds_what_the_api_shows_and_the_attachments_and_never_an_int
         .item("SK", AttributeValue::S(format!("EVENT#{note_seq:08}")))
         .item("kind", AttributeValue::S("internal_note".into()))
         .item("at", AttributeValue::S(format_instant(Utc::now())))
-        .item("actor_account_id", AttributeValue::S(engineer.account_id.clone()))
-        .item("note", AttributeValue::S("staff only: difficult customer".into()))
+        .item(
+            "actor_account_id",
+            AttributeValue::S(engineer.account_id.clone()),
+        )
+        .item(
+            "note",
+            AttributeValue::S("staff only: difficult customer".into()),
+        )
         .send()
         .await
         .expect("a raw event");
@@ -343,7 +351,12 @@ async fn an_export_holds_what_the_api_shows_and_the_attachments_and_never_an_int
 
     let ready = ready_export(&customer, &export_id).await;
     let expires = parse_instant(text(&ready, "expires_at")).expect("an instant");
-    assert!((expires - Utc::now() - Duration::hours(24)).num_seconds().abs() < 120);
+    assert!(
+        (expires - Utc::now() - Duration::hours(24))
+            .num_seconds()
+            .abs()
+            < 120
+    );
     let archive = http()
         .get(text(&ready, "download_url"))
         .send()
@@ -358,13 +371,29 @@ async fn an_export_holds_what_the_api_shows_and_the_attachments_and_never_an_int
     // Packs with orders and ledgers, as GET /packs shows them.
     let pack = &packs["items"][0];
     let exported_pack = &doc["packs"][0];
-    for field in ["pack_id", "order_confirmation_number", "incidents_total", "incidents_remaining", "price"] {
+    for field in [
+        "pack_id",
+        "order_confirmation_number",
+        "incidents_total",
+        "incidents_remaining",
+        "price",
+    ] {
         assert_eq!(exported_pack[field], pack[field], "{field}");
     }
     assert_eq!(exported_pack["ledger"].as_array().expect("ledger").len(), 2);
     // The incident as the API shows it, every event in order, no internal note.
     let exported = &doc["incidents"][0];
-    for field in ["incident_id", "title", "description", "contact", "status", "sla", "charge", "created_at", "closed_at"] {
+    for field in [
+        "incident_id",
+        "title",
+        "description",
+        "contact",
+        "status",
+        "sla",
+        "charge",
+        "created_at",
+        "closed_at",
+    ] {
         assert_eq!(exported[field], shown[field], "{field}");
     }
     let api_events: Vec<Value> = shown["timeline"]
@@ -431,7 +460,12 @@ async fn erasure_asked_twice_is_one_request_and_an_open_incident_refuses_it() {
             Some(c) => format!("/erasure-requests?status=pending&limit=100&cursor={c}"),
             None => "/erasure-requests?status=pending&limit=100".to_string(),
         };
-        let page = get(&path).token(&User::admin()).send().await.expect(200).body;
+        let page = get(&path)
+            .token(&User::admin())
+            .send()
+            .await
+            .expect(200)
+            .body;
         listed += page["items"]
             .as_array()
             .expect("items")
@@ -492,7 +526,11 @@ async fn assert_erased(customer: &User, marks: &Marks, ids: &[String]) {
         }
     }
     let items = items_of_account(&customer.account_id, ids, &marks.email).await;
-    assert!(items.len() > ids.len() * 5, "the scan found the items: {}", items.len());
+    assert!(
+        items.len() > ids.len() * 5,
+        "the scan found the items: {}",
+        items.len()
+    );
     assert_nothing_personal(&items, marks);
 }
 
@@ -549,9 +587,16 @@ async fn erasure_removes_every_personal_field_and_keeps_every_figure() {
         .collect();
     assert_eq!(decisions.len(), 1, "{audit}");
     // Repeating the decision answers it again and writes nothing more.
-    assert_eq!(decide(&customer.account_id, true).await.expect(200).body["status"], "erased");
+    assert_eq!(
+        decide(&customer.account_id, true).await.expect(200).body["status"],
+        "erased"
+    );
     // The erased account starts afresh: an export, a purchase, an incident.
-    post("/account/data-export").token(&customer).send().await.expect(202);
+    post("/account/data-export")
+        .token(&customer)
+        .send()
+        .await
+        .expect(202);
     buy_pack(&customer, "single").await;
     submit(&customer, &submission()).await.expect(201);
 }
@@ -571,7 +616,10 @@ async fn an_erasure_stopped_after_half_its_incidents_is_finished_by_a_rerun() {
         .await
         .expect("read")
         .expect("a request");
-    let incidents = store.all_incidents_of(&customer.account_id).await.expect("incidents");
+    let incidents = store
+        .all_incidents_of(&customer.account_id)
+        .await
+        .expect("incidents");
     let approved = domain::privacy::decide_erasure(
         &pending.request,
         true,
@@ -648,7 +696,13 @@ async fn attachments_of_incidents_closed_longer_than_the_retention_are_deleted_a
         .expect(200)
         .body;
     let url = text(&listed["items"][0], "download_url").to_string();
-    assert!(http().get(&url).send().await.expect("S3").status().is_success());
+    assert!(http()
+        .get(&url)
+        .send()
+        .await
+        .expect("S3")
+        .status()
+        .is_success());
     // The incident is made to look closed long ago (its closing instant and its place in the
     // closed incidents' index, which is by creation), so the step run now finds it and no
     // other test's incident: first a day short of the retention period (365 days by default).
@@ -667,7 +721,10 @@ async fn attachments_of_incidents_closed_longer_than_the_retention_are_deleted_a
                 .key("SK", AttributeValue::S("INCIDENT".into()))
                 .update_expression("SET closed_at = :closed, GSI2SK = :created")
                 .expression_attribute_values(":closed", AttributeValue::S(closed))
-                .expression_attribute_values(":created", AttributeValue::S(format!("{created}#{id}")))
+                .expression_attribute_values(
+                    ":created",
+                    AttributeValue::S(format!("{created}#{id}")),
+                )
                 .send()
                 .await
                 .expect("backdated");
@@ -676,7 +733,13 @@ async fn attachments_of_incidents_closed_longer_than_the_retention_are_deleted_a
     backdate(364).await;
     sweep(Utc::now()).await;
     assert!(incident_view(&customer, &id).await["attachments_deleted_at"].is_null());
-    assert!(http().get(&url).send().await.expect("S3").status().is_success());
+    assert!(http()
+        .get(&url)
+        .send()
+        .await
+        .expect("S3")
+        .status()
+        .is_success());
     // Past it, the scheduled step deletes the bytes and says when. It reads a bounded number
     // of long-closed incidents per run, so it may take a few runs.
     backdate(366).await;
@@ -689,5 +752,11 @@ async fn attachments_of_incidents_closed_longer_than_the_retention_are_deleted_a
         }
     }
     assert!(deleted_at.is_string(), "attachments_deleted_at stayed null");
-    assert!(!http().get(&url).send().await.expect("S3").status().is_success());
+    assert!(!http()
+        .get(&url)
+        .send()
+        .await
+        .expect("S3")
+        .status()
+        .is_success());
 }

@@ -11,9 +11,15 @@ fn at(s: &str) -> Instant {
 }
 
 fn pending_request() -> ErasureRequest {
-    request_erasure(None, &[closed()], "acct-1", "leaving", at("2026-05-01T10:00:00Z"))
-        .expect("erasable")
-        .expect("a new request")
+    request_erasure(
+        None,
+        &[closed()],
+        "acct-1",
+        "leaving",
+        at("2026-05-01T10:00:00Z"),
+    )
+    .expect("erasable")
+    .expect("a new request")
 }
 
 #[test]
@@ -21,10 +27,7 @@ fn one_export_per_24_hours_and_the_wait_is_what_is_left_of_them() {
     let first = at("2026-05-01T10:00:00Z");
     assert_eq!(may_export(None, first), Ok(()));
     assert_eq!(may_export(Some(first), first), Err(24 * 3600));
-    assert_eq!(
-        may_export(Some(first), at("2026-05-02T09:59:00Z")),
-        Err(60)
-    );
+    assert_eq!(may_export(Some(first), at("2026-05-02T09:59:00Z")), Err(60));
     assert_eq!(may_export(Some(first), at("2026-05-02T10:00:00Z")), Ok(()));
 }
 
@@ -70,14 +73,33 @@ fn an_open_incident_or_a_pending_charge_refuses_erasure() {
 #[test]
 fn asking_twice_is_one_request_and_a_decided_one_may_be_asked_again() {
     let first = pending_request();
-    let again = request_erasure(Some(&first), &[], "acct-1", "again", at("2026-05-01T11:00:00Z"));
+    let again = request_erasure(
+        Some(&first),
+        &[],
+        "acct-1",
+        "again",
+        at("2026-05-01T11:00:00Z"),
+    );
     assert_eq!(again, Ok(None));
-    let rejected = decide_erasure(&first, false, None, &[], "admin", at("2026-05-01T12:00:00Z"))
-        .unwrap();
+    let rejected = decide_erasure(
+        &first,
+        false,
+        None,
+        &[],
+        "admin",
+        at("2026-05-01T12:00:00Z"),
+    )
+    .unwrap();
     assert_eq!(rejected.status, ErasureStatus::Rejected);
-    let renewed = request_erasure(Some(&rejected), &[], "acct-1", "r", at("2026-05-02T10:00:00Z"))
-        .unwrap()
-        .expect("a new request after a rejection");
+    let renewed = request_erasure(
+        Some(&rejected),
+        &[],
+        "acct-1",
+        "r",
+        at("2026-05-02T10:00:00Z"),
+    )
+    .unwrap()
+    .expect("a new request after a rejection");
     assert_eq!(renewed.status, ErasureStatus::Pending);
     assert_eq!(renewed.decided_by, None);
 }
@@ -92,7 +114,7 @@ fn a_decision_needs_a_pending_request_and_an_approval_rechecks_the_incidents() {
         ..closed()
     };
     assert_eq!(
-        decide_erasure(&req, true, None, &[open.clone()], "admin", now),
+        decide_erasure(&req, true, None, std::slice::from_ref(&open), "admin", now),
         Err(PrivacyRefusal::OpenIncident)
     );
     // A rejection does not care what is open.
@@ -140,8 +162,24 @@ fn erasing_an_incident_removes_every_personal_field_and_keeps_every_figure() {
     assert_eq!(e.rating.as_ref().unwrap().score, Score::Good);
     // Kept: what reports, the ledger and the SLA depend on.
     assert_eq!(
-        (e.status, e.sla, e.charge, e.severity, e.calendar, e.closed_at, e.pack_id.clone()),
-        (i.status, i.sla, i.charge, i.severity, i.calendar, i.closed_at, i.pack_id.clone())
+        (
+            e.status,
+            e.sla,
+            e.charge,
+            e.severity,
+            e.calendar,
+            e.closed_at,
+            e.pack_id.clone()
+        ),
+        (
+            i.status,
+            i.sla,
+            i.charge,
+            i.severity,
+            i.calendar,
+            i.closed_at,
+            i.pack_id.clone()
+        )
     );
     assert!(incident_is_erased(&e));
     assert!(!incident_is_erased(&i));
@@ -202,7 +240,10 @@ fn the_retention_setting_is_a_whole_number_of_days_with_a_default() {
 
 #[test]
 fn a_request_needs_a_reason_and_a_decision_a_boolean() {
-    assert_eq!(parse_erasure_request(&json!({"reason": "leaving"})), Ok("leaving".into()));
+    assert_eq!(
+        parse_erasure_request(&json!({"reason": "leaving"})),
+        Ok("leaving".into())
+    );
     let e = parse_erasure_request(&json!({})).unwrap_err();
     assert_eq!(e[0].field, "reason");
     assert!(parse_erasure_request(&json!({"reason": "x".repeat(MAX_REASON + 1)})).is_err());
