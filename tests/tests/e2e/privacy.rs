@@ -421,7 +421,8 @@ async fn an_export_holds_what_the_api_shows_and_the_attachments_and_never_an_int
     }
     assert_eq!(&members[text(meta, "archive_path")], &bytes);
     // Mailed once, to the account's address; audited once.
-    let mails = mail_to(&customer.email(), "data export is ready", 1).await;
+    // Its billing country is PL: the mail is in Polish.
+    let mails = mail_to(&customer.email(), "Eksport Twoich danych jest gotowy", 1).await;
     assert_eq!(mails.len(), 1);
     let audit = get(&format!("/audit?subject={}", customer.account_id))
         .token(&User::admin())
