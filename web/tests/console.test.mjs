@@ -897,8 +897,11 @@ for (const lang of ["en", "pl"]) {
     const link = page.getByRole("link", { name: n.download, exact: true });
     for (let i = 0; i < 45 && !(await link.count()); i++) {
       await page.waitForTimeout(2_000);
-      await button(tab, n.checkAgain).click();
+      // The button goes once the export is ready (possibly between the check and the click).
+      const again = button(tab, n.checkAgain);
+      if (await again.isEnabled().catch(() => false)) await again.click({ timeout: 3_000 }).catch(() => {});
     }
+    await link.waitFor({ timeout: 5_000 });
     const href = await link.getAttribute("href");
     const archive = await fetch(href);
     assert.equal(archive.status, 200, "the presigned link downloads the archive");
