@@ -48,6 +48,8 @@ if [ -z "${INCIDENT_DESK_URL:-}" ]; then
   # replies to inbound-mail (issue 27).
   start_relay
   start_smtp "$(free_port)"
+  # The one-minute schedule, as deployed: the privacy step builds data exports (issue 29).
+  start_sweep_schedule
 fi
 : "${SMTP_PORT:?the local SMTP server is not running (start_smtp)}"
 : "${OIDC_ISSUER:?the OpenID Connect provider is not running (start_oidc)}"
@@ -72,6 +74,8 @@ run = secrets.token_hex(4)
 who = {
     "customer_en": ("Ada Lovelace", []), "customer_pl": ("Zofia Łęcka", []),
     "claimant_en": ("Grace Hopper", []), "claimant_pl": ("Jan Kowalski", []),
+    # Customers who leave (issue 29): they export their data and ask for erasure.
+    "leaver_en": ("Hedy Lamarr", []), "leaver_pl": ("Maria Skłodowska", []),
     "engineer": ("Edsger Dijkstra", ["support-engineers"]),
     # A second engineer: incidents are handed over between the two.
     "engineer2": ("Marian Rejewski", ["support-engineers"]),

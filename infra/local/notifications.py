@@ -64,6 +64,8 @@ def matches_filter(record):
     name = record["eventName"]
     if sk.startswith("EVENT#") and name == "INSERT":
         return True
+    if sk.startswith("DATA_EXPORT#") and name == "MODIFY":
+        return True
     return sk in ("PACK", "CLAIM", "TAX_EXEMPTION") and name in ("INSERT", "MODIFY")
 
 

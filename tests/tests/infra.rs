@@ -944,7 +944,8 @@ fn the_bucket_cors_and_lifecycle_rules_are_the_ones_the_local_setup_applies() {
 }
 
 #[test]
-fn only_the_attachments_function_reaches_the_bucket_and_only_put_and_get_under_its_prefix() {
+fn only_the_attachments_function_reaches_the_bucket_and_only_put_and_get_under_its_prefix_besides_privacy(
+) {
     let t = template();
     let mut granted = Vec::new();
     for (name, resource) in at(&t, &["Resources"]).as_object().unwrap() {
@@ -990,6 +991,35 @@ fn only_the_attachments_function_reaches_the_bucket_and_only_put_and_get_under_i
                 && !text.contains("AttachmentsBucket.Arn}\""),
             "inbound-mail is granted the whole bucket: {text}"
         );
+        false
+    });
+    // Privacy (issue 29): pack-purchase signs export links and deletes an erased account's
+    // attachments and exports; the sweeper's privacy step writes export archives (multipart),
+    // reads attachments into them and deletes by retention and erasure. Only under exports/
+    // and attachments/, never the whole bucket.
+    granted.retain(|(function, actions, resource)| {
+        let allowed: &[&str] = match function.as_str() {
+            "PackPurchaseFunction" => &["s3:GetObject", "s3:DeleteObject"],
+            "SlaSweeperFunction" => &[
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+            ],
+            _ => return true,
+        };
+        assert!(
+            actions.iter().all(|a| allowed.contains(&a.as_str())),
+            "{function}: {actions:?}"
+        );
+        let prefixes: Vec<String> = [objects::keys::EXPORTS_PREFIX, objects::keys::PREFIX]
+            .iter()
+            .map(|p| format!("${{AttachmentsBucket.Arn}}/{p}*"))
+            .collect();
+        for r in resource.as_array().cloned().unwrap_or_default() {
+            let sub = r["Fn::Sub"].as_str().unwrap_or_default().to_string();
+            assert!(prefixes.contains(&sub), "{function} is granted {sub}");
+        }
         false
     });
     assert_eq!(granted.len(), 1, "{granted:?}");

@@ -37,7 +37,7 @@ function Nav() {
   if (customer) links.push(["/incidents/new", t("nav.newIncident")], ["/account", t("nav.account")]);
   if (isAdmin(s)) {
     links.push(["/charges", t("nav.charges")], ["/claims", t("nav.claims")], ["/tax-exemptions", t("nav.taxExemptions")]);
-    links.push(["/reports", t("nav.reports")], ["/audit", t("nav.audit")]);
+    links.push(["/reports", t("nav.reports")], ["/audit", t("nav.audit")], ["/erasure-requests", t("nav.erasureRequests")]);
   }
   return (
     <nav aria-label={t("app.mainNav")}>

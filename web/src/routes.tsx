@@ -6,6 +6,7 @@ import { AccountPage } from "./pages/account";
 import { AuditPage } from "./pages/audit";
 import { ChargesPage } from "./pages/charges";
 import { ClaimsPage } from "./pages/claims";
+import { ErasureRequestsPage } from "./pages/erasure-requests";
 import { IncidentPage } from "./pages/incident";
 import { IncidentsPage } from "./pages/incidents";
 import { NewIncidentPage } from "./pages/new-incident";
@@ -38,6 +39,7 @@ export const ROUTES: readonly Route[] = [
   { path: "/charges", allow: isAdmin, page: () => <ChargesPage /> },
   { path: "/reports", allow: isAdmin, page: () => <ReportsPage /> },
   { path: "/audit", allow: isAdmin, page: () => <AuditPage /> },
+  { path: "/erasure-requests", allow: isAdmin, page: () => <ErasureRequestsPage /> },
 ];
 
 /** The page for an address, or null when no route (for this viewer) has it. */

@@ -37,6 +37,9 @@ const NAMES = {
   en: {
     packs: "Packs", incidents: "Incidents", newIncident: "New incident", account: "Account", queue: "Queue",
     claims: "Claims", taxExemptions: "Tax exemptions", reports: "Reports",
+    downloadMyData: "Download my data", checkAgain: "Check again", download: "Download", erasureReason: "Reason",
+    sendErasure: "Send erasure request", erasureSent: "Your erasure request was sent", erasureRequests: "Erasure requests",
+    erase: "Erase",
     billingCountry: "Billing country", buySingle: "Buy a single incident", buyFive: "Buy a 5-pack",
     claimNumber: "Order confirmation number", reason: "Reason", submitClaim: "Submit claim",
     jurisdiction: "Jurisdiction", certificate: "Certificate reference", submitExemption: "Submit exemption",
@@ -74,6 +77,9 @@ const NAMES = {
   pl: {
     packs: "Pakiety", incidents: "Zgłoszenia", newIncident: "Nowe zgłoszenie", account: "Konto", queue: "Kolejka",
     claims: "Przeniesienia pakietów", taxExemptions: "Zwolnienia podatkowe", reports: "Raporty",
+    downloadMyData: "Pobierz moje dane", checkAgain: "Sprawdź ponownie", download: "Pobierz", erasureReason: "Powód",
+    sendErasure: "Wyślij wniosek o usunięcie", erasureSent: "Wniosek o usunięcie danych został wysłany", erasureRequests: "Wnioski o usunięcie danych",
+    erase: "Usuń dane",
     billingCountry: "Kraj rozliczenia", buySingle: "Kup pojedyncze zgłoszenie", buyFive: "Kup pakiet 5 zgłoszeń",
     claimNumber: "Numer potwierdzenia zamówienia", reason: "Uzasadnienie", submitClaim: "Wyślij wniosek",
     jurisdiction: "Jurysdykcja", certificate: "Numer zaświadczenia", submitExemption: "Wyślij do weryfikacji",
@@ -1090,6 +1096,60 @@ for (const lang of ["en", "pl"]) {
       await tab.context.close();
     });
   }
+}
+
+for (const lang of ["en", "pl"]) {
+  const leaver = `leaver_${lang}`;
+  test(`${lang}: a customer downloads their data and asks for erasure; an admin ${lang === "en" ? "erases (after confirming)" : "rejects"} it`, async () => {
+    const tab = await open(leaver, lang, "/account");
+    const { page, n } = tab;
+    await button(tab, n.downloadMyData).click();
+    const status = page.getByRole("status").filter({ hasText: lang === "pl" ? "Eksport" : "export" });
+    await status.waitFor();
+    await check(tab, "account-export");
+    // The sweeper's one-minute step builds it; "Check again" asks for its state.
+    const link = page.getByRole("link", { name: n.download, exact: true });
+    for (let i = 0; i < 45 && !(await link.count()); i++) {
+      await page.waitForTimeout(2_000);
+      // The button goes once the export is ready (possibly between the check and the click).
+      const again = button(tab, n.checkAgain);
+      if (await again.isEnabled().catch(() => false)) await again.click({ timeout: 3_000 }).catch(() => {});
+    }
+    await link.waitFor({ timeout: 5_000 });
+    const href = await link.getAttribute("href");
+    const archive = await fetch(href);
+    assert.equal(archive.status, 200, "the presigned link downloads the archive");
+    assert.ok((await archive.arrayBuffer()).byteLength > 1024, "a tar archive with data.json");
+    await page.getByLabel(n.erasureReason, { exact: true }).fill(`Leaving ${RUN}`);
+    await button(tab, n.sendErasure).click();
+    await page.getByText(n.erasureSent).waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await check(tab, "account-erasure-390");
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "no horizontal scrolling at 390 px");
+
+    const admin = await open("admin", lang);
+    await nav(admin, admin.n.erasureRequests);
+    const card = admin.page.locator("li.card").filter({ hasText: USERS[leaver].sub });
+    await card.getByRole("button", { name: admin.n.erase, exact: true }).waitFor();
+    await check(admin, "erasure-requests");
+    if (lang === "en") {
+      await card.getByRole("button", { name: admin.n.erase, exact: true }).click();
+      const dialog = admin.page.getByRole("dialog");
+      await dialog.waitFor();
+      await check(admin, "erasure-confirm");
+      await dialog.getByRole("button", { name: admin.n.cancel, exact: true }).click();
+      await dialog.waitFor({ state: "detached" });
+      await card.getByRole("button", { name: admin.n.erase, exact: true }).click();
+      await admin.page.getByRole("dialog").getByRole("button", { name: admin.n.confirm, exact: true }).click();
+    } else {
+      await card.getByRole("button", { name: admin.n.reject, exact: true }).click();
+    }
+    await card.waitFor({ state: "detached" });
+    const decided = await api("admin", "GET", "/erasure-requests?status=" + (lang === "en" ? "erased" : "rejected") + "&limit=100");
+    assert.ok(decided.json.items.some((r) => r.account_id === USERS[leaver].sub), "decided as clicked");
+    await admin.context.close();
+    await tab.context.close();
+  });
 }
 
 test("the sign-in request is authorization code with PKCE (S256) for the console's client", async () => {

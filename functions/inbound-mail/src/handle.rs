@@ -110,7 +110,7 @@ impl Inbound {
         }
         let objects = &self.uploads.0;
         let got = objects
-            .get(key, MAX_MESSAGE_BYTES as u64)
+            .read_bounded(key, MAX_MESSAGE_BYTES as u64)
             .await
             .map_err(|e| Retry(e.to_string()))?;
         let Some((size, Some(raw))) = got else {
@@ -258,11 +258,11 @@ impl Inbound {
         let objects = &self.uploads.0;
         let aside = format!("{QUARANTINE_PREFIX}{key}");
         objects
-            .copy(key, &aside)
+            .copy_to(key, &aside)
             .await
             .map_err(|e| Retry(e.to_string()))?;
         objects
-            .delete(key)
+            .delete_key(key)
             .await
             .map_err(|e| Retry(e.to_string()))?;
         tracing::warn!(key, moved_to = %aside, reason = why, "poison message moved aside");

@@ -11,6 +11,7 @@
 //! | `assigned` | the new owner (who assigned it, the note); nobody when released or when the engineer took it itself |
 //! | a pack becoming active | the buying account |
 //! | a claim or tax-exemption decision | the account concerned (the claimant; the exemption's account) |
+//! | a data export becoming ready | its account (a link to the console's Account page, not the archive's) |
 
 use crate::config::Config;
 use crate::templates::{
@@ -103,6 +104,7 @@ pub fn needs(change: &Change) -> Needs {
         Change::PackActivated(p) => Needs::Account(p.owner_account_id.clone()),
         Change::ClaimDecided(c) => Needs::Account(c.claimant_account_id.clone()),
         Change::ExemptionDecided { exemption, .. } => Needs::Account(exemption.account_id.clone()),
+        Change::ExportReady(e) => Needs::Account(e.account_id.clone()),
         _ => Needs::Nothing,
     }
 }
@@ -374,6 +376,9 @@ pub fn plan(
                     jurisdiction: exemption.jurisdiction.clone(),
                     certificate_reference: exemption.certificate_reference.clone(),
                     note: exemption.note.clone(),
+                    link: config.console_link("/account"),
+                },
+                Change::ExportReady(_) => AccountNews::ExportReady {
                     link: config.console_link("/account"),
                 },
                 _ => return vec![],

@@ -63,6 +63,7 @@ mod tests {
             remaining: true,
             pages: 4,
             duration_ms: 17,
+            privacy: None,
         };
         let line = emf(&report, false, 1_795_000_000_000);
         let declared = &line["_aws"]["CloudWatchMetrics"][0];

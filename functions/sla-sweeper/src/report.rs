@@ -18,6 +18,8 @@ pub struct SweepReport {
     pub remaining: bool,
     pub pages: u32,
     pub duration_ms: u64,
+    /// What the privacy step did (`null` if it failed; logged).
+    pub privacy: Option<usecases::privacy::PrivacyTally>,
 }
 
 impl SweepReport {
@@ -31,6 +33,7 @@ impl SweepReport {
             remaining: tally.remaining,
             pages: tally.pages,
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            privacy: None,
         }
     }
 }

@@ -25,6 +25,9 @@ pub struct SweepConfig {
     /// The longest a run works (`SWEEP_MAX_RUN_MS`, default 25000): the schedule fires every
     /// minute, so a run never spills into the next; what is left is the next run's.
     pub max_run: Duration,
+    /// Attachments of incidents closed longer than this many days are deleted by the privacy
+    /// step (`ATTACHMENT_RETENTION_DAYS`, 1–36500, default 365).
+    pub attachment_retention_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,12 +87,21 @@ impl SweepConfig {
                 25_000,
                 1_000..=900_000,
             )?),
+            attachment_retention_days: domain::privacy::retention_days_from(
+                get("ATTACHMENT_RETENTION_DAYS").as_deref(),
+            )
+            .map_err(|_| ConfigError {
+                name: "ATTACHMENT_RETENTION_DAYS",
+                expected: "a whole number of days from 1 to 36500",
+                value: get("ATTACHMENT_RETENTION_DAYS").unwrap_or_default(),
+            })?,
         })
     }
 }
 
 pub struct Sweeper {
     pub store: Store,
+    pub objects: objects::Objects,
     pub config: SweepConfig,
 }
 
@@ -106,7 +118,25 @@ impl Sweeper {
             stop_at: Some(stop_at(started, event.context.deadline, &self.config)),
         };
         let swept = usecases::sweep::sweep::<SweepError>(&self.store, &plan).await;
-        let report = SweepReport::new(as_of, &swept.tally, started.elapsed());
+        // The privacy step (exports to build, erasures to finish, attachment retention) runs
+        // after the sweep on the same schedule; its failure is logged and left for the next run,
+        // never failing the sweep.
+        let privacy = match usecases::privacy::privacy_step(
+            &self.store,
+            &self.objects,
+            self.config.attachment_retention_days,
+            as_of,
+        )
+        .await
+        {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::error!(error = %e, "privacy step failed");
+                None
+            }
+        };
+        let mut report = SweepReport::new(as_of, &swept.tally, started.elapsed());
+        report.privacy = privacy;
         metrics::emit(&report, swept.failure.is_some());
         // The report as one line, whatever happened; a failure gets its own line besides.
         tracing::info!(
@@ -302,8 +332,17 @@ mod tests {
                 page_budget: 50,
                 time_margin: Duration::from_secs(5),
                 max_run: Duration::from_secs(25),
+                attachment_retention_days: 365,
             }
         );
+        for bad in ["0", "forever", "1.5"] {
+            let env = HashMap::from([("ATTACHMENT_RETENTION_DAYS", bad)]);
+            let e = SweepConfig::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
+            assert!(e.to_string().contains("ATTACHMENT_RETENTION_DAYS"), "{e}");
+        }
+        let env = HashMap::from([("ATTACHMENT_RETENTION_DAYS", "30")]);
+        let c = SweepConfig::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.attachment_retention_days, 30);
         let env = HashMap::from([("SWEEP_PAGE_BUDGET", "0")]);
         let e = SweepConfig::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
         assert!(e.to_string().contains("SWEEP_PAGE_BUDGET"), "{e}");

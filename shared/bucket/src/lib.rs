@@ -50,13 +50,13 @@ impl usecases::attachment::Bucket for AttachmentsBucket {
     }
 
     async fn pending_size(&self, a: &Attachment) -> Result<Option<u64>, Failure> {
-        let object = self.0.head(&pending(a)).await.map_err(failure)?;
+        let object = self.0.object_size(&pending(a)).await.map_err(failure)?;
         Ok(object.map(|o| o.size_bytes))
     }
 
     async fn promote(&self, a: &Attachment) -> Result<(), Failure> {
         self.0
-            .copy(&pending(a), &uploaded(a))
+            .copy_to(&pending(a), &uploaded(a))
             .await
             .map_err(failure)
     }
@@ -86,7 +86,7 @@ impl usecases::attachment::Bucket for AttachmentsBucket {
 impl usecases::reply::Uploads for AttachmentsBucket {
     async fn put_pending(&self, a: &Attachment, bytes: &[u8]) -> Result<(), Failure> {
         self.0
-            .put(&pending(a), bytes.to_vec(), &a.content_type)
+            .write_bytes(&pending(a), bytes.to_vec(), &a.content_type)
             .await
             .map_err(failure)
     }

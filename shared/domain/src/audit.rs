@@ -12,9 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 wire_enum!(
-    /// What was decided. `ErasureDecision` and `DataExport` are the hooks of the privacy
-    /// features (API.md "Privacy", not built yet): their decisions must write an entry of these
-    /// actions in their own transactions.
+    /// What was decided. `ErasureDecision` and `DataExport` are written by the privacy use cases
+    /// (`of_erasure_decision`, `of_data_export`) in the transactions of the decision / request.
     AuditAction {
         Assignment => "assignment",
         Resolution => "resolution",
@@ -179,6 +178,32 @@ pub fn of_exemption_decision(decided: &TaxExemption) -> AuditEntry {
             "jurisdiction": decided.jurisdiction,
             "note": decided.note,
         }),
+    )
+}
+
+/// An admin's decision on an erasure request (the request's reason is not copied: erasure
+/// removes it, and entries are never changed).
+pub fn of_erasure_decision(decided: &crate::privacy::ErasureRequest) -> AuditEntry {
+    AuditEntry::new(
+        decided.decided_at.unwrap_or(decided.requested_at),
+        decided.decided_by.as_deref().unwrap_or_default(),
+        AuditAction::ErasureDecision,
+        (SubjectKind::Account, &decided.account_id),
+        json!({
+            "approve": decided.status != crate::privacy::ErasureStatus::Rejected,
+            "status": decided.status,
+        }),
+    )
+}
+
+/// An account's data export, requested by the account itself.
+pub fn of_data_export(export: &crate::privacy::DataExport) -> AuditEntry {
+    AuditEntry::new(
+        export.requested_at,
+        &export.account_id,
+        AuditAction::DataExport,
+        (SubjectKind::Account, &export.account_id),
+        json!({ "export_id": export.export_id }),
     )
 }
 

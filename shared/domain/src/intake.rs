@@ -207,6 +207,7 @@ pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
         contact_unreachable: false,
         owner: None,
         rating: None,
+        attachments_deleted_at: None,
     };
     let mut event = Event::new(
         n.now,

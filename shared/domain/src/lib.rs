@@ -34,6 +34,7 @@ pub mod intake;
 pub mod pack;
 pub mod payment;
 pub mod pricing;
+pub mod privacy;
 pub mod rating;
 pub mod report;
 pub mod time;

@@ -17,6 +17,13 @@ pub const INBOUND_PREFIX: &str = "inbound/";
 /// does not notify the function again); kept for people to look at, expired like inbound.
 pub const QUARANTINE_PREFIX: &str = "quarantine/";
 
+/// Data exports (one archive per export, private; deleted with the account's data on erasure).
+pub const EXPORTS_PREFIX: &str = "exports/";
+
+pub fn export(account_id: &str, export_id: &str) -> String {
+    format!("{EXPORTS_PREFIX}{account_id}/{export_id}.tar")
+}
+
 pub fn pending(incident_id: &str, attachment_id: &str) -> String {
     format!("{PENDING_PREFIX}{incident_id}/{attachment_id}")
 }

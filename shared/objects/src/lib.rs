@@ -3,6 +3,7 @@
 //! the template check. The only crate that names aws-sdk-s3; it decides nothing about who may
 //! attach what (that is the domain's), it moves and signs exactly what it is told.
 
+pub mod archive;
 pub mod bucket;
 pub mod keys;
 
@@ -194,7 +195,7 @@ impl Objects {
     /// The object's size, or `None` if there is none. Without `s3:ListBucket` (which the
     /// function is deliberately not given) S3 answers a missing key with `403`, not `404`; the
     /// function may read every key under its prefix, so there a `403` means "not there".
-    pub async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, ObjectError> {
+    pub async fn object_size(&self, key: &str) -> Result<Option<ObjectInfo>, ObjectError> {
         match self
             .client
             .head_object()
@@ -223,7 +224,7 @@ impl Objects {
     }
 
     /// A server-side copy within the bucket (the bytes never reach the function).
-    pub async fn copy(&self, from: &str, to: &str) -> Result<(), ObjectError> {
+    pub async fn copy_to(&self, from: &str, to: &str) -> Result<(), ObjectError> {
         self.client
             .copy_object()
             .bucket(&self.bucket)
@@ -236,7 +237,7 @@ impl Objects {
     }
 
     /// Writes `bytes` to `key` (the e-mailed attachments' pending place).
-    pub async fn put(
+    pub async fn write_bytes(
         &self,
         key: &str,
         bytes: Vec<u8>,
@@ -255,12 +256,12 @@ impl Objects {
     }
 
     /// The object's size and, if it is at most `max_bytes`, its bytes; `None` if it is not there.
-    pub async fn get(
+    pub async fn read_bounded(
         &self,
         key: &str,
         max_bytes: u64,
     ) -> Result<Option<(u64, Option<Vec<u8>>)>, ObjectError> {
-        let Some(info) = self.head(key).await? else {
+        let Some(info) = self.object_size(key).await? else {
             return Ok(None);
         };
         let range = (info.size_bytes > max_bytes).then(|| format!("bytes=0-{}", 64 * 1024 - 1));
@@ -284,7 +285,7 @@ impl Objects {
     }
 
     /// Deletes `key` (gone already is fine).
-    pub async fn delete(&self, key: &str) -> Result<(), ObjectError> {
+    pub async fn delete_key(&self, key: &str) -> Result<(), ObjectError> {
         self.client
             .delete_object()
             .bucket(&self.bucket)

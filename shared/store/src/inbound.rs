@@ -4,7 +4,7 @@
 
 use crate::incidents::{ApplyOutcome, StoredIncident};
 use crate::items::{n, put_new, s, with, Item};
-use crate::keys::{self, Key};
+use crate::keys::{self, suppressed, Key};
 use crate::table::TTL_ATTRIBUTE;
 use crate::{Store, StoreError};
 use domain::incident::Transition;
@@ -22,10 +22,6 @@ pub fn message_key(identity: &str) -> String {
 
 fn marker(key: &str) -> Key {
     keys::inbound_message(key)
-}
-
-fn suppressed(address: &str) -> Key {
-    keys::suppressed_address(address)
 }
 
 /// The outcome of posting an e-mailed message.

@@ -211,7 +211,7 @@ pub fn inbound_message(message_key: &str) -> Key {
 }
 
 /// A suppressed address (bounced or complained), lower-cased.
-pub fn suppressed_address(address: &str) -> Key {
+pub fn suppressed(address: &str) -> Key {
     Key::new(
         format!("SUPPRESSED#{}", address.trim().to_lowercase()),
         "SUPPRESSED",
@@ -381,6 +381,10 @@ pub fn exemption_decided_source(account_id: &str, version: u64) -> String {
     format!("EXEMPTION_DECIDED#{account_id}#{version}")
 }
 
+pub fn export_ready_source(export_id: &str) -> String {
+    format!("EXPORT_READY#{export_id}")
+}
+
 pub const NOTIFICATION_PREFIX: &str = "NOTIFICATION#";
 
 /// The "sent" record of one message: per source (a timeline event, a pack activation, a
@@ -390,6 +394,35 @@ pub fn notification(source: &str, recipient: &str) -> Key {
         format!("{NOTIFICATION_PREFIX}{source}"),
         format!("TO#{recipient}"),
     )
+}
+
+/// One data export of an account (in the account's partition).
+pub fn data_export(account_id: &str, export_id: &str) -> Key {
+    Key::new(account(account_id), format!("DATA_EXPORT#{export_id}"))
+}
+
+/// The account's latest export request: its condition keeps one export per 24 hours.
+pub fn data_export_latest(account_id: &str) -> Key {
+    Key::new(account(account_id), "DATA_EXPORT_LATEST")
+}
+
+/// The account's erasure request and, while erasing, its progress.
+pub fn erasure_request(account_id: &str) -> Key {
+    Key::new(account(account_id), "ERASURE")
+}
+
+/// The `by_status` partition of exports being prepared and of erasure requests in one state.
+pub fn export_status(status: &str) -> String {
+    format!("EXPORT_STATUS#{status}")
+}
+
+pub fn erasure_status(status: &str) -> String {
+    format!("ERASURE_STATUS#{status}")
+}
+
+/// Where the attachment retention step has got to in one closed status's incidents.
+pub fn retention_cursor(status: &str) -> Key {
+    Key::new("RETENTION".to_string(), format!("CURSOR#{status}"))
 }
 
 #[cfg(test)]

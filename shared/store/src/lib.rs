@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod packs;
 pub mod paging;
 pub mod payments;
+pub mod privacy;
 pub mod profiles;
 pub mod reports;
 pub mod retry;

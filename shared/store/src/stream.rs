@@ -45,6 +45,8 @@ pub enum Change {
         exemption: TaxExemption,
         version: u64,
     },
+    /// A data export became ready (its account is told once).
+    ExportReady(domain::privacy::DataExport),
     Ignored,
 }
 
@@ -58,6 +60,7 @@ impl Change {
             Change::ExemptionDecided { exemption, version } => Some(
                 keys::exemption_decided_source(&exemption.account_id, *version),
             ),
+            Change::ExportReady(e) => Some(keys::export_ready_source(&e.export_id)),
             Change::Ignored => None,
         }
     }
@@ -123,6 +126,13 @@ pub fn decode(
         let version = number(&new, "version").unwrap_or(0);
         let exemption: TaxExemption = from_item(without_keys(new))?;
         return Ok(Change::ExemptionDecided { exemption, version });
+    }
+    if pk.starts_with("ACCOUNT#") && sk.starts_with("DATA_EXPORT#") {
+        let was_ready = text(&old, "status") == Some("ready");
+        if was_ready || text(&new, "status") != Some("ready") {
+            return Ok(Change::Ignored);
+        }
+        return Ok(Change::ExportReady(from_item(without_keys(new))?));
     }
     Ok(Change::Ignored)
 }

@@ -31,6 +31,7 @@ pub mod draw;
 pub mod exemption;
 mod failure;
 pub mod payment;
+pub mod privacy;
 pub mod profile;
 pub mod purchase;
 pub mod rate;

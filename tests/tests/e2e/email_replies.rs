@@ -59,7 +59,7 @@ async fn deliver_directly(raw: Vec<u8>) -> String {
     let objects = objects::Objects::from_env().await.expect("the bucket");
     let key = format!("inbound/e2e-{}", store::ids::new_id("msg"));
     objects
-        .put(&key, raw, "message/rfc822")
+        .write_bytes(&key, raw, "message/rfc822")
         .await
         .expect("stored");
     let event = json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",

@@ -15,6 +15,7 @@ mod numbers;
 mod ownership;
 mod packs;
 mod payments;
+mod privacy;
 mod proposals;
 mod ratings;
 mod reliability;

@@ -1,6 +1,6 @@
 import { call } from "./client";
 import type {
-  Account, Attachment, AttachmentRequest, AuditEntry, Body, Breach, Calendar, DecidedCharge, Engineer, Event, Incident, IncidentStatus,
+  Account, Attachment, DataExport, ErasureRequest, AttachmentRequest, AuditEntry, Body, Breach, Calendar, DecidedCharge, Engineer, Event, Incident, IncidentStatus,
   IncidentSummary, Ok, Rated, RatingBody, SatisfactionLine, Severity, SlaOutcome,
   OfferQuote, Pack, PackClaim, Page, Product, ReportRow, SlaQuote, Submission, TaxExemptionItem, UploadTicket,
 } from "./types";
@@ -100,6 +100,19 @@ export const api = {
   decideExemption: (accountId: string, approve: boolean) =>
     call<unknown>("post", "/tax-exemptions/{account_id}/decision", { params: { account_id: accountId }, body: { approve, note: null } }),
   account: () => call<Account>("get", "/account"),
+  requestExport: () => call<Ok<"/account/data-export", "post">>("post", "/account/data-export"),
+  dataExport: (exportId: string) => call<DataExport>("get", "/account/data-export/{export_id}", { params: { export_id: exportId } }),
+  requestErasure: (reason: string) =>
+    call<Ok<"/account/erasure-request", "post">>("post", "/account/erasure-request", {
+      body: { reason } satisfies Body<"/account/erasure-request", "post">,
+    }),
+  erasureRequests: () =>
+    call<Page<ErasureRequest>>("get", "/erasure-requests", { query: { status: "pending", limit: 100 } }).then((r) => r.items),
+  decideErasure: (accountId: string, approve: boolean) =>
+    call<Ok<"/erasure-requests/{account_id}/decision", "post">>("post", "/erasure-requests/{account_id}/decision", {
+      params: { account_id: accountId },
+      body: { approve, note: null },
+    }),
 
   report: (from: string, to: string) =>
     call<{ items: ReportRow[] }>("get", "/reports/sla", { query: { from, to } }).then((r) => r.items),

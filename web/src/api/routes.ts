@@ -53,6 +53,11 @@ export const ROUTES = [
   ["get", "/audit"],
   ["post", "/incidents/{incident_id}/notes"],
   ["get", "/incidents/by-number/{number}"],
+  ["post", "/account/data-export"],
+  ["get", "/account/data-export/{export_id}"],
+  ["post", "/account/erasure-request"],
+  ["get", "/erasure-requests"],
+  ["post", "/erasure-requests/{account_id}/decision"],
 ] as const;
 
 type Entry = readonly [Method, string];

@@ -14,7 +14,9 @@ export type Ok<P extends keyof paths, M extends Method> = paths[P][M] extends { 
     ? JsonOf<A>
     : R extends { 201: infer A }
       ? JsonOf<A>
-      : never
+      : R extends { 202: infer A }
+        ? JsonOf<A>
+        : never
   : never;
 /** The JSON request body of a route of openapi.yaml. */
 export type Body<P extends keyof paths, M extends Method> = paths[P][M] extends {
@@ -92,3 +94,6 @@ export type AuditEntry = S["AuditEntry"];
 export type SatisfactionLine = S["SatisfactionLine"];
 export type RatingBody = Body<"/ratings/{token}", "post">;
 export type Rated = Ok<"/ratings/{token}", "post">;
+
+export type DataExport = Ok<"/account/data-export/{export_id}", "get">;
+export type ErasureRequest = S["ErasureRequest"];

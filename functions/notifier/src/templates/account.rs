@@ -99,6 +99,24 @@ pub fn account_draft(news: &AccountNews, lang: Language) -> Draft {
             rating: None,
             }
         }
+        (AccountNews::ExportReady { link }, Language::En) => Draft {
+            subject: "Your data export is ready".into(),
+            lead: "The copy of your account's data you asked for is ready: one archive with a JSON document of everything we hold about your account and the files attached to your incidents.".into(),
+            quote: vec![],
+            next: "Download it from the Account page of the console within 24 hours of opening its link:".into(),
+            link: link.clone(),
+            severity: None,
+            rating: None,
+        },
+        (AccountNews::ExportReady { link }, Language::Pl) => Draft {
+            subject: "Eksport Twoich danych jest gotowy".into(),
+            lead: "Kopia danych Twojego konta, o którą prosiłeś, jest gotowa: jedno archiwum z dokumentem JSON zawierającym wszystko, co przechowujemy o Twoim koncie, oraz pliki dołączone do Twoich zgłoszeń.".into(),
+            quote: vec![],
+            next: "Pobierzesz je na stronie Konto w konsoli; link jest ważny 24 godziny od otwarcia:".into(),
+            link: link.clone(),
+            severity: None,
+            rating: None,
+        },
     }
 }
 

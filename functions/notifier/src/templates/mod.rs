@@ -149,4 +149,7 @@ pub enum AccountNews {
         note: Option<String>,
         link: String,
     },
+    ExportReady {
+        link: String,
+    },
 }

@@ -114,6 +114,10 @@ pub struct Incident {
     /// The contact's rating of the handling (API.md "Satisfaction"); a later one replaces it.
     #[serde(default)]
     pub rating: Option<super::Rating>,
+    /// When the retention step deleted its attachments (closed longer than
+    /// `ATTACHMENT_RETENTION_DAYS`); `null` while they are kept.
+    #[serde(with = "serde_instant::option", default)]
+    pub attachments_deleted_at: Option<Instant>,
 }
 
 impl Incident {

@@ -285,6 +285,7 @@ mod tests {
             contact_unreachable: false,
             owner: None,
             rating: None,
+            attachments_deleted_at: None,
         }
     }
 

@@ -50,6 +50,7 @@ pub(crate) fn closed() -> Incident {
             display_name: "Eng".into(),
         }),
         rating: None,
+        attachments_deleted_at: None,
         contact_unreachable: false,
     }
 }

@@ -134,7 +134,7 @@ impl Record for Incident {
     }
 }
 
-pub(super) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreError> {
+pub(crate) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreError> {
     upgrade_legacy(&mut item);
     let number = |name: &str| {
         item.get(name)

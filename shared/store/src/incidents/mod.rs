@@ -14,7 +14,7 @@ use crate::idempotency::IdempotencyRecord;
 use domain::incident::{Event, Incident, SubProblemProposal, Transition};
 use domain::time::Instant;
 
-mod items;
+pub(crate) mod items;
 mod read;
 mod sub_problems;
 mod write;
@@ -48,7 +48,7 @@ impl StoredIncident {
 }
 
 /// The incident item's record of its latest event's instant (see `StoredIncident::commit_now`).
-const LAST_EVENT_AT: &str = "last_event_at";
+pub(crate) const LAST_EVENT_AT: &str = "last_event_at";
 
 /// The incident item's count of internal notes (`NOTE#` items).
 const NOTE_COUNT: &str = "note_count";

@@ -43,6 +43,7 @@ fn awaiting() -> Incident {
         contact_unreachable: false,
         owner: None,
         rating: None,
+        attachments_deleted_at: None,
     }
 }
 
