@@ -120,7 +120,11 @@ pub async fn post<U: Uploads>(
     if incident.status.is_closed() {
         return Ok(ReplyOutcome::Closed(Box::new(incident.clone())));
     }
-    let customer = Actor::customer(incident.account_id.clone());
+    // The reply is the contact's: its events are named as the contact (no token to name it).
+    let customer = Actor {
+        name: Some(incident.contact.name.clone()),
+        ..Actor::customer(incident.account_id.clone())
+    };
     let mut refusals = Vec::new();
     for (index, file) in reply.files.iter().enumerate() {
         if let Some(r) = attach(store, uploads, &customer, reply, index, file).await? {

@@ -171,6 +171,8 @@ async fn the_mail_to_a_contact_carries_a_reply_address_and_answering_it_posts_th
             messages[0]["actor_account_id"],
             customer.account_id.as_str()
         );
+        // Named for people as the contact (the reply carries no token with a name).
+        assert_eq!(messages[0]["actor_display_name"], "Jan");
         // Whatever the second delivery did, it is done once the first attachment is there.
         tokio::time::sleep(Duration::from_secs(3)).await;
         let events = timeline(&customer, &id).await;

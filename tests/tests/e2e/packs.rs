@@ -620,7 +620,8 @@ async fn an_approved_claim_moves_the_pack_with_its_remaining_units_and_expiry() 
     let decided = decide_claim(&admin, &claim_id, true).await.expect(200).body;
     assert_eq!(
         decided,
-        json!({"claim_id": claim_id, "status": "approved", "pack_id": pack_id})
+        json!({"claim_id": claim_id, "status": "approved", "pack_id": pack_id,
+               "order_confirmation_number": pack["order_confirmation_number"]})
     );
 
     let theirs = my_packs(&colleague).await;
@@ -699,7 +700,8 @@ async fn a_rejected_claim_leaves_the_pack_with_its_owner() {
         .body;
     assert_eq!(
         decided,
-        json!({"claim_id": claim_id, "status": "rejected", "pack_id": pack_id})
+        json!({"claim_id": claim_id, "status": "rejected", "pack_id": pack_id,
+               "order_confirmation_number": pack["order_confirmation_number"]})
     );
     assert_eq!(my_packs(&buyer).await.len(), 1);
     assert!(my_packs(&stranger).await.is_empty());
