@@ -285,6 +285,11 @@ async function noSideScroll(page, label) {
     return { scroll: document.documentElement.scrollWidth, client, wide };
   });
   assert.ok(scroll <= client && wide.length === 0, `${label}: the page is wider than the window (${scroll} > ${client}): ${wide}`);
+  // No value squeezed into a sliver beside its label (text one letter per line).
+  const squeezed = await page.evaluate(() =>
+    [...document.querySelectorAll("dd")].filter((d) => d.textContent.trim().length > 3 && d.getClientRects().length > 0 && d.getBoundingClientRect().width < 64)
+      .slice(0, 3).map((d) => d.textContent.trim().slice(0, 30)));
+  assert.deepEqual(squeezed, [], `${label}: values squeezed beside their labels`);
 }
 
 /**
@@ -298,6 +303,7 @@ async function check(tab, name, { allowErrors = [], phone = true } = {}) {
   const size = page.viewportSize();
   await page.screenshot({ path: join(SHOTS, `${lang}-${name}.png`), fullPage: true });
   await axe(tab, `${lang}/${name}`);
+  if (phone) await noSideScroll(page, `${lang}/${name} at ${size.width} px`);
   if (!phone) {
     // A page that is not the console's (the provider's login page): one width only.
   } else if (size.width > 390) {
