@@ -319,13 +319,21 @@ impl crate::Store {
                 let next = kept
                     .last()
                     .and_then(|last| crate::paging::position_of(last, &key_attributes));
-                return Ok((records(self.hydrate(index, kept).await?)?, next));
+                return Ok((
+                    records(self.hydrate(index, partition, filters, kept).await?)?,
+                    next,
+                ));
             }
             match out.last_evaluated_key.filter(|k| !k.is_empty()) {
-                None => return Ok((records(self.hydrate(index, kept).await?)?, None)),
+                None => {
+                    return Ok((
+                        records(self.hydrate(index, partition, filters, kept).await?)?,
+                        None,
+                    ))
+                }
                 Some(k) if read >= FILTERED_READ_BOUND => {
                     return Ok((
-                        records(self.hydrate(index, kept).await?)?,
+                        records(self.hydrate(index, partition, filters, kept).await?)?,
                         crate::paging::encode(&k),
                     ))
                 }
@@ -341,10 +349,14 @@ impl crate::Store {
     /// their keys (a page is at most 100 items; unprocessed keys are asked again). An item
     /// deleted since the index was read is left out, and so is one that has left the index
     /// meanwhile (it no longer has the index's key attributes: a queued incident responded to,
-    /// a due one settled), so a page never lists what its index no longer holds.
+    /// a due one settled) or moved to another of its partitions or out of the list's filters
+    /// (an unowned incident taken, a pending one answered), so a page never lists what its
+    /// index and filters no longer hold.
     pub(crate) async fn hydrate(
         &self,
         index: &crate::table::IndexSpec,
+        partition: &str,
+        filters: &[(&str, &str)],
         page: Vec<Item>,
     ) -> Result<Vec<Item>, StoreError> {
         if index.projection == crate::table::IndexProjection::All || page.is_empty() {
@@ -358,7 +370,7 @@ impl crate::Store {
         Ok(order
             .iter()
             .filter_map(|k| found.remove(k))
-            .filter(|item| still_indexed(index, item))
+            .filter(|item| still_listed(index, partition, filters, item))
             .collect())
     }
 
@@ -420,6 +432,24 @@ fn still_indexed(index: &crate::table::IndexSpec, item: &Item) -> bool {
     item.contains_key(index.pk) && item.contains_key(index.sk)
 }
 
+/// The item as read now is still in the list that was queried: in the index, in the same
+/// partition, and matching every filter.
+fn still_listed(
+    index: &crate::table::IndexSpec,
+    partition: &str,
+    filters: &[(&str, &str)],
+    item: &Item,
+) -> bool {
+    let equals = |name: &str, value: &str| {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .is_some_and(|v| v == value)
+    };
+    still_indexed(index, item)
+        && equals(index.pk, partition)
+        && filters.iter().all(|(name, value)| equals(name, value))
+}
+
 /// An item's table key.
 fn key_of(item: &Item) -> Option<(String, String)> {
     Some((
@@ -449,6 +479,24 @@ fn records<T: Record>(items: Vec<Item>) -> Result<Vec<T>, StoreError> {
 mod tests {
     use super::*;
     use crate::table::QUEUE;
+
+    #[test]
+    fn a_hydrated_item_moved_to_another_partition_or_out_of_the_filters_has_left_the_list() {
+        let unowned = Item::from([
+            (crate::keys::PK.into(), s("INCIDENT#inc_1")),
+            (crate::keys::SK.into(), s("INCIDENT")),
+            (QUEUE.pk.into(), s("QUEUE")),
+            (QUEUE.sk.into(), s("2026-12-02T10:00:00Z#inc_1")),
+            ("status".into(), s("awaiting_response")),
+        ]);
+        let filters = [("status", "awaiting_response")];
+        assert!(still_listed(&QUEUE, "QUEUE", &filters, &unowned));
+        assert!(!still_listed(&QUEUE, "CHARGE_PENDING", &filters, &unowned));
+        let mut answered = unowned.clone();
+        answered.insert("status".into(), s("in_progress"));
+        assert!(!still_listed(&QUEUE, "QUEUE", &filters, &answered));
+        assert!(still_listed(&QUEUE, "QUEUE", &[], &answered));
+    }
 
     #[test]
     fn a_hydrated_item_that_lost_either_index_key_has_left_the_index() {

@@ -575,7 +575,7 @@ impl Store {
             .filter(|k| !k.is_empty())
             .and_then(|k| paging::encode(&k));
         let found = self
-            .hydrate(&BY_STATUS, out.items.unwrap_or_default())
+            .hydrate(&BY_STATUS, &partition, &[], out.items.unwrap_or_default())
             .await?;
         let stored = found
             .into_iter()

@@ -487,6 +487,7 @@ impl Store {
         // Strictly before as_of: "<at>#<id>" < "<as_of>#" exactly when at < as_of (a response
         // at the deadline itself is still on time).
         let upper = format!("{}#", format_instant(as_of));
+        let partition = keys::await_partition(shard);
         let out = self
             .client
             .query()
@@ -495,7 +496,7 @@ impl Store {
             .key_condition_expression("#pk = :pk AND #sk <= :upper")
             .expression_attribute_names("#pk", AWAITING.pk)
             .expression_attribute_names("#sk", AWAITING.sk)
-            .expression_attribute_values(":pk", s(keys::await_partition(shard)))
+            .expression_attribute_values(":pk", s(&partition))
             .expression_attribute_values(":upper", s(upper))
             .limit(limit)
             .set_exclusive_start_key(start)
@@ -503,7 +504,7 @@ impl Store {
             .await
             .map_err(|e| crate::error::classify("Query", e))?;
         let items = self
-            .hydrate(&AWAITING, out.items.unwrap_or_default())
+            .hydrate(&AWAITING, &partition, &[], out.items.unwrap_or_default())
             .await?
             .into_iter()
             .map(stored_from_item)
