@@ -4,10 +4,10 @@
 # memory, sweep scaling, each route's store calls, round trips and computed write units from the
 # store's own call log, intake throughput at concurrency 1, 8 and 64), writes bench/report.md and
 # prints it; then scripts/console-bench.sh (the local gateway under load, the console's speed in
-# headless Chromium with a real team's data) adds sections 9 and 10; stops everything it started.
+# headless Chromium with a real team's data) adds sections 9 to 11 (11: e-mailed replies); stops everything it started.
 # Prints numbers, asserts nothing about speed. Not part of `make test`.
 # Options (environment): BENCH_REQUESTS (300), BENCH_SPAWNS (20), BENCH_SWEEP_TIMEOUT (900 s),
-# BENCH_CONSOLE (1; 0 skips sections 9 and 10), and console-bench.sh's (CONSOLE_BENCH_*).
+# BENCH_CONSOLE (1; 0 skips sections 9 to 11), and console-bench.sh's (CONSOLE_BENCH_*).
 # Time: the release build (5-11 min from scratch on 2 cores), a debug build of the e2e crate
 # unless `make test` left one (~4 min), sweep-bench ~4 min, the bench ~1.5 min.
 set -euo pipefail
@@ -85,12 +85,12 @@ export BENCH_RUSTC="$(rustc --version)"
   --samples "$ROOT/bench/samples.json" --logs "$STATE/logs" --requests "${BENCH_REQUESTS:-300}" --spawns "${BENCH_SPAWNS:-20}"
 echo "==> wrote bench/report.md"
 
-# Sections 9 and 10: the stack as `make dev` runs it (scripts/console-bench.sh starts and stops
+# Sections 9 to 11: the stack as `make dev` runs it (scripts/console-bench.sh starts and stops
 # its own, and appends both sections to the report).
 if [ "${BENCH_CONSOLE:-1}" != "0" ]; then
   echo "==> the local gateway under load, and the console with a real team's data (scripts/console-bench.sh)"
   CONSOLE_BENCH_OUT="$STATE/console-bench" CONSOLE_BENCH_REPORT="$ROOT/bench/report.md" bash "$ROOT/scripts/console-bench.sh" ||
-    { printf '\n## 9. and 10. The gateway under load, the console\n\n_scripts/console-bench.sh did not finish in this run._\n'; cat "$ROOT/bench/history.md"; } >>"$ROOT/bench/report.md"
+    { printf '\n## 9. to 11. The gateway under load, the console, e-mailed replies\n\n_scripts/console-bench.sh did not finish in this run._\n'; cat "$ROOT/bench/history.md"; } >>"$ROOT/bench/report.md"
 else
   cat "$ROOT/bench/history.md" >>"$ROOT/bench/report.md"
 fi

@@ -9,11 +9,15 @@
 #  2. web/scripts/console-bench.mjs: headless Chromium signs in through the provider's login page
 #     and times the queue, the incident page and the reports page (first contentful paint, the
 #     page's data rendered), long tasks while the queue's countdowns tick, and the bundle size.
-# Writes $CONSOLE_BENCH_OUT (default .local/console-bench)/{gateway,console}.md; prints both; with
-# CONSOLE_BENCH_REPORT=FILE (scripts/bench.sh: bench/report.md) also replaces FILE's sections 9 and
-# 10 with this run's (appends them when it has none).
+#  3. bench/email_replies.py (after the console's measurements, with the local SMTP server started
+#     then): 50 e-mailed replies, each from the SMTP server's 250 to the message readable through
+#     the API (issue 27).
+# Writes $CONSOLE_BENCH_OUT (default .local/console-bench)/{gateway,console,email}.md; prints them;
+# with CONSOLE_BENCH_REPORT=FILE (scripts/bench.sh: bench/report.md) also replaces FILE's sections
+# 9 to 11 with this run's (appends them when it has none).
 # Options (environment): CONSOLE_BENCH_LEVELS (1:100,8:200,64:200), CONSOLE_BENCH_EVENTS (300),
-# CONSOLE_BENCH_ATTACHMENTS (20), CONSOLE_BENCH_RUNS (5), CONSOLE_BENCH_TICK_MS (10000).
+# CONSOLE_BENCH_ATTACHMENTS (20), CONSOLE_BENCH_RUNS (5), CONSOLE_BENCH_TICK_MS (10000),
+# CONSOLE_BENCH_REPLIES (50).
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 STATE="$ROOT/.local/console-bench-$$"
@@ -35,7 +39,7 @@ export CHROMIUM
 
 bash "$ROOT/scripts/tools.sh"
 echo "==> console bench: building the functions as cargo lambda watch runs them"
-cargo build --quiet --bins -p store -p objects
+cargo build --quiet --bins -p store -p objects -p mailbox
 build_functions
 export CONSOLE_PORT="$(free_port)"
 export CONSOLE_ORIGIN="http://127.0.0.1:$CONSOLE_PORT"
@@ -57,10 +61,21 @@ echo "==> gateway load and the console's data (bench/console_data.py)"
 
 echo "==> the console in headless Chromium ($("$CHROMIUM" --version 2>/dev/null | head -1))"
 (cd "$ROOT/web" && node scripts/console-bench.mjs)
+# Section 11: e-mailed replies through the local SMTP server (issue 27), after the console's
+# measurements so its server and inbound-mail take no share of them.
+echo "==> e-mailed replies: SMTP accepted -> readable through the API (bench/email_replies.py)"
+start_smtp "$(free_port)"
+"$VENV/bin/python" "$ROOT/bench/email_replies.py" --api "$INCIDENT_DESK_URL" --issuer "$OIDC_ISSUER" \
+  --key-file "$OIDC_KEY_FILE" --smtp-port "$SMTP_PORT" --reply-address "$CARGO_TARGET_DIR/debug/reply-address" \
+  --out "$CONSOLE_BENCH_OUT" --replies "${CONSOLE_BENCH_REPLIES:-50}" ||
+  printf '_bench/email_replies.py did not finish in this run (see %s)._\n' "$STATE/smtp.log" >"$CONSOLE_BENCH_OUT/email.md"
+
 echo "==> gateway:"
 cat "$CONSOLE_BENCH_OUT/gateway.md"
 echo "==> console:"
 cat "$CONSOLE_BENCH_OUT/console.md"
+echo "==> e-mailed replies:"
+cat "$CONSOLE_BENCH_OUT/email.md"
 
 if [ -n "${CONSOLE_BENCH_REPORT:-}" ]; then
   python3 - "$CONSOLE_BENCH_REPORT" <<'PY'
@@ -91,6 +106,14 @@ The same stack, the console served by \`infra/local/web_gateway.py\` (the deploy
 
 SECTION
   cat "$CONSOLE_BENCH_OUT/console.md" >>"$CONSOLE_BENCH_REPORT"
+  cat >>"$CONSOLE_BENCH_REPORT" <<SECTION
+
+## 11. E-mailed replies: the SMTP server accepting a reply → the message readable through the API
+
+The same stack plus the local SMTP server as \`make dev\` runs it (\`infra/local/smtp_server.py\`, aiosmtpd: the raw message to the local bucket under \`inbound/\`, answered 250, then \`inbound-mail\` invoked through \`cargo lambda watch\` — its **debug** build — with the S3 event, as SES receiving and S3's notification do in AWS). \`bench/email_replies.py\`: a customer's incident, its contact's reply address (the notifier's \`Reply-To\`), then ${CONSOLE_BENCH_REPLIES:-50} replies one after another through Python's smtplib (plain text in Thunderbird's shape with a quoted history, a Message-ID each). Each is timed from \`sendmail\` returning (the server's 250 to DATA) to the first \`GET /incidents/{id}/timeline\` through the gateway (sent back to back) that shows its \`customer_message\` with \`channel: email\` — an upper bound by at most one timeline read, whose median is given. One reply before them starts watch's process (not timed).
+
+SECTION
+  cat "$CONSOLE_BENCH_OUT/email.md" >>"$CONSOLE_BENCH_REPORT"
   # The hand-kept history of earlier runs closes the report.
   [ -f "$ROOT/bench/history.md" ] && cat "$ROOT/bench/history.md" >>"$CONSOLE_BENCH_REPORT"
 fi

@@ -65,12 +65,15 @@ if [[ " $ARCHES " == *" arm64 "* ]]; then
   fi
   if ! "$VENV/bin/python" -c 'import ziglang' 2>/dev/null; then
     echo "--> zig from PyPI into .venv (a ~100 MB wheel)"
-    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/infra/local/package-requirements.txt"
+    # python -m pip: the venv's own interpreter (a venv copied from another folder keeps pip
+    # scripts that name the original's).
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/infra/local/package-requirements.txt"
   fi
   # cargo-lambda looks for `zig` on PATH: the wheel's binary, through its own module.
   printf '#!/bin/sh\nexec "%s" -m ziglang "$@"\n' "$VENV/bin/python" >"$TOOLS/zig"
   chmod +x "$TOOLS/zig"
-  echo "    zig $(zig version)"
+  zig_version="$(zig version)" || { echo "!! zig does not run (ziglang in $VENV?)" >&2; exit 1; }
+  echo "    zig $zig_version"
   if [ "$SMOKE" != 0 ] && { ! command -v qemu-aarch64 >/dev/null 2>&1 || [ ! -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ]; }; then
     echo "--> apt-get install qemu-user libc6-arm64-cross (to run the arm64 binaries here)"
     as_root apt-get update -qq

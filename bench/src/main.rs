@@ -4,7 +4,7 @@
 //! request is answered with an unexpected status, since timing errors would mean nothing.
 //!
 //! Usage: `bench --help` (options in `cli.rs`). Reads `TABLE_NAME`, `AWS_ENDPOINT_URL_DYNAMODB`,
-//! `AWS_REGION`, credentials, `CURSOR_KEY` and the attachments bucket's settings, as the
+//! `AWS_REGION`, credentials, `CURSOR_KEY`, `RATING_TOKEN_KEY` and the attachments bucket's settings, as the
 //! functions do; finds the function binaries next to its
 //! own. This file runs the loads; `floor.rs` times the store floor, `calls.rs` reads the local
 //! server's log of each request's store calls, `results.rs` holds the numbers and `report.rs`
@@ -64,6 +64,8 @@ async fn run(o: Options) -> Result<(), String> {
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "CURSOR_KEY",
+        // closure verifies rating links (issue 28) and will not start without the key.
+        "RATING_TOKEN_KEY",
     ]
     .iter()
     .map(|k| {

@@ -124,8 +124,12 @@ fn latency(w: &mut String, r: &Results, run: &Run) -> Result<(), String> {
          (at most {} items). Intake is measured four ways: the pack named in the body \
          (`pack_id`, as the console sends it) or not, and the account's first request in the \
          function's process (its e-mail address not yet known to the process: the identity \
-         hook's bookkeeping) apart from the account's later ones; the customers' tokens carry an \
-         e-mail address, as a real sign-in's do. The floor is the SDK call \
+         hook's bookkeeping; without `pack_id`, the pack it draws from not yet known either: \
+         the usable packs' Query, beside a read of the account's pack generation, comes first) \
+         apart from the account's later ones (without `pack_id`: a draw from the pack the process \
+         drew from last, conditioned on the account's pack generation being unchanged; \
+         `usecases::draw::memory`); each customer buys one five-pack and submits five; the \
+         customers' tokens carry an e-mail address, as a real sign-in's do. The floor is the SDK call \
          alone, from the bench process with the functions' client settings: for intake, \
          `Store::create_incident` — the one `TransactWriteItems` intake writes (pack draw, \
          incident, `submitted` event, ledger debit, idempotency record); for response and \
@@ -181,6 +185,19 @@ fn latency(w: &mut String, r: &Results, run: &Run) -> Result<(), String> {
          units). The gap between a handler and its floor is mostly its calls beyond the floor's \
          one write, each round trip costing here what the read floor shows; with DynamoDB's \
          faster round trips the absolute gap shrinks, the number of round trips does not.\n\n\
+         Intake without a named pack, on the account's first request in the process, cannot be \
+         one round trip with DynamoDB's API: a `TransactWriteItems` names every item's full key \
+         in the request and its conditions test only the items it names, so the pack to draw \
+         from — the account's usable pack that expires soonest, which only the data can tell — \
+         must be known before the draw is sent (an item at a key derivable from the account that \
+         names its current pack is still a read first; keeping the units on such an item instead \
+         would leave the incident and the ledger unable to name their pack). Its floor is 2 round \
+         trips: the usable packs' Query, with the account's pack generation read beside it, then \
+         the draw. Later intakes of the account in that process are 1 round trip: the draw from \
+         the pack drawn from last, conditioned on its usability and on the account's pack \
+         generation being unchanged (a purchase, activation, approved claim or refund since \
+         moves it, and the draw then falls back to the Query). The console names its pack, so \
+         its submissions are 1 round trip cold or warm.\n\n\
          Tails: single requests to the local server now and then stall for a few hundred \
          milliseconds up to seconds (moto is one Python process, and whatever else the machine \
          runs competes for its two cores). Such stalls hit handler and floor requests alike but \

@@ -941,6 +941,36 @@ fn the_bucket_cors_and_lifecycle_rules_are_the_ones_the_local_setup_applies() {
         !objects::keys::uploaded("i", "a").starts_with(objects::keys::PENDING_PREFIX),
         "uploaded objects must not match the pending rule"
     );
+    // Raw inbound mail and quarantined mail (issue 27): the rules the local bucket gets too.
+    for (id, prefix, days) in [
+        (
+            objects::bucket::INBOUND_RULE_ID,
+            objects::keys::INBOUND_PREFIX,
+            objects::bucket::INBOUND_EXPIRY_DAYS,
+        ),
+        (
+            objects::bucket::QUARANTINE_RULE_ID,
+            objects::keys::QUARANTINE_PREFIX,
+            objects::bucket::QUARANTINE_EXPIRY_DAYS,
+        ),
+    ] {
+        let rule = lifecycle
+            .iter()
+            .find(|r| r["Id"] == id)
+            .unwrap_or_else(|| panic!("the {id} rule"));
+        assert_eq!(text(at(rule, &["Status"])), "Enabled", "{id}");
+        assert_eq!(text(at(rule, &["Prefix"])), prefix, "{id}");
+        assert_eq!(
+            at(rule, &["ExpirationInDays"]),
+            &serde_json::json!(days),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        lifecycle.len(),
+        objects::bucket::lifecycle().expect("valid").rules().len(),
+        "the template and the local setup declare the same rules"
+    );
 }
 
 #[test]

@@ -89,6 +89,8 @@ struct Smoke {
     ok: bool,
     status: Option<u64>,
     contains: Option<String>,
+    /// `"reply": "FILE.eml"` (inbound-mail): a raw reply to an incident the runner creates.
+    reply: Option<PathBuf>,
 }
 
 fn read_smoke(o: &Options, name: &str, endpoint: &str) -> Result<Smoke, String> {
@@ -115,7 +117,12 @@ fn read_smoke(o: &Options, name: &str, endpoint: &str) -> Result<Smoke, String> 
         }
     }
     let expect = file.get("expect").cloned().unwrap_or(Value::Null);
+    let reply = file
+        .get("reply")
+        .and_then(Value::as_str)
+        .map(|f| o.events.join(f));
     Ok(Smoke {
+        reply,
         event,
         env,
         ok: expect.get("ok").and_then(Value::as_bool).unwrap_or(true),
@@ -138,9 +145,20 @@ async fn smoke_one(
         .find(|(k, _)| k == "AWS_ENDPOINT_URL" || k == "AWS_ENDPOINT_URL_DYNAMODB")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let smoke = read_smoke(o, name, &endpoint)?;
+    let mut smoke = read_smoke(o, name, &endpoint)?;
     let mut store_env = base_env.to_vec();
     store_env.extend(smoke.env.iter().cloned());
+    if let Some(path) = smoke.reply.clone() {
+        let key = seed_reply(&path, &store_env).await?;
+        smoke.event = serde_json::from_str(
+            &smoke
+                .event
+                .to_string()
+                .replace("${INBOUND_KEY}", &key)
+                .replace("${BUCKET}", &variable(&store_env, "ATTACHMENTS_BUCKET")?),
+        )
+        .map_err(|e| e.to_string())?;
+    }
     let launcher = Launcher {
         bin_dir: o.dir.clone(),
         log_dir: o.logs.clone(),
@@ -202,6 +220,104 @@ async fn smoke_one(
             log.display()
         ))
     }
+}
+
+fn variable(env: &[(String, String)], name: &str) -> Result<String, String> {
+    env.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .ok_or(format!("the smoke test needs {name}"))
+}
+
+/// For inbound-mail's smoke: a customer's pack and incident in the local table (through the
+/// store, as intake writes them), then the raw reply of `path` from the incident's contact to
+/// its reply address (`{{FROM}}`, `{{REPLY_TO}}`, `{{MESSAGE_ID}}` filled in, the token made
+/// with the function's own `REPLY_TOKEN_KEY`) stored under `inbound/` as SES receiving stores
+/// it. The table, the bucket and the server come from the runner's own environment (as the
+/// function's). Returns the object's key, for the event's `${INBOUND_KEY}`.
+async fn seed_reply(path: &std::path::Path, env: &[(String, String)]) -> Result<String, String> {
+    use domain::intake::{new_incident, NewIncident, Submission};
+    use store::idempotency::IdempotencyWrite;
+    let template = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let store = store::Store::from_env().await.map_err(|e| e.to_string())?;
+    let now = domain::time::parse_instant(&domain::time::format_instant(chrono::Utc::now()))
+        .ok_or("now")?;
+    let account = store::ids::new_id("acct");
+    let contact = format!("{account}@customers.example.com");
+    let pack = domain::pack::Pack::new(
+        store::ids::new_id("pck"),
+        domain::Offer::Single,
+        &account,
+        now,
+        domain::pack::order_confirmation_number(&store::ids::random_bytes::<13>()),
+        domain::Money {
+            currency: "PLN".into(),
+            net: 1999,
+            tax: 460,
+            gross: 2459,
+        },
+        false,
+    );
+    let idem = IdempotencyWrite::new(
+        &account,
+        "POST /packs",
+        &store::ids::new_id("k"),
+        "smoke".into(),
+        now,
+    );
+    store
+        .purchase(&pack, &idem)
+        .await
+        .map_err(|e| format!("the smoke reply's pack: {e}"))?;
+    let body = serde_json::json!({"product_id": "windows-server-2022", "category": "configuration",
+        "severity": "C", "handling": "business_hours", "title": "Smoke test of e-mailed replies",
+        "description": "A reply to this incident comes by e-mail.",
+        "contact": {"name": "Jan Kowalski", "email": contact}});
+    let submission = Submission::parse(&body).map_err(|e| format!("{e:?}"))?;
+    let (incident, submitted) = new_incident(
+        &submission,
+        NewIncident {
+            incident_id: store::ids::new_id("inc"),
+            account_id: &account,
+            pack_id: &pack.pack_id,
+            parent_incident_id: None,
+            first_response_warn_at: now + chrono::Duration::hours(6),
+            first_response_due_at: now + chrono::Duration::hours(8),
+            now,
+            number: domain::incident::incident_number(&store::ids::random_bytes::<5>()),
+            actor_display_name: None,
+        },
+    );
+    store
+        .create_incident(&incident, &submitted, now, None, None)
+        .await
+        .map_err(|e| format!("the smoke reply's incident: {e}"))?;
+    let key = mailbox::ReplyKey::from_secret(&variable(env, "REPLY_TOKEN_KEY")?)
+        .map_err(|e| e.to_string())?;
+    let reply_to = key
+        .reply_address(
+            &incident.incident_id,
+            &contact,
+            &variable(env, "REPLY_DOMAIN")?,
+        )
+        .ok_or("a reply address")?;
+    let raw = template
+        .replace("{{FROM}}", &contact)
+        .replace("{{REPLY_TO}}", &reply_to)
+        .replace(
+            "{{MESSAGE_ID}}",
+            &format!("{}@customers.example.com", store::ids::new_id("m")),
+        );
+    let objects = objects::Objects::from_env()
+        .await
+        .map_err(|e| e.to_string())?;
+    let object = format!("inbound/smoke-{}", store::ids::new_id("msg"));
+    objects
+        .write_bytes(&object, raw.into_bytes(), "message/rfc822")
+        .await
+        .map_err(|e| format!("storing the smoke reply: {e}"))?;
+    Ok(object)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -45,8 +45,18 @@ fn starts_history(lines: &[&str], i: usize) -> bool {
     if line.starts_with("Wiadomość napisana przez ") && line.trim_end().ends_with(':') {
         return true;
     }
-    // Gmail in Polish opens with the date: `pon., 9 mar 2026 o 10:15 … napisał(a):`.
+    // Gmail in Polish opens with the date: `pon., 9 mar 2026 o 10:15 … napisał(a):`, wrapped
+    // before `napisał(a):` when the line runs past 78 characters.
     if ends_attribution(line) && line.contains('@') {
+        return true;
+    }
+    const POLISH_DAYS: [&str; 7] = [
+        "pon., ", "wt., ", "śr., ", "czw., ", "pt., ", "sob., ", "niedz., ",
+    ];
+    if POLISH_DAYS.iter().any(|d| line.starts_with(d))
+        && line.contains(" o ")
+        && within(&ends_attribution)
+    {
         return true;
     }
     // Outlook's header block: From/Od followed by Sent/Wysłano (or Date/Data) within 4 lines.
@@ -59,10 +69,12 @@ fn starts_history(lines: &[&str], i: usize) -> bool {
                 &[
                     "Sent:",
                     "Wysłano:",
+                    "Wysłane:",
                     "Date:",
                     "Data:",
                     "*Sent:*",
                     "*Wysłano:*",
+                    "*Wysłane:*",
                 ],
             )
         }) {
@@ -126,6 +138,14 @@ mod tests {
         assert_eq!(
             new_text("Dzięki\n\npon., 9 mar 2026 o 10:15 Desk <d@x.pl> napisał(a):\n> stare"),
             "Dzięki"
+        );
+        assert_eq!(
+            new_text("Dzięki\n\npon., 9 mar 2026 o 10:15 Incident Desk <support-desk@example.com>\nnapisał(a):\n\n> stare"),
+            "Dzięki"
+        );
+        assert_eq!(
+            new_text("Cześć\n\nOd: Desk <d@x>\nWysłane: poniedziałek, 9 marca 2026 10:15\nDo: jan\n\nold"),
+            "Cześć"
         );
         assert_eq!(new_text("Hi\n-----Original Message-----\nFrom: x"), "Hi");
         assert_eq!(

@@ -210,3 +210,31 @@ fn bad_input_does_not_crash_the_reader() {
     assert!(read(b"").is_none());
     assert_eq!(new_text(""), "");
 }
+
+#[test]
+fn a_reply_of_only_an_attachment_has_no_new_text_and_is_never_posted() {
+    // Gmail with nothing typed above the quote: the attachment is read, the reply is not posted
+    // (API.md "E-mail replies": a reply with no new text; its attachments go with it).
+    let inbound = read(&fixture("gmail_attachment_only_en.eml")).expect("a message");
+    assert_eq!(inbound.attachments.len(), 1);
+    assert_eq!(inbound.attachments[0].file_name, "db.log");
+    assert_eq!(new_text(&inbound.body), "");
+    assert_eq!(screen(&inbound, &key(), DOMAIN), Err(Unposted::NoNewText));
+}
+
+#[test]
+fn gmail_in_polish_wraps_its_attribution_before_napisal() {
+    // The fixture's attribution runs past 78 columns: Gmail breaks before `napisał(a):`.
+    let inbound = read(&fixture("gmail_pl.eml")).expect("a message");
+    assert!(
+        inbound
+            .body
+            .contains("<support-desk@example.com>\nnapisał(a):")
+            || inbound
+                .body
+                .contains("<support-desk@example.com>\r\nnapisał(a):"),
+        "{:?}",
+        inbound.body
+    );
+    assert!(!new_text(&inbound.body).contains("napisał"));
+}

@@ -1,8 +1,9 @@
 //! The bucket's rules, in one place: the local setup (`src/bin/local-bucket.rs`) applies them to
 //! the local server's bucket and `tests/tests/infra.rs` checks `infra/template.yaml` declares the same (CORS for the
-//! console's origin only; pending uploads deleted after a day).
+//! console's origin only; pending uploads deleted after a day; raw inbound mail after a week,
+//! quarantined mail after 30 days).
 
-use crate::keys::PENDING_PREFIX;
+use crate::keys::{INBOUND_PREFIX, PENDING_PREFIX, QUARANTINE_PREFIX};
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, CorsConfiguration, CorsRule,
     ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
@@ -17,6 +18,12 @@ pub const CORS_MAX_AGE_SECS: i32 = 600;
 /// Days after which an upload never completed is deleted.
 pub const PENDING_EXPIRY_DAYS: i32 = 1;
 pub const PENDING_RULE_ID: &str = "DeletePendingUploads";
+/// Raw inbound mail (issue 27): read once by inbound-mail, kept a week for looking into.
+pub const INBOUND_EXPIRY_DAYS: i32 = 7;
+pub const INBOUND_RULE_ID: &str = "ExpireInboundMail";
+/// Mail that could not be read, moved aside: kept 30 days.
+pub const QUARANTINE_EXPIRY_DAYS: i32 = 30;
+pub const QUARANTINE_RULE_ID: &str = "ExpireQuarantinedMail";
 
 fn build_err(e: impl std::fmt::Display) -> String {
     format!("building a bucket rule: {e}")
@@ -43,7 +50,7 @@ pub fn cors(origins: &[String]) -> Result<CorsConfiguration, String> {
 }
 
 pub fn lifecycle() -> Result<BucketLifecycleConfiguration, String> {
-    let rule = LifecycleRule::builder()
+    let pending = LifecycleRule::builder()
         .id(PENDING_RULE_ID)
         .status(ExpirationStatus::Enabled)
         .filter(
@@ -63,8 +70,27 @@ pub fn lifecycle() -> Result<BucketLifecycleConfiguration, String> {
         )
         .build()
         .map_err(build_err)?;
+    let expire = |id: &str, prefix: &str, days: i32| {
+        LifecycleRule::builder()
+            .id(id)
+            .status(ExpirationStatus::Enabled)
+            .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
+            .expiration(LifecycleExpiration::builder().days(days).build())
+            .build()
+            .map_err(build_err)
+    };
     BucketLifecycleConfiguration::builder()
-        .rules(rule)
+        .rules(pending)
+        .rules(expire(
+            INBOUND_RULE_ID,
+            INBOUND_PREFIX,
+            INBOUND_EXPIRY_DAYS,
+        )?)
+        .rules(expire(
+            QUARANTINE_RULE_ID,
+            QUARANTINE_PREFIX,
+            QUARANTINE_EXPIRY_DAYS,
+        )?)
         .build()
         .map_err(build_err)
 }
@@ -91,10 +117,27 @@ mod tests {
     }
 
     #[test]
-    fn the_lifecycle_rule_expires_only_pending_uploads() {
+    fn the_lifecycle_rules_expire_pending_uploads_inbound_and_quarantined_mail_only() {
         let l = lifecycle().expect("valid");
-        let rule = &l.rules()[0];
-        assert_eq!(rule.filter().and_then(|f| f.prefix()), Some(PENDING_PREFIX));
-        assert_eq!(rule.expiration().and_then(|e| e.days()), Some(1));
+        let rules: Vec<(Option<&str>, Option<&str>, Option<i32>)> = l
+            .rules()
+            .iter()
+            .map(|r| {
+                (
+                    r.id(),
+                    r.filter().and_then(|f| f.prefix()),
+                    r.expiration().and_then(|e| e.days()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                (Some(PENDING_RULE_ID), Some(PENDING_PREFIX), Some(1)),
+                (Some(INBOUND_RULE_ID), Some(INBOUND_PREFIX), Some(7)),
+                (Some(QUARANTINE_RULE_ID), Some(QUARANTINE_PREFIX), Some(30)),
+            ]
+        );
+        assert!(!crate::keys::uploaded("i", "a").starts_with(INBOUND_PREFIX));
     }
 }

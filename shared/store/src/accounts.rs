@@ -395,6 +395,12 @@ impl Store {
                 at: format_instant(at),
             };
             items.push(transfer.transact_item(&self.table)?);
+            items.push(crate::packs::bump_generation(
+                &self.table,
+                &decided.claimant_account_id,
+                &decided.pack_id,
+                at,
+            )?);
         }
         items.push(delete(
             &self.table,

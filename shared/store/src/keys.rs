@@ -385,6 +385,13 @@ pub fn export_ready_source(export_id: &str) -> String {
     format!("EXPORT_READY#{export_id}")
 }
 
+/// The account's pack generation: moved by every write that may give the account a usable pack
+/// (a purchase, an activation, an approved claim, a refund), so a draw that relies on an earlier
+/// choice of the pack expiring soonest can insist nothing changed since (`packs::PackMemory`).
+pub fn pack_generation(account_id: &str) -> Key {
+    Key::new(account(account_id), "PACK_GENERATION")
+}
+
 pub const NOTIFICATION_PREFIX: &str = "NOTIFICATION#";
 
 /// The "sent" record of one message: per source (a timeline event, a pack activation, a

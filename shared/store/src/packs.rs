@@ -174,6 +174,12 @@ impl Store {
                 opening(pack, &pack.order_confirmation_number, paid_at)
                     .transact_item(&self.table)?,
             );
+            items.push(bump_generation(
+                &self.table,
+                &pack.owner_account_id,
+                &pack.pack_id,
+                paid_at,
+            )?);
         }
         match self.transact_keeping_old(items).await {
             Ok(()) => Ok(PurchaseOutcome::Created),
@@ -306,27 +312,36 @@ impl Store {
     }
 
     /// Moves a pack's expiry (operations and tests: e.g. to prove an expired pack is refused).
+    /// The owner's pack generation moves with it (a pack may now expire sooner than the one a
+    /// draw remembered).
     pub async fn set_pack_expiry(
         &self,
         pack_id: &str,
         expires_at: Instant,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::pack(pack_id).to_item()))
-            .update_expression("SET expires_at = :e, #usable_sk = :usable_sk")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_names("#usable_sk", USABLE_PACKS.sk)
-            .expression_attribute_values(":e", AttributeValue::S(format_instant(expires_at)))
-            .expression_attribute_values(
-                ":usable_sk",
-                AttributeValue::S(usable_sort_key(expires_at, pack_id)),
-            )
-            .send()
-            .await
-            .map_err(|e| classify("UpdateItem", e))?;
-        Ok(())
+        let Some(pack) = self.pack(pack_id).await? else {
+            return Err(StoreError::Other(format!("no pack {pack_id}")));
+        };
+        let update = crate::items::update(
+            &self.table,
+            keys::pack(pack_id).to_item(),
+            "SET expires_at = :e, #usable_sk = :usable_sk",
+            crate::items::Cond::new("owner_account_id = :owner")
+                .name("#usable_sk", USABLE_PACKS.sk)
+                .value(":e", AttributeValue::S(format_instant(expires_at)))
+                .value(
+                    ":usable_sk",
+                    AttributeValue::S(usable_sort_key(expires_at, pack_id)),
+                )
+                .value(":owner", s(&pack.owner_account_id)),
+        )?;
+        let bump = bump_generation(
+            &self.table,
+            &pack.owner_account_id,
+            pack_id,
+            chrono::Utc::now(),
+        )?;
+        self.transact(vec![update, bump]).await
     }
 }
 
@@ -367,6 +382,10 @@ pub struct PackDraw<'a> {
     /// identity hook's write folded into a write the request makes anyway; see
     /// `profiles::email_item`), or `None`.
     pub remember_email: Option<&'a str>,
+    /// The account's pack generation the choice of this pack was made at (`PackGeneration`):
+    /// the draw holds only while it is unchanged, i.e. while no pack has become usable by the
+    /// account since (a draw from memory, `usecases::draw`). `None`: no such check.
+    pub generation: Option<u64>,
 }
 
 /// The conditional decrement of a draw (see `PackDraw`).
@@ -434,15 +453,22 @@ impl Store {
     }
 }
 
-/// The increment of a refund: to the incident's own pack, whatever its state. The pack is back
-/// in `usable_packs` under whoever owns it now (its `by_owner` partition, which a claim moves).
-pub(crate) fn return_unit(table: &str, pack_id: &str) -> Result<TransactWriteItem, StoreError> {
+/// The increment of a refund: to the incident's own pack, whatever its state, while `owner` owns
+/// it (the caller moves that owner's pack generation in the same transaction; a pack claimed
+/// since by another account fails the condition, and the caller reads who owns it now). The pack
+/// is back in `usable_packs` under its owner (its `by_owner` partition).
+pub(crate) fn return_unit(
+    table: &str,
+    pack_id: &str,
+    owner: &str,
+) -> Result<TransactWriteItem, StoreError> {
     crate::items::update(
         table,
         keys::pack(pack_id).to_item(),
         "SET incidents_remaining = incidents_remaining + :one, #usable_pk = #owner_pk",
-        crate::items::Cond::new("attribute_exists(PK)")
+        crate::items::Cond::new("attribute_exists(PK) AND owner_account_id = :owner")
             .value(":one", n(1))
+            .value(":owner", s(owner))
             .name("#usable_pk", USABLE_PACKS.pk)
             .name("#owner_pk", BY_OWNER.pk),
     )
@@ -451,6 +477,82 @@ pub(crate) fn return_unit(table: &str, pack_id: &str) -> Result<TransactWriteIte
 impl Record for Pack {
     fn from_record(item: Item) -> Result<Pack, StoreError> {
         from_item(item)
+    }
+}
+
+/// An account's pack generation as read (`keys::pack_generation`): how many times a pack became
+/// usable by the account (bought, activated, claimed, refunded), which pack did last, when, and
+/// when the change before it was. A new account's is all zero / `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackGeneration {
+    pub generation: u64,
+    pub last_pack: Option<String>,
+    pub changed_at: Option<Instant>,
+    pub previous_changed_at: Option<Instant>,
+}
+
+/// Moves the account's pack generation: in the transaction of every write that may give the
+/// account a usable pack (`purchase`, `activate_pack`, an approved claim, a refund), so a draw
+/// relying on an earlier choice (`PackDraw::generation`) no longer holds. No condition: it never
+/// fails a write.
+pub(crate) fn bump_generation(
+    table: &str,
+    account_id: &str,
+    pack_id: &str,
+    now: Instant,
+) -> Result<TransactWriteItem, StoreError> {
+    crate::items::update(
+        table,
+        keys::pack_generation(account_id).to_item(),
+        // Operands read the item as it was before the update: the previous change's time moves
+        // to previous_changed_at.
+        "SET previous_changed_at = if_not_exists(changed_at, :never), changed_at = :now, \
+         last_pack = :pack, generation = if_not_exists(generation, :zero) + :one",
+        crate::items::Cond::default()
+            .value(":never", s(""))
+            .value(":now", s(format_instant(now)))
+            .value(":pack", s(pack_id))
+            .value(":zero", n(0))
+            .value(":one", n(1)),
+    )
+}
+
+/// The draw's check that the account's pack generation is still `generation`.
+pub(crate) fn generation_unchanged(
+    table: &str,
+    account_id: &str,
+    generation: u64,
+) -> Result<TransactWriteItem, StoreError> {
+    let cond = if generation == 0 {
+        crate::items::Cond::new("attribute_not_exists(generation)")
+    } else {
+        crate::items::Cond::new("generation = :g").value(":g", n(generation))
+    };
+    crate::items::check(table, keys::pack_generation(account_id).to_item(), cond)
+}
+
+impl Store {
+    /// The account's pack generation (a consistent read).
+    pub async fn pack_generation(&self, account_id: &str) -> Result<PackGeneration, StoreError> {
+        let Some(item) = self.get(&keys::pack_generation(account_id)).await? else {
+            return Ok(PackGeneration::default());
+        };
+        let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+        let instant = |name: &str| {
+            text(name)
+                .filter(|v| !v.is_empty())
+                .and_then(|v| domain::time::parse_instant(&v))
+        };
+        Ok(PackGeneration {
+            generation: item
+                .get("generation")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+            last_pack: text("last_pack"),
+            changed_at: instant("changed_at"),
+            previous_changed_at: instant("previous_changed_at"),
+        })
     }
 }
 

@@ -204,6 +204,7 @@ impl Store {
             self.event_record(event_id, &paid.pack_id, "activated", now)?,
             pack_update,
             opening(paid, event_id, purchased_at).transact_item(&self.table)?,
+            crate::packs::bump_generation(&self.table, &read.owner_account_id, &paid.pack_id, now)?,
         ];
         self.apply_notice(items).await
     }

@@ -670,6 +670,7 @@ async fn the_usable_packs_index_lists_exactly_the_packs_that_may_still_be_drawn(
         reindex: false,
         used_up,
         remember_email: None,
+        generation: None,
     };
     // The draw of a last unit it read takes the pack out of the index; a second one that read
     // the same last unit does not hold.
@@ -724,6 +725,7 @@ async fn a_pack_whose_last_unit_went_to_a_draw_that_read_more_leaves_the_index_a
         reindex: false,
         used_up: &[],
         remember_email: None,
+        generation: None,
     };
     assert_eq!(
         store
@@ -745,6 +747,7 @@ async fn a_pack_whose_last_unit_went_to_a_draw_that_read_more_leaves_the_index_a
         reindex: false,
         used_up: &used_up,
         remember_email: None,
+        generation: None,
     };
     assert_eq!(
         store
@@ -766,6 +769,7 @@ async fn a_pack_whose_last_unit_went_to_a_draw_that_read_more_leaves_the_index_a
         reindex: false,
         used_up: &used_up,
         remember_email: None,
+        generation: None,
     };
     assert_eq!(
         store
@@ -926,4 +930,96 @@ async fn a_change_is_answered_from_one_read_as_a_fresh_read_would_answer_it() {
         .await
         .expect("store")
         .is_none());
+}
+
+/// A draw remembered at a pack generation holds only while no pack became usable by the account
+/// since: a purchase moves the generation, and the draw then writes nothing.
+#[tokio::test]
+async fn a_draw_checked_against_an_old_pack_generation_writes_nothing() {
+    let store = fresh_store().await.expect("table");
+    assert_eq!(
+        store.pack_generation("buyer").await.expect("store"),
+        store::packs::PackGeneration::default()
+    );
+    // No generation item yet: generation 0 holds.
+    let early = bought(&store, "other", Offer::FivePack).await;
+    let at = |generation| PackDraw {
+        generation: Some(generation),
+        ..PackDraw::default()
+    };
+    let (i, e) = incident_for("other", &early.pack_id);
+    assert_eq!(
+        store
+            .draw_and_create(&i, &e, now(), None, None, at(0))
+            .await
+            .expect("store"),
+        CreateOutcome::PackUnusable,
+        "the purchase moved other's generation to 1"
+    );
+    let first = bought(&store, "buyer", Offer::FivePack).await;
+    let g = store.pack_generation("buyer").await.expect("store");
+    assert_eq!(g.generation, 1);
+    assert_eq!(g.last_pack.as_deref(), Some(first.pack_id.as_str()));
+    assert!(g.changed_at.is_some() && g.previous_changed_at.is_none());
+    let (i, e) = incident_for("buyer", &first.pack_id);
+    assert_eq!(
+        store
+            .draw_and_create(&i, &e, now(), None, None, at(1))
+            .await
+            .expect("store"),
+        CreateOutcome::Created
+    );
+    let second = bought(&store, "buyer", Offer::Single).await;
+    let g = store.pack_generation("buyer").await.expect("store");
+    assert_eq!(
+        (g.generation, g.last_pack.as_deref()),
+        (2, Some(second.pack_id.as_str()))
+    );
+    assert!(g.previous_changed_at.is_some());
+    let (stale, e) = incident_for("buyer", &first.pack_id);
+    assert_eq!(
+        store
+            .draw_and_create(&stale, &e, now(), None, None, at(1))
+            .await
+            .expect("store"),
+        CreateOutcome::PackUnusable
+    );
+    assert!(store
+        .incident(&stale.incident_id)
+        .await
+        .expect("store")
+        .is_none());
+    let (i, e) = incident_for("buyer", &first.pack_id);
+    assert_eq!(
+        store
+            .draw_and_create(&i, &e, now(), None, None, at(2))
+            .await
+            .expect("store"),
+        CreateOutcome::Created
+    );
+    let r = store
+        .reconcile(&first.pack_id)
+        .await
+        .expect("store")
+        .expect("pack");
+    assert_eq!((r.debits, r.stored_remaining), (2, 3));
+    assert!(r.balances());
+}
+
+/// A refund moves the pack owner's generation (the unit may make it the soonest-expiring).
+#[tokio::test]
+async fn a_refund_moves_the_pack_generation_of_the_packs_owner() {
+    let store = fresh_store().await.expect("table");
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let (i, e) = incident_for("buyer", &pack.pack_id);
+    store
+        .create_incident(&i, &e, now(), None, None)
+        .await
+        .expect("store");
+    request_closure(&store, &i.incident_id).await;
+    let before = store.pack_generation("buyer").await.expect("store");
+    refund(&store, &i.incident_id).await.expect("refunded");
+    let after = store.pack_generation("buyer").await.expect("store");
+    assert_eq!(after.generation, before.generation + 1);
+    assert_eq!(after.last_pack.as_deref(), Some(pack.pack_id.as_str()));
 }

@@ -473,3 +473,89 @@ async fn a_bounce_and_a_complaint_make_the_contact_unreachable_and_silence_mail_
         assert_eq!(to_address.len(), 1, "only the confirmation: {to_address:?}");
     }
 }
+
+/// The local bucket expires raw inbound mail (and quarantined mail) as the template's bucket does
+/// (`objects::bucket::lifecycle`, applied by local-bucket; moto keeps the rules, it does not run
+/// them: that it deletes after 7 days is AWS's part).
+#[tokio::test]
+async fn the_local_bucket_expires_inbound_and_quarantined_mail_as_the_template_does() {
+    let objects = objects::Objects::from_env().await.expect("the bucket");
+    let got = objects
+        .client()
+        .get_bucket_lifecycle_configuration()
+        .bucket(objects.bucket())
+        .send()
+        .await
+        .expect("the bucket's lifecycle rules");
+    for (id, prefix, days) in [
+        (
+            objects::bucket::INBOUND_RULE_ID,
+            objects::keys::INBOUND_PREFIX,
+            objects::bucket::INBOUND_EXPIRY_DAYS,
+        ),
+        (
+            objects::bucket::QUARANTINE_RULE_ID,
+            objects::keys::QUARANTINE_PREFIX,
+            objects::bucket::QUARANTINE_EXPIRY_DAYS,
+        ),
+    ] {
+        let rule = got
+            .rules()
+            .iter()
+            .find(|r| r.id() == Some(id))
+            .unwrap_or_else(|| panic!("no {id} rule in {:?}", got.rules()));
+        assert_eq!(rule.status().as_str(), "Enabled", "{id}");
+        assert_eq!(rule.filter().and_then(|f| f.prefix()), Some(prefix), "{id}");
+        assert_eq!(rule.expiration().and_then(|e| e.days()), Some(days), "{id}");
+    }
+}
+
+/// A reply that carries only attachments — its text is nothing but the quoted history — is not
+/// posted: API.md lists "a reply with no new text" among what is never posted and never
+/// answered, and the reply's attachments are the reply's (SPEC: a reply "becomes a message on
+/// that incident … with its attachments"; API.md: a posted reply's attachments become incident
+/// attachments). No message, so no attachment and no `attachment_added`, and no automatic answer.
+#[tokio::test]
+async fn a_reply_with_attachments_but_no_new_text_is_neither_posted_nor_answered() {
+    let customer = User::customer();
+    let contact = new_address("ida");
+    let id = incident_of(&customer, &contact, "US").await;
+    let reply_to = key()
+        .reply_address(&id, &contact, &reply_domain())
+        .expect("a token");
+    let message_id = format!("{}@client.example", store::ids::new_id("m"));
+    let raw = fixture(
+        "gmail_attachment_only_en.eml",
+        &reply_to,
+        &contact,
+        &message_id,
+    );
+    assert!(String::from_utf8_lossy(&raw).contains("filename=\"db.log\""));
+    assert_eq!(deliver_directly(raw).await, "not_posted");
+    // The same reply with a line of new text is posted with its attachment: only the text decided.
+    let with_text = String::from_utf8(fixture(
+        "gmail_attachment_only_en.eml",
+        &reply_to,
+        &contact,
+        &format!("{}@client.example", store::ids::new_id("m")),
+    ))
+    .unwrap()
+    .replacen(
+        "On Mon, 9 Mar 2026 at 10:15",
+        "The log from this morning.\r\n\r\nOn Mon, 9 Mar 2026 at 10:15",
+        1,
+    );
+    assert_eq!(deliver_directly(with_text.into_bytes()).await, "posted");
+    let messages = emailed(&timeline(&customer, &id).await);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0]["message"], "The log from this morning.");
+    let files = attachments(&customer, &id).await;
+    assert_eq!(
+        files.len(),
+        1,
+        "only the posted reply's attachment: {files:?}"
+    );
+    assert_eq!(files[0]["file_name"], "db.log");
+    // Nobody was answered: the contact got its confirmation only.
+    assert_eq!(mail_to(&contact, "", 1).await.len(), 1);
+}

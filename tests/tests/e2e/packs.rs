@@ -852,3 +852,108 @@ async fn deciding_an_unknown_claim_is_404() {
         .await
         .expect_problem(404, "not_found");
 }
+
+// ---- the pack drawn without one named (issue 30) -------------------------------------------
+// The intake process may remember the pack it drew from last for an account and draw from it
+// again in one transaction, which holds only while no pack became usable by the account since
+// (store::packs::PackGeneration). Each test makes a sooner-expiring pack usable after draws that
+// took a later one: the next draw must take the sooner one (SPEC: "the caller's usable pack that
+// expires soonest"), however the process remembers.
+
+fn drawn_from(answer: Answer) -> String {
+    id(&answer.expect(201).body, "pack_id")
+}
+
+fn unresolved_refunded() -> Value {
+    json!({"outcome": "unresolved", "explanation": "The storage vendor has no fix yet.", "charge": "refunded"})
+}
+
+async fn refund(engineer: &User, incident_id: &str) {
+    post(&format!("/incidents/{incident_id}/resolution"))
+        .token(engineer)
+        .json(&unresolved_refunded())
+        .send()
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn a_unit_refunded_to_a_sooner_expiring_pack_is_drawn_before_the_pack_drawn_last() {
+    let (customer, engineer) = (User::customer(), User::engineer());
+    let sooner = id(&buy_pack(&customer, "single").await, "pack_id");
+    let later = id(&buy_pack(&customer, "five_pack").await, "pack_id");
+    let first = submit(&customer, &submission()).await.expect(201).body;
+    assert_eq!(first["pack_id"], sooner.as_str());
+    for _ in 0..2 {
+        assert_eq!(drawn_from(submit(&customer, &submission()).await), later);
+    }
+    refund(&engineer, &id(&first, "incident_id")).await;
+    assert_eq!(drawn_from(submit(&customer, &submission()).await), sooner);
+    assert_eq!(drawn_from(submit(&customer, &submission()).await), later);
+    assert_reconciles(&[sooner, later]).await;
+}
+
+#[tokio::test]
+async fn a_claimed_pack_expiring_sooner_is_drawn_before_the_pack_drawn_last() {
+    let (buyer, colleague, admin) = (User::customer(), User::customer(), User::admin());
+    // Bought first, so it expires first.
+    let claimed = buy_pack(&buyer, "five_pack").await;
+    let claimed_id = id(&claimed, "pack_id");
+    let own = id(&buy_pack(&colleague, "five_pack").await, "pack_id");
+    for _ in 0..2 {
+        assert_eq!(drawn_from(submit(&colleague, &submission()).await), own);
+    }
+    let opened = claim(&colleague, &id(&claimed, "order_confirmation_number"))
+        .await
+        .expect(201)
+        .body;
+    decide_claim(&admin, &id(&opened, "claim_id"), true)
+        .await
+        .expect(200);
+    assert_eq!(
+        drawn_from(submit(&colleague, &submission()).await),
+        claimed_id
+    );
+    assert_reconciles(&[claimed_id, own]).await;
+}
+
+#[tokio::test]
+async fn a_refund_to_a_pack_claimed_since_goes_to_its_new_owner_whose_next_draw_takes_it() {
+    let (buyer, colleague, admin, engineer) = (
+        User::customer(),
+        User::customer(),
+        User::admin(),
+        User::engineer(),
+    );
+    // The buyer's single (expiring first) is used up, then claimed by the colleague.
+    let single = buy_pack(&buyer, "single").await;
+    let single_id = id(&single, "pack_id");
+    let incident = submit(&buyer, &submission()).await.expect(201).body;
+    assert_eq!(incident["pack_id"], single_id.as_str());
+    let own = id(&buy_pack(&colleague, "five_pack").await, "pack_id");
+    let opened = claim(&colleague, &id(&single, "order_confirmation_number"))
+        .await
+        .expect(201)
+        .body;
+    decide_claim(&admin, &id(&opened, "claim_id"), true)
+        .await
+        .expect(200);
+    for _ in 0..2 {
+        assert_eq!(drawn_from(submit(&colleague, &submission()).await), own);
+    }
+    // The buyer's incident is refunded: the unit returns to the pack, now the colleague's.
+    refund(&engineer, &id(&incident, "incident_id")).await;
+    let theirs = get(&format!("/packs/{single_id}"))
+        .token(&colleague)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(theirs["incidents_remaining"], 1);
+    assert_eq!(
+        drawn_from(submit(&colleague, &submission()).await),
+        single_id
+    );
+    assert_eq!(drawn_from(submit(&colleague, &submission()).await), own);
+    assert_reconciles(&[single_id, own]).await;
+}

@@ -8,7 +8,10 @@ use super::{
 use crate::idempotency::IdempotencyWrite;
 use crate::items::{check, key_attrs, n, put, put_new, s, to_item, with, Cond, Item};
 use crate::keys;
-use crate::packs::{draw_unit, return_unit, unlist_used_up, LedgerEntry, LedgerKind, PackDraw};
+use crate::packs::{
+    bump_generation, draw_unit, generation_unchanged, return_unit, unlist_used_up, LedgerEntry,
+    LedgerKind, PackDraw,
+};
 use crate::{Page, Store, StoreError};
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use domain::incident::{Event, Incident, Transition};
@@ -45,13 +48,16 @@ fn first_page_after(
 }
 
 /// The writes of a transition: the incident (guarded by version), its new events, and a refund's
-/// credit plus unit. Index 0 is always the guarded incident.
+/// credit plus unit. Index 0 is always the guarded incident; the second value is the index of a
+/// refund's unit, whose condition names the pack's owner: `refund_owner`, or the incident's own
+/// account (the pack's owner unless a claim moved it since).
 fn transition_items(
     table: &str,
     stored: &StoredIncident,
     t: &Transition,
     now: Instant,
-) -> Result<Vec<TransactWriteItem>, StoreError> {
+    refund_owner: Option<&str>,
+) -> Result<(Vec<TransactWriteItem>, Option<usize>), StoreError> {
     let id = &stored.incident.incident_id;
     // Internal notes go to their own range (`keys::note`), everything else to the timeline.
     let (notes, events): (Vec<&Event>, Vec<&Event>) =
@@ -129,10 +135,15 @@ fn transition_items(
             account_id: t.incident.account_id.clone(),
             at: format_instant(now),
         };
-        items.push(return_unit(table, &t.incident.pack_id)?);
+        let owner = refund_owner.unwrap_or(&t.incident.account_id);
+        let at = items.len();
+        items.push(return_unit(table, &t.incident.pack_id, owner)?);
         items.push(credit.transact_item(table)?);
+        // A pack that gets a unit back may now be the owner's soonest-expiring usable pack.
+        items.push(bump_generation(table, owner, &t.incident.pack_id, now)?);
+        return Ok((items, Some(at)));
     }
-    Ok(items)
+    Ok((items, None))
 }
 
 impl Store {
@@ -262,7 +273,7 @@ impl Store {
         }
         let parent_at = parent.map(|_| items.len());
         if let Some(p) = parent {
-            items.extend(transition_items(&self.table, p.parent, p.transition, now)?);
+            items.extend(transition_items(&self.table, p.parent, p.transition, now, None)?.0);
             let proposal_key = keys::proposal(&p.proposal.incident_id, &p.proposal.proposal_id);
             items.push(put(
                 &self.table,
@@ -275,6 +286,14 @@ impl Store {
         let clean_up = items.len()..items.len() + draw.used_up.len();
         for pack_id in draw.used_up {
             items.push(unlist_used_up(&self.table, pack_id)?);
+        }
+        let generation_at = draw.generation.map(|_| items.len());
+        if let Some(generation) = draw.generation {
+            items.push(generation_unchanged(
+                &self.table,
+                &incident.account_id,
+                generation,
+            )?);
         }
         if let Some(email) = draw.remember_email {
             items.push(crate::profiles::email_item(
@@ -297,7 +316,12 @@ impl Store {
                     done(CreateOutcome::ParentChanged)
                 }
                 _ if e.condition_failed_at(number_at) => done(CreateOutcome::NumberTaken),
-                _ if e.condition_failed_at(0) => done(CreateOutcome::PackUnusable),
+                // The pack, or the choice of it (a pack became usable since): read again.
+                _ if e.condition_failed_at(0)
+                    || generation_at.is_some_and(|i| e.condition_failed_at(i)) =>
+                {
+                    done(CreateOutcome::PackUnusable)
+                }
                 _ if clean_up.clone().any(|i| e.condition_failed_at(i)) => {
                     Ok(DrawOnce::CleanUpFailed)
                 }
@@ -326,9 +350,31 @@ impl Store {
         if t.no_op {
             return Ok(ApplyOutcome::Applied);
         }
-        let mut items = transition_items(&self.table, stored, t, now)?;
+        let (mut items, refund_at) = transition_items(&self.table, stored, t, now, None)?;
+        if let Some(i) = refund_at {
+            items.extend(extra.clone());
+            let owner = match self.transact(items).await {
+                // A claim moved the pack since it was drawn from: the unit goes to its owner now.
+                Err(e) if e.condition_failed_at(i) => self
+                    .pack(&t.incident.pack_id)
+                    .await?
+                    .map(|p| p.owner_account_id)
+                    .ok_or_else(|| {
+                        StoreError::Other(format!(
+                            "the refund's pack {} is missing",
+                            t.incident.pack_id
+                        ))
+                    })?,
+                other => return Self::applied(other),
+            };
+            items = transition_items(&self.table, stored, t, now, Some(&owner))?.0;
+        }
         items.extend(extra);
-        match self.transact(items).await {
+        Self::applied(self.transact(items).await)
+    }
+
+    fn applied(result: Result<(), StoreError>) -> Result<ApplyOutcome, StoreError> {
+        match result {
             Ok(()) => Ok(ApplyOutcome::Applied),
             // Lost to a concurrent change: either the version moved, or DynamoDB cancelled for a
             // conflicting transaction in flight (nothing was written). Both mean: decide again.
