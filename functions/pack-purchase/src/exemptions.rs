@@ -60,10 +60,20 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 /// one a token of it presented) and where its tax exemption stands.
 pub async fn account(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let exemption = app.store.tax_exemption(&ctx.actor.account_id).await?;
-    let profile = app.store.account_profile(&ctx.actor.account_id).await?;
+    // The address this request's token presents is the last one presented: the identity hook
+    // beside this handler is keeping it, so reading it back here could still see the one before.
+    let email = match usecases::profile::address(&ctx.actor) {
+        Some(presented) => Some(presented.to_string()),
+        None => {
+            app.store
+                .account_profile(&ctx.actor.account_id)
+                .await?
+                .email
+        }
+    };
     Reply::ok(json!({
         "account_id": ctx.actor.account_id,
-        "email": profile.email,
+        "email": email,
         "tax_exemption": exemption.map(|e| view(&e.exemption)),
     }))
 }

@@ -37,6 +37,7 @@ pub async fn breaches(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 fn breach_line(i: &Incident) -> Value {
     json!({
         "incident_id": i.incident_id,
+        "number": i.number,
         "account_id": i.account_id,
         "severity": i.severity,
         "calendar": i.calendar,

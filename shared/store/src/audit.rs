@@ -16,10 +16,19 @@ use domain::time::format_instant;
 
 /// The put that creates `entry` (it fails, and so its transaction, if the key exists).
 pub fn entry_item(table: &str, entry: &AuditEntry) -> Result<TransactWriteItem, StoreError> {
-    let unique: String = crate::ids::random_bytes::<8>()
+    // Entries stamped in the same second (an assignment, then the resolution) keep the order
+    // they were written in: the writer's clock below the second first, then random bytes, so
+    // the newest-first log reads as the decisions were made.
+    let random: String = crate::ids::random_bytes::<8>()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
+    let unique = format!(
+        "{:09}{random}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+    );
     let position = entry.position(&unique);
     let key = keys::audit_entry(&entry.subject.id, &position);
     let item = with(

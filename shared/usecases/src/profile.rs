@@ -20,7 +20,8 @@ fn known_engineers() -> &'static KnownEmails {
     KNOWN.get_or_init(KnownEmails::default)
 }
 
-fn address(actor: &Actor) -> Option<&str> {
+/// The address the caller's token presents, if any (the one account mail goes to from now on).
+pub fn address(actor: &Actor) -> Option<&str> {
     actor
         .email
         .as_deref()

@@ -860,6 +860,12 @@ async fn deciding_an_unknown_claim_is_404() {
 // took a later one: the next draw must take the sooner one (SPEC: "the caller's usable pack that
 // expires soonest"), however the process remembers.
 
+/// Packs bought in the same second expire in the same second (instants are kept to the second):
+/// the next purchase waits for the clock's next second so the one bought first expires first.
+async fn next_second() {
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+}
+
 fn drawn_from(answer: Answer) -> String {
     id(&answer.expect(201).body, "pack_id")
 }
@@ -881,6 +887,7 @@ async fn refund(engineer: &User, incident_id: &str) {
 async fn a_unit_refunded_to_a_sooner_expiring_pack_is_drawn_before_the_pack_drawn_last() {
     let (customer, engineer) = (User::customer(), User::engineer());
     let sooner = id(&buy_pack(&customer, "single").await, "pack_id");
+    next_second().await;
     let later = id(&buy_pack(&customer, "five_pack").await, "pack_id");
     let first = submit(&customer, &submission()).await.expect(201).body;
     assert_eq!(first["pack_id"], sooner.as_str());
@@ -899,6 +906,7 @@ async fn a_claimed_pack_expiring_sooner_is_drawn_before_the_pack_drawn_last() {
     // Bought first, so it expires first.
     let claimed = buy_pack(&buyer, "five_pack").await;
     let claimed_id = id(&claimed, "pack_id");
+    next_second().await;
     let own = id(&buy_pack(&colleague, "five_pack").await, "pack_id");
     for _ in 0..2 {
         assert_eq!(drawn_from(submit(&colleague, &submission()).await), own);
@@ -930,6 +938,7 @@ async fn a_refund_to_a_pack_claimed_since_goes_to_its_new_owner_whose_next_draw_
     let single_id = id(&single, "pack_id");
     let incident = submit(&buyer, &submission()).await.expect(201).body;
     assert_eq!(incident["pack_id"], single_id.as_str());
+    next_second().await;
     let own = id(&buy_pack(&colleague, "five_pack").await, "pack_id");
     let opened = claim(&colleague, &id(&single, "order_confirmation_number"))
         .await

@@ -416,6 +416,10 @@ async fn a_sweep_breach_is_counted_once_and_listed_and_a_later_response_shows_in
         .find(|l| l["incident_id"] == ids[0].as_str())
         .expect("still listed");
     assert_eq!(l["first_responded_at"], answered["first_responded_at"]);
+    assert_eq!(
+        l["number"], answered["number"],
+        "the breach names its incident's number"
+    );
     // The late response settles nothing again: the breach stays counted once.
     let again = report(&admin, &range).await.expect(200).body;
     assert_eq!(
