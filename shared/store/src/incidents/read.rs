@@ -368,18 +368,7 @@ impl Store {
         owner: OwnerFilter<'_>,
         page: &Page,
     ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
-        let partition = match owner {
-            OwnerFilter::Any => None,
-            OwnerFilter::Nobody => Some(keys::assignee(None)),
-            OwnerFilter::Account(id) => Some(keys::assignee(Some(id))),
-        };
-        let filters: Vec<(&str, &str)> = partition
-            .as_deref()
-            .map(|p| (BY_ASSIGNEE.pk, p))
-            .into_iter()
-            .collect();
-        self.query_index_filtered(&QUEUE, keys::QUEUE_PK, None, false, page, &filters)
-            .await
+        self.queue_partition(keys::QUEUE_PK, owner, page).await
     }
 
     /// Closed incidents whose charge awaits a decision, earliest closure first; `owner` narrows
@@ -390,17 +379,29 @@ impl Store {
         owner: OwnerFilter<'_>,
         page: &Page,
     ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
-        let partition = match owner {
+        self.queue_partition(keys::CHARGE_PENDING_PK, owner, page)
+            .await
+    }
+
+    /// One page of a partition of the sparse `queue` index, oldest first, filtered on the owner
+    /// key the index projects when `owner` names one (or nobody).
+    async fn queue_partition(
+        &self,
+        partition: &str,
+        owner: OwnerFilter<'_>,
+        page: &Page,
+    ) -> Result<(Vec<Incident>, Option<String>), StoreError> {
+        let assignee = match owner {
             OwnerFilter::Any => None,
             OwnerFilter::Nobody => Some(keys::assignee(None)),
             OwnerFilter::Account(id) => Some(keys::assignee(Some(id))),
         };
-        let filters: Vec<(&str, &str)> = partition
+        let filters: Vec<(&str, &str)> = assignee
             .as_deref()
             .map(|p| (BY_ASSIGNEE.pk, p))
             .into_iter()
             .collect();
-        self.query_index_filtered(&QUEUE, keys::CHARGE_PENDING_PK, None, false, page, &filters)
+        self.query_index_filtered(&QUEUE, partition, None, false, page, &filters)
             .await
     }
 
