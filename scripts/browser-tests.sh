@@ -48,9 +48,10 @@ if [ -z "${INCIDENT_DESK_URL:-}" ]; then
   # replies to inbound-mail (issue 27).
   start_relay
   start_smtp "$(free_port)"
-  # The one-minute schedule, as deployed: the privacy step builds data exports (issue 29).
-  start_sweep_schedule
 fi
+# The one-minute schedule, as deployed, on either stack (make test's has none of its own): the
+# sweeper's privacy step builds the data exports the Account page's test downloads.
+start_sweep_schedule
 : "${SMTP_PORT:?the local SMTP server is not running (start_smtp)}"
 : "${OIDC_ISSUER:?the OpenID Connect provider is not running (start_oidc)}"
 : "${OIDC_USERS_FILE:?OIDC_USERS_FILE is not set (start_oidc)}"

@@ -78,7 +78,7 @@ const NAMES = {
     packs: "Pakiety", incidents: "Zgłoszenia", newIncident: "Nowe zgłoszenie", account: "Konto", queue: "Kolejka",
     claims: "Przeniesienia pakietów", taxExemptions: "Zwolnienia podatkowe", reports: "Raporty",
     downloadMyData: "Pobierz moje dane", checkAgain: "Sprawdź ponownie", download: "Pobierz", erasureReason: "Powód",
-    sendErasure: "Wyślij wniosek o usunięcie", erasureSent: "Wniosek o usunięcie danych został wysłany", erasureRequests: "Wnioski o usunięcie danych",
+    sendErasure: "Wyślij wniosek o usunięcie", erasureSent: "Wniosek o usunięcie danych został wysłany", erasureRequests: "Usuwanie danych",
     erase: "Usuń dane",
     billingCountry: "Kraj rozliczenia", buySingle: "Kup pojedyncze zgłoszenie", buyFive: "Kup pakiet 5 zgłoszeń",
     claimNumber: "Numer potwierdzenia zamówienia", reason: "Uzasadnienie", submitClaim: "Wyślij wniosek",

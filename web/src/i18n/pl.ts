@@ -524,7 +524,7 @@ export const pl: Catalogue = {
   "reports.chartCaption": "Słupek: odsetek pierwszych odpowiedzi udzielonych w terminie (w terminie ÷ (w terminie + po terminie)) w miesiącu, łącznie dla wszystkich kalendarzy i stopni ważności; pod nim: w terminie / wszystkie. Linia przerywana: cel {target}. Miesiące bez zgłoszeń mają „brak danych”, nie 0 %.",
   "reports.noDataLegend": "brak zgłoszeń w tym miesiącu",
   "reports.csv": "Pobierz CSV",
-  "nav.erasureRequests": "Wnioski o usunięcie danych",
+  "nav.erasureRequests": "Usuwanie danych",
   "export.title": "Twoje dane",
   "export.intro": "Pobierz kopię wszystkiego, co przechowujemy o Twoim koncie: jedno archiwum z dokumentem do odczytu maszynowego i plikami Twoich zgłoszeń. Jeden eksport na dobę.",
   "export.start": "Pobierz moje dane",
