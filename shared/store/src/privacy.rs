@@ -403,6 +403,14 @@ impl Store {
                 s(format_instant(at)),
             );
         }
+        // The internal notes' numbering goes on after the erasure (their texts are erased with
+        // the events; their keys stay), so the next note never lands on an existing one.
+        if stored.note_count > 0 {
+            item.insert(
+                crate::incidents::NOTE_COUNT.to_string(),
+                crate::items::n(stored.note_count),
+            );
+        }
         let cond = Cond::new("version = :v").value(":v", crate::items::n(stored.version));
         match self.transact(vec![put(&self.table, item, cond)?]).await {
             Ok(()) => Ok(true),

@@ -558,6 +558,13 @@ async fn erasure_removes_every_personal_field_and_keeps_every_figure() {
         }
     }
     assert_erased(&customer, &marks, &ids).await;
+    // Staff go on writing internal notes on an erased incident: the notes' numbering survived.
+    post(&format!("/incidents/{}/notes", ids[0]))
+        .token(&User::engineer())
+        .json(&json!({"note": "Erased at the customer's request."}))
+        .send()
+        .await
+        .expect(201);
     // Audited once, by the admin.
     let audit = get(&format!("/audit?subject={}", customer.account_id))
         .token(&User::admin())

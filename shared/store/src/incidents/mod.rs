@@ -51,7 +51,7 @@ impl StoredIncident {
 pub(crate) const LAST_EVENT_AT: &str = "last_event_at";
 
 /// The incident item's count of internal notes (`NOTE#` items).
-const NOTE_COUNT: &str = "note_count";
+pub(crate) const NOTE_COUNT: &str = "note_count";
 
 /// Events in an incident's timeline page, at most.
 pub const TIMELINE_PAGE_MAX: i32 = 100;
