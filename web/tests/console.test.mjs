@@ -817,6 +817,54 @@ with smtplib.SMTP("127.0.0.1", int(port), timeout=60) as s:
     await tab.context.close();
   });
 
+  if (lang === "en") test("a page of the queue read before a Take answered does not bring Take back to the row", async () => {
+    await registerEngineers();
+    const inc = await incidentOf("C", "Scanner drops its network share");
+    // The incident as the queue lists it (wherever it stands in the queue).
+    let summary = null;
+    for (let cursor = null; !summary; ) {
+      const got = await api("engineer", "GET", `/queue?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      assert.equal(got.status, 200);
+      summary = got.json.items.find((i) => i.incident_id === inc.id) ?? null;
+      cursor = got.json.next_cursor;
+      assert.ok(summary || cursor, "the new incident is in the queue");
+    }
+    const tab = await open("engineer", "en", "/my-incidents");
+    const { page, n } = tab;
+    // The queue as three pages: the real first page without the incident, a second page with it,
+    // and a third that is held until the take has answered (a read made before the take).
+    let release;
+    const held = new Promise((r) => (release = r));
+    let heldAnswered = false;
+    const cors = { "Content-Type": "application/json", "Access-Control-Allow-Origin": CONSOLE };
+    await page.route(`${API}/queue?*`, async (route) => {
+      const cursor = new URL(route.request().url()).searchParams.get("cursor");
+      if (!cursor) {
+        const real = await (await route.fetch()).json();
+        const items = real.items.filter((i) => i.incident_id !== inc.id);
+        return route.fulfill({ status: 200, headers: cors, body: JSON.stringify({ items, next_cursor: "second" }) });
+      }
+      if (cursor === "second") {
+        return route.fulfill({ status: 200, headers: cors, body: JSON.stringify({ items: [summary], next_cursor: "third" }) });
+      }
+      await held;
+      await route.fulfill({ status: 200, headers: cors, body: JSON.stringify({ items: [{ ...summary, owner: null }], next_cursor: null }) });
+      heldAnswered = true;
+    });
+    await nav(tab, n.queue);
+    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: inc.title, exact: true }) });
+    await row.getByRole("button", { name: n.take, exact: true }).click();
+    await row.getByText(USERS.engineer.name, { exact: true }).waitFor();
+    release();
+    for (const deadline = Date.now() + 5000; !heldAnswered; await new Promise((r) => setTimeout(r, 50))) assert.ok(Date.now() < deadline, "the held page was answered");
+    // The held page's rows are applied within a frame or two; give them ten.
+    await page.evaluate(() => new Promise((r) => { let k = 10; const f = () => (--k ? window.requestAnimationFrame(f) : r()); window.requestAnimationFrame(f); }));
+    assert.equal(await row.getByRole("button", { name: n.take, exact: true }).count(), 0, "Take came back with a page read before the take");
+    assert.equal(await row.getByText(USERS.engineer.name, { exact: true }).count(), 1, "the row names its owner");
+    await page.unroute(`${API}/queue?*`);
+    await tab.context.close();
+  });
+
   test(`${lang}: the staff's Incidents list filters by Owner, Status, Severity and SLA together`, async () => {
     await registerEngineers();
     const unowned = await incidentOf("C", lang === "pl" ? "Wolne logowanie do domeny" : "Slow domain logon");

@@ -1,7 +1,7 @@
 import { signal, useComputed } from "@preact/signals";
 import { Component } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, type Calendar, type IncidentSummary, type QueueOwner } from "../api";
+import { api, ApiError, type Calendar, type IncidentSummary, type Page, type QueueOwner } from "../api";
 import { session } from "../auth";
 import { getCalendars } from "../catalog";
 import { fmtDuration, t, tv } from "../i18n";
@@ -90,6 +90,35 @@ function QueueRow(props: RowProps) {
   );
 }
 
+/** When each row of the queue was asked for (the start of the request that brought it). */
+const askedAt = new WeakMap<IncidentSummary, number>();
+
+/** Reads a page of the queue, noting when it was asked for. */
+async function read(page: () => Promise<Page<IncidentSummary>>): Promise<Page<IncidentSummary>> {
+  const at = Date.now();
+  const got = await page();
+  for (const i of got.items) askedAt.set(i, at);
+  return got;
+}
+
+/** A take this page made: who owns the incident since `at`. */
+interface Take {
+  owner: IncidentSummary["owner"];
+  at: number;
+}
+
+/** The row as it stands: a read asked before the take answered yields to the take. One object
+ * per (row, take), so an unchanged row is not rendered again. */
+const patched = new WeakMap<IncidentSummary, { take: Take; row: IncidentSummary }>();
+function withTake(i: IncidentSummary, take: Take | undefined): IncidentSummary {
+  if (!take || (askedAt.get(i) ?? 0) >= take.at) return i;
+  const known = patched.get(i);
+  if (known?.take === take) return known.row;
+  const row = { ...i, owner: take.owner };
+  patched.set(i, { take, row });
+  return row;
+}
+
 /** Rows of the queue's first page: more than a screen shows. */
 const FIRST_PAGE = 25;
 
@@ -110,7 +139,7 @@ const ownerWords: Record<QueueOwner, () => string> = { any: () => t("owner.anyon
 export function QueuePage() {
   const [owner, setOwner] = useState<QueueOwner>("any");
   // The first screenful at once (a small page is a quick one), the rest a page of 100 at a time.
-  const queue = useLoad(() => api.queue(owner, null, FIRST_PAGE), [owner]);
+  const queue = useLoad(() => read(() => api.queue(owner, null, FIRST_PAGE)), [owner]);
   const calendars = useLoad(getCalendars, []);
   useClock();
   const [more, setMore] = useState<{ items: IncidentSummary[]; error: unknown }>({ items: [], error: null });
@@ -123,7 +152,7 @@ export function QueuePage() {
     void (async () => {
       try {
         while (live() && cursor) {
-          const page = await api.queue(owner, cursor);
+          const page = await read(() => api.queue(owner, cursor));
           if (!live()) return;
           items.push(...page.items);
           setMore({ items: [...items], error: null });
@@ -142,8 +171,13 @@ export function QueuePage() {
     const timer = setInterval(queue.reload, 30000);
     return () => clearInterval(timer);
   }, []);
+  // Takes made on this page, by incident: a row read before the take answered shows its owner
+  // (a page of the queue in flight, or the 30-second look, must not bring Take back).
+  const [takes, setTakes] = useState<ReadonlyMap<string, Take>>(new Map());
   const seen = new Set<string>();
-  const items = [...(queue.data?.items ?? []), ...more.items].filter((i) => !seen.has(i.incident_id) && seen.add(i.incident_id));
+  const items = [...(queue.data?.items ?? []), ...more.items]
+    .filter((i) => !seen.has(i.incident_id) && seen.add(i.incident_id))
+    .map((i) => withTake(i, takes.get(i.incident_id)));
   const take = useAction();
   const [said, setSaid] = useState<string | null>(null);
   const [taken, setTaken] = useState<string | null>(null);
@@ -158,9 +192,8 @@ export function QueuePage() {
     void take.run(async () => {
       try {
         const now = await api.assign(i.incident_id, { owner_account_id: session.value?.sub ?? "" });
-        const owned = (x: IncidentSummary) => (x.incident_id === now.incident_id ? { ...x, owner: now.owner } : x);
-        if (queue.data) queue.set({ ...queue.data, items: queue.data.items.map(owned) });
-        setMore((m) => ({ ...m, items: m.items.map(owned) }));
+        const done: Take = { owner: now.owner ?? null, at: Date.now() };
+        setTakes((m) => new Map(m).set(now.incident_id, done));
         setSaid(t("owner.takenRow", { title: i.title }));
         setTaken(i.incident_id);
       } catch (e) {
