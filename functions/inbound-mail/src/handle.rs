@@ -47,11 +47,7 @@ fn outcome(key: &str, what: &str) -> Value {
 }
 
 fn retryable(e: &Failure) -> bool {
-    match e {
-        Failure::Unavailable(_) | Failure::Busy(_) => true,
-        Failure::Store(s) => s.is_retryable(),
-        _ => false,
-    }
+    matches!(e, Failure::Unavailable(_) | Failure::Busy(_))
 }
 
 /// `+` and `%XX` of an S3 event's object key.

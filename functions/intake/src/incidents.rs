@@ -5,9 +5,9 @@ use domain::incident::MAX_ACCOUNT_ID;
 use domain::intake::Submission;
 use domain::{IncidentStatus, Severity, SlaOutcome};
 use lambda_http::http::StatusCode;
-use store::idempotency::IdempotencyWrite;
-use store::incidents::{IncidentFilter, OwnerFilter};
 use usecases::draw::{Submit, Submitted};
+use usecases::idempotency::IdempotencyWrite;
+use usecases::lists::{IncidentFilter, OwnerFilter};
 
 const OPERATION: &str = "POST /incidents";
 
@@ -22,7 +22,10 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     // back in its cancellation); only a refusal looks for it first-hand.
     match submit_once(app, &ctx, &body, &idempotency).await {
         Ok(reply) => Ok(reply),
-        Err(refusal) => refused_unless_replayed(&app.store, &idempotency, refusal).await,
+        Err(refusal) => {
+            let earlier = usecases::idempotency::earlier(&app.store, &idempotency);
+            refused_unless_replayed(earlier, &idempotency.fingerprint, refusal).await
+        }
     }
 }
 
@@ -41,7 +44,7 @@ async fn submit_once(
         actor: &ctx.actor,
         submission: &submission,
         now: ctx.now,
-        incident_id: store::ids::new_id("inc"),
+        incident_id: usecases::draw::new_incident_id(),
         idempotency: Some(idempotency.clone()),
         remember_email: email,
     };
@@ -67,22 +70,13 @@ async fn submit_once(
 /// Query of one index (see `Store::staff_incidents`).
 pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let status = parsed::<IncidentStatus>(&ctx, "status")?;
-    let account = &ctx.actor.account_id;
-    if ctx.actor.is_staff() {
+    let (incidents, next) = if ctx.actor.is_staff() {
         let filter = staff_filter(&ctx, status)?;
         let page = ctx.page()?;
-        let (incidents, next) = app.store.staff_incidents(&filter, &page).await?;
-        return Reply::page(&ctx, incidents.iter().map(|i| i.view(None)).collect(), next);
-    }
-    let page = ctx.page()?;
-    let (incidents, next) = match status {
-        // The caller's own partition, filtered in the query: pages stay full.
-        Some(status) => {
-            app.store
-                .incidents_of_with_status(account, status, &page)
-                .await?
-        }
-        None => app.store.incidents_of(account, &page).await?,
+        usecases::lists::staff_incidents(&app.store, &ctx.actor, &filter, &page).await?
+    } else {
+        let page = ctx.page()?;
+        usecases::lists::own_incidents(&app.store, &ctx.actor, status, &page).await?
     };
     Reply::page(&ctx, incidents.iter().map(|i| i.view(None)).collect(), next)
 }
@@ -159,7 +153,9 @@ fn staff_filter(ctx: &Ctx, status: Option<IncidentStatus>) -> Result<IncidentFil
 
 /// `GET /incidents/{incident_id}`: the incident with the first page of its timeline.
 pub async fn get(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    api::timeline::incident_reply(&app.store, &ctx, ctx.param("incident_id"), StatusCode::OK).await
+    let id = ctx.param("incident_id");
+    let found = usecases::read::incident_with_first_page(&app.store, &ctx.actor, id).await?;
+    api::timeline::incident_reply(&ctx, found, StatusCode::OK)
 }
 
 /// `GET /incidents/by-number/{number}` (the owner or staff): the incident a number names, as
@@ -167,10 +163,14 @@ pub async fn get(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 /// account's incident: `404`.
 pub async fn get_by_number(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let id = usecases::read::incident_id_by_number(&app.store, ctx.param("number")).await?;
-    api::timeline::incident_reply(&app.store, &ctx, &id, StatusCode::OK).await
+    let found = usecases::read::incident_with_first_page(&app.store, &ctx.actor, &id).await?;
+    api::timeline::incident_reply(&ctx, found, StatusCode::OK)
 }
 
 /// `GET /incidents/{incident_id}/timeline`: the rest of it, a page at a time, oldest first.
 pub async fn timeline(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    api::timeline::timeline_page(&app.store, &ctx).await
+    let page = ctx.page()?;
+    let id = ctx.param("incident_id");
+    let (events, next) = usecases::read::timeline_page(&app.store, &ctx.actor, id, &page).await?;
+    Reply::page(&ctx, events, next)
 }

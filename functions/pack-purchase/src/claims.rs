@@ -1,7 +1,6 @@
 use crate::App;
 use api::{ApiError, Ctx, Reply};
 use domain::account::{ClaimRequest, Decision, PackClaim};
-use domain::ReviewStatus;
 use serde_json::json;
 use usecases::claim;
 
@@ -20,21 +19,7 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 /// `GET /pack-claims` (support-admins): pending claims, oldest first.
 pub async fn list_pending(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let page = ctx.page()?;
-    let (mut claims, next) = app
-        .store
-        .claims_with_status(ReviewStatus::Pending, &page)
-        .await?;
-    // Claims stored before the number was kept show their pack's (one read each; few).
-    for claim in claims
-        .iter_mut()
-        .filter(|c| c.order_confirmation_number.is_none())
-    {
-        claim.order_confirmation_number = app
-            .store
-            .pack(&claim.pack_id)
-            .await?
-            .map(|p| p.order_confirmation_number);
-    }
+    let (claims, next) = claim::pending(&app.store, &page).await?;
     Reply::page(&ctx, claims, next)
 }
 

@@ -52,28 +52,17 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             .map_err(|m| ApiError::invalid_field("status", &m))?,
     };
     let page = ctx.page()?;
-    let (exemptions, next) = app.store.exemptions_with_status(status, &page).await?;
+    let (exemptions, next) = usecases::lists::exemptions(&app.store, status, &page).await?;
     Reply::page(&ctx, exemptions.iter().map(view).collect(), next)
 }
 
 /// `GET /account`: who the caller is, the e-mail address its account mail goes to (the last
 /// one a token of it presented) and where its tax exemption stands.
 pub async fn account(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    let exemption = app.store.tax_exemption(&ctx.actor.account_id).await?;
-    // The address this request's token presents is the last one presented: the identity hook
-    // beside this handler is keeping it, so reading it back here could still see the one before.
-    let email = match usecases::profile::address(&ctx.actor) {
-        Some(presented) => Some(presented.to_string()),
-        None => {
-            app.store
-                .account_profile(&ctx.actor.account_id)
-                .await?
-                .email
-        }
-    };
+    let (exemption, email) = usecases::lists::account(&app.store, &ctx.actor).await?;
     Reply::ok(json!({
         "account_id": ctx.actor.account_id,
         "email": email,
-        "tax_exemption": exemption.map(|e| view(&e.exemption)),
+        "tax_exemption": exemption.as_ref().map(view),
     }))
 }

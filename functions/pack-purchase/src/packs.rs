@@ -1,13 +1,12 @@
 use crate::App;
 use api::intake::replay;
 use api::{ApiError, Ctx, Reply};
-use domain::account::may_view_pack;
 use domain::pricing::PriceList;
 use domain::validation::{FieldError, Fields};
 use domain::Offer;
 use serde_json::json;
-use store::idempotency::IdempotencyWrite;
 use stripe::{CheckoutClient, PaymentProvider, SessionRequest};
+use usecases::idempotency::IdempotencyWrite;
 use usecases::purchase::{
     self, CardOrder, Payment, PaymentPage, PurchaseRequest, Purchased, Session,
 };
@@ -104,7 +103,7 @@ pub async fn purchase(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let fingerprint = ctx.fingerprint(&body);
     let account = &ctx.actor.account_id;
     let idempotency = IdempotencyWrite::new(account, OPERATION, &key, fingerprint.clone(), ctx.now);
-    if let Some(record) = purchase::earlier(&app.store, &idempotency).await? {
+    if let Some(record) = usecases::idempotency::earlier(&app.store, &idempotency).await? {
         return replay(&record, &fingerprint);
     }
     let request = parse(&body, &app.prices).map_err(ApiError::invalid)?;
@@ -135,14 +134,12 @@ pub async fn purchase(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 /// `GET /packs`: the caller's packs, newest first.
 pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let page = ctx.page()?;
-    let (packs, next) = app.store.packs_of(&ctx.actor.account_id, &page).await?;
+    let (packs, next) = usecases::lists::own_packs(&app.store, &ctx.actor, &page).await?;
     Reply::page(&ctx, packs.iter().map(|p| p.view(ctx.now)).collect(), next)
 }
 
 /// `GET /packs/{pack_id}`: another account's pack is not found.
 pub async fn get(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    match app.store.pack(ctx.param("pack_id")).await? {
-        Some(pack) if may_view_pack(&pack, &ctx.actor) => Reply::ok(pack.view(ctx.now)),
-        _ => Err(ApiError::NotFound),
-    }
+    let pack = usecases::lists::pack(&app.store, &ctx.actor, ctx.param("pack_id")).await?;
+    Reply::ok(pack.view(ctx.now))
 }

@@ -70,10 +70,7 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
             .map_err(|m| ApiError::invalid_field("status", &m))?,
     };
     let page = ctx.page()?;
-    let (requests, next) = app
-        .store
-        .erasure_requests_with_status(status, &page)
-        .await?;
+    let (requests, next) = privacy::erasure_requests(&app.store, status, &page).await?;
     Reply::page(&ctx, requests.iter().map(erasure_view).collect(), next)
 }
 

@@ -7,11 +7,11 @@ use domain::time::{parse_client_instant, CLIENT_INSTANT_RULE};
 const MAX_ID_CHARS: usize = 128;
 
 /// `GET /audit?from=&to=&actor=&subject=` (support-admins): the audit log, newest first, paged;
-/// each filter is answered from the entries' own partitions and indexes (`store::audit`).
+/// each filter is answered from the entries' own partitions and indexes (`usecases::lists::audit`).
 pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let query = parse(&ctx)?;
     let page = ctx.page()?;
-    let (entries, next) = app.store.audit_entries(&query, &page).await?;
+    let (entries, next) = usecases::lists::audit(&app.store, &query, &page).await?;
     Reply::page(&ctx, entries, next)
 }
 

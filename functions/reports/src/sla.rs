@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 pub async fn report(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let range = MonthRange::parse(ctx.query("from"), ctx.query("to"), ctx.now)
         .map_err(ApiError::invalid)?;
-    let counts = app.store.sla_counts(range.from, range.to).await?;
+    let counts = usecases::lists::sla_counts(&app.store, range.from, range.to).await?;
     let items = report_lines(range, |month, calendar, severity| {
         counts
             .get(&(month, calendar, severity))
@@ -30,7 +30,7 @@ pub async fn breaches(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         })?,
     };
     let page = ctx.page()?;
-    let (incidents, next) = app.store.breaches(month, &page).await?;
+    let (incidents, next) = usecases::lists::breaches(&app.store, month, &page).await?;
     Reply::page(&ctx, incidents.iter().map(breach_line).collect(), next)
 }
 
@@ -52,10 +52,7 @@ fn breach_line(i: &Incident) -> Value {
 pub async fn satisfaction(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let range = MonthRange::parse(ctx.query("from"), ctx.query("to"), ctx.now)
         .map_err(ApiError::invalid)?;
-    let mut lines = app.store.satisfaction_counts(range.from, range.to).await?;
-    lines.sort_by(|a, b| {
-        (a.month, a.severity, &a.owner_account_id).cmp(&(b.month, b.severity, &b.owner_account_id))
-    });
+    let lines = usecases::lists::satisfaction(&app.store, range.from, range.to).await?;
     let items: Vec<Value> = lines
         .iter()
         .map(|l| {

@@ -22,9 +22,7 @@ pub async fn assignment(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> 
 /// `GET /engineers` (support staff): every registered engineer with its open-incident count
 /// (a counter kept with the changes, read with the registry in one Query).
 pub async fn engineers(app: &'static App, _ctx: Ctx) -> Result<Reply, ApiError> {
-    let items: Vec<serde_json::Value> = app
-        .store
-        .engineers()
+    let items: Vec<serde_json::Value> = usecases::lists::engineers(&app.store)
         .await?
         .into_iter()
         .map(|e| {

@@ -1,6 +1,6 @@
 use crate::App;
 use api::{ApiError, Ctx, Reply};
-use store::incidents::OwnerFilter;
+use usecases::lists::OwnerFilter;
 
 /// `GET /queue` (support engineers): incidents awaiting a first response, earliest
 /// `first_response_due_at` first, from the sparse queue index (no timelines); `?owner=me|none|any`
@@ -18,6 +18,6 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         }
     };
     let page = ctx.page()?;
-    let (incidents, next) = app.store.queue(owner, &page).await?;
+    let (incidents, next) = usecases::lists::queue(&app.store, owner, &page).await?;
     Reply::page(&ctx, incidents.iter().map(|i| i.view(None)).collect(), next)
 }

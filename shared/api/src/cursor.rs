@@ -103,7 +103,10 @@ impl CursorKey {
     /// (it cannot with a valid key): the list then ends there rather than hand out something
     /// unsealed.
     pub fn seal(&self, binding: &Binding<'_>, position: &str) -> Option<String> {
-        let nonce_bytes = store::ids::random_bytes::<NONCE_BYTES>();
+        let mut nonce_bytes = [0u8; NONCE_BYTES];
+        // The OS generator failing is not recoverable; a nonce must never be guessed or repeated.
+        getrandom::fill(&mut nonce_bytes)
+            .expect("the operating system's random number generator failed");
         let aad = binding.associated_data();
         let sealed = self.cipher.encrypt(
             XNonce::from_slice(&nonce_bytes),

@@ -2,9 +2,9 @@
 //! request (the draw itself is the `usecases::draw` use case).
 
 use crate::problem::ApiError;
+use domain::idempotency::IdempotencyRecord;
 use domain::intake::Refusal;
-use store::idempotency::{IdempotencyRecord, IdempotencyWrite};
-use store::Store;
+use std::future::Future;
 
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> Self {
@@ -34,7 +34,9 @@ pub fn replay(record: &IdempotencyRecord, fingerprint: &str) -> Result<crate::Re
     if record.fingerprint != fingerprint {
         return Err(ApiError::IdempotencyKeyReused);
     }
-    let body = record.body_json()?;
+    let body = record
+        .body_json()
+        .map_err(|e| ApiError::Internal(crate::problem::Cause::new(e)))?;
     if !(200..300).contains(&record.status) {
         return Err(ApiError::Internal(
             format!("idempotency record with status {}", record.status).into(),
@@ -45,19 +47,19 @@ pub fn replay(record: &IdempotencyRecord, fingerprint: &str) -> Result<crate::Re
 
 /// A creating request that was not checked for a replay first (the record is looked for by the
 /// creating transaction itself) and then refused with `refusal`: if the key already created
-/// something, its answer stands (a retry after a success replays it even when the request would
-/// now be refused); otherwise the refusal. Errors that are not the client's (`5xx`) are answered
-/// as they are.
+/// something (`earlier`, the use case's look-up, asked only then), its answer stands (a retry
+/// after a success replays it even when the request would now be refused); otherwise the
+/// refusal. Errors that are not the client's (`5xx`) are answered as they are.
 pub async fn refused_unless_replayed(
-    store: &Store,
-    idempotency: &IdempotencyWrite,
+    earlier: impl Future<Output = Result<Option<IdempotencyRecord>, usecases::Failure>>,
+    fingerprint: &str,
     refusal: ApiError,
 ) -> Result<crate::Reply, ApiError> {
     if refusal.status().is_server_error() {
         return Err(refusal);
     }
-    match store.idempotency_record(&idempotency.key).await? {
-        Some(record) => replay(&record, &idempotency.fingerprint),
+    match earlier.await? {
+        Some(record) => replay(&record, fingerprint),
         None => Err(refusal),
     }
 }

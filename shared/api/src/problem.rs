@@ -256,21 +256,10 @@ impl From<usecases::Failure> for ApiError {
             F::Busy(why) | F::Unavailable(why) => ApiError::ServiceUnavailable(why),
             F::PaymentUnavailable(why) => ApiError::PaymentUnavailable(why),
             F::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
-            F::Store(e) => e.into(),
+            F::InvalidCursor => {
+                ApiError::invalid_field("cursor", "is not a cursor this list handed out")
+            }
             F::Internal(why) => ApiError::Internal(why.into()),
-        }
-    }
-}
-
-impl From<store::StoreError> for ApiError {
-    fn from(e: store::StoreError) -> Self {
-        if matches!(e, store::StoreError::InvalidCursor) {
-            return ApiError::invalid_field("cursor", "is not a cursor this list handed out");
-        }
-        if e.is_retryable() {
-            ApiError::ServiceUnavailable(e.to_string())
-        } else {
-            ApiError::Internal(Cause::new(e))
         }
     }
 }
@@ -383,7 +372,7 @@ mod tests {
 
     #[test]
     fn a_foreign_cursor_is_a_client_error_naming_the_cursor() {
-        let e = ApiError::from(store::StoreError::InvalidCursor);
+        let e = ApiError::from(usecases::Failure::InvalidCursor);
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
         assert_eq!(e.body()["errors"][0]["field"], "cursor");
     }
@@ -408,8 +397,8 @@ mod tests {
             "{logged}"
         );
         assert!(!e.body().to_string().contains("EOF"), "{}", e.body());
-        let stored = ApiError::from(store::StoreError::Corrupt(
-            "incident without version".into(),
+        let stored = ApiError::from(usecases::Failure::Internal(
+            "stored item is malformed: incident without version".into(),
         ));
         assert!(
             stored.to_string().contains("incident without version"),

@@ -110,7 +110,7 @@ impl Ctx {
     }
 
     /// `?limit=` (1–100, default 25) and `?cursor=`.
-    pub fn page(&self) -> Result<store::Page, ApiError> {
+    pub fn page(&self) -> Result<domain::paging::Page, ApiError> {
         let limit = match self.query("limit") {
             None => 25,
             Some(s) => match s.parse::<i32>() {
@@ -130,7 +130,7 @@ impl Ctx {
                 ApiError::invalid_field("cursor", "is not a cursor this list handed out")
             })?),
         };
-        Ok(store::Page { limit, cursor })
+        Ok(domain::paging::Page { limit, cursor })
     }
 
     /// What this request's list cursors are bound to: route, caller and filters.

@@ -5,26 +5,22 @@
 use crate::problem::ApiError;
 use crate::request::{Ctx, Reply};
 use lambda_http::http::StatusCode;
-use store::incidents::Answered;
-use store::Store;
-use usecases::read;
+use usecases::read::{Answered, IncidentPage};
 
 /// The route that continues an incident's timeline.
 pub fn timeline_path(incident_id: &str) -> String {
     format!("/incidents/{incident_id}/timeline")
 }
 
-/// The incident as `GET /incidents/{id}` shows it, as it now stands (read consistently), with
-/// `status`; `404` if it does not exist or the caller may not see it (`usecases::read`).
-pub async fn incident_reply(
-    store: &Store,
+/// The incident as `GET /incidents/{id}` shows it (`usecases::read::incident_with_first_page`),
+/// with `status`.
+pub fn incident_reply(
     ctx: &Ctx,
-    incident_id: &str,
+    found: IncidentPage,
     status: StatusCode,
 ) -> Result<Reply, ApiError> {
-    let (stored, events, next) =
-        read::incident_with_first_page(store, &ctx.actor, incident_id).await?;
-    let cursor = ctx.seal_cursor_for(&timeline_path(incident_id), &[], next);
+    let (stored, events, next) = found;
+    let cursor = ctx.seal_cursor_for(&timeline_path(&stored.incident.incident_id), &[], next);
     Reply::with_status(
         status,
         stored.incident.view(Some(events)).continued_by(cursor),
@@ -32,7 +28,7 @@ pub async fn incident_reply(
 }
 
 /// The answer to a change of the incident: its state after the change with the first page of
-/// its timeline, as the store answered it without reading again (`store::incidents::Answered`).
+/// its timeline, as the store answered it without reading again (`usecases::read::Answered`).
 pub fn answered_reply(ctx: &Ctx, answered: Answered) -> Result<Reply, ApiError> {
     let incident = answered.transition.incident;
     let cursor = ctx.seal_cursor_for(&timeline_path(&incident.incident_id), &[], answered.next);
@@ -42,12 +38,4 @@ pub fn answered_reply(ctx: &Ctx, answered: Answered) -> Result<Reply, ApiError> 
             .view(Some(answered.first_page))
             .continued_by(cursor),
     )
-}
-
-/// `GET /incidents/{incident_id}/timeline?cursor=&limit=`: one page of events, oldest first.
-pub async fn timeline_page(store: &Store, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let page = ctx.page()?;
-    let (events, next) =
-        read::timeline_page(store, &ctx.actor, ctx.param("incident_id"), &page).await?;
-    Reply::page(ctx, events, next)
 }

@@ -63,28 +63,7 @@ struct IdempotencyItem {
     expires_ttl: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct IdempotencyRecord {
-    pub fingerprint: String,
-    pub status: u16,
-    pub body: String,
-}
-
-impl IdempotencyRecord {
-    /// The stored answer's body. One that does not read back as a JSON object or array is a
-    /// corrupt record (never replayed as `null`).
-    pub fn body_json(&self) -> Result<Value, StoreError> {
-        match serde_json::from_str::<Value>(&self.body) {
-            Ok(v) if v.is_object() || v.is_array() => Ok(v),
-            Ok(_) => Err(StoreError::Corrupt(
-                "idempotency record holds no answer body".into(),
-            )),
-            Err(e) => Err(StoreError::Corrupt(format!(
-                "idempotency record body is not JSON: {e}"
-            ))),
-        }
-    }
-}
+pub use domain::idempotency::IdempotencyRecord;
 
 impl Store {
     /// The record a transaction found in the way of `write` (its idempotency put failed): the

@@ -9,20 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use std::collections::{BTreeMap, HashMap};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    pub limit: i32,
-    pub cursor: Option<String>,
-}
-
-impl Default for Page {
-    fn default() -> Self {
-        Page {
-            limit: 25,
-            cursor: None,
-        }
-    }
-}
+pub use domain::paging::Page;
 
 pub fn encode(key: &HashMap<String, AttributeValue>) -> Option<String> {
     let mut plain = BTreeMap::new();

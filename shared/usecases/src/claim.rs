@@ -86,3 +86,24 @@ pub async fn decide(
         )),
     }
 }
+
+/// The claims awaiting a decision, oldest first. A claim stored before its order confirmation
+/// number was kept shows its pack's (one read each; few).
+pub async fn pending(
+    store: &Store,
+    page: &domain::paging::Page,
+) -> Result<(Vec<PackClaim>, Option<String>), Failure> {
+    let (mut claims, next) = store
+        .claims_with_status(domain::ReviewStatus::Pending, page)
+        .await?;
+    for claim in claims
+        .iter_mut()
+        .filter(|c| c.order_confirmation_number.is_none())
+    {
+        claim.order_confirmation_number = store
+            .pack(&claim.pack_id)
+            .await?
+            .map(|p| p.order_confirmation_number);
+    }
+    Ok((claims, next))
+}

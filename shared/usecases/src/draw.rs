@@ -109,6 +109,11 @@ pub(crate) enum Drawn {
     NumberTaken,
 }
 
+/// A new incident's id (`inc_…`, random).
+pub fn new_incident_id() -> String {
+    store::ids::new_id("inc")
+}
+
 /// A fresh incident number from the OS CSPRNG (`domain::incident::incident_number`).
 pub(crate) fn new_number() -> String {
     domain::incident::incident_number(&store::ids::random_bytes::<5>())

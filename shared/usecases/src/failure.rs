@@ -42,11 +42,26 @@ pub enum Failure {
     /// A service the use case needs (object storage) is unreachable or slow: retry.
     #[error("unavailable: {0}")]
     Unavailable(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    /// A list's `cursor` is not one this list handed out (or no longer reads).
+    #[error("invalid cursor")]
+    InvalidCursor,
     /// Something that must not happen (a missing pack of an incident, an unreadable answer).
     #[error("internal: {0}")]
     Internal(String),
+}
+
+/// The store's failures in the use cases' terms: a cursor it cannot read is the client's
+/// mistake; a busy or unreachable store is worth a retry; anything else must not happen.
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        if matches!(e, StoreError::InvalidCursor) {
+            Failure::InvalidCursor
+        } else if e.is_retryable() {
+            Failure::Unavailable(e.to_string())
+        } else {
+            Failure::Internal(e.to_string())
+        }
+    }
 }
 
 impl From<ActionError> for Failure {

@@ -21,6 +21,8 @@
 //! | one SLA sweep | [`sweep`] | sla-sweeper |
 //! | keep the account's e-mail address; register engineers | [`profile`] | every HTTP function but reports (identity hook) |
 //! | read an incident the caller may see, a timeline page | [`read`] | intake, closure, response (answers) |
+//! | the lists: products, incidents, queue, packs, exemptions, the account, reports, audit | [`lists`] | intake, response, pack-purchase, reports |
+//! | an earlier answer under an idempotency key | [`idempotency`] | intake, pack-purchase |
 
 pub mod act;
 pub mod assign;
@@ -30,6 +32,8 @@ pub mod closure;
 pub mod draw;
 pub mod exemption;
 mod failure;
+pub mod idempotency;
+pub mod lists;
 pub mod payment;
 pub mod privacy;
 pub mod profile;

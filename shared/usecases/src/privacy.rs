@@ -529,3 +529,12 @@ pub async fn retention_step(
     }
     Ok((examined, deleted))
 }
+
+/// The erasure requests in one state, oldest first.
+pub async fn erasure_requests(
+    store: &Store,
+    status: ErasureStatus,
+    page: &domain::paging::Page,
+) -> Result<(Vec<ErasureRequest>, Option<String>), Failure> {
+    Ok(store.erasure_requests_with_status(status, page).await?)
+}

@@ -9,13 +9,13 @@
 //! If the checkout fails only the draft exists (no pack, nothing to draw, nothing listed) and the
 //! caller is told to retry; a retry with the same key takes the same draft.
 
+use crate::idempotency::{IdempotencyRecord, IdempotencyWrite};
 use crate::Failure;
 use domain::pack::{order_confirmation_number, Checkout, Pack};
 use domain::pricing::{OfferPrice, PriceList};
 use domain::time::Instant;
 use domain::{Money, Offer};
 use std::future::Future;
-use store::idempotency::{IdempotencyRecord, IdempotencyWrite};
 use store::ids::{new_id, random_bytes};
 use store::packs::PurchaseOutcome;
 use store::payments::OrderDraft;
@@ -72,15 +72,6 @@ pub enum Purchased {
 pub enum Payment<'a, P: PaymentPage> {
     Invoiced,
     Card(&'a P),
-}
-
-/// The stored answer of an earlier purchase under this idempotency key, if there is one: asked
-/// before the request is even read, so a retry is answered as the first delivery was.
-pub async fn earlier(
-    store: &Store,
-    idempotency: &IdempotencyWrite,
-) -> Result<Option<IdempotencyRecord>, Failure> {
-    Ok(store.idempotency_record(&idempotency.key).await?)
 }
 
 /// Buys `request` for `account` under `idempotency` (its body is filled with the answer), once

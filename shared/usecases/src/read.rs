@@ -8,13 +8,18 @@ use domain::Actor;
 use store::incidents::{StoredIncident, TIMELINE_PAGE_MAX};
 use store::{Page, Store};
 
+pub use store::incidents::Answered;
+
+/// An incident as it now stands, its first timeline page and where the timeline goes on.
+pub type IncidentPage = (StoredIncident, Vec<Event>, Option<String>);
+
 /// The incident as it now stands (read consistently), its first `TIMELINE_PAGE_MAX` events
 /// and where the timeline goes on, if it does.
 pub async fn incident_with_first_page(
     store: &Store,
     actor: &Actor,
     incident_id: &str,
-) -> Result<(StoredIncident, Vec<Event>, Option<String>), Failure> {
+) -> Result<IncidentPage, Failure> {
     match store
         .incident_first_page(incident_id, TIMELINE_PAGE_MAX, actor.is_staff())
         .await?

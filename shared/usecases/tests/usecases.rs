@@ -17,8 +17,9 @@ use store::idempotency::IdempotencyWrite;
 use store::testkit::fresh_store;
 use store::Store;
 use usecases::draw::{submit as submit_incident, Submit, Submitted};
+use usecases::idempotency::earlier;
 use usecases::purchase::{
-    earlier, purchase, CardOrder, Payment, PaymentPage, PurchaseRequest, Purchased, Session,
+    purchase, CardOrder, Payment, PaymentPage, PurchaseRequest, Purchased, Session,
 };
 use usecases::Failure;
 
@@ -393,4 +394,73 @@ async fn an_invoiced_purchase_is_active_at_once_and_priced_with_tax() {
     assert!(pack.price.tax > 0, "no verified exemption: taxed");
     assert_eq!(pack.price.gross, pack.price.net + pack.price.tax);
     assert_eq!(remaining(&store, &pack.pack_id).await, 1);
+}
+
+#[tokio::test]
+async fn the_lists_show_a_caller_its_own_and_staff_every_one() {
+    let store = store().await;
+    let mine = bought(&store, "lister", Offer::FivePack).await;
+    let theirs = bought(&store, "other", Offer::FivePack).await;
+    let me = Actor::customer("lister");
+    let page = domain::paging::Page::default();
+
+    // Packs: the caller's own, and another account's is not found (never a hint it exists).
+    let (packs, next) = usecases::lists::own_packs(&store, &me, &page)
+        .await
+        .expect("packs");
+    let ids: Vec<_> = packs.iter().map(|p| p.pack_id.as_str()).collect();
+    assert_eq!(ids, [mine.pack_id.as_str()]);
+    assert_eq!(next, None);
+    assert_eq!(
+        usecases::lists::pack(&store, &me, &mine.pack_id)
+            .await
+            .expect("own")
+            .pack_id,
+        mine.pack_id
+    );
+    assert!(matches!(
+        usecases::lists::pack(&store, &me, &theirs.pack_id).await,
+        Err(Failure::NotFound)
+    ));
+
+    // Incidents: a customer lists its own; the staff's list is for staff.
+    submit(
+        &store,
+        &Actor::customer("other"),
+        &submission(Some(&theirs.pack_id)),
+        None,
+    )
+    .await
+    .expect("their incident");
+    let (own, _) = usecases::lists::own_incidents(&store, &me, None, &page)
+        .await
+        .expect("own");
+    assert!(own.is_empty(), "another account's incident listed: {own:?}");
+    let everyone = usecases::lists::IncidentFilter {
+        owner: usecases::lists::OwnerFilter::Any,
+        status: None,
+        severity: None,
+        sla: None,
+        open: false,
+        charge_pending: false,
+    };
+    assert!(matches!(
+        usecases::lists::staff_incidents(&store, &me, &everyone, &page).await,
+        Err(Failure::Forbidden(_))
+    ));
+    let (all, _) = usecases::lists::staff_incidents(&store, &engineer("e1"), &everyone, &page)
+        .await
+        .expect("staff list");
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].account_id, "other");
+
+    // A cursor the store cannot read is the client's mistake, named as such.
+    let forged = domain::paging::Page {
+        limit: 10,
+        cursor: Some("not-a-position".into()),
+    };
+    assert!(matches!(
+        usecases::lists::own_packs(&store, &me, &forged).await,
+        Err(Failure::InvalidCursor)
+    ));
 }
