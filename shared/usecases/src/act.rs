@@ -1,6 +1,7 @@
 //! Acting on an existing incident: read it, let the domain decide, write the transition on the
-//! version it was decided on (the store's read-decide-write loop, under the one retry policy).
+//! version it was decided on (`change`: the read-decide-write loop, under the one retry policy).
 
+use crate::change::{update_incident, update_incident_answered};
 use crate::Failure;
 use domain::incident::{apply, can_view, withdraw_proposals, Action, Transition};
 use domain::time::Instant;
@@ -36,9 +37,9 @@ where
     F: FnMut(&mut Transition),
 {
     let clock = move || commit_clock().max(now);
-    let outcome = store
-        .update_incident(incident_id, &clock, decide(actor, &action, finish))
-        .await?;
+    let mut rounds = store.rounds();
+    let decide = decide(actor, &action, finish);
+    let outcome = update_incident(store, incident_id, &clock, &mut rounds, decide).await?;
     outcome.ok_or(Failure::NotFound)
 }
 
@@ -67,7 +68,7 @@ where
 
 /// `act_then` for a change answered with the incident as it then stands: read with its timeline
 /// in one Query (or `first`, already read), decided, written, answered without a read after the
-/// write (`Store::update_incident_answered`).
+/// write (`change::update_incident_answered`).
 pub async fn act_answered<F>(
     store: &Store,
     actor: &Actor,
@@ -81,15 +82,16 @@ where
     F: FnMut(&mut Transition),
 {
     let clock = move || commit_clock().max(now);
-    let outcome = store
-        .update_incident_answered(
-            incident_id,
-            first,
-            action.closes(),
-            &clock,
-            decide(actor, &action, finish),
-        )
-        .await?;
+    let outcome = update_incident_answered(
+        store,
+        incident_id,
+        first,
+        action.closes(),
+        &clock,
+        &mut store.rounds(),
+        decide(actor, &action, finish),
+    )
+    .await?;
     let mut answered = outcome.ok_or(Failure::NotFound)?;
     // Staff see the internal notes in the timeline: the answer's first page is theirs (read
     // after the write, only for an incident that has notes).

@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | submit an incident: intake checks, draw a unit, create it | [`draw`] | intake, response (sub-problems) |
 //! | act on an incident (responses, messages, scope, closure) | [`act`] | response, closure |
+//! | the read → decide → write loop of one incident's change | [`change`] | act, rate |
 //! | take, hand off or release an incident | [`assign`] | response |
 //! | close, with a refund's facts | [`closure`] | closure |
 //! | rate a closed incident from the closing e-mail's link | [`rate`] | closure |
@@ -27,6 +28,7 @@
 pub mod act;
 pub mod assign;
 pub mod attachment;
+pub mod change;
 pub mod claim;
 pub mod closure;
 pub mod draw;

@@ -8,6 +8,7 @@
 //! Round trips: the incident, the write (more only when another rating lands in between).
 
 use crate::act::commit_clock;
+use crate::change::update_incident;
 use crate::Failure;
 use domain::rating::{rate as decide, Rating, RatingRequest, RatingTokenKey};
 use domain::time::Instant;
@@ -23,11 +24,16 @@ pub async fn rate(
 ) -> Result<(String, Rating), Failure> {
     let incident_id = key.verify(token, now).ok_or(Failure::NotFound)?;
     let clock = move || commit_clock().max(now);
-    let written = store
-        .update_incident(&incident_id, &clock, |stored, at| {
+    let written = update_incident(
+        store,
+        &incident_id,
+        &clock,
+        &mut store.rounds(),
+        |stored, at| {
             decide(&stored.incident, request, at).map_err(|e| Failure::Conflict(e.to_string()))
-        })
-        .await?;
+        },
+    )
+    .await?;
     let (_, transition) = written.ok_or(Failure::NotFound)?;
     let rating = transition
         .incident

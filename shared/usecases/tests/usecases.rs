@@ -464,3 +464,68 @@ async fn the_lists_show_a_caller_its_own_and_staff_every_one() {
         Err(Failure::InvalidCursor)
     ));
 }
+
+/// A change that loses its round to another writer decides again at the clock's new reading, and
+/// never before the latest event: events are stamped when they commit, so `at` never decreases
+/// along a timeline, even if the later round's clock reads earlier than the winner's stamp.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_lost_a_round_is_stamped_at_its_commit_never_before_the_winner() {
+    use usecases::change::update_incident;
+    let store = store().await;
+    let id = incident_of(&store, "buyer").await;
+    let owner = Actor::customer("buyer");
+    let base = now() + chrono::Duration::seconds(5);
+    let winner_at = base + chrono::Duration::seconds(60);
+    // The loser's clock: its first round reads `base`; its later rounds read a skewed clock,
+    // earlier than the winner's stamp.
+    let readings = std::sync::atomic::AtomicUsize::new(0);
+    let loser_clock = || {
+        if readings.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            base
+        } else {
+            base + chrono::Duration::seconds(30)
+        }
+    };
+    let message = |m: &str| Action::CustomerMessage { message: m.into() };
+    let decided = |m: &'static str| {
+        let owner = owner.clone();
+        move |s: &store::incidents::StoredIncident, at| {
+            domain::incident::apply(&s.incident, &owner, message(m), at).map_err(Failure::from)
+        }
+    };
+    let mut interrupted = false;
+    let loser = decided("loser");
+    let (_, written) = update_incident(&store, &id, &loser_clock, &mut store.rounds(), |s, at| {
+        if !interrupted {
+            interrupted = true;
+            // Another writer commits while this round is deciding.
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async {
+                    let winner = decided("winner");
+                    update_incident(&store, &id, &|| winner_at, &mut store.rounds(), winner).await
+                })
+            })
+            .expect("the winner commits");
+        }
+        loser(s, at)
+    })
+    .await
+    .expect("written")
+    .expect("exists");
+    assert!(
+        readings.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "a second round ran"
+    );
+    assert_eq!(
+        written.events[0].at, winner_at,
+        "not before the winner's event"
+    );
+    let (_, timeline) = store
+        .incident_with_timeline(&id)
+        .await
+        .expect("store")
+        .expect("exists");
+    let ats: Vec<_> = timeline.iter().map(|e| e.at).collect();
+    assert_eq!(ats.len(), 3);
+    assert!(ats.windows(2).all(|w| w[0] <= w[1]), "{ats:?}");
+}

@@ -10,7 +10,6 @@ use domain::Actor;
 use e2e::*;
 use futures::future::join_all;
 use serde_json::{json, Value};
-use store::StoreError;
 
 fn id_of(v: &Value, field: &str) -> String {
     v[field]
@@ -38,16 +37,16 @@ async fn add_messages(owner: &User, incident_id: &str, count: usize) {
     let actor = Actor::customer(owner.account_id.clone());
     let clock = || chrono::Utc::now().trunc_subsecs(0);
     for n in 0..count {
-        store
-            .update_incident(incident_id, &clock, |s, at| {
-                let action = Action::CustomerMessage {
-                    message: format!("Message {n}"),
-                };
-                apply(&s.incident, &actor, action, at).map_err(|e| StoreError::Other(e.to_string()))
-            })
-            .await
-            .expect("written")
-            .expect("the incident exists");
+        let mut rounds = store.rounds();
+        usecases::change::update_incident(&store, incident_id, &clock, &mut rounds, |s, at| {
+            let action = Action::CustomerMessage {
+                message: format!("Message {n}"),
+            };
+            Ok(apply(&s.incident, &actor, action, at)?)
+        })
+        .await
+        .expect("written")
+        .expect("the incident exists");
     }
 }
 

@@ -80,16 +80,17 @@ async fn mixed_table(as_of: Instant) -> (Store, Vec<String>) {
 /// busy local server times out (a repeat that finds the incident closed is the earlier attempt).
 async fn act(store: &Store, id: &str, actor: &Actor, action: Action, at: Instant) {
     for _ in 0..5 {
-        let outcome = store
-            .update_incident(id, &|| at, |stored, at| {
-                apply(&stored.incident, actor, action.clone(), at)
-                    .map_err(|e| Failure(e.to_string()))
+        let mut rounds = store.rounds();
+        let outcome =
+            usecases::change::update_incident(store, id, &|| at, &mut rounds, |stored, at| {
+                Ok(apply(&stored.incident, actor, action.clone(), at)?)
             })
-            .await;
+            .await
+            .map_err(|e| e.to_string());
         match outcome {
             Ok(_) => return,
-            Err(Failure(why)) if why.contains("closed") => return,
-            Err(Failure(why)) => eprintln!("{id}: retrying after {why}"),
+            Err(why) if why.contains("closed") => return,
+            Err(why) => eprintln!("{id}: retrying after {why}"),
         }
     }
     panic!("{id}: the action never landed");

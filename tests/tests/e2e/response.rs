@@ -7,7 +7,6 @@ use domain::Actor;
 use e2e::*;
 use futures::future::join_all;
 use serde_json::{json, Value};
-use store::StoreError;
 
 fn text<'a>(v: &'a Value, field: &str) -> &'a str {
     v[field]
@@ -133,17 +132,17 @@ async fn decide_sub_problem(owner: &User, id: &str, proposal_id: &str, accept: b
 async fn close_as_customer(owner: &User, id: &str) {
     let now = chrono::Utc::now().trunc_subsecs(0);
     let actor = Actor::customer(owner.account_id.clone());
-    store()
-        .await
-        .update_incident(id, &|| now, |s, at| {
-            let action = Action::RequestClosure {
-                reason: "Fixed it ourselves.".into(),
-            };
-            apply(&s.incident, &actor, action, at).map_err(|e| StoreError::Other(e.to_string()))
-        })
-        .await
-        .expect("closed")
-        .expect("the incident exists");
+    let store = store().await;
+    let mut rounds = store.rounds();
+    usecases::change::update_incident(&store, id, &|| now, &mut rounds, |s, at| {
+        let action = Action::RequestClosure {
+            reason: "Fixed it ourselves.".into(),
+        };
+        Ok(apply(&s.incident, &actor, action, at)?)
+    })
+    .await
+    .expect("closed")
+    .expect("the incident exists");
 }
 
 /// Every queue entry, page by page: (incident id, first response due).

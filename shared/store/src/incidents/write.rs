@@ -388,114 +388,75 @@ impl Store {
         }
     }
 
-    /// Reads, decides and writes until the decision lands on the version it was made on.
-    /// `None` when the incident does not exist. Each round decides at its own instant: the
-    /// clock read then, never before the incident's latest event (`StoredIncident::commit_now`),
-    /// so events are stamped when they commit and `at` never decreases along a timeline.
-    pub async fn update_incident<E, F>(
+    /// One round's read of a change answered with the incident (`usecases::change`): the
+    /// incident with its timeline in one Query (`incident_head`; `first`, if given, is that read
+    /// already made), and with `with_proposals` (a closure, which withdraws them) its open
+    /// sub-problem proposals beside it, in `StoredIncident::open_proposals` — a proposal made
+    /// after the read moves the version, so a round that missed it does not land. `None` when
+    /// the incident does not exist.
+    pub async fn read_for_change(
         &self,
         incident_id: &str,
-        clock: &(dyn Fn() -> Instant + Sync),
-        mut decide: F,
-    ) -> Result<Option<(StoredIncident, Transition)>, E>
-    where
-        E: From<StoreError>,
-        F: FnMut(&StoredIncident, Instant) -> Result<Transition, E>,
-    {
-        let mut rounds = self.rounds();
-        while rounds.start().await {
-            let Some(stored) = self.incident(incident_id).await? else {
-                return Ok(None);
-            };
-            let now = stored.commit_now(clock());
-            let t = decide(&stored, now)?;
-            if self.apply_transition(&stored, &t, now).await? == ApplyOutcome::Applied {
-                return Ok(Some((stored, t)));
+        first: Option<IncidentHead>,
+        with_proposals: bool,
+    ) -> Result<Option<IncidentHead>, StoreError> {
+        let proposals = async {
+            if with_proposals {
+                self.open_proposals(incident_id).await
+            } else {
+                Ok(Vec::new())
             }
-        }
-        Err(StoreError::Unavailable(format!(
-            "incident {incident_id} is changing too fast; retry"
-        ))
-        .into())
+        };
+        let (mut head, proposals) = match first {
+            Some(head) => (head, proposals.await?),
+            None => {
+                let (head, proposals) = tokio::join!(self.incident_head(incident_id), proposals);
+                match head? {
+                    Some(head) => (head, proposals?),
+                    None => return Ok(None),
+                }
+            }
+        };
+        head.stored.open_proposals = proposals;
+        Ok(Some(head))
     }
 
-    /// `update_incident` for a change answered with the incident: each round reads the incident
-    /// with its timeline in one Query (`incident_head`; `first`, if given, is round one's read),
-    /// decides, writes on that version, and answers from what it read plus the new events —
-    /// two round trips. Only an incident with more than a page of events has its first page
-    /// read, beside the write (events never change once written).
-    ///
-    /// `with_proposals` (a closure, which withdraws them): each round also reads the incident's
-    /// open sub-problem proposals (`open_proposals`, beside the head) into
-    /// `StoredIncident::open_proposals`; a proposal made after the read moved the version, so
-    /// the round that missed it does not land.
-    pub async fn update_incident_answered<E, F>(
+    /// Writes `t`, decided at `now` on the incident as `head` read it, if the incident is still
+    /// at that version, and answers from what was read plus the new events — no read after the
+    /// write. Only an incident with more than a page of events has its first page read, beside
+    /// the write (events never change once written). `None`: another change landed first;
+    /// nothing was written (decide again on a fresh read).
+    pub async fn apply_answered(
         &self,
-        incident_id: &str,
-        mut first: Option<IncidentHead>,
-        with_proposals: bool,
-        clock: &(dyn Fn() -> Instant + Sync),
-        mut decide: F,
-    ) -> Result<Option<Answered>, E>
-    where
-        E: From<StoreError>,
-        F: FnMut(&StoredIncident, Instant) -> Result<Transition, E>,
-    {
-        let mut rounds = self.rounds();
-        while rounds.start().await {
-            let proposals = async {
-                if with_proposals {
-                    self.open_proposals(incident_id).await
-                } else {
-                    Ok(Vec::new())
-                }
-            };
-            let (head, proposals) = match first.take() {
-                Some(head) => (head, proposals.await?),
-                None => {
-                    let (head, proposals) =
-                        tokio::join!(self.incident_head(incident_id), proposals);
-                    match head? {
-                        Some(head) => (head, proposals?),
-                        None => return Ok(None),
-                    }
-                }
-            };
-            let mut stored = head.stored;
-            stored.open_proposals = proposals;
-            let now = stored.commit_now(clock());
-            let t = decide(&stored, now)?;
-            let first_page = Page {
-                limit: TIMELINE_PAGE_MAX,
-                cursor: None,
-            };
-            let (applied, page) = match &head.timeline {
-                Some(events) => (
-                    self.apply_transition(&stored, &t, now).await?,
-                    Some(first_page_after(incident_id, events, &t)),
-                ),
-                None => {
-                    let (applied, page) = tokio::join!(
-                        self.apply_transition(&stored, &t, now),
-                        self.incident_events(incident_id, &first_page)
-                    );
-                    (applied?, Some(page?))
-                }
-            };
-            if applied == ApplyOutcome::Applied {
-                let (first_page, next) = page.unwrap_or_default();
-                return Ok(Some(Answered {
-                    before: stored,
-                    transition: t,
-                    first_page,
-                    next,
-                }));
+        head: IncidentHead,
+        t: Transition,
+        now: Instant,
+    ) -> Result<Option<Answered>, StoreError> {
+        let stored = head.stored;
+        let incident_id = stored.incident.incident_id.clone();
+        let first_page = Page {
+            limit: TIMELINE_PAGE_MAX,
+            cursor: None,
+        };
+        let (applied, (first_page, next)) = match &head.timeline {
+            Some(events) => (
+                self.apply_transition(&stored, &t, now).await?,
+                first_page_after(&incident_id, events, &t),
+            ),
+            None => {
+                let (applied, page) = tokio::join!(
+                    self.apply_transition(&stored, &t, now),
+                    self.incident_events(&incident_id, &first_page)
+                );
+                (applied?, page?)
             }
-        }
-        Err(StoreError::Unavailable(format!(
-            "incident {incident_id} is changing too fast; retry"
-        ))
-        .into())
+        };
+        Ok((applied == ApplyOutcome::Applied).then_some(Answered {
+            before: stored,
+            transition: t,
+            first_page,
+            next,
+        }))
     }
 
     /// A guard that an incident exists and is at a version (for transactions elsewhere).
