@@ -3,7 +3,7 @@
 use domain::time::{format_instant, Instant};
 use serde::Serialize;
 use std::time::Duration;
-use store::sweep::SweepTally;
+use usecases::sweep::SweepTally;
 
 /// What a sweep answers, logs and measures. API.md names `as_of`, `examined`, `breached`,
 /// `warned`.

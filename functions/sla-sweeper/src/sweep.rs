@@ -10,8 +10,8 @@ use lambda_runtime::LambdaEvent;
 
 use serde_json::Value;
 use std::time::{Duration, SystemTime};
-use store::sweep::SweepPlan;
 use store::Store;
+use usecases::sweep::SweepPlan;
 
 /// Read once at cold start.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,8 @@
 use crate::idempotency::IdempotencyWrite;
 use crate::packs::PurchaseOutcome;
 use crate::{Store, StoreError};
+use domain::incident::{Event, Incident};
+use domain::intake::{new_incident, NewIncident, Submission};
 use domain::pack::{order_confirmation_number, Pack};
 use domain::time::Instant;
 use domain::{Money, Offer};
@@ -80,4 +82,27 @@ pub async fn set_remaining_behind_generation(
         .await
         .map_err(|e| crate::error::classify("UpdateItem", e))?;
     Ok(())
+}
+
+/// A severity C incident of `owner` drawn from `pack_id` at `at` (not stored): warned at 6 h,
+/// due at 8 h on the clock.
+pub fn incident_for(owner: &str, pack_id: &str, at: Instant) -> (Incident, Event) {
+    let body = serde_json::json!({"product_id": "sql-server-2022", "category": "performance",
+        "severity": "C", "handling": "business_hours", "title": "Slow queries",
+        "description": "Since the upgrade.", "contact": {"name": "N", "email": "n@example.com"}});
+    let submission = Submission::parse(&body).expect("a valid submission");
+    new_incident(
+        &submission,
+        NewIncident {
+            incident_id: crate::ids::new_id("inc"),
+            account_id: owner,
+            pack_id,
+            parent_incident_id: None,
+            first_response_warn_at: at + chrono::Duration::hours(6),
+            first_response_due_at: at + chrono::Duration::hours(8),
+            now: at,
+            number: domain::incident::incident_number(&crate::ids::random_bytes::<5>()),
+            actor_display_name: None,
+        },
+    )
 }

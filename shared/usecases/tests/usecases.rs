@@ -529,3 +529,66 @@ async fn a_change_that_lost_a_round_is_stamped_at_its_commit_never_before_the_wi
     assert_eq!(ats.len(), 3);
     assert!(ats.windows(2).all(|w| w[0] <= w[1]), "{ats:?}");
 }
+
+/// A message that lands after the sweep's instant but before its write: the warning and breach
+/// the sweep records are stamped at their commit, after that message, never at the earlier
+/// instant the sweep decided at.
+#[tokio::test]
+async fn sla_signals_written_after_a_later_message_are_stamped_after_it() {
+    let store = store().await;
+    let pack = bought(&store, "buyer", Offer::FivePack).await;
+    let (i, e) = store::testkit::incident_for("buyer", &pack.pack_id, now());
+    store
+        .create_incident(&i, &e, now(), None, None)
+        .await
+        .expect("store");
+    // Past the deadline (due in 8 h); the customer wrote a minute after the sweep's instant.
+    let as_of = now() + chrono::Duration::hours(9);
+    let message_at = as_of + chrono::Duration::seconds(60);
+    let buyer = Actor::customer("buyer");
+    let mut rounds = store.rounds();
+    let clock = || message_at;
+    usecases::change::update_incident(&store, &i.incident_id, &clock, &mut rounds, |s, at| {
+        let message = Action::CustomerMessage {
+            message: "Any news?".into(),
+        };
+        Ok(domain::incident::apply(&s.incident, &buyer, message, at)?)
+    })
+    .await
+    .expect("written")
+    .expect("exists");
+    let plan = usecases::sweep::SweepPlan {
+        as_of,
+        page_size: 10,
+        page_budget: 10,
+        stop_at: None,
+    };
+    let system = Actor::system();
+    let swept = usecases::sweep::sweep_due(&store, &plan, |incident, at| {
+        Ok::<_, Failure>(domain::incident::sweep_signals(
+            incident, &system, as_of, at,
+        )?)
+    })
+    .await;
+    assert!(swept.failure.is_none(), "{:?}", swept.failure);
+    assert_eq!((swept.tally.warned, swept.tally.breached), (1, 1));
+    let (stored, timeline) = store
+        .incident_with_timeline(&i.incident_id)
+        .await
+        .expect("store")
+        .expect("exists");
+    let kinds: Vec<_> = timeline.iter().map(|e| (e.kind, e.at)).collect();
+    let signals: Vec<_> = timeline
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                domain::incident::EventKind::SlaWarning | domain::incident::EventKind::SlaBreached
+            )
+        })
+        .collect();
+    assert_eq!(signals.len(), 2, "{kinds:?}");
+    assert!(signals.iter().all(|e| e.at == message_at), "{kinds:?}");
+    assert!(timeline.windows(2).all(|w| w[0].at <= w[1].at), "{kinds:?}");
+    assert_eq!(stored.incident.sla_warned_at, Some(message_at));
+}

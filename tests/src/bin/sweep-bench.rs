@@ -3,7 +3,7 @@
 //! For each size (`SWEEP_BENCH_SIZES`, default `1000,100000`) it creates a fresh table on the
 //! server named by `AWS_ENDPOINT_URL_DYNAMODB`, loads that many incidents awaiting a first
 //! response — the same `SWEEP_BENCH_DUE` (default 100) due, the rest due tomorrow — and runs the
-//! sweeper's own loop (`Store::sweep_due`, the Lambda's page size and budget):
+//! sweeper's own loop (`usecases::sweep::sweep_due`, the Lambda's page size and budget):
 //! - a read pass, whose decision leaves every incident alone: the sweep's Queries and paging
 //!   (five runs, the median reported);
 //! - the full sweep with the Lambda's decision (reads plus one breach transaction per due
@@ -25,8 +25,8 @@ use domain::incident::{apply, Action, ActionError, Incident, Transition};
 use domain::time::Instant;
 use domain::Actor;
 use std::time::Instant as Clock;
-use store::sweep::SweepPlan;
 use store::{Store, StoreError};
+use usecases::sweep::SweepPlan;
 
 /// Read passes per size; the median is reported.
 const READ_REPEATS: usize = 5;
@@ -138,7 +138,7 @@ where
         stop_at: None,
     };
     let started = Clock::now();
-    let swept = store.sweep_due(&plan, decide).await;
+    let swept = usecases::sweep::sweep_due(store, &plan, decide).await;
     let ms = ms(started);
     if let Some(e) = swept.failure {
         return Err(e);

@@ -13,8 +13,8 @@ use e2e::*;
 use futures::{stream, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
-use store::sweep::SweepPlan;
 use store::{Page, Store, StoreError};
+use usecases::sweep::SweepPlan;
 
 #[derive(Debug)]
 struct Failure(String);
@@ -104,13 +104,14 @@ async fn sweep_store(store: &Store, as_of: Instant) {
         stop_at: None,
     };
     let system = Actor::system();
-    let swept = store
-        .sweep_due(&plan, |i, at| match sweep_signals(i, &system, as_of, at) {
+    let swept = usecases::sweep::sweep_due(store, &plan, |i, at| {
+        match sweep_signals(i, &system, as_of, at) {
             Ok(t) => Ok(t),
             Err(ActionError::InvalidState(_)) => Ok(None),
             Err(e) => Err(Failure(e.to_string())),
-        })
-        .await;
+        }
+    })
+    .await;
     if let Some(Failure(why)) = swept.failure {
         eprintln!("sweep cut short (the next one goes on): {why}");
     }

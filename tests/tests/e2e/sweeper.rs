@@ -19,9 +19,9 @@ use serde_json::{json, Value};
 use store::idempotency::IdempotencyWrite;
 use store::incidents::CreateOutcome;
 use store::packs::PurchaseOutcome;
-use store::sweep::SweepPlan;
 use store::Store;
 use tokio::sync::Mutex;
+use usecases::sweep::SweepPlan;
 
 pub(crate) static SWEEPS: Mutex<()> = Mutex::const_new(());
 
@@ -512,21 +512,21 @@ async fn the_sweep_reads_only_due_incidents_and_keeps_to_its_page_budget_across_
     let as_of = now();
     let (store, ids) = table_with(40, 60, as_of).await;
 
-    let limited = store.sweep_due(&plan(as_of, 4, 5), breach()).await;
+    let limited = usecases::sweep::sweep_due(&store, &plan(as_of, 4, 5), breach()).await;
     assert!(limited.failure.is_none());
     assert_eq!(limited.tally.pages, 5);
     assert!(limited.tally.examined <= 20);
     assert_eq!(limited.tally.breached, limited.tally.examined);
     assert!(limited.tally.remaining);
 
-    let rest = store.sweep_due(&plan(as_of, 4, 1_000), breach()).await;
+    let rest = usecases::sweep::sweep_due(&store, &plan(as_of, 4, 1_000), breach()).await;
     assert!(rest.failure.is_none());
     assert!(!rest.tally.remaining);
     assert_eq!(limited.tally.breached + rest.tally.breached, 40);
     // Only due incidents are read: the 60 due tomorrow never come back from the index.
     assert_eq!(limited.tally.examined + rest.tally.examined, 40);
 
-    let idle = store.sweep_due(&plan(as_of, 4, 1_000), breach()).await;
+    let idle = usecases::sweep::sweep_due(&store, &plan(as_of, 4, 1_000), breach()).await;
     assert_eq!(
         (idle.tally.examined, idle.tally.pages, idle.tally.remaining),
         (0, store::keys::AWAIT_SHARDS, false)
@@ -553,7 +553,7 @@ async fn a_sweep_out_of_time_starts_nothing_and_says_work_remains() {
     let (store, _) = table_with(5, 0, as_of).await;
     let mut late = plan(as_of, 100, 50);
     late.stop_at = Some(std::time::Instant::now());
-    let swept = store.sweep_due(&late, breach()).await;
+    let swept = usecases::sweep::sweep_due(&store, &late, breach()).await;
     assert_eq!(
         (
             swept.tally.examined,
@@ -562,7 +562,7 @@ async fn a_sweep_out_of_time_starts_nothing_and_says_work_remains() {
         ),
         (0, 0, true)
     );
-    let swept = store.sweep_due(&plan(as_of, 100, 50), breach()).await;
+    let swept = usecases::sweep::sweep_due(&store, &plan(as_of, 100, 50), breach()).await;
     assert_eq!(swept.tally.breached, 5);
     store.delete_table().await.expect("dropped");
 }
@@ -573,8 +573,8 @@ async fn two_overlapping_sweeps_on_one_table_breach_each_due_incident_exactly_on
     let (store, ids) = table_with(100, 20, as_of).await;
     let both = plan(as_of, 10, 1_000);
     let (a, b) = tokio::join!(
-        store.sweep_due(&both, breach()),
-        store.sweep_due(&both, breach()),
+        usecases::sweep::sweep_due(&store, &both, breach()),
+        usecases::sweep::sweep_due(&store, &both, breach()),
     );
     assert!(a.failure.is_none() && b.failure.is_none());
     for (i, id) in ids.iter().enumerate() {

@@ -20,7 +20,7 @@ mod sub_problems;
 mod write;
 
 pub(crate) use items::incident_item;
-pub use read::{IncidentFilter, OwnerFilter};
+pub use read::{DuePosition, IncidentFilter, OwnerFilter};
 
 /// An incident as stored: the domain record plus the version its next change must match.
 #[derive(Debug, Clone, PartialEq)]

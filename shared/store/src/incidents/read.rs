@@ -483,8 +483,8 @@ impl Store {
         shard: u32,
         as_of: Instant,
         limit: i32,
-        start: Option<Item>,
-    ) -> Result<(Vec<StoredIncident>, Option<Item>), StoreError> {
+        start: Option<DuePosition>,
+    ) -> Result<(Vec<StoredIncident>, Option<DuePosition>), StoreError> {
         // Strictly before as_of: "<at>#<id>" < "<as_of>#" exactly when at < as_of (a response
         // at the deadline itself is still on time).
         let upper = format!("{}#", format_instant(as_of));
@@ -500,7 +500,7 @@ impl Store {
             .expression_attribute_values(":pk", s(&partition))
             .expression_attribute_values(":upper", s(upper))
             .limit(limit)
-            .set_exclusive_start_key(start)
+            .set_exclusive_start_key(start.map(|p| p.0))
             .send()
             .await
             .map_err(|e| crate::error::classify("Query", e))?;
@@ -510,6 +510,12 @@ impl Store {
             .into_iter()
             .map(stored_from_item)
             .collect::<Result<_, _>>()?;
-        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+        let next = out.last_evaluated_key.filter(|k| !k.is_empty());
+        Ok((items, next.map(DuePosition)))
     }
 }
+
+/// Where a shard's page of due incidents stopped (`Store::due_for_breach`): handed back as it
+/// is for the next page.
+#[derive(Debug, Clone)]
+pub struct DuePosition(Item);
