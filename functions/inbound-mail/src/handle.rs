@@ -7,7 +7,7 @@
 use crate::answers::{self, Answer};
 use crate::config::Config;
 use bucket::AttachmentsBucket;
-use chrono::{SubsecRound, Utc};
+use chrono::Utc;
 use domain::incident::Incident;
 use email::{Email, Mailer};
 use mailbox::read::{read_headers, MAX_MESSAGE_BYTES};
@@ -16,8 +16,8 @@ use objects::keys::{INBOUND_PREFIX, QUARANTINE_PREFIX};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use store::inbound::message_key;
-use store::notifications::ClaimOutcome;
 use store::Store;
+use usecases::notify::{send_once, Delivered, Once};
 use usecases::reply::{post, File, Reply, ReplyOutcome};
 use usecases::Failure;
 
@@ -275,23 +275,16 @@ impl Inbound {
         answer: Answer,
     ) -> Result<(), Retry> {
         let to = incident.contact.email.clone();
-        let store_err = |e: store::StoreError| Retry(e.to_string());
-        if incident.contact_unreachable || self.store.is_suppressed(&to).await.map_err(store_err)? {
+        if incident.contact_unreachable {
             tracing::info!(source, "the contact is unreachable; no answer sent");
             return Ok(());
         }
-        let now = Utc::now().trunc_subsecs(0);
-        match self
-            .store
-            .claim_notification(source, role, now, chrono::Duration::seconds(180))
-            .await
-            .map_err(store_err)?
-        {
-            ClaimOutcome::Claimed => {}
-            ClaimOutcome::AlreadySent => return Ok(()),
-            ClaimOutcome::InFlight => return Err(Retry("another invocation is answering".into())),
-        }
-        let mut email = Email::new(to, answer.subject, answer.text.clone(), String::new());
+        let mut email = Email::new(
+            to.clone(),
+            answer.subject,
+            answer.text.clone(),
+            String::new(),
+        );
         email.html = format!("<pre>{}</pre>", escape(&answer.text));
         email
             .headers
@@ -299,25 +292,28 @@ impl Inbound {
         email
             .tags
             .push(("incident_id".into(), incident.incident_id.clone()));
-        match self.mailer.send(&email).await {
-            Ok(id) => {
-                self.store
-                    .mark_notification_sent(source, role, &id, Utc::now().trunc_subsecs(0))
-                    .await
-                    .map_err(store_err)?;
+        let once = Once {
+            source,
+            role,
+            to: Some(&to),
+            lease: chrono::Duration::seconds(180),
+        };
+        let send = || async {
+            self.mailer
+                .send(&email)
+                .await
+                .map_err(|e| (e.is_retryable(), e.to_string()))
+        };
+        match send_once(&self.store, once, send).await {
+            Ok(Delivered::Sent | Delivered::AlreadySent) => Ok(()),
+            Ok(Delivered::Suppressed) => {
+                tracing::info!(source, "the contact is unreachable; no answer sent");
                 Ok(())
             }
+            Err(e) if e.is_retryable() => Err(Retry(e.to_string())),
             Err(e) => {
-                let _ = self
-                    .store
-                    .release_notification(source, role, &e.to_string())
-                    .await;
-                if e.is_retryable() {
-                    Err(Retry(e.to_string()))
-                } else {
-                    tracing::warn!(source, error = %e, "automatic answer refused");
-                    Ok(())
-                }
+                tracing::warn!(source, error = %e, "automatic answer refused");
+                Ok(())
             }
         }
     }

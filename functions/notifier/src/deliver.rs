@@ -1,6 +1,6 @@
 //! One invocation: a batch of stream records, each item's in order (items concurrently). Each
 //! record's messages are planned, and each message is claimed, sent and recorded once
-//! (`store::notifications`). The first record
+//! (`usecases::notify::send_once`). The first record
 //! that cannot be finished is reported with every record after it (`batchItemFailures`, by
 //! sequence number), so the event source mapping retries from there; what already went is not
 //! sent again because its "sent" record stands.
@@ -10,7 +10,6 @@ use crate::plan::{
     needs, needs_owner, plan, told_of_assignment, Context, Delivery, Needs, Outgoing, Role, Staff,
 };
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
-use chrono::{SubsecRound, Utc};
 use domain::calendar::Calendars;
 use domain::incident::Incident;
 use email::{Email, Mailer};
@@ -20,8 +19,9 @@ use lambda_runtime::LambdaEvent;
 use pager::{Page, Pager};
 use serde::Serialize;
 use serde_json::Value;
-use store::notifications::ClaimOutcome;
 use store::Store;
+use usecases::notify::{send_once, Change, Delivered, Once};
+use usecases::Failure;
 
 pub struct Notifier {
     pub store: Store,
@@ -68,7 +68,7 @@ pub struct ItemFailure {
 #[derive(Debug, thiserror::Error)]
 enum RecordFailure {
     #[error("data store: {0}")]
-    Store(#[from] store::StoreError),
+    Store(#[from] Failure),
     #[error("{0} of {1} messages not sent")]
     NotSent(usize, usize),
 }
@@ -172,20 +172,21 @@ impl Notifier {
 
     /// One record: the messages it owes that had not gone yet; how many went now.
     async fn record(&self, record: &EventRecord) -> Result<usize, RecordFailure> {
-        let change = store::stream::decode(
+        let change = usecases::notify::decode(
             record.change.keys.clone(),
             record.change.old_image.clone(),
             record.change.new_image.clone(),
-        )?;
+        )
+        .map_err(Failure::from)?;
         let Some(source) = change.source() else {
             return Ok(0);
         };
         let context = match needs(&change) {
             Needs::Nothing => Context::None,
-            Needs::Incident(id) => match self.store.incident(&id).await? {
-                Some(stored) => {
-                    let staff = self.staff_for(&change, &stored.incident).await?;
-                    Context::Incident(Box::new(stored.incident), staff)
+            Needs::Incident(id) => match usecases::notify::incident(&self.store, &id).await? {
+                Some(incident) => {
+                    let staff = self.staff_for(&change, &incident).await?;
+                    Context::Incident(Box::new(incident), staff)
                 }
                 None => {
                     tracing::warn!(%source, "event of an incident that is not there; nothing sent");
@@ -193,13 +194,14 @@ impl Notifier {
                 }
             },
             Needs::Account(account_id) => {
-                let profile = self.store.account_profile(&account_id).await?;
-                if profile.email.is_none() {
+                let (email, billing_country) =
+                    usecases::notify::account_contact(&self.store, &account_id).await?;
+                if email.is_none() {
                     tracing::warn!(%source, "no e-mail address known for the account; nothing sent");
                 }
                 Context::Account {
-                    email: profile.email,
-                    billing_country: profile.billing_country,
+                    email,
+                    billing_country,
                 }
             }
         };
@@ -231,19 +233,13 @@ impl Notifier {
 
     /// The engineers an incident's message may go to, from the registry: the owner (for the
     /// kinds its owner hears of) and the engineer an `assigned` event tells.
-    async fn staff_for(
-        &self,
-        change: &store::stream::Change,
-        incident: &Incident,
-    ) -> Result<Staff, store::StoreError> {
-        let store::stream::Change::Event(e) = change else {
+    async fn staff_for(&self, change: &Change, incident: &Incident) -> Result<Staff, Failure> {
+        let Change::Event(e) = change else {
             return Ok(Staff::default());
         };
         let email_of = |account: Option<String>| async move {
             match account {
-                Some(account) => Ok::<_, store::StoreError>(
-                    self.store.engineer(&account).await?.and_then(|e| e.email),
-                ),
+                Some(account) => usecases::notify::engineer_email(&self.store, &account).await,
                 None => Ok(None),
             }
         };
@@ -268,17 +264,6 @@ impl Notifier {
         incident: Option<&Incident>,
     ) -> Result<bool, String> {
         let role = message.role.key();
-        if let Delivery::Email { to, .. } = &message.delivery {
-            if self
-                .store
-                .is_suppressed(to)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                tracing::info!(%source, role, "the address bounced or complained; not sent");
-                return Ok(false);
-            }
-        }
         // To the incident's contact: replies come back to the incident (issue 27).
         let (reply_to, tags) = match incident {
             Some(i) if message.role == Role::Contact => (
@@ -295,62 +280,55 @@ impl Notifier {
             ),
             None => (None, Vec::new()),
         };
-        let now = Utc::now().trunc_subsecs(0);
-        let claim = self
-            .store
-            .claim_notification(source, role, now, self.config.lease)
-            .await
-            .map_err(|e| e.to_string())?;
-        match claim {
-            ClaimOutcome::AlreadySent => {
-                tracing::info!(%source, role, "already sent; not again");
-                return Ok(false);
-            }
-            ClaimOutcome::InFlight => {
-                return Err("another invocation is sending it".into());
-            }
-            ClaimOutcome::Claimed => {}
-        }
-        let outcome = match &message.delivery {
-            Delivery::Email { to, message } => self
-                .mailer
-                .send(&Email {
-                    to: to.clone(),
-                    subject: message.subject.clone(),
-                    text: message.text.clone(),
-                    html: message.html.clone(),
-                    reply_to,
-                    headers: Vec::new(),
-                    tags,
-                })
-                .await
-                .map_err(|e| (e.is_retryable(), e.to_string())),
-            Delivery::Page { subject, text } => self
-                .pager
-                .page(&Page {
-                    subject: subject.clone(),
-                    text: text.clone(),
-                })
-                .await
-                .map_err(|e| (e.is_retryable(), e.to_string())),
+        let to = match &message.delivery {
+            Delivery::Email { to, .. } => Some(to.as_str()),
+            Delivery::Page { .. } => None,
         };
-        match outcome {
-            Ok(provider_id) => {
-                // Sent: if recording that fails, the lease still stands, and the retry after it
-                // is the one case that sends twice (see store::notifications).
-                self.store
-                    .mark_notification_sent(source, role, &provider_id, Utc::now().trunc_subsecs(0))
+        let once = Once {
+            source,
+            role,
+            to,
+            lease: self.config.lease,
+        };
+        let send = || async {
+            match &message.delivery {
+                Delivery::Email { to, message } => self
+                    .mailer
+                    .send(&Email {
+                        to: to.clone(),
+                        subject: message.subject.clone(),
+                        text: message.text.clone(),
+                        html: message.html.clone(),
+                        reply_to,
+                        headers: Vec::new(),
+                        tags,
+                    })
                     .await
-                    .map_err(|e| format!("sent, but not recorded: {e}"))?;
+                    .map_err(|e| (e.is_retryable(), e.to_string())),
+                Delivery::Page { subject, text } => self
+                    .pager
+                    .page(&Page {
+                        subject: subject.clone(),
+                        text: text.clone(),
+                    })
+                    .await
+                    .map_err(|e| (e.is_retryable(), e.to_string())),
+            }
+        };
+        match send_once(&self.store, once, send).await {
+            Ok(Delivered::Sent) => {
                 tracing::info!(%source, role, "sent");
                 Ok(true)
             }
-            Err((retryable, reason)) => {
-                if let Err(e) = self.store.release_notification(source, role, &reason).await {
-                    tracing::warn!(%source, role, error = %e, "claim not released; it runs out with its lease");
-                }
-                Err(format!("{reason} (retryable: {retryable})"))
+            Ok(Delivered::AlreadySent) => {
+                tracing::info!(%source, role, "already sent; not again");
+                Ok(false)
             }
+            Ok(Delivered::Suppressed) => {
+                tracing::info!(%source, role, "the address bounced or complained; not sent");
+                Ok(false)
+            }
+            Err(e) => Err(e.to_string()),
         }
     }
 }

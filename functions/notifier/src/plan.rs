@@ -23,7 +23,7 @@ use domain::incident::Incident;
 use domain::time::format_date;
 use domain::{Charge, Language, ReviewStatus, Severity};
 use serde_json::{Map, Value};
-use store::stream::{Change, TimelineEntry};
+use usecases::notify::{Change, TimelineEntry};
 
 /// Who a message is for; also the second half of its "sent" record's key, so a role gets one
 /// message per source even if its address changes between deliveries.

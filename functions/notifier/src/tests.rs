@@ -7,7 +7,7 @@ use domain::incident::Incident;
 use domain::time::parse_instant;
 use domain::Language;
 use serde_json::{json, Map, Value};
-use store::stream::{ActivatedPack, Change, TimelineEntry};
+use usecases::notify::{ActivatedPack, Change, TimelineEntry};
 
 fn config() -> Config {
     Config::from_lookup(|name| {

@@ -24,6 +24,7 @@
 //! | read an incident the caller may see, a timeline page | [`read`] | intake, closure, response (answers) |
 //! | the lists: products, incidents, queue, packs, exemptions, the account, reports, audit | [`lists`] | intake, response, pack-purchase, reports |
 //! | an earlier answer under an idempotency key | [`idempotency`] | intake, pack-purchase |
+//! | send a notification once; what a message is planned from | [`notify`] | notifier, inbound-mail |
 
 pub mod act;
 pub mod assign;
@@ -36,6 +37,7 @@ pub mod exemption;
 mod failure;
 pub mod idempotency;
 pub mod lists;
+pub mod notify;
 pub mod payment;
 pub mod privacy;
 pub mod profile;

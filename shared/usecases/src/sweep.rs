@@ -8,11 +8,11 @@
 //!
 //! Shards are swept concurrently, each shard's pages and writes in order: the shards are
 //! independent partitions, so this spreads reads and writes over them and bounds the writes in
-//! flight to the shard count, while a shard's pagination stays a simple sequence. An incident with nothing due (answered, closed,
-//! already warned or breached, by an overlapping sweep too) is left alone.
+//! flight to the shard count, while a shard's pagination stays a simple sequence. An incident
+//! with nothing due (answered, closed, already warned or breached, by an overlapping sweep too)
+//! is left alone.
 
-use domain::incident::EventKind;
-use domain::incident::{sweep_signals, ActionError, Incident, Transition};
+use domain::incident::{sweep_signals, ActionError, EventKind, Incident, Transition};
 use domain::time::Instant;
 use domain::Actor;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};

@@ -592,3 +592,68 @@ async fn sla_signals_written_after_a_later_message_are_stamped_after_it() {
     assert!(timeline.windows(2).all(|w| w[0].at <= w[1].at), "{kinds:?}");
     assert_eq!(stored.incident.sla_warned_at, Some(message_at));
 }
+
+/// A message is sent once however often and however concurrently its change is handled; a
+/// refusal releases the claim so a later try sends it; a suppressed address gets nothing.
+#[tokio::test]
+async fn a_notification_is_sent_once_and_a_refused_one_again_later() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use usecases::notify::{send_once, Delivered, NotSent, Once};
+    let store = store().await;
+    let once = |source: &'static str, to: Option<&'static str>| Once {
+        source,
+        role: "contact",
+        to,
+        lease: chrono::Duration::seconds(60),
+    };
+    let sends = AtomicUsize::new(0);
+    let send = || async {
+        sends.fetch_add(1, SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        Ok::<_, (bool, String)>("provider-id".to_string())
+    };
+
+    // Ten deliveries of one change at once: one send; the rest find it sent or in flight.
+    let outcomes = join_all(
+        (0..10).map(|_| send_once(&store, once("INC#1#EVENT#1", Some("a@example.com")), send)),
+    )
+    .await;
+    assert_eq!(sends.load(SeqCst), 1, "{outcomes:?}");
+    assert!(outcomes.iter().any(|o| matches!(o, Ok(Delivered::Sent))));
+    assert!(outcomes.iter().all(|o| matches!(
+        o,
+        Ok(Delivered::Sent | Delivered::AlreadySent) | Err(NotSent::InFlight)
+    )));
+    let again = send_once(&store, once("INC#1#EVENT#1", Some("a@example.com")), send).await;
+    assert!(matches!(again, Ok(Delivered::AlreadySent)), "{again:?}");
+    assert_eq!(sends.load(SeqCst), 1);
+
+    // The provider refuses (throttled): the claim is released, and the next try sends.
+    let refused = send_once(&store, once("INC#1#EVENT#2", None), || async {
+        Err::<String, _>((true, "throttled".to_string()))
+    })
+    .await;
+    assert!(
+        matches!(&refused, Err(e @ NotSent::Refused { retryable: true, .. }) if e.is_retryable())
+    );
+    let retried = send_once(&store, once("INC#1#EVENT#2", None), send).await;
+    assert!(matches!(retried, Ok(Delivered::Sent)), "{retried:?}");
+    assert_eq!(sends.load(SeqCst), 2);
+
+    // A bounced address: nothing is sent, nothing claimed.
+    store
+        .suppress_address("bounced@example.com", "bounce", now())
+        .await
+        .expect("suppressed");
+    let suppressed = send_once(
+        &store,
+        once("INC#1#EVENT#3", Some("bounced@example.com")),
+        send,
+    )
+    .await;
+    assert!(
+        matches!(suppressed, Ok(Delivered::Suppressed)),
+        "{suppressed:?}"
+    );
+    assert_eq!(sends.load(SeqCst), 2);
+}
