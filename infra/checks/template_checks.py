@@ -699,14 +699,16 @@ def self_test(sam: dict) -> list[str]:
     out = check_roles(translate(broken)[0], broken)
     if not any("IntakeFunction" in p and "dynamodb:UpdateItem" in p for p in out):
         failures.append(f"removing UpdateItem from intake's role went unnoticed: {out}")
-    # Code calling an action its role lacks: the sweep module writes a batch (the sweeper may
-    # delete items since its privacy step, so the injected call is one no role of it allows).
-    sweep = ROOT / "shared" / "store" / "src" / "sweep.rs"
+    # Code calling an action its role lacks: the sweep's page read (`due_for_breach`, which the
+    # sweep use case calls) writes a batch (the sweeper may delete items since its privacy step,
+    # so the injected call is one no role of it allows).
+    sweep = ROOT / "shared" / "store" / "src" / "incidents" / "read.rs"
     text = sweep.read_text()
-    hook = "pub async fn sweep_due"
-    assert hook in text, "self-test: sweep.rs changed; update the hook"
+    hook = "pub async fn due_for_breach"
+    body = 'let upper = format!("{}#", format_instant(as_of));'
+    assert hook in text and body in text, "self-test: due_for_breach changed; update the hook"
     injected = text.replace(hook, "async fn smoke_delete(&self) { let _ = self.client.batch_write_item().send().await; }\n" + hook, 1)
-    injected = injected.replace("let mut", "self.smoke_delete().await; let mut", 1) if "let mut" in injected else injected
+    injected = injected.replace(body, "self.smoke_delete().await; " + body, 1)
     out = check_roles(cfn, sam, overlay={sweep: injected})
     if not any("SlaSweeperFunction" in p and "dynamodb:BatchWriteItem" in p for p in out):
         failures.append(f"an injected batch_write_item in the sweep went unnoticed: {out}")

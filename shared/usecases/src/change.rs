@@ -26,7 +26,7 @@ pub async fn update_incident<F>(
     incident_id: &str,
     clock: &(dyn Fn() -> Instant + Sync),
     rounds: &mut Rounds,
-    mut decide: F,
+    mut decision: F,
 ) -> Result<Option<(StoredIncident, Transition)>, Failure>
 where
     F: FnMut(&StoredIncident, Instant) -> Result<Transition, Failure>,
@@ -36,7 +36,7 @@ where
             return Ok(None);
         };
         let now = stored.commit_now(clock());
-        let t = decide(&stored, now)?;
+        let t = decision(&stored, now)?;
         if store.apply_transition(&stored, &t, now).await? == ApplyOutcome::Applied {
             return Ok(Some((stored, t)));
         }
@@ -55,7 +55,7 @@ pub async fn update_incident_answered<F>(
     with_proposals: bool,
     clock: &(dyn Fn() -> Instant + Sync),
     rounds: &mut Rounds,
-    mut decide: F,
+    mut decision: F,
 ) -> Result<Option<Answered>, Failure>
 where
     F: FnMut(&StoredIncident, Instant) -> Result<Transition, Failure>,
@@ -68,7 +68,7 @@ where
             return Ok(None);
         };
         let now = head.stored.commit_now(clock());
-        let t = decide(&head.stored, now)?;
+        let t = decision(&head.stored, now)?;
         if let Some(answered) = store.apply_answered(head, t, now).await? {
             return Ok(Some(answered));
         }
