@@ -942,18 +942,7 @@ fn the_bucket_cors_and_lifecycle_rules_are_the_ones_the_local_setup_applies() {
         "uploaded objects must not match the pending rule"
     );
     // Raw inbound mail and quarantined mail (issue 27): the rules the local bucket gets too.
-    for (id, prefix, days) in [
-        (
-            objects::bucket::INBOUND_RULE_ID,
-            objects::keys::INBOUND_PREFIX,
-            objects::bucket::INBOUND_EXPIRY_DAYS,
-        ),
-        (
-            objects::bucket::QUARANTINE_RULE_ID,
-            objects::keys::QUARANTINE_PREFIX,
-            objects::bucket::QUARANTINE_EXPIRY_DAYS,
-        ),
-    ] {
+    for (id, prefix, days) in objects::bucket::MAIL_EXPIRY {
         let rule = lifecycle
             .iter()
             .find(|r| r["Id"] == id)

@@ -251,22 +251,7 @@ pub fn order_confirmation_number(random: &[u8; 13]) -> String {
 /// Reads a number as a person may type it: any case, spaces or dashes anywhere, O for 0 and
 /// I/L for 1. `None` when it cannot be a number at all.
 pub fn normalise_order_confirmation_number(input: &str) -> Option<String> {
-    let mut symbols = String::with_capacity(20);
-    for c in input.chars() {
-        let c = match c.to_ascii_uppercase() {
-            ' ' | '-' => continue,
-            'O' => '0',
-            'I' | 'L' => '1',
-            c => c,
-        };
-        if !c.is_ascii() || !crate::base32::ALPHABET.contains(&(c as u8)) {
-            return None;
-        }
-        symbols.push(c);
-    }
-    if symbols.len() != 20 {
-        return None;
-    }
+    let symbols = crate::base32::typed(input, 20)?;
     let groups: Vec<&str> = (0..4).map(|i| &symbols[i * 5..i * 5 + 5]).collect();
     Some(groups.join("-"))
 }

@@ -24,6 +24,15 @@ pub const INBOUND_RULE_ID: &str = "ExpireInboundMail";
 /// Mail that could not be read, moved aside: kept 30 days.
 pub const QUARANTINE_EXPIRY_DAYS: i32 = 30;
 pub const QUARANTINE_RULE_ID: &str = "ExpireQuarantinedMail";
+/// The mail rules (rule id, key prefix, days), as the template declares them too.
+pub const MAIL_EXPIRY: [(&str, &str, i32); 2] = [
+    (INBOUND_RULE_ID, INBOUND_PREFIX, INBOUND_EXPIRY_DAYS),
+    (
+        QUARANTINE_RULE_ID,
+        QUARANTINE_PREFIX,
+        QUARANTINE_EXPIRY_DAYS,
+    ),
+];
 
 fn build_err(e: impl std::fmt::Display) -> String {
     format!("building a bucket rule: {e}")
@@ -79,20 +88,11 @@ pub fn lifecycle() -> Result<BucketLifecycleConfiguration, String> {
             .build()
             .map_err(build_err)
     };
-    BucketLifecycleConfiguration::builder()
-        .rules(pending)
-        .rules(expire(
-            INBOUND_RULE_ID,
-            INBOUND_PREFIX,
-            INBOUND_EXPIRY_DAYS,
-        )?)
-        .rules(expire(
-            QUARANTINE_RULE_ID,
-            QUARANTINE_PREFIX,
-            QUARANTINE_EXPIRY_DAYS,
-        )?)
-        .build()
-        .map_err(build_err)
+    let mut config = BucketLifecycleConfiguration::builder().rules(pending);
+    for (id, prefix, days) in MAIL_EXPIRY {
+        config = config.rules(expire(id, prefix, days)?);
+    }
+    config.build().map_err(build_err)
 }
 
 /// `CONSOLE_ORIGIN`: one origin or several, comma-separated.

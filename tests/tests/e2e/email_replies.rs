@@ -487,18 +487,7 @@ async fn the_local_bucket_expires_inbound_and_quarantined_mail_as_the_template_d
         .send()
         .await
         .expect("the bucket's lifecycle rules");
-    for (id, prefix, days) in [
-        (
-            objects::bucket::INBOUND_RULE_ID,
-            objects::keys::INBOUND_PREFIX,
-            objects::bucket::INBOUND_EXPIRY_DAYS,
-        ),
-        (
-            objects::bucket::QUARANTINE_RULE_ID,
-            objects::keys::QUARANTINE_PREFIX,
-            objects::bucket::QUARANTINE_EXPIRY_DAYS,
-        ),
-    ] {
+    for (id, prefix, days) in objects::bucket::MAIL_EXPIRY {
         let rule = got
             .rules()
             .iter()

@@ -40,25 +40,7 @@ pub fn legacy_incident_number(incident_id: &str) -> String {
 /// Reads a number as a person may type it: any case, spaces or dashes anywhere, O for 0 and
 /// I/L for 1. `None` when it cannot be a number at all.
 pub fn normalise_incident_number(input: &str) -> Option<String> {
-    if input.len() > 32 {
-        return None;
-    }
-    let mut symbols = String::with_capacity(NUMBER_SYMBOLS);
-    for c in input.chars() {
-        let c = match c.to_ascii_uppercase() {
-            ' ' | '-' => continue,
-            'O' => '0',
-            'I' | 'L' => '1',
-            c => c,
-        };
-        if !c.is_ascii() || !crate::base32::ALPHABET.contains(&(c as u8)) {
-            return None;
-        }
-        symbols.push(c);
-    }
-    if symbols.len() != NUMBER_SYMBOLS {
-        return None;
-    }
+    let symbols = crate::base32::typed(input, NUMBER_SYMBOLS)?;
     Some(format!("{}-{}", &symbols[..3], &symbols[3..]))
 }
 
