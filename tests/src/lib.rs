@@ -587,6 +587,13 @@ pub async fn number_of(incident_id: &str) -> String {
         .to_string()
 }
 
+/// Waits past the clock's next second. Instants are kept to the second, so two changes made
+/// in one second tie (and a list ordered by them orders the tie by id): a test that needs the
+/// first to come first waits between them.
+pub async fn next_second() {
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_emulator_relay_failure;

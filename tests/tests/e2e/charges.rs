@@ -61,6 +61,7 @@ async fn charge_pending_lists_exactly_the_incidents_whose_charge_awaits_a_decisi
             .await
             .expect(201);
     }
+    // A second apart: closures are kept to the second, and the list orders a tie by id.
     for id in [&first, &second, &decided] {
         ok(
             &format!("/incidents/{id}/closure-request"),
@@ -68,6 +69,7 @@ async fn charge_pending_lists_exactly_the_incidents_whose_charge_awaits_a_decisi
             json!({"reason": "Fixed it ourselves"}),
         )
         .await;
+        next_second().await;
     }
     ok(
         &format!("/incidents/{resolved}/resolution"),

@@ -860,11 +860,9 @@ async fn deciding_an_unknown_claim_is_404() {
 // took a later one: the next draw must take the sooner one (SPEC: "the caller's usable pack that
 // expires soonest"), however the process remembers.
 
-/// Packs bought in the same second expire in the same second (instants are kept to the second):
-/// the next purchase waits for the clock's next second so the one bought first expires first.
-async fn next_second() {
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-}
+// Packs bought in the same second expire in the same second (instants are kept to the second):
+// the next purchase waits for the clock's next second (`next_second`) so the one bought first
+// expires first.
 
 fn drawn_from(answer: Answer) -> String {
     id(&answer.expect(201).body, "pack_id")
