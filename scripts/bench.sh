@@ -7,21 +7,24 @@
 # headless Chromium with a real team's data) adds sections 9 to 11 (11: e-mailed replies); stops everything it started.
 # Prints numbers, asserts nothing about speed. Not part of `make test`.
 # Options (environment): BENCH_REQUESTS (300), BENCH_SPAWNS (20), BENCH_SWEEP_TIMEOUT (900 s),
-# BENCH_CONSOLE (1; 0 skips sections 9 to 11), and console-bench.sh's (CONSOLE_BENCH_*).
-# Time: the release build (5-11 min from scratch on 2 cores), a debug build of the e2e crate
-# unless `make test` left one (~4 min), sweep-bench ~4 min, the bench ~1.5 min.
+# BENCH_ARM64 (1; 0 skips the arm64 zips of section 3), BENCH_CONSOLE (1; 0 skips sections 9 to
+# 11), and console-bench.sh's (CONSOLE_BENCH_*).
+# Time: the release build (5-11 min from scratch on 2 cores), the arm64 zips (`make package`
+# without its smoke test: 6-19 min from scratch), a debug build of the e2e crate unless
+# `make test` left one (~4 min), sweep-bench ~4 min, the bench ~3 min, the console's ~5 min.
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 STATE="$ROOT/.local/bench-$$"
 trap stack_stop EXIT INT TERM
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-FUNCTIONS=(intake response closure pack-purchase sla-sweeper payment-webhook)
+# Every function (cold init and zip size are measured for each; the latency runs use six).
+FUNCTIONS=(intake response attachments closure pack-purchase sla-sweeper reports payment-webhook notifier inbound-mail)
 RELEASE="$CARGO_TARGET_DIR/release"
 mkdir -p "$STATE"
 
 bash "$ROOT/scripts/tools.sh"
 echo "==> building the release binaries (a few minutes the first time)"
-cargo build --release -p intake -p response -p closure -p pack-purchase -p sla-sweeper -p payment-webhook -p bench
+cargo build --release $(printf -- '-p %s ' "${FUNCTIONS[@]}") -p bench
 # sweep-bench (the sweeper's scaling run) lives in the e2e crate. Built on its own, so its
 # dependencies cannot change a feature of the functions' build, and in debug: `make test` has
 # usually built it already, a release build would compile the SDK a second time, and its times
@@ -30,6 +33,15 @@ SWEEP_BENCH=""
 if [ -f "$ROOT/tests/src/bin/sweep-bench.rs" ]; then
   cargo build -p e2e --bin sweep-bench
   SWEEP_BENCH="$CARGO_TARGET_DIR/debug/sweep-bench"
+fi
+
+ARM64_DIR="$CARGO_TARGET_DIR/lambda-arm64"
+if [ "${BENCH_ARM64:-1}" != "0" ]; then
+  # The deployed zips, built as `make package` builds them (its smoke test is `make package`'s).
+  echo "==> the arm64 zips (make package without its smoke test)"
+  SMOKE=0 ARCH=arm64 bash "$ROOT/scripts/package.sh" || { echo "!! the arm64 build failed: section 3 shows no arm64 column" >&2; ARM64_DIR=""; }
+else
+  ARM64_DIR=""
 fi
 
 echo "==> zipping each release binary as bootstrap"
@@ -47,7 +59,11 @@ for fn in "${FUNCTIONS[@]}" hello-lambda; do
 with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
     z.write("bootstrap")' "$fn.zip")
   fi
-  printf '%s\t%s\t%s\n' "$fn" "$(stat -c %s "$RELEASE/$fn")" "$(stat -c %s "$dir/$fn.zip")" >>"$ZIPS"
+  arm64=""
+  if [ -n "$ARM64_DIR" ] && [ -f "$ARM64_DIR/$fn/bootstrap.zip" ]; then
+    arm64="$(stat -c %s "$ARM64_DIR/$fn/bootstrap.zip")"
+  fi
+  printf '%s\t%s\t%s\t%s\n' "$fn" "$(stat -c %s "$RELEASE/$fn")" "$(stat -c %s "$dir/$fn.zip")" "$arm64" >>"$ZIPS"
 done
 rm -rf "$STATE/zip"
 

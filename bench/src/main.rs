@@ -22,7 +22,7 @@ use bench::fixtures::{
     refund_resolution_body, resolution_body, response_body, scheduled_event, submission,
     submission_body, with_query,
 };
-use bench::function::{self, Launcher, Running};
+use bench::function::{self, Launcher, Running, ALL_FUNCTIONS};
 use calls::{Recorder, RequestCalls};
 use chrono::Utc;
 use clap::Parser;
@@ -32,10 +32,10 @@ use domain::incident::{parse_resolution, parse_response};
 use domain::Actor;
 use floor::{clear_table, floor_draw, floor_pack, floor_transition};
 use results::{
-    Results, Run, Throughput, Timing, BUY, CLAIM, CLOSURE, CONCURRENCY, ENGINEERS, FUNCTIONS,
-    HAND_OFF, HELLO, HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, INTAKE_FIRST, INTAKE_NAMED,
-    INTAKE_NAMED_FIRST, LIST, OWNED_OPEN_LIST, OWNERSHIP, OWNER_FILTERED_LIST, QUEUE_MINE,
-    READ_FLOOR, REFUND, RESPONSE, SEVERITY_LIST, SWEEP_DUE, SWEEP_NONE_DUE, SWEEP_WITH_DUE, TAKE,
+    Results, Run, Throughput, Timing, BUY, CLAIM, CLOSURE, CONCURRENCY, ENGINEERS, HAND_OFF, HELLO,
+    HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, INTAKE_FIRST, INTAKE_NAMED, INTAKE_NAMED_FIRST, LIST,
+    OWNED_OPEN_LIST, OWNERSHIP, OWNER_FILTERED_LIST, QUEUE_MINE, READ_FLOOR, REFUND, RESPONSE,
+    SEVERITY_LIST, SWEEP_DUE, SWEEP_NONE_DUE, SWEEP_WITH_DUE, TAKE,
 };
 use serde_json::{json, Value};
 use stats::Sample;
@@ -85,7 +85,7 @@ async fn run(o: Options) -> Result<(), String> {
     let needed: Vec<&str> = if o.only_ownership {
         vec!["intake", "response", "pack-purchase"]
     } else {
-        FUNCTIONS.iter().chain([&HELLO]).copied().collect()
+        ALL_FUNCTIONS.iter().chain([&HELLO]).copied().collect()
     };
     for name in needed {
         if !launcher.binary(name).is_file() {
@@ -414,7 +414,7 @@ async fn latency(
 }
 
 fn function_key(name: &str) -> &'static str {
-    FUNCTIONS
+    ALL_FUNCTIONS
         .iter()
         .chain([&HELLO])
         .find(|f| **f == name)
@@ -809,7 +809,7 @@ async fn throughput(
 /// Spawn → first `GET …/invocation/next`, the binaries taking turns so drift hits all alike.
 async fn cold_init(o: &Options, launcher: &Launcher, results: &mut Results) -> Result<(), String> {
     for _ in 0..o.spawns {
-        for name in [HELLO].iter().chain(FUNCTIONS.iter()) {
+        for name in [HELLO].iter().chain(ALL_FUNCTIONS.iter()) {
             let f = launcher.start(name).await?;
             results.init.entry(name).or_default().push(f.init);
             f.stop().await;

@@ -152,6 +152,8 @@ pub struct ZipRow {
     pub name: String,
     pub binary_bytes: u64,
     pub zip_bytes: u64,
+    /// The deployed arm64 zip (`make package`), when the run built it.
+    pub arm64_zip_bytes: Option<u64>,
 }
 
 /// How the run went, and what was measured outside it.
@@ -177,7 +179,8 @@ pub struct Run {
     pub sweep: Option<String>,
 }
 
-/// `name<TAB>binary bytes<TAB>zip bytes` lines from `scripts/bench.sh`; others are skipped.
+/// `name<TAB>binary bytes<TAB>zip bytes[<TAB>arm64 zip bytes]` lines from `scripts/bench.sh`;
+/// others are skipped.
 pub fn parse_zips(text: &str) -> Vec<ZipRow> {
     text.lines()
         .filter_map(|l| {
@@ -186,6 +189,7 @@ pub fn parse_zips(text: &str) -> Vec<ZipRow> {
                 name: f.next()?.to_string(),
                 binary_bytes: f.next()?.trim().parse().ok()?,
                 zip_bytes: f.next()?.trim().parse().ok()?,
+                arm64_zip_bytes: f.next().and_then(|b| b.trim().parse().ok()),
             })
         })
         .collect()

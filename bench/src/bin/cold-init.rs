@@ -8,48 +8,8 @@
 //! it). No process contacts a server during init, so the endpoints may point nowhere; the
 //! variables the functions require get local defaults unless set.
 
-use bench::function::{Launcher, INIT_TIMEOUT};
+use bench::function::{Launcher, ALL_FUNCTIONS, INIT_DEFAULTS, INIT_TIMEOUT};
 use std::time::Duration;
-
-const FUNCTIONS: [&str; 9] = [
-    "intake",
-    "response",
-    "attachments",
-    "closure",
-    "pack-purchase",
-    "sla-sweeper",
-    "reports",
-    "payment-webhook",
-    "notifier",
-];
-
-const DEFAULTS: [(&str, &str); 16] = [
-    ("TABLE_NAME", "incident-desk-bench"),
-    (
-        "CURSOR_KEY",
-        "0000000000000000000000000000000000000000000000000000000000000000",
-    ),
-    ("ATTACHMENTS_BUCKET", "incident-desk-attachments"),
-    ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9"),
-    ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9"),
-    ("AWS_ENDPOINT_URL_SESV2", "http://127.0.0.1:9"),
-    ("AWS_ENDPOINT_URL_SNS", "http://127.0.0.1:9"),
-    ("AWS_REGION", "us-east-1"),
-    ("AWS_ACCESS_KEY_ID", "local"),
-    ("AWS_SECRET_ACCESS_KEY", "local"),
-    ("NOTIFY_FROM", "desk@example.com"),
-    ("SUPPORT_TEAM_EMAIL", "team@example.com"),
-    ("SUPPORT_ADMINS_EMAIL", "admins@example.com"),
-    ("CONSOLE_URL", "http://127.0.0.1:5173"),
-    (
-        "RATING_TOKEN_KEY",
-        "0000000000000000000000000000000000000000000000000000000000000000",
-    ),
-    (
-        "PAGER_TOPIC_ARN",
-        "arn:aws:sns:us-east-1:123456789012:incident-desk-pager",
-    ),
-];
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -89,7 +49,7 @@ async fn main() -> Result<(), String> {
         .to_path_buf();
     let log_dir = std::env::temp_dir().join("incident-desk-cold-init");
     std::fs::create_dir_all(&log_dir).map_err(|e| e.to_string())?;
-    let env = DEFAULTS
+    let env = INIT_DEFAULTS
         .iter()
         .map(|(k, v)| {
             (
@@ -107,7 +67,7 @@ async fn main() -> Result<(), String> {
         init_timeout: INIT_TIMEOUT,
     };
     if names.is_empty() {
-        names = FUNCTIONS
+        names = ALL_FUNCTIONS
             .iter()
             .filter(|n| launcher.binary(n).is_file())
             .map(|n| n.to_string())
