@@ -43,11 +43,11 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_smithy_async::rt::sleep::TokioSleep;
 use aws_smithy_async::time::SystemTimeSource;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
-use aws_smithy_http_client::Builder;
 use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_types::region::Region;
 use aws_types::sdk_config::{self, SharedHttpClient};
+
+mod https;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -86,27 +86,12 @@ pub const ROOTS: [(&str, &str); 7] = [
     ),
 ];
 
-fn trust_store() -> TrustStore {
-    ROOTS.iter().fold(
-        TrustStore::empty().with_native_roots(false),
-        |store, (_, pem)| store.with_pem_certificate(pem.as_bytes()),
-    )
-}
-
-/// The process's one HTTPS client for the AWS SDKs (connections pooled across clients).
+/// The process's one HTTP client for the AWS SDKs (connections pooled across clients): see
+/// [`https`].
 pub fn http_client() -> SharedHttpClient {
     static CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
     CLIENT
-        .get_or_init(|| {
-            let context = TlsContext::builder()
-                .with_trust_store(trust_store())
-                .build()
-                .expect("a TLS context of bundled roots");
-            Builder::new()
-                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-                .tls_context(context)
-                .build_https()
-        })
+        .get_or_init(|| SharedHttpClient::new(https::AwsHttps::new()))
         .clone()
 }
 
