@@ -18,7 +18,7 @@ STATE="$ROOT/.local/bench-$$"
 trap stack_stop EXIT INT TERM
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Every function (cold init and zip size are measured for each; the latency runs use six).
-FUNCTIONS=(intake response attachments closure pack-purchase sla-sweeper reports payment-webhook notifier inbound-mail)
+FUNCTIONS=(intake response attachments closure pack-purchase privacy sla-sweeper reports payment-webhook notifier inbound-mail)
 RELEASE="$CARGO_TARGET_DIR/release"
 mkdir -p "$STATE"
 

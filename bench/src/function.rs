@@ -14,12 +14,13 @@ const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Every function of the product (the members under `functions/`), in report order: cold init
 /// and zip size are measured for each.
-pub const ALL_FUNCTIONS: [&str; 10] = [
+pub const ALL_FUNCTIONS: [&str; 11] = [
     "intake",
     "response",
     "attachments",
     "closure",
     "pack-purchase",
+    "privacy",
     "sla-sweeper",
     "reports",
     "payment-webhook",

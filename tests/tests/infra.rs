@@ -1012,13 +1012,13 @@ fn only_the_attachments_function_reaches_the_bucket_and_only_put_and_get_under_i
         );
         false
     });
-    // Privacy (issue 29): pack-purchase signs export links and deletes an erased account's
-    // attachments and exports; the sweeper's privacy step writes export archives (multipart),
+    // Privacy (issue 29): the privacy function signs export links and deletes an erased
+    // account's attachments and exports; the sweeper's privacy step writes export archives (multipart),
     // reads attachments into them and deletes by retention and erasure. Only under exports/
     // and attachments/, never the whole bucket.
     granted.retain(|(function, actions, resource)| {
         let allowed: &[&str] = match function.as_str() {
-            "PackPurchaseFunction" => &["s3:GetObject", "s3:DeleteObject"],
+            "PrivacyFunction" => &["s3:GetObject", "s3:DeleteObject"],
             "SlaSweeperFunction" => &[
                 "s3:GetObject",
                 "s3:PutObject",

@@ -1,11 +1,11 @@
-//! `pack-purchase`: buying packs, tax exemptions (S12), claims of a lost purchaser's pack (S11)
-//! the account summary and the offers' prices, and privacy (data exports, erasure requests). With `PAYMENT_PROVIDER=stripe` a purchase is an
+//! `pack-purchase`: buying packs, tax exemptions (S12), claims of a lost purchaser's pack (S11),
+//! the account summary and the offers' prices. With `PAYMENT_PROVIDER=stripe` a purchase is an
 //! order paid through a Stripe Checkout Session (function `payment-webhook` activates it).
+//! Privacy (data exports, erasure) is function `privacy`'s.
 
 mod claims;
 mod exemptions;
 mod packs;
-mod privacy;
 
 use domain::pricing::PriceList;
 use stripe::PaymentProvider;
@@ -15,8 +15,6 @@ pub struct App {
     pub prices: PriceList,
     /// `PAYMENT_PROVIDER`: packs active at once (`none`) or paid through Stripe Checkout.
     pub payments: PaymentProvider,
-    /// The private bucket of attachments and data exports: export links, erasure's deletions.
-    pub objects: objects::Objects,
 }
 
 // One thread: a process serves one invocation at a time on a share of a vCPU (256 MB), so
@@ -27,7 +25,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     let prices = PriceList::shipped().map_err(|e| format!("price list: {e}"))?;
     let store = store::Store::from_env().await?;
     let payments = PaymentProvider::from_env().await?;
-    let objects = objects::Objects::from_env().await?;
     let routes = api::routes![App;
         "POST" "/packs" => packs::purchase,
         "GET" "/packs" => packs::list,
@@ -40,17 +37,11 @@ async fn main() -> Result<(), lambda_http::Error> {
         "POST" "/tax-exemptions/{account_id}/decision" as Admin => exemptions::decide,
         "GET" "/account" => exemptions::account,
         "GET" "/offers" => packs::offers,
-        "POST" "/account/data-export" => privacy::request_export,
-        "GET" "/account/data-export/{export_id}" => privacy::export,
-        "POST" "/account/erasure-request" => privacy::request_erasure,
-        "GET" "/erasure-requests" as Admin => privacy::list,
-        "POST" "/erasure-requests/{account_id}/decision" as Admin => privacy::decide,
     ];
     let app = App {
         store,
         prices,
         payments,
-        objects,
     };
     // Account mail (pack activation, claim and exemption decisions) goes to the address the
     // account's token last presented: every caller's address is kept.

@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 type Https = hyper_rustls::HttpsConnector<Tcp>;
+type Pool = Client<Https, SdkBody>;
 
 /// The bundled roots as rustls trusts them.
 fn root_store() -> rustls::RootCertStore {
@@ -59,7 +60,7 @@ fn tls_config() -> rustls::ClientConfig {
 pub(crate) struct AwsHttps {
     tls: rustls::ClientConfig,
     /// One pooled client per connect timeout, made when first asked for.
-    pools: Mutex<Vec<(Option<Duration>, Client<Https, SdkBody>)>>,
+    pools: Mutex<Vec<(Option<Duration>, Pool)>>,
 }
 
 impl AwsHttps {
@@ -70,7 +71,7 @@ impl AwsHttps {
         }
     }
 
-    fn pool(&self, connect_timeout: Option<Duration>) -> Client<Https, SdkBody> {
+    fn pool(&self, connect_timeout: Option<Duration>) -> Pool {
         let mut pools = self.pools.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, client)) = pools.iter().find(|(t, _)| *t == connect_timeout) {
             return client.clone();
@@ -107,7 +108,7 @@ impl HttpClient for AwsHttps {
 
 #[derive(Debug, Clone)]
 struct Connector {
-    client: Client<Https, SdkBody>,
+    client: Pool,
     read_timeout: Option<Duration>,
 }
 

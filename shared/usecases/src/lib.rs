@@ -18,6 +18,7 @@
 //! | buy a pack: priced, then active at once or an order on the payment page (a port) | [`purchase`] | pack-purchase |
 //! | claim a lost purchaser's pack, and its decision | [`claim`] | pack-purchase |
 //! | submit and decide a tax exemption | [`exemption`] | pack-purchase |
+//! | data exports and erasure: request, decide, carry out in steps; the scheduled privacy step | [`privacy`] | privacy, sla-sweeper |
 //! | apply a verified payment notification | [`payment`] | payment-webhook |
 //! | one SLA sweep | [`sweep`] | sla-sweeper |
 //! | keep the account's e-mail address; register engineers | [`profile`] | every HTTP function but reports (identity hook) |
