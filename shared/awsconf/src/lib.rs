@@ -29,9 +29,9 @@
 //! retries (3 attempts), a 3.1 s connect timeout (an adapter's own [`TimeoutConfig`] replaces
 //! it: set the connect timeout there too), tokio's sleep and the system clock.
 //!
-//! The HTTPS client: one per process, rustls on *ring* (the crypto the Stripe client already
-//! links, so no second TLS stack), trusting only the certificate authorities AWS service
-//! endpoints chain to. Nothing reads the system certificate store, so a cold start does not
+//! The HTTP client: one per process ([`https`]: hyper-util's HTTP/1.1 client), rustls on *ring*
+//! (the crypto the Stripe client already links, so no second TLS stack), trusting only the
+//! certificate authorities AWS service endpoints chain to. Nothing reads the system certificate store, so a cold start does not
 //! parse its ~300 files before the first connection.
 //!
 //! The roots, bundled from Mozilla's store (Debian `ca-certificates`): Amazon Root CA 1–4 and
