@@ -15,7 +15,6 @@ use mailbox::screen::sender_verified;
 use objects::keys::{INBOUND_PREFIX, QUARANTINE_PREFIX};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use store::inbound::message_key;
 use store::Store;
 use usecases::notify::{send_once, Delivered, Once};
 use usecases::reply::{post, File, Reply, ReplyOutcome};
@@ -137,7 +136,7 @@ impl Inbound {
                 .collect()
         });
         let reply = Reply {
-            key: message_key(&identity),
+            key: mailbox::message_key(&identity),
             incident_id: screened.verified.incident_id.clone(),
             from: screened.from.clone(),
             text: screened.text.clone(),
@@ -239,7 +238,7 @@ impl Inbound {
                 .clone()
                 .unwrap_or_else(|| key.to_string());
             self.answer(
-                &format!("inbound#{}", message_key(&identity)),
+                &format!("inbound#{}", mailbox::message_key(&identity)),
                 "too_large",
                 &stored.incident,
                 answer,

@@ -3,7 +3,7 @@
 
 use domain::incident::ActionError;
 use lambda_runtime::Diagnostic;
-use store::StoreError;
+use usecases::Failure;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
@@ -12,10 +12,10 @@ pub enum SweepError {
     BadEvent(String),
     /// Throttled, timed out or unreachable: the next attempt (or the next minute) goes on.
     #[error("data store unavailable: {0}")]
-    StoreUnavailable(StoreError),
+    StoreUnavailable(Failure),
     /// A store failure that a retry will not cure (a malformed item, a bad request).
     #[error("data store failure: {0}")]
-    Store(StoreError),
+    Store(Failure),
     /// The domain refused a breach for a reason other than the incident's state: a bug.
     #[error("breach of incident {incident_id} refused: {reason}")]
     Refused {
@@ -48,9 +48,11 @@ impl From<usecases::sweep::UnexpectedRefusal> for SweepError {
     }
 }
 
-impl From<StoreError> for SweepError {
-    fn from(e: StoreError) -> Self {
-        if e.is_retryable() {
+/// The use cases' failure of a store call: `Unavailable` (throttled, timed out, unreachable) is
+/// worth a retry, anything else is not.
+impl From<Failure> for SweepError {
+    fn from(e: Failure) -> Self {
+        if matches!(e, Failure::Unavailable(_)) {
             SweepError::StoreUnavailable(e)
         } else {
             SweepError::Store(e)
@@ -80,8 +82,7 @@ mod tests {
 
     #[test]
     fn a_throttled_store_is_retryable_and_a_bad_event_is_not() {
-        let throttled =
-            SweepError::from(StoreError::Unavailable("Query: ThrottlingException".into()));
+        let throttled = SweepError::from(Failure::Unavailable("Query: ThrottlingException".into()));
         assert!(throttled.is_retryable());
         assert_eq!(
             Diagnostic::from(throttled).error_type,
@@ -94,7 +95,7 @@ mod tests {
 
     #[test]
     fn a_malformed_item_is_not_retryable() {
-        let corrupt = SweepError::from(StoreError::Corrupt("incident without version".into()));
+        let corrupt = SweepError::from(Failure::Internal("incident without version".into()));
         assert!(!corrupt.is_retryable());
         assert_eq!(
             Diagnostic::from(corrupt).error_type,

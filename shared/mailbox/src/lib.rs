@@ -11,6 +11,6 @@ pub mod read;
 pub mod screen;
 pub mod token;
 
-pub use read::{read, Inbound, InboundPart};
+pub use read::{message_key, read, Inbound, InboundPart};
 pub use screen::{screen, Screened, Unposted};
 pub use token::{ReplyKey, Verified};

@@ -3,6 +3,14 @@
 use mail_parser::decoders::html::html_to_text;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 
+/// The key an inbound message is posted once under: a hash of its `Message-ID` (or of whatever
+/// identifies it), 32 hex digits.
+pub fn message_key(identity: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(identity.trim().as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
 /// A raw message larger than this is not parsed (its sender is told to use the console): SES
 /// accepts up to 40 MB, an incident attachment is at most 50 MB, and a function holds the message
 /// and its decoded parts in memory at once.
@@ -198,4 +206,18 @@ pub fn read_headers(raw: &[u8], limit: usize) -> Option<Inbound> {
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message_key;
+
+    #[test]
+    fn a_message_key_is_32_hex_digits_of_the_trimmed_identity() {
+        let key = message_key(" <CAF1@mail.gmail.com>\r\n");
+        assert_eq!(key, message_key("<CAF1@mail.gmail.com>"));
+        assert_eq!(key.len(), 32);
+        assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(key, message_key("<CAF2@mail.gmail.com>"));
+    }
 }

@@ -9,16 +9,9 @@ use crate::table::TTL_ATTRIBUTE;
 use crate::{Store, StoreError};
 use domain::incident::Transition;
 use domain::time::{format_instant, Instant};
-use sha2::{Digest, Sha256};
 
 /// Markers outlive every redelivery (SES and S3 retry for hours, not weeks).
 const MARKER_DAYS: i64 = 30;
-
-/// The key of an inbound message: a hash of its `Message-ID` (or of whatever identifies it).
-pub fn message_key(identity: &str) -> String {
-    let digest = Sha256::digest(identity.trim().as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
-}
 
 fn marker(key: &str) -> Key {
     keys::inbound_message(key)

@@ -33,7 +33,7 @@ pub struct File {
 /// A reply whose token verified and whose sender is the token's recipient.
 #[derive(Debug, Clone)]
 pub struct Reply {
-    /// The message's key (`store::inbound::message_key` of its `Message-ID`).
+    /// The message's key (`mailbox::message_key` of its `Message-ID`).
     pub key: String,
     pub incident_id: String,
     pub from: String,

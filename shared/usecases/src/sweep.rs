@@ -12,6 +12,7 @@
 //! with nothing due (answered, closed, already warned or breached, by an overlapping sweep too)
 //! is left alone.
 
+use crate::Failure;
 use domain::incident::{sweep_signals, ActionError, EventKind, Incident, Transition};
 use domain::time::Instant;
 use domain::Actor;
@@ -49,7 +50,7 @@ pub fn decide(
 /// Sweeps within the plan's page budget and time limit.
 pub async fn sweep<E>(store: &Store, plan: &SweepPlan) -> Swept<E>
 where
-    E: From<StoreError> + From<UnexpectedRefusal>,
+    E: From<Failure> + From<UnexpectedRefusal>,
 {
     sweep_due(store, plan, |incident, at| {
         decide(incident, plan.as_of, at).map_err(E::from)
@@ -140,6 +141,12 @@ enum Written {
     Deferred,
 }
 
+/// A store failure in the use cases' terms (`Failure::Unavailable` is worth a retry), in the
+/// caller's error type.
+fn failed<E: From<Failure>>(e: StoreError) -> E {
+    E::from(Failure::from(e))
+}
+
 /// Sweeps every shard for incidents due at `plan.as_of`. `decide` answers, for an incident
 /// as read and the instant its write would commit at, the transition to write (`Ok(None)`:
 /// leave it alone). That instant is `plan.as_of`, or the incident's latest event if that is
@@ -147,7 +154,7 @@ enum Written {
 /// decreases along a timeline.
 pub async fn sweep_due<E, F>(store: &Store, plan: &SweepPlan, decide: F) -> Swept<E>
 where
-    E: From<StoreError>,
+    E: From<Failure>,
     F: Fn(&Incident, Instant) -> Result<Option<Transition>, E>,
 {
     let limits = Limits {
@@ -174,7 +181,7 @@ async fn sweep_shard<E, F>(
     decide: &F,
 ) -> (SweepTally, Option<E>)
 where
-    E: From<StoreError>,
+    E: From<Failure>,
     F: Fn(&Incident, Instant) -> Result<Option<Transition>, E>,
 {
     let plan = limits.plan;
@@ -194,7 +201,7 @@ where
             Err(e) => {
                 limits.abort.store(true, Ordering::Relaxed);
                 tally.remaining = true;
-                return (tally, Some(e.into()));
+                return (tally, Some(failed(e)));
             }
         };
         tally.pages += 1;
@@ -238,7 +245,7 @@ async fn signal_one<E, F>(
     decide: &F,
 ) -> Result<Written, E>
 where
-    E: From<StoreError>,
+    E: From<Failure>,
     F: Fn(&Incident, Instant) -> Result<Option<Transition>, E>,
 {
     let id = &seen.incident.incident_id;
@@ -252,16 +259,20 @@ where
         Err(e) if e.is_retryable() => {
             tracing::info!(incident_id = %id, error = %e, "sla signal write collided; re-reading");
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(failed(e)),
     }
-    let Some(fresh) = store.incident(id).await? else {
+    let Some(fresh) = store.incident(id).await.map_err(failed)? else {
         return Ok(Written::Skipped);
     };
     let at = fresh.commit_now(as_of);
     let Some(t) = decide(&fresh.incident, at)? else {
         return Ok(Written::Skipped);
     };
-    match store.apply_transition(&fresh, &t, at).await? {
+    match store
+        .apply_transition(&fresh, &t, at)
+        .await
+        .map_err(failed)?
+    {
         ApplyOutcome::Applied => Ok(applied(&t)),
         ApplyOutcome::Conflict => {
             tracing::warn!(incident_id = %id, "incident changed twice during its sla signal; left for the next sweep");

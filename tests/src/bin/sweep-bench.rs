@@ -27,6 +27,7 @@ use domain::Actor;
 use std::time::Instant as Clock;
 use store::{Store, StoreError};
 use usecases::sweep::SweepPlan;
+use usecases::Failure;
 
 /// Read passes per size; the median is reported.
 const READ_REPEATS: usize = 5;
@@ -62,12 +63,12 @@ fn ms(since: Clock) -> f64 {
 
 /// The Lambda's decision: breach what the domain says is due at the write's commit instant
 /// (never before the sweep's), leave the rest.
-fn breach() -> impl Fn(&Incident, Instant) -> Result<Option<Transition>, StoreError> {
+fn breach() -> impl Fn(&Incident, Instant) -> Result<Option<Transition>, Failure> {
     let system = Actor::system();
     move |incident, at| match apply(incident, &system, Action::Breach, at) {
         Ok(t) => Ok(Some(t)),
         Err(ActionError::InvalidState(_)) => Ok(None),
-        Err(e) => Err(StoreError::Other(format!("unexpected refusal: {e}"))),
+        Err(e) => Err(Failure::Internal(format!("unexpected refusal: {e}"))),
     }
 }
 
@@ -129,7 +130,7 @@ async fn probes(store: &Store, as_of: Instant) -> Result<(f64, f64), StoreError>
 
 async fn pass<F>(store: &Store, as_of: Instant, decide: F) -> Result<Pass, StoreError>
 where
-    F: Fn(&Incident, Instant) -> Result<Option<Transition>, StoreError>,
+    F: Fn(&Incident, Instant) -> Result<Option<Transition>, Failure>,
 {
     let plan = SweepPlan {
         as_of,
@@ -141,7 +142,7 @@ where
     let swept = usecases::sweep::sweep_due(store, &plan, decide).await;
     let ms = ms(started);
     if let Some(e) = swept.failure {
-        return Err(e);
+        return Err(StoreError::Other(e.to_string()));
     }
     Ok(Pass {
         examined: swept.tally.examined,

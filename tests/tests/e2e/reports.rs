@@ -13,14 +13,14 @@ use e2e::*;
 use futures::{stream, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
-use store::{Page, Store, StoreError};
+use store::{Page, Store};
 use usecases::sweep::SweepPlan;
 
 #[derive(Debug)]
 struct Failure(String);
 
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
+impl From<usecases::Failure> for Failure {
+    fn from(e: usecases::Failure) -> Self {
         Failure(e.to_string())
     }
 }

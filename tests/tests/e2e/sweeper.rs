@@ -461,7 +461,7 @@ async fn a_scheduled_event_without_a_valid_time_is_refused_as_not_retryable() {
 // The store's sweep loop on tables of its own: paging, budget, time limit, overlap.
 
 /// The Lambda's decision, as the system actor, at the write's commit instant.
-fn breach() -> impl Fn(&Incident, Instant) -> Result<Option<Transition>, store::StoreError> {
+fn breach() -> impl Fn(&Incident, Instant) -> Result<Option<Transition>, usecases::Failure> {
     move |incident, at| match apply(incident, &Actor::system(), Action::Breach, at) {
         Ok(t) => Ok(Some(t)),
         Err(ActionError::InvalidState(_)) => Ok(None),
