@@ -305,3 +305,16 @@ mod tests {
             .all(|l| l.achievement.is_none()));
     }
 }
+
+/// One (month, calendar, severity) of a report, summed over its shards.
+pub type CountsKey = (Month, CalendarId, Severity);
+
+/// One line of the satisfaction report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SatisfactionCount {
+    pub month: Month,
+    pub severity: Severity,
+    pub owner_account_id: Option<String>,
+    pub good: u64,
+    pub bad: u64,
+}

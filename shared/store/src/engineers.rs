@@ -15,18 +15,8 @@ use crate::{Store, StoreError};
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use domain::incident::Incident;
 use domain::time::{format_instant, Instant};
-use serde::{Deserialize, Serialize};
 
-/// One engineer as `GET /engineers` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Engineer {
-    pub account_id: String,
-    pub display_name: String,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub open_incidents: i64,
-}
+pub use domain::incident::Engineer;
 
 fn engineer_from_item(mut item: Item) -> Result<Engineer, StoreError> {
     // An item made by a counter before its registration (it cannot normally happen: an owner

@@ -65,8 +65,7 @@ fn count(item: &Item, outcome: SlaOutcome) -> Result<u64, StoreError> {
     }
 }
 
-/// One (month, calendar, severity) of a report, summed over its shards.
-pub type CountsKey = (Month, CalendarId, Severity);
+pub use domain::report::CountsKey;
 
 impl Store {
     /// The counters of every month from `from` to `to` (both included): one Query of the
@@ -176,15 +175,7 @@ pub(crate) fn satisfaction_items(
         .collect()
 }
 
-/// One line of the satisfaction report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SatisfactionCount {
-    pub month: Month,
-    pub severity: Severity,
-    pub owner_account_id: Option<String>,
-    pub good: u64,
-    pub bad: u64,
-}
+pub use domain::report::SatisfactionCount;
 
 fn signed(item: &Item, name: &str) -> Result<i64, StoreError> {
     match item.get(name) {

@@ -15,9 +15,8 @@ use domain::{Actor, ExemptionStatus, IncidentStatus};
 use std::collections::HashMap;
 use store::Store;
 
-pub use store::engineers::Engineer;
-pub use store::incidents::{IncidentFilter, OwnerFilter};
-pub use store::reports::{CountsKey, SatisfactionCount};
+pub use domain::incident::{Engineer, IncidentFilter, OwnerFilter};
+pub use domain::report::{CountsKey, SatisfactionCount};
 
 /// A page of a list and the position after it.
 pub type Listed<T> = (Vec<T>, Option<String>);

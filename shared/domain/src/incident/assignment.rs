@@ -133,3 +133,15 @@ pub fn auto_assign(current: &Incident, actor: &Actor, now: Instant) -> Option<(O
     let event = assigned_event(now, actor, Some(&owner.account_id), None, None);
     Some((owner, event))
 }
+
+/// One support engineer of the registry, as `GET /engineers` shows it: the display name and
+/// address its token last presented, and how many open incidents it owns.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Engineer {
+    pub account_id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub open_incidents: i64,
+}

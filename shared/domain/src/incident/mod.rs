@@ -6,6 +6,7 @@
 mod actions;
 mod assignment;
 mod closure_requests;
+mod filter;
 mod model;
 mod notes;
 mod number;
@@ -16,6 +17,7 @@ mod signals;
 pub use actions::*;
 pub use assignment::*;
 pub use closure_requests::*;
+pub use filter::*;
 pub use model::*;
 pub use notes::*;
 pub use number::*;

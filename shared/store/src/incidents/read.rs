@@ -8,31 +8,9 @@ use crate::table::{ALL_INCIDENTS, AWAITING, BY_ASSIGNEE, BY_OWNER, BY_STATUS, OW
 use crate::{paging, Page, Store, StoreError};
 use domain::incident::{Event, Incident, ProposalStatus, SubProblemProposal};
 use domain::time::{format_instant, Instant};
-use domain::{IncidentStatus, Severity, SlaOutcome};
+use domain::IncidentStatus;
 
-/// Whose incidents a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OwnerFilter<'a> {
-    Any,
-    /// Unowned incidents.
-    Nobody,
-    Account(&'a str),
-}
-
-/// Staff's `GET /incidents` filters, combinable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IncidentFilter<'a> {
-    pub owner: OwnerFilter<'a>,
-    pub status: Option<IncidentStatus>,
-    pub severity: Option<Severity>,
-    pub sla: Option<SlaOutcome>,
-    /// Only the owner's open incidents (awaiting, in progress, or charge pending), earliest
-    /// deadline first; needs `owner` to be an account.
-    pub open: bool,
-    /// Only closed incidents whose charge awaits a decision, earliest closure first (combines
-    /// with `owner` only).
-    pub charge_pending: bool,
-}
+pub use domain::incident::{IncidentFilter, OwnerFilter};
 
 /// Where an item of a staff timeline stands: an event `EVENT#<seq>` at (`seq`, 0), a note
 /// `NOTE#<after>#<seq>` at (`after`, `seq`). `None` for any other sort key.
