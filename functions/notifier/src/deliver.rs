@@ -178,7 +178,7 @@ impl Notifier {
             record.change.new_image.clone(),
         )
         .map_err(Failure::from)?;
-        let Some(source) = change.source() else {
+        let Some(source) = usecases::notify::source(&change) else {
             return Ok(0);
         };
         let context = match needs(&change) {

@@ -29,6 +29,7 @@ pub mod base32;
 pub mod calendar;
 pub mod catalogue;
 pub mod category;
+pub mod change;
 pub mod idempotency;
 pub mod incident;
 pub mod intake;

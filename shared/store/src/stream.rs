@@ -8,61 +8,24 @@ use crate::items::{from_item, Item};
 use crate::keys::{self, EVENT_PREFIX};
 use crate::StoreError;
 use domain::account::{PackClaim, TaxExemption};
-use domain::time::{parse_instant, Instant};
+use domain::time::parse_instant;
 use domain::ReviewStatus;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// One timeline event as committed; the kind stays a string, so kinds this build does not know
-/// (added by a newer writer) reach the notifier instead of failing the batch.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TimelineEntry {
-    pub incident_id: String,
-    pub seq: u64,
-    pub at: Instant,
-    pub kind: String,
-    /// Who acted (`system` for the sweep).
-    pub actor_account_id: String,
-    pub details: Map<String, Value>,
-}
+pub use domain::change::{ActivatedPack, Change, TimelineEntry};
 
-/// What the buyer is told when a pack becomes active.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActivatedPack {
-    pub pack_id: String,
-    pub owner_account_id: String,
-    pub order_confirmation_number: String,
-    pub incidents_total: u64,
-    pub expires_at: Option<Instant>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Change {
-    Event(TimelineEntry),
-    PackActivated(ActivatedPack),
-    ClaimDecided(PackClaim),
-    /// A decided exemption and the version that decision wrote (one decision per version).
-    ExemptionDecided {
-        exemption: TaxExemption,
-        version: u64,
-    },
-    /// A data export became ready (its account is told once).
-    ExportReady(domain::privacy::DataExport),
-    Ignored,
-}
-
-impl Change {
-    /// What a message is about, stable across redeliveries: the key of its "sent" records.
-    pub fn source(&self) -> Option<String> {
-        match self {
-            Change::Event(e) => Some(keys::event_source(&e.incident_id, e.seq)),
-            Change::PackActivated(p) => Some(keys::pack_activated_source(&p.pack_id)),
-            Change::ClaimDecided(c) => Some(keys::claim_decided_source(&c.claim_id)),
-            Change::ExemptionDecided { exemption, version } => Some(
-                keys::exemption_decided_source(&exemption.account_id, *version),
-            ),
-            Change::ExportReady(e) => Some(keys::export_ready_source(&e.export_id)),
-            Change::Ignored => None,
-        }
+/// What a message is about, stable across redeliveries: the key of its "sent" records.
+pub fn source(change: &Change) -> Option<String> {
+    match change {
+        Change::Event(e) => Some(keys::event_source(&e.incident_id, e.seq)),
+        Change::PackActivated(p) => Some(keys::pack_activated_source(&p.pack_id)),
+        Change::ClaimDecided(c) => Some(keys::claim_decided_source(&c.claim_id)),
+        Change::ExemptionDecided { exemption, version } => Some(keys::exemption_decided_source(
+            &exemption.account_id,
+            *version,
+        )),
+        Change::ExportReady(e) => Some(keys::export_ready_source(&e.export_id)),
+        Change::Ignored => None,
     }
 }
 
@@ -258,7 +221,7 @@ mod tests {
         assert!(e.details.contains_key("first_response_warn_at"));
         assert!(!e.details.contains_key("PK") && !e.details.contains_key("actor_account_id"));
         assert_eq!(
-            Change::Event(e).source().as_deref(),
+            source(&Change::Event(e)).as_deref(),
             Some("EVENT#i1#00000007")
         );
         assert_eq!(decoded(Some(event.clone()), event), Change::Ignored);
@@ -282,7 +245,7 @@ mod tests {
                 "submitted_at": "2026-12-01T10:00:00Z"})
         };
         let decided = decoded(Some(exemption("pending", 1)), exemption("verified", 2));
-        assert_eq!(decided.source().as_deref(), Some("EXEMPTION_DECIDED#a1#2"));
+        assert_eq!(source(&decided).as_deref(), Some("EXEMPTION_DECIDED#a1#2"));
         assert_eq!(
             decoded(Some(exemption("rejected", 2)), exemption("pending", 3)),
             Change::Ignored

@@ -10,7 +10,17 @@ use std::future::Future;
 use store::notifications::ClaimOutcome;
 use store::Store;
 
-pub use store::stream::{decode, ActivatedPack, Change, TimelineEntry};
+pub use domain::change::{ActivatedPack, Change, TimelineEntry};
+
+/// One stream record's images (each empty when absent, as the stream event carries them) as the
+/// change people are told about: the store's decoder, the only code that knows the items' layout.
+pub use store::stream::decode;
+
+/// What a message is about, stable across redeliveries: the key its "sent" records are kept
+/// under (`None`: nobody is told of this change).
+pub fn source(change: &Change) -> Option<String> {
+    store::stream::source(change)
+}
 
 /// One message to send once.
 pub struct Once<'a> {
