@@ -156,21 +156,20 @@ impl Inbound {
             Ok(ReplyOutcome::Posted { refused, .. }) => {
                 tracing::info!(key, incident_id = %reply.incident_id, refused = refused.len(), "posted");
                 if !refused.is_empty() {
-                    if let Some(stored) = self
-                        .store
-                        .incident(&reply.incident_id)
-                        .await
-                        .map_err(|e| Retry(e.to_string()))?
+                    if let Some(incident) =
+                        usecases::notify::incident(&self.store, &reply.incident_id)
+                            .await
+                            .map_err(|e| Retry(e.to_string()))?
                     {
                         let link = format!(
                             "{}/incidents/{}",
                             self.config.console_url, reply.incident_id
                         );
-                        let answer = answers::refused(&stored.incident, &refused, &link);
+                        let answer = answers::refused(&incident, &refused, &link);
                         self.answer(
                             &format!("inbound#{}", reply.key),
                             "refused",
-                            &stored.incident,
+                            &incident,
                             answer,
                         )
                         .await?;
@@ -221,18 +220,15 @@ impl Inbound {
         if inbound.automatic.is_some() {
             return Ok(outcome(key, "not_posted"));
         }
-        let stored = self
-            .store
-            .incident(&verified.incident_id)
+        let incident = usecases::notify::incident(&self.store, &verified.incident_id)
             .await
             .map_err(|e| Retry(e.to_string()))?;
-        if let Some(stored) = stored {
+        if let Some(incident) = incident {
             let link = format!(
                 "{}/incidents/{}",
                 self.config.console_url, verified.incident_id
             );
-            let answer =
-                answers::too_large(&stored.incident, MAX_MESSAGE_BYTES / (1024 * 1024), &link);
+            let answer = answers::too_large(&incident, MAX_MESSAGE_BYTES / (1024 * 1024), &link);
             let identity = inbound
                 .message_id
                 .clone()
@@ -240,7 +236,7 @@ impl Inbound {
             self.answer(
                 &format!("inbound#{}", mailbox::message_key(&identity)),
                 "too_large",
-                &stored.incident,
+                &incident,
                 answer,
             )
             .await?;

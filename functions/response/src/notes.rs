@@ -5,7 +5,7 @@ use usecases::act::act;
 
 /// `POST /incidents/{incident_id}/notes` (support engineers): an internal note, `201 Event`
 /// of kind `internal_note`. Staff only, on open and closed incidents alike; the store keeps it
-/// apart from the customer's timeline (`store::keys::note`) and the notifier never hears of it.
+/// apart from the customer's timeline (under its own sort key) and the notifier never hears of it.
 pub async fn add(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let action = ctx.read(parse_note)?;
     let (_, t) = act(
