@@ -31,8 +31,8 @@
 //!
 //! The HTTP client: one per process ([`https`]: hyper-util's HTTP/1.1 client), rustls on *ring*
 //! (the crypto the Stripe client already links, so no second TLS stack), trusting only the
-//! certificate authorities AWS service endpoints chain to. Nothing reads the system certificate store, so a cold start does not
-//! parse its ~300 files before the first connection.
+//! certificate authorities AWS service endpoints chain to. Nothing reads the system certificate
+//! store, so a cold start does not parse its ~300 files before the first connection.
 //!
 //! The roots, bundled from Mozilla's store (Debian `ca-certificates`): Amazon Root CA 1–4 and
 //! Starfield Services Root CA G2 (Amazon Trust Services, which issues the certificates of the
@@ -46,10 +46,10 @@ use aws_smithy_async::time::SystemTimeSource;
 use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_types::region::Region;
 use aws_types::sdk_config::{self, SharedHttpClient};
-
-mod https;
 use std::sync::OnceLock;
 use std::time::Duration;
+
+mod https;
 
 pub use aws_types::sdk_config::{RetryConfig, TimeoutConfig};
 pub use aws_types::SdkConfig;
