@@ -872,6 +872,15 @@ with smtplib.SMTP("127.0.0.1", int(port), timeout=60) as s:
     assert.equal((await api("engineer2", "POST", `${owned.path}/assignment`, { owner_account_id: marian.sub })).status, 200);
     const tab = await open("engineer", lang);
     const { page, n } = tab;
+    // An engineer with a long name among the Owner choices (the registry is the real one, plus
+    // this entry): a select is as wide as its longest option, which once pushed the filters past
+    // a phone's width whenever the generated names of other tests' engineers ran long.
+    const longName = "Maria Konstantynopolitańczykiewiczówna-Wierzbicka-Szczebrzeszyńska";
+    await page.route(`${API}/engineers*`, async (route) => {
+      const real = await (await route.fetch()).json();
+      const items = [...real.items, { account_id: "acct_long_name", display_name: longName, email: null, open_incidents: 0 }];
+      return route.fulfill({ status: 200, headers: { "Content-Type": "application/json", "Access-Control-Allow-Origin": CONSOLE }, body: JSON.stringify({ ...real, items }) });
+    });
     const links = await page.getByRole("navigation").getByRole("link").allTextContents();
     for (const l of [n.queue, n.myIncidents, n.incidents]) assert.ok(links.includes(l), `staff navigation has ${l}: ${links}`);
     for (const l of [n.packs, n.newIncident, n.account]) assert.ok(!links.includes(l), `no customer link ${l} for staff only: ${links}`);
@@ -883,6 +892,7 @@ with smtplib.SMTP("127.0.0.1", int(port), timeout=60) as s:
     assert.deepEqual(await values(n.severity), ["", "A", "B", "C"]);
     assert.deepEqual(await values(n.sla), ["", "pending", "met", "breached", "withdrawn"]);
     assert.ok((await values(n.owner)).includes(marian.sub), "each engineer is an Owner choice");
+    assert.ok((await values(n.owner)).includes("acct_long_name"), "the long-named engineer is an Owner choice");
 
     await page.getByLabel(n.owner, { exact: true }).selectOption("none");
     await page.getByLabel(n.severity, { exact: true }).selectOption("C");
