@@ -234,7 +234,10 @@ impl Notifier {
     /// The engineers an incident's message may go to, from the registry: the owner (for the
     /// kinds its owner hears of) and the engineer an `assigned` event tells.
     async fn staff_for(&self, change: &Change, incident: &Incident) -> Result<Staff, Failure> {
-        let Change::Event(e) = change else {
+        let Some(e) = (match change {
+            Change::Event(entry) => entry.event.as_ref(),
+            _ => None,
+        }) else {
             return Ok(Staff::default());
         };
         let email_of = |account: Option<String>| async move {
@@ -245,7 +248,7 @@ impl Notifier {
         };
         let owner = incident
             .owner_id()
-            .filter(|_| needs_owner(&e.kind))
+            .filter(|_| needs_owner(e.kind()))
             .map(str::to_string);
         let (owner_email, new_owner_email) =
             futures::join!(email_of(owner), email_of(told_of_assignment(e)));

@@ -19,11 +19,10 @@ use crate::templates::{
     IncidentNews, Message, PackFacts, RatingLinks,
 };
 use domain::calendar::Calendars;
-use domain::incident::Incident;
+use domain::incident::{Event, EventDetails, EventKind, Incident};
 use domain::time::format_date;
-use domain::{Charge, Language, ReviewStatus, Severity};
-use serde_json::{Map, Value};
-use usecases::notify::{Change, TimelineEntry};
+use domain::{Language, ReviewStatus, Severity};
+use usecases::notify::Change;
 
 /// Who a message is for; also the second half of its "sent" record's key, so a role gets one
 /// message per source even if its address changes between deliveries.
@@ -100,7 +99,13 @@ pub enum Needs {
 
 pub fn needs(change: &Change) -> Needs {
     match change {
-        Change::Event(e) if recipients(&e.kind).is_some() => Needs::Incident(e.incident_id.clone()),
+        Change::Event(e)
+            if e.event
+                .as_ref()
+                .is_some_and(|e| recipients(e.kind()).is_some()) =>
+        {
+            Needs::Incident(e.incident_id.clone())
+        }
         Change::PackActivated(p) => Needs::Account(p.owner_account_id.clone()),
         Change::ClaimDecided(c) => Needs::Account(c.claimant_account_id.clone()),
         Change::ExemptionDecided { exemption, .. } => Needs::Account(exemption.account_id.clone()),
@@ -110,35 +115,43 @@ pub fn needs(change: &Change) -> Needs {
 }
 
 /// The recipients of an event kind (`None`: nobody is told of this kind).
-fn recipients(kind: &str) -> Option<&'static [Role]> {
+fn recipients(kind: EventKind) -> Option<&'static [Role]> {
+    use EventKind as K;
     Some(match kind {
-        "submitted" => &[Role::Contact, Role::SupportTeam, Role::Pager],
-        "response"
-        | "scope_proposed"
-        | "sub_problem_proposed"
-        | "resolved"
-        | "closed_unresolved"
-        | "charge_decided" => &[Role::Contact],
-        "customer_message" => &[Role::Handler],
+        K::Submitted => &[Role::Contact, Role::SupportTeam, Role::Pager],
+        K::Response
+        | K::ScopeProposed
+        | K::SubProblemProposed
+        | K::Resolved
+        | K::ClosedUnresolved
+        | K::ChargeDecided => &[Role::Contact],
+        K::CustomerMessage => &[Role::Handler],
         // The customer's own closure is confirmed to the contact (once, like every message).
-        "closure_requested" => &[Role::Contact, Role::Handler],
-        // Internal notes never leave the staff (they are not even on the stream: `NOTE#`).
-        "internal_note" => return None,
-        "contact_bounced" => &[Role::SupportTeam],
-        "sla_warning" => &[Role::SupportTeam, Role::Owner, Role::Pager],
-        "sla_breached" => &[
+        K::ClosureRequested => &[Role::Contact, Role::Handler],
+        K::ContactBounced => &[Role::SupportTeam],
+        K::SlaWarning => &[Role::SupportTeam, Role::Owner, Role::Pager],
+        K::SlaBreached => &[
             Role::SupportTeam,
             Role::Owner,
             Role::SupportAdmins,
             Role::Pager,
         ],
-        "assigned" => &[Role::NewOwner],
-        _ => return None,
+        K::Assigned => &[Role::NewOwner],
+        // Internal notes never leave the staff (they are not even on the stream: `NOTE#`).
+        K::InternalNote
+        | K::ScopeAccepted
+        | K::ScopeRejected
+        | K::SubProblemAccepted
+        | K::SubProblemDeclined
+        | K::AttachmentAdded
+        | K::Rated
+        | K::ScopeWithdrawn
+        | K::SubProblemWithdrawn => return None,
     })
 }
 
 /// Whether the incident's owner is looked up for this kind of event.
-pub fn needs_owner(kind: &str) -> bool {
+pub fn needs_owner(kind: EventKind) -> bool {
     recipients(kind).is_some_and(|roles| {
         roles
             .iter()
@@ -148,80 +161,69 @@ pub fn needs_owner(kind: &str) -> bool {
 
 /// The engineer an `assigned` event tells: the new owner, unless released or the engineer took
 /// it itself (a self-take and a first response's assignment need no mail to their author).
-pub fn told_of_assignment(e: &TimelineEntry) -> Option<String> {
-    if e.kind != "assigned" {
+pub fn told_of_assignment(e: &Event) -> Option<String> {
+    let EventDetails::Assigned {
+        owner_account_id: Some(owner),
+        ..
+    } = &e.details
+    else {
         return None;
-    }
-    let owner = e.details.get("owner_account_id")?.as_str()?;
-    (e.actor_account_id != owner).then(|| owner.to_string())
+    };
+    (e.actor_account_id != *owner).then(|| owner.clone())
 }
 
-fn detail(details: &Map<String, Value>, name: &str) -> String {
-    details
-        .get(name)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+/// A personal text as written; empty once erased.
+fn text(t: &domain::incident::Erasable<String>) -> String {
+    t.kept().cloned().unwrap_or_default()
 }
 
-fn news_for(e: &TimelineEntry, role: Role, incident: &Incident) -> Option<IncidentNews> {
-    let d = &e.details;
-    Some(match e.kind.as_str() {
-        "submitted" if role == Role::Contact => IncidentNews::Received,
-        "submitted" => IncidentNews::NewIncident(ContactFacts {
+fn news_for(e: &Event, role: Role, incident: &Incident) -> Option<IncidentNews> {
+    use EventDetails as D;
+    Some(match &e.details {
+        D::Submitted { .. } if role == Role::Contact => IncidentNews::Received,
+        D::Submitted { .. } => IncidentNews::NewIncident(ContactFacts {
             name: incident.contact.name.clone(),
             email: incident.contact.email.clone(),
             phone: incident.contact.phone.clone(),
         }),
-        "response" => IncidentNews::Response {
-            channel: detail(d, "channel"),
-            message: detail(d, "message"),
+        D::Response { message, channel } => IncidentNews::Response {
+            channel: *channel,
+            message: text(message),
         },
-        "scope_proposed" => IncidentNews::ScopeProposed {
-            problem_statement: detail(d, "problem_statement"),
-            resolution_criteria: detail(d, "resolution_criteria"),
+        D::ScopeProposed {
+            problem_statement,
+            resolution_criteria,
+        } => IncidentNews::ScopeProposed {
+            problem_statement: text(problem_statement),
+            resolution_criteria: text(resolution_criteria),
         },
-        "sub_problem_proposed" => IncidentNews::SubProblemProposed {
-            title: detail(d, "title"),
-        },
-        "resolved" => IncidentNews::Resolved {
-            solutions: d
-                .get("solutions")
-                .and_then(Value::as_array)
-                .map(|s| {
-                    s.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        },
-        "closed_unresolved" => IncidentNews::ClosedUnresolved {
-            explanation: detail(d, "explanation"),
-        },
-        "charge_decided" => {
-            IncidentNews::ChargeDecided(detail(d, "charge").parse().unwrap_or(Charge::Consumed))
+        D::SubProblemProposed { title, .. } => {
+            IncidentNews::SubProblemProposed { title: text(title) }
         }
-        "customer_message" => IncidentNews::CustomerMessage {
-            message: detail(d, "message"),
+        D::Resolved { solutions } => IncidentNews::Resolved {
+            solutions: solutions.kept().cloned().unwrap_or_default(),
         },
-        "closure_requested" if role == Role::Contact => IncidentNews::ClosureConfirmed {
-            reason: detail(d, "reason"),
+        D::ClosedUnresolved { explanation } => IncidentNews::ClosedUnresolved {
+            explanation: text(explanation),
         },
-        "closure_requested" => IncidentNews::ClosureRequested {
-            reason: detail(d, "reason"),
+        D::ChargeDecided { charge, .. } => IncidentNews::ChargeDecided(*charge),
+        D::CustomerMessage { message, .. } => IncidentNews::CustomerMessage {
+            message: text(message),
         },
-        "contact_bounced" => IncidentNews::ContactBounced {
-            kind_of_failure: detail(d, "kind_of_failure"),
+        D::ClosureRequested { reason } if role == Role::Contact => IncidentNews::ClosureConfirmed {
+            reason: text(reason),
         },
-        "sla_warning" => IncidentNews::SlaWarning,
-        "sla_breached" => IncidentNews::SlaBreached,
-        "assigned" => IncidentNews::Assigned {
-            by: detail(d, "actor_display_name"),
-            note: d
-                .get("note")
-                .and_then(Value::as_str)
-                .filter(|n| !n.is_empty())
-                .map(str::to_string),
+        D::ClosureRequested { reason } => IncidentNews::ClosureRequested {
+            reason: text(reason),
+        },
+        D::ContactBounced { kind_of_failure } => IncidentNews::ContactBounced {
+            kind_of_failure: kind_of_failure.clone(),
+        },
+        D::SlaWarning { .. } => IncidentNews::SlaWarning,
+        D::SlaBreached { .. } => IncidentNews::SlaBreached,
+        D::Assigned { note, .. } => IncidentNews::Assigned {
+            by: e.actor_display_name.clone().unwrap_or_default(),
+            note: note.kept().cloned().flatten().filter(|n| !n.is_empty()),
         },
         _ => return None,
     })
@@ -257,7 +259,7 @@ fn incident_facts(
 /// unresolved, the charge decision of the customer's own closure). The token is issued at the
 /// event's instant, so a redelivered record renders the same links.
 fn rating_links(
-    e: &TimelineEntry,
+    e: &Event,
     news: &IncidentNews,
     incident: &Incident,
     config: &Config,
@@ -288,8 +290,11 @@ pub fn plan(
     calendars: &Calendars,
 ) -> Vec<Outgoing> {
     match (change, context) {
-        (Change::Event(e), Context::Incident(incident, staff)) => {
-            let Some(roles) = recipients(&e.kind) else {
+        (Change::Event(entry), Context::Incident(incident, staff)) => {
+            let Some(e) = &entry.event else {
+                return vec![];
+            };
+            let Some(roles) = recipients(e.kind()) else {
                 return vec![];
             };
             let mut out = Vec::new();

@@ -37,7 +37,7 @@ pub async fn customer_message(app: &'static App, ctx: Ctx) -> Result<Reply, ApiE
 fn posted(t: Transition, kind: EventKind) -> Result<Event, ApiError> {
     t.events
         .into_iter()
-        .find(|e| e.kind == kind)
+        .find(|e| e.kind() == kind)
         .ok_or_else(|| {
             ApiError::Internal(format!("the transition recorded no {kind:?} event").into())
         })

@@ -19,7 +19,7 @@ pub async fn add(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let note = t
         .events
         .into_iter()
-        .find(|e| e.kind.is_internal())
+        .find(|e| e.kind().is_internal())
         .ok_or_else(|| ApiError::Internal("the transition recorded no internal note".into()))?;
     Reply::created(note)
 }

@@ -308,7 +308,7 @@ mod tests {
             .unwrap()
             .expect("a warning");
         assert_eq!(
-            warned.events.iter().map(|e| e.kind).collect::<Vec<_>>(),
+            warned.events.iter().map(|e| e.kind()).collect::<Vec<_>>(),
             [domain::incident::EventKind::SlaWarning]
         );
         let before = parse_instant("2026-11-25T11:59:59Z").unwrap();

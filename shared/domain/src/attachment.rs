@@ -3,13 +3,13 @@
 //! straight to object storage, and completes it once the stored object has the declared size.
 //! These are the rules of that exchange; where the bytes live is the adapters' business.
 
-use crate::incident::{can_view, ActionError, Event, EventKind, Incident, Transition};
+use crate::incident::{can_view, ActionError, Event, EventDetails, Incident, Transition};
 use crate::time::{serde_instant, Instant};
 use crate::types::wire_enum;
 use crate::validation::{FieldError, Fields};
 use crate::Actor;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// At most this many attachments (pending or uploaded) per incident.
 pub const MAX_PER_INCIDENT: u32 = 20;
@@ -256,14 +256,13 @@ pub fn complete(
     uploaded.uploaded_at = Some(now);
     let event = Event::by(
         now,
-        EventKind::AttachmentAdded,
         actor,
-        json!({
-            "attachment_id": attachment.attachment_id,
-            "file_name": attachment.file_name,
-            "content_type": attachment.content_type,
-            "size_bytes": attachment.size_bytes,
-        }),
+        EventDetails::AttachmentAdded {
+            attachment_id: attachment.attachment_id.clone(),
+            file_name: attachment.file_name.clone().into(),
+            content_type: attachment.content_type.clone(),
+            size_bytes: attachment.size_bytes,
+        },
     );
     let transition = Transition {
         incident: incident.clone(),

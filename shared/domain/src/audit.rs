@@ -5,7 +5,7 @@
 //! Entries are never changed: the store only creates them, and no role may update or delete one.
 
 use crate::account::{PackClaim, TaxExemption};
-use crate::incident::{Event, EventKind, Incident, Transition};
+use crate::incident::{EventDetails, EventKind, Incident, Transition};
 use crate::time::{format_instant, Instant};
 use crate::types::wire_enum;
 use serde::{Deserialize, Serialize};
@@ -82,10 +82,6 @@ impl AuditEntry {
     }
 }
 
-fn detail<'a>(e: &'a Event, name: &str) -> &'a Value {
-    e.details.get(name).unwrap_or(&Value::Null)
-}
-
 /// The entries a transition of `before` owes: one per assignment (a first response's automatic
 /// one included), one per resolution (resolved, or unresolved with its charge: one decision,
 /// one entry), one per charge decision of a customer's closure. Nothing for a no-op.
@@ -98,33 +94,34 @@ pub fn of_transition(before: &Incident, t: &Transition) -> Vec<AuditEntry> {
     let closes = t
         .events
         .iter()
-        .any(|e| matches!(e.kind, EventKind::Resolved | EventKind::ClosedUnresolved));
+        .any(|e| matches!(e.kind(), EventKind::Resolved | EventKind::ClosedUnresolved));
     let mut out = Vec::new();
     for e in &t.events {
         let who = e.actor_account_id.as_str();
-        match e.kind {
-            EventKind::Assigned => out.push(AuditEntry::new(
-                e.at,
-                who,
+        let entry = |action: AuditAction, details: Value| {
+            AuditEntry::new(e.at, who, action, subject, details)
+        };
+        match &e.details {
+            EventDetails::Assigned {
+                owner_account_id,
+                previous_owner_account_id,
+                note,
+            } => out.push(entry(
                 AuditAction::Assignment,
-                subject,
                 json!({
-                    "owner_account_id": detail(e, "owner_account_id"),
-                    "previous_owner_account_id": detail(e, "previous_owner_account_id"),
-                    "note": detail(e, "note"),
+                    "owner_account_id": owner_account_id,
+                    "previous_owner_account_id": previous_owner_account_id,
+                    "note": note.kept().cloned().flatten(),
                 }),
             )),
-            EventKind::Resolved | EventKind::ClosedUnresolved => {
-                let outcome = if e.kind == EventKind::Resolved {
+            EventDetails::Resolved { .. } | EventDetails::ClosedUnresolved { .. } => {
+                let outcome = if e.kind() == EventKind::Resolved {
                     "resolved"
                 } else {
                     "unresolved"
                 };
-                out.push(AuditEntry::new(
-                    e.at,
-                    who,
+                out.push(entry(
                     AuditAction::Resolution,
-                    subject,
                     json!({
                         "outcome": outcome,
                         "charge": t.incident.charge,
@@ -132,13 +129,10 @@ pub fn of_transition(before: &Incident, t: &Transition) -> Vec<AuditEntry> {
                     }),
                 ));
             }
-            EventKind::ChargeDecided if !closes => out.push(AuditEntry::new(
-                e.at,
-                who,
+            EventDetails::ChargeDecided { charge, .. } if !closes => out.push(entry(
                 AuditAction::ChargeDecision,
-                subject,
                 json!({
-                    "charge": detail(e, "charge"),
+                    "charge": charge,
                     "previous_charge": before.charge,
                     "refund": t.refund,
                 }),

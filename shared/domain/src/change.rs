@@ -4,20 +4,17 @@
 //! (`store::stream::decode`) and names each one's "sent" records (`store::stream::source`).
 
 use crate::account::{PackClaim, TaxExemption};
+use crate::incident::Event;
 use crate::time::Instant;
-use serde_json::{Map, Value};
 
-/// One timeline event as committed; the kind stays a string, so kinds this build does not know
-/// (added by a newer writer) reach the notifier instead of failing the batch.
+/// One timeline event as committed, with its place on the timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineEntry {
     pub incident_id: String,
     pub seq: u64,
-    pub at: Instant,
-    pub kind: String,
-    /// Who acted (`system` for the sweep).
-    pub actor_account_id: String,
-    pub details: Map<String, Value>,
+    /// `None` for a kind this build does not know (added by a newer writer): it reaches the
+    /// notifier, which tells nobody, instead of failing the batch.
+    pub event: Option<Event>,
 }
 
 /// What the buyer is told when a pack becomes active.

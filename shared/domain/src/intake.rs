@@ -3,11 +3,11 @@
 
 use crate::catalogue::{Phase, Product};
 pub use crate::category::Category;
-use crate::incident::{Contact, Event, EventKind, Incident, SubProblemProposal};
+use crate::incident::{Contact, Event, EventDetails, Incident, SubProblemProposal};
 use crate::time::{format_date, Instant};
 use crate::validation::{looks_like_email, looks_like_phone, FieldError, Fields};
 use crate::{CalendarId, Charge, Handling, IncidentStatus, Language, Severity, SlaOutcome};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub use crate::incident::{MAX_DESCRIPTION, MAX_TITLE};
 
@@ -211,9 +211,12 @@ pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
     };
     let mut event = Event::new(
         n.now,
-        EventKind::Submitted,
         n.account_id,
-        json!({"pack_id": n.pack_id, "parent_incident_id": n.parent_incident_id, "severity": s.severity}),
+        EventDetails::Submitted {
+            pack_id: n.pack_id.to_string(),
+            parent_incident_id: n.parent_incident_id,
+            severity: s.severity,
+        },
     );
     event.actor_display_name = n.actor_display_name;
     (incident, event)

@@ -6,7 +6,7 @@
 //! the same write (the store's `satisfaction` counters, by month of the rating, severity and
 //! owner).
 
-use crate::incident::{Event, EventKind, Incident, Transition};
+use crate::incident::{Event, EventDetails, Incident, Transition};
 pub use crate::incident::{Rating, Score};
 use crate::report::Month;
 use crate::time::Instant;
@@ -14,7 +14,7 @@ use crate::validation::{FieldError, Fields};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::Sha256;
 
 /// A rating's comment, at most (characters).
@@ -120,9 +120,11 @@ pub fn rate(
     });
     let mut event = Event::new(
         now,
-        EventKind::Rated,
         &incident.account_id,
-        json!({"score": request.score, "comment": request.comment}),
+        EventDetails::Rated {
+            score: request.score,
+            comment: request.comment.clone().into(),
+        },
     );
     // The rating link is the contact's: it is named as the contact.
     event.actor_display_name = Some(incident.contact.name.clone());

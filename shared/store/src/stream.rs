@@ -8,6 +8,7 @@ use crate::items::{from_item, Item};
 use crate::keys::{self, EVENT_PREFIX};
 use crate::StoreError;
 use domain::account::{PackClaim, TaxExemption};
+use domain::incident::EventKind;
 use domain::time::parse_instant;
 use domain::ReviewStatus;
 use serde_json::Value;
@@ -106,30 +107,20 @@ fn without_keys(mut item: Item) -> Item {
     item
 }
 
+/// A timeline event as committed. A kind this build does not know (a newer writer's) is an
+/// entry without its event; a known kind that does not read is corrupt.
 fn timeline_entry(incident_id: &str, seq: u64, item: Item) -> Result<TimelineEntry, StoreError> {
-    let value: Value = from_item(without_keys(item))?;
-    let Value::Object(mut details) = value else {
-        return Err(StoreError::Corrupt("event is not a map".into()));
-    };
-    let at = details
-        .remove("at")
-        .and_then(|v| v.as_str().and_then(parse_instant))
-        .ok_or_else(|| StoreError::Corrupt("event without at".into()))?;
-    let kind = match details.remove("kind") {
-        Some(Value::String(k)) => k,
-        _ => return Err(StoreError::Corrupt("event without kind".into())),
-    };
-    let actor_account_id = match details.remove("actor_account_id") {
-        Some(Value::String(a)) => a,
-        _ => String::new(),
+    let known = text(&item, "kind")
+        .is_some_and(|k| serde_json::from_value::<EventKind>(Value::String(k.into())).is_ok());
+    let event = if known {
+        Some(from_item(without_keys(item))?)
+    } else {
+        None
     };
     Ok(TimelineEntry {
         incident_id: incident_id.to_string(),
         seq,
-        at,
-        kind,
-        actor_account_id,
-        details,
+        event,
     })
 }
 
@@ -208,23 +199,44 @@ mod tests {
     }
 
     #[test]
-    fn timeline_events_are_read_with_any_kind_and_only_when_inserted() {
+    fn timeline_events_are_read_typed_and_only_when_inserted() {
         let event = json!({"PK": "INCIDENT#i1", "SK": "EVENT#00000007", "at": "2026-12-01T10:00:00Z",
-            "kind": "sla_warning", "actor_account_id": "system", "first_response_warn_at": "x"});
+            "kind": "sla_warning", "actor_account_id": "system", "severity": "B",
+            "first_response_warn_at": "2026-12-01T09:00:00Z",
+            "first_response_due_at": "2026-12-01T10:00:00Z"});
         let Change::Event(e) = decoded(None, event.clone()) else {
             panic!("an event")
         };
-        assert_eq!(
-            (e.incident_id.as_str(), e.seq, e.kind.as_str()),
-            ("i1", 7, "sla_warning")
-        );
-        assert!(e.details.contains_key("first_response_warn_at"));
-        assert!(!e.details.contains_key("PK") && !e.details.contains_key("actor_account_id"));
+        let read = e.event.clone().expect("a known kind");
+        assert_eq!((e.incident_id.as_str(), e.seq), ("i1", 7));
+        assert!(matches!(
+            read.details,
+            domain::incident::EventDetails::SlaWarning {
+                severity: domain::Severity::B,
+                ..
+            }
+        ));
+        assert_eq!(read.actor_account_id, "system");
         assert_eq!(
             source(&Change::Event(e)).as_deref(),
             Some("EVENT#i1#00000007")
         );
         assert_eq!(decoded(Some(event.clone()), event), Change::Ignored);
+    }
+
+    #[test]
+    fn a_kind_this_build_does_not_know_is_an_entry_without_its_event() {
+        let newer = json!({"PK": "INCIDENT#i1", "SK": "EVENT#00000008", "at": "2026-12-01T10:00:00Z",
+            "kind": "escalated", "actor_account_id": "eng-1", "level": 2});
+        let Change::Event(e) = decoded(None, newer) else {
+            panic!("an event")
+        };
+        assert_eq!((e.seq, e.event), (8, None));
+        // A known kind missing its fields is corrupt, not unknown.
+        let broken = json!({"PK": "INCIDENT#i1", "SK": "EVENT#00000009", "at": "2026-12-01T10:00:00Z",
+            "kind": "sla_warning", "actor_account_id": "system"});
+        let keys = item(json!({"PK": broken["PK"], "SK": broken["SK"]}));
+        assert!(decode(keys, Default::default(), item(broken)).is_err());
     }
 
     #[test]

@@ -494,7 +494,7 @@ async fn two_completions_decided_on_one_version_write_one_event() {
         .expect("incident");
     let added: Vec<_> = timeline
         .iter()
-        .filter(|e| e.kind == domain::incident::EventKind::AttachmentAdded)
+        .filter(|e| e.kind() == domain::incident::EventKind::AttachmentAdded)
         .collect();
     assert_eq!(added.len(), 1);
     let stored_attachment = store

@@ -8,7 +8,8 @@ use crate::draw::{draw_incident, new_number, Draw, Drawn};
 use crate::Failure;
 use domain::calendar::Calendars;
 use domain::incident::{
-    apply, decided_proposal, ensure_undecided, Action, Event, Incident, SubProblemRequest,
+    apply, decided_proposal, ensure_undecided, Action, ChildIncident, Event, Incident,
+    SubProblemRequest,
 };
 use domain::intake::sub_problem_submission;
 use domain::Actor;
@@ -73,8 +74,10 @@ pub async fn decide(
 ) -> Result<Decided, Failure> {
     // Fixed across rounds: a round that lost the race wrote nothing under it. The number is
     // drawn again only if it turns out taken.
-    let child_id = accept.then(|| new_id("inc"));
-    let mut child_number = accept.then(new_number);
+    let mut child = accept.then(|| ChildIncident {
+        incident_id: new_id("inc"),
+        number: new_number(),
+    });
     let mut rounds = store.rounds();
     while rounds.start().await {
         let stored = visible(store, actor, incident_id).await?;
@@ -86,17 +89,19 @@ pub async fn decide(
                 .as_ref()
                 .map(|p| p.title.clone())
                 .unwrap_or_default(),
-            accept,
-            child_incident_id: child_id.clone(),
-            child_number: child_number.clone(),
+            accepted_as: child.clone(),
         };
         let now = commit_now(&stored);
         // Who may decide, and whether the incident is open, before anything about the proposal.
         let t = apply(&stored.incident, actor, action, now)?;
         let proposal = proposal.ok_or(Failure::NotFound)?;
         ensure_undecided(&proposal)?;
-        let decided = decided_proposal(&proposal, accept, child_id.as_deref());
-        let (Some(child_id), Some(number)) = (&child_id, &child_number) else {
+        let decided = decided_proposal(&proposal, child.as_ref());
+        let Some(ChildIncident {
+            incident_id: child_id,
+            number,
+        }) = &child
+        else {
             if store
                 .decline_sub_problem(&stored, &t, &decided, now)
                 .await?
@@ -142,7 +147,11 @@ pub async fn decide(
             // The parent changed between reading and drawing: nothing was written; decide again.
             Drawn::ParentChanged => continue,
             // The number is taken: nothing was written; decide again with another.
-            Drawn::NumberTaken => child_number = Some(new_number()),
+            Drawn::NumberTaken => {
+                if let Some(child) = child.as_mut() {
+                    child.number = new_number();
+                }
+            }
         }
     }
     Err(busy())

@@ -282,7 +282,7 @@ where
 }
 
 fn applied(t: &Transition) -> Written {
-    let of = |kind: EventKind| t.events.iter().filter(|e| e.kind == kind).count() as u64;
+    let of = |kind: EventKind| t.events.iter().filter(|e| e.kind() == kind).count() as u64;
     Written::Applied {
         warned: of(EventKind::SlaWarning),
         breached: of(EventKind::SlaBreached),

@@ -577,12 +577,12 @@ async fn sla_signals_written_after_a_later_message_are_stamped_after_it() {
         .await
         .expect("store")
         .expect("exists");
-    let kinds: Vec<_> = timeline.iter().map(|e| (e.kind, e.at)).collect();
+    let kinds: Vec<_> = timeline.iter().map(|e| (e.kind(), e.at)).collect();
     let signals: Vec<_> = timeline
         .iter()
         .filter(|e| {
             matches!(
-                e.kind,
+                e.kind(),
                 domain::incident::EventKind::SlaWarning | domain::incident::EventKind::SlaBreached
             )
         })

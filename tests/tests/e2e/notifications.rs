@@ -617,20 +617,27 @@ async fn severity_a_submission_warning_and_breach_page_the_on_call_topic_and_c_d
     // The sweeper's warning and breach, delivered as the stream carries them (a sweep at a later
     // instant would settle other tests' incidents), twice: nobody is paged twice.
     let batch = vec![
-        event_record("8000001", &a_id, 80, "sla_warning", json!({})),
+        event_record(
+            "8000001",
+            &a_id,
+            80,
+            "sla_warning",
+            json!({"severity": "A", "first_response_warn_at": "2026-12-01T13:30:00Z",
+                   "first_response_due_at": "2026-12-01T14:00:00Z"}),
+        ),
         event_record(
             "8000002",
             &a_id,
             81,
             "sla_breached",
-            json!({"first_response_due_at": "2026-12-01T14:00:00Z"}),
+            json!({"severity": "A", "first_response_due_at": "2026-12-01T14:00:00Z"}),
         ),
         event_record(
             "8000003",
             &c_id,
             80,
             "sla_breached",
-            json!({"first_response_due_at": "2026-12-01T14:00:00Z"}),
+            json!({"severity": "C", "first_response_due_at": "2026-12-01T14:00:00Z"}),
         ),
     ];
     assert!(notify(&batch).await.is_empty());

@@ -704,7 +704,7 @@ async fn mail_goes_to_the_owner_the_admins_and_the_new_owner_and_a_release_tells
         &id,
         90,
         "sla_breached",
-        json!({"first_response_due_at": "2026-12-01T14:00:00Z"}),
+        json!({"severity": "C", "first_response_due_at": "2026-12-01T14:00:00Z"}),
     );
     assert!(notify(std::slice::from_ref(&breach)).await.is_empty());
     assert!(notify(&[breach]).await.is_empty());

@@ -185,7 +185,7 @@ async fn the_counters_equal_a_recount_of_the_incidents_after_a_concurrent_mix_of
                 .insert(id.clone());
         }
         // Each outcome's event at most once, and a warning never after the first response.
-        let count = |k: EventKind| timeline.iter().filter(|e| e.kind == k).count();
+        let count = |k: EventKind| timeline.iter().filter(|e| e.kind() == k).count();
         assert!(count(EventKind::SlaWarning) <= 1, "{id}: {timeline:?}");
         assert_eq!(
             count(EventKind::SlaBreached),
@@ -194,14 +194,14 @@ async fn the_counters_equal_a_recount_of_the_incidents_after_a_concurrent_mix_of
         );
         let first_contact = timeline.iter().position(|e| {
             matches!(
-                e.kind,
+                e.kind(),
                 EventKind::Response | EventKind::Resolved | EventKind::ClosureRequested
             )
         });
         if let (Some(w), Some(c)) = (
             timeline
                 .iter()
-                .position(|e| e.kind == EventKind::SlaWarning),
+                .position(|e| e.kind() == EventKind::SlaWarning),
             first_contact,
         ) {
             assert!(w < c, "{id}: warning after the first contact: {timeline:?}");

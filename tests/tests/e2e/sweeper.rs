@@ -314,7 +314,7 @@ async fn two_overlapping_sweeps_over_200_due_incidents_record_exactly_one_breach
     for (id, timeline) in &timelines {
         let breaches = timeline
             .iter()
-            .filter(|e| e.kind == EventKind::SlaBreached)
+            .filter(|e| e.kind() == EventKind::SlaBreached)
             .count();
         assert_eq!(breaches, 1, "{id}: {timeline:?}");
         total += breaches;
@@ -539,7 +539,7 @@ async fn the_sweep_reads_only_due_incidents_and_keeps_to_its_page_budget_across_
             .expect("exists");
         let breaches = timeline
             .iter()
-            .filter(|e| e.kind == EventKind::SlaBreached)
+            .filter(|e| e.kind() == EventKind::SlaBreached)
             .count();
         assert_eq!(breaches, usize::from(i < 40), "{id}");
         assert_eq!(stored.incident.sla == domain::SlaOutcome::Breached, i < 40);

@@ -2,20 +2,18 @@
 //! the on-call engineer.
 
 use super::{Draft, IncidentFacts, IncidentNews};
-use domain::{Charge, Language};
+use domain::{Channel, Charge, Language};
 
-fn channel_words(channel: &str, lang: Language) -> &'static str {
+fn channel_words(channel: Channel, lang: Language) -> &'static str {
     match (lang, channel) {
-        (Language::En, "email") => "by e-mail",
-        (Language::En, "phone") => "by phone",
-        (Language::En, "remote_session") => "in a remote session",
-        (Language::En, "offline_research") => "after offline research",
-        (Language::En, _) => "",
-        (Language::Pl, "email") => "e-mailem",
-        (Language::Pl, "phone") => "telefonicznie",
-        (Language::Pl, "remote_session") => "podczas sesji zdalnej",
-        (Language::Pl, "offline_research") => "po analizie offline",
-        (Language::Pl, _) => "",
+        (Language::En, Channel::Email) => "by e-mail",
+        (Language::En, Channel::Phone) => "by phone",
+        (Language::En, Channel::RemoteSession) => "in a remote session",
+        (Language::En, Channel::OfflineResearch) => "after offline research",
+        (Language::Pl, Channel::Email) => "e-mailem",
+        (Language::Pl, Channel::Phone) => "telefonicznie",
+        (Language::Pl, Channel::RemoteSession) => "podczas sesji zdalnej",
+        (Language::Pl, Channel::OfflineResearch) => "po analizie offline",
     }
 }
 
@@ -89,13 +87,13 @@ pub fn incident_draft(news: &IncidentNews, f: &IncidentFacts, lang: Language) ->
         }
         (IncidentNews::Response { channel, message }, Language::En) => draft(
             format!("[{id}] An engineer has responded: {title}"),
-            format!("A support engineer responded to your incident {id} “{title}” {}:", channel_words(channel, lang)).replace(" :", ":"),
+            format!("A support engineer responded to your incident {id} “{title}” {}:", channel_words(*channel, lang)).replace(" :", ":"),
             vec![message.clone()],
             "Reply or add details in the console:".into(),
         ),
         (IncidentNews::Response { channel, message }, Language::Pl) => draft(
             format!("[{id}] Odpowiedź w sprawie zgłoszenia: {title}"),
-            format!("Inżynier wsparcia odpowiedział {} na Twoje zgłoszenie {id} „{title}”:", channel_words(channel, lang)).replace("  ", " "),
+            format!("Inżynier wsparcia odpowiedział {} na Twoje zgłoszenie {id} „{title}”:", channel_words(*channel, lang)).replace("  ", " "),
             vec![message.clone()],
             "Odpowiedz lub uzupełnij informacje w konsoli:".into(),
         ),

@@ -84,7 +84,7 @@ pub enum IncidentNews {
     /// To the support team: a new incident.
     NewIncident(ContactFacts),
     Response {
-        channel: String,
+        channel: domain::Channel,
         message: String,
     },
     ScopeProposed {

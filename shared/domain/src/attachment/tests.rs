@@ -1,6 +1,8 @@
 use super::*;
+use crate::incident::EventKind;
 use crate::time::parse_instant;
 use crate::IncidentStatus;
+use serde_json::json;
 
 const OWNER: &str = "acct-owner";
 
@@ -230,11 +232,11 @@ fn completing_records_one_attachment_added_event_and_a_repeat_records_none() {
     assert_eq!(t.incident, i);
     assert_eq!(t.events.len(), 1);
     let e = &t.events[0];
-    assert_eq!(e.kind, EventKind::AttachmentAdded);
+    assert_eq!(e.kind(), EventKind::AttachmentAdded);
     assert_eq!(e.actor_account_id, OWNER);
-    assert_eq!(e.details["attachment_id"], "att-1");
-    assert_eq!(e.details["file_name"], "server.log");
-    assert_eq!(e.details["size_bytes"], 5_242_880);
+    assert_eq!(e.wire()["attachment_id"], "att-1");
+    assert_eq!(e.wire()["file_name"], "server.log");
+    assert_eq!(e.wire()["size_bytes"], 5_242_880);
     assert_eq!(complete(&i, &uploaded, &owner(), now), Ok(None));
 }
 

@@ -1,8 +1,16 @@
 use super::assignment::{auto_assign, decide_assignment, Assignee};
+use super::event::{Erasable, Event, EventDetails, MessageChannel};
 use super::model::*;
-use crate::time::{format_instant, Instant};
+use crate::time::Instant;
 use crate::{Actor, Channel, Charge, IncidentStatus, SlaOutcome};
-use serde_json::json;
+
+/// The incident an accepted sub-problem becomes: its id and its number, drawn before the
+/// decision is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildIncident {
+    pub incident_id: String,
+    pub number: String,
+}
 
 /// Everything that can happen to an incident after intake.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,10 +48,8 @@ pub enum Action {
         proposal_id: String,
         /// The proposal's title (the event says which sub-problem was decided).
         title: String,
-        accept: bool,
-        child_incident_id: Option<String>,
-        /// The new incident's number, when accepted.
-        child_number: Option<String>,
+        /// The new incident when accepted; `None` declines.
+        accepted_as: Option<ChildIncident>,
     },
     Resolve {
         solutions: Vec<String>,
@@ -193,9 +199,11 @@ pub fn apply(
         Action::Respond { message, channel } => {
             events.push(Event::by(
                 now,
-                EventKind::Response,
                 actor,
-                json!({"message": message, "channel": channel}),
+                EventDetails::Response {
+                    message: message.into(),
+                    channel,
+                },
             ));
             first_response(&mut next, now, &mut events);
             // The first response to an unowned incident makes its author the owner.
@@ -207,17 +215,21 @@ pub fn apply(
         Action::CustomerMessage { message } => {
             events.push(Event::by(
                 now,
-                EventKind::CustomerMessage,
                 actor,
-                json!({"message": message, "channel": "console"}),
+                EventDetails::CustomerMessage {
+                    message: message.into(),
+                    channel: Some(MessageChannel::Console),
+                },
             ));
         }
         Action::EmailedMessage { message } => {
             events.push(Event::by(
                 now,
-                EventKind::CustomerMessage,
                 actor,
-                json!({"message": message, "channel": "email"}),
+                EventDetails::CustomerMessage {
+                    message: message.into(),
+                    channel: Some(MessageChannel::Email),
+                },
             ));
         }
         Action::ContactBounced { kind_of_failure } => {
@@ -233,9 +245,8 @@ pub fn apply(
             next.contact_unreachable = true;
             events.push(Event::by(
                 now,
-                EventKind::ContactBounced,
                 actor,
-                json!({"kind_of_failure": kind_of_failure}),
+                EventDetails::ContactBounced { kind_of_failure },
             ));
         }
         Action::ProposeScope {
@@ -253,9 +264,11 @@ pub fn apply(
             }
             events.push(Event::by(
                 now,
-                EventKind::ScopeProposed,
                 actor,
-                json!({"problem_statement": problem_statement, "resolution_criteria": resolution_criteria}),
+                EventDetails::ScopeProposed {
+                    problem_statement: problem_statement.clone().into(),
+                    resolution_criteria: resolution_criteria.clone().into(),
+                },
             ));
             next.scope = Some(Scope {
                 problem_statement,
@@ -284,12 +297,13 @@ pub fn apply(
             };
             scope.decided_at = Some(now);
             scope.comment = comment.clone();
-            let kind = if accept {
-                EventKind::ScopeAccepted
+            let comment = Erasable::Kept(comment);
+            let details = if accept {
+                EventDetails::ScopeAccepted { comment }
             } else {
-                EventKind::ScopeRejected
+                EventDetails::ScopeRejected { comment }
             };
-            events.push(Event::by(now, kind, actor, json!({"comment": comment})));
+            events.push(Event::by(now, actor, details));
         }
         Action::ProposeSubProblem {
             proposal_id,
@@ -298,31 +312,30 @@ pub fn apply(
         } => {
             events.push(Event::by(
                 now,
-                EventKind::SubProblemProposed,
                 actor,
-                json!({"proposal_id": proposal_id, "title": title, "description": description}),
+                EventDetails::SubProblemProposed {
+                    proposal_id,
+                    title: title.into(),
+                    description: description.into(),
+                },
             ));
         }
         Action::DecideSubProblem {
             proposal_id,
             title,
-            accept,
-            child_incident_id,
-            child_number,
+            accepted_as,
         } => {
-            let (kind, details) = if accept {
-                (
-                    EventKind::SubProblemAccepted,
-                    json!({"proposal_id": proposal_id, "title": title,
-                           "child_incident_id": child_incident_id, "child_number": child_number}),
-                )
-            } else {
-                (
-                    EventKind::SubProblemDeclined,
-                    json!({"proposal_id": proposal_id, "title": title}),
-                )
+            let title = Erasable::Kept(title);
+            let details = match accepted_as {
+                Some(child) => EventDetails::SubProblemAccepted {
+                    proposal_id,
+                    title,
+                    child_incident_id: child.incident_id,
+                    child_number: child.number.into(),
+                },
+                None => EventDetails::SubProblemDeclined { proposal_id, title },
             };
-            events.push(Event::by(now, kind, actor, details));
+            events.push(Event::by(now, actor, details));
         }
         Action::Resolve { solutions } => {
             if solutions.is_empty() {
@@ -332,9 +345,10 @@ pub fn apply(
             }
             events.push(Event::by(
                 now,
-                EventKind::Resolved,
                 actor,
-                json!({"solutions": solutions}),
+                EventDetails::Resolved {
+                    solutions: solutions.into(),
+                },
             ));
             first_response(&mut next, now, &mut events);
             next.status = IncidentStatus::Resolved;
@@ -353,9 +367,10 @@ pub fn apply(
             }
             events.push(Event::by(
                 now,
-                EventKind::ClosedUnresolved,
                 actor,
-                json!({"explanation": explanation}),
+                EventDetails::ClosedUnresolved {
+                    explanation: explanation.into(),
+                },
             ));
             first_response(&mut next, now, &mut events);
             next.status = IncidentStatus::Unresolved;
@@ -366,9 +381,10 @@ pub fn apply(
         Action::RequestClosure { reason } => {
             events.push(Event::by(
                 now,
-                EventKind::ClosureRequested,
                 actor,
-                json!({"reason": reason}),
+                EventDetails::ClosureRequested {
+                    reason: reason.into(),
+                },
             ));
             // Withdrawn only while the promise could still be kept: a deadline already missed
             // is a breach, whether or not the sweep has recorded it yet.
@@ -433,9 +449,8 @@ pub fn apply(
         Action::AddNote { note } => {
             events.push(Event::by(
                 now,
-                EventKind::InternalNote,
                 actor,
-                json!({ "note": note }),
+                EventDetails::InternalNote { note: note.into() },
             ));
         }
         Action::Breach => {
@@ -469,7 +484,7 @@ fn withdraw_scope(next: &mut Incident, actor: &Actor, now: Instant, events: &mut
     {
         scope.status = ScopeStatus::Withdrawn;
         scope.decided_at = Some(now);
-        events.push(Event::by(now, EventKind::ScopeWithdrawn, actor, json!({})));
+        events.push(Event::by(now, actor, EventDetails::ScopeWithdrawn));
     }
 }
 
@@ -490,9 +505,11 @@ pub fn withdraw_proposals(t: &mut Transition, open: &[SubProblemProposal], actor
     {
         t.events.push(Event::by(
             now,
-            EventKind::SubProblemWithdrawn,
             actor,
-            json!({"proposal_id": proposal.proposal_id, "title": proposal.title}),
+            EventDetails::SubProblemWithdrawn {
+                proposal_id: proposal.proposal_id.clone(),
+                title: proposal.title.clone().into(),
+            },
         ));
         t.withdrawn.push(SubProblemProposal {
             status: ProposalStatus::Withdrawn,
@@ -512,9 +529,13 @@ fn decide_charge(
     next.charge_decided = true;
     events.push(Event::by(
         now,
-        EventKind::ChargeDecided,
         actor,
-        json!({"charge": charge}),
+        EventDetails::ChargeDecided {
+            charge,
+            pack_id: None,
+            unit_usable: None,
+            note: None,
+        },
     ));
 }
 
@@ -539,14 +560,12 @@ fn first_response(next: &mut Incident, now: Instant, events: &mut Vec<Event>) {
 
 pub(super) fn breach(next: &mut Incident, now: Instant, events: &mut Vec<Event>) {
     next.sla = SlaOutcome::Breached;
-    events.push(Event::new(
+    events.push(Event::system(
         now,
-        EventKind::SlaBreached,
-        crate::SYSTEM_ACCOUNT,
-        json!({
-            "severity": next.severity,
-            "first_response_due_at": format_instant(next.first_response_due_at),
-        }),
+        EventDetails::SlaBreached {
+            severity: next.severity,
+            first_response_due_at: next.first_response_due_at,
+        },
     ));
 }
 

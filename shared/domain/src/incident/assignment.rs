@@ -2,12 +2,12 @@
 //! hand off or release an incident, and the `assigned` event each change records. The first
 //! response to an unowned incident makes its author the owner (`actions::apply`, `Respond`).
 
-use super::model::{Event, EventKind, Incident, Owner};
+use super::event::{Event, EventDetails};
+use super::model::{Incident, Owner};
 use super::ActionError;
 use crate::time::Instant;
 use crate::validation::{FieldError, Fields};
 use crate::Actor;
-use serde_json::json;
 
 /// An assignment's note, at most (characters).
 pub const MAX_NOTE: usize = 2_000;
@@ -113,13 +113,12 @@ pub fn assigned_event(
 ) -> Event {
     Event::by(
         now,
-        EventKind::Assigned,
         actor,
-        json!({
-            "owner_account_id": owner,
-            "previous_owner_account_id": previous,
-            "note": note,
-        }),
+        EventDetails::Assigned {
+            owner_account_id: owner.map(str::to_string),
+            previous_owner_account_id: previous.map(str::to_string),
+            note: note.map(str::to_string).into(),
+        },
     )
 }
 

@@ -4,12 +4,12 @@
 //! timeline entry tells the customer about the unit it returned.
 
 use super::actions::{Action, Transition};
-use super::model::EventKind;
+use super::event::EventDetails;
 use crate::pack::Pack;
 use crate::time::{format_instant, Instant};
 use crate::validation::{FieldError, Fields};
 use crate::{Charge, PackStatus};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// How many suggested solutions one resolution may deliver.
 pub const MAX_SOLUTIONS: usize = 20;
@@ -90,25 +90,24 @@ pub fn note_refunded_unit(transition: &mut Transition, pack: &Pack, now: Instant
     }
     // After the refund at least one unit remains, so only expiry can make it unusable.
     let usable = pack.status(now) != PackStatus::Expired;
-    let decided = transition
-        .events
-        .iter_mut()
-        .filter(|e| e.kind == EventKind::ChargeDecided);
-    for event in decided {
-        event
-            .details
-            .insert("pack_id".into(), json!(pack.pack_id.clone()));
-        event.details.insert("unit_usable".into(), json!(usable));
-        if !usable {
-            event.details.insert(
-                "note".into(),
-                json!(format!(
+    for event in transition.events.iter_mut() {
+        if let EventDetails::ChargeDecided {
+            pack_id,
+            unit_usable,
+            note,
+            ..
+        } = &mut event.details
+        {
+            *pack_id = Some(pack.pack_id.clone());
+            *unit_usable = Some(usable);
+            *note = (!usable).then(|| {
+                format!(
                     "The refunded unit was returned to pack {}, which expired at {}; it cannot \
                      be used for a new incident.",
                     pack.pack_id,
                     pack.expires_at.map(format_instant).unwrap_or_default()
-                )),
-            );
+                )
+            });
         }
     }
 }
@@ -140,6 +139,7 @@ mod tests {
     use crate::pack::Pack;
     use crate::time::parse_instant;
     use crate::{Actor, Money, Offer};
+    use serde_json::json;
 
     fn fields(r: Result<Action, Vec<FieldError>>) -> Vec<String> {
         r.expect_err("a shape error")
@@ -350,7 +350,7 @@ mod tests {
         let now = t("2026-02-01T00:00:00Z");
         let mut tr = refund(now);
         note_refunded_unit(&mut tr, &pack("2026-01-10T10:00:00Z"), now);
-        let d = &tr.events[0].details;
+        let d = tr.events[0].wire();
         assert_eq!(d["charge"], "refunded");
         assert_eq!(d["pack_id"], "pk_1");
         assert_eq!(d["unit_usable"], false);
@@ -364,7 +364,7 @@ mod tests {
         let now = t("2025-07-01T00:00:00Z");
         let mut tr = refund(now);
         note_refunded_unit(&mut tr, &pack("2026-01-10T10:00:00Z"), now);
-        let d = &tr.events[0].details;
+        let d = tr.events[0].wire();
         assert_eq!(d["unit_usable"], true);
         assert!(!d.contains_key("note"));
     }
@@ -374,7 +374,7 @@ mod tests {
         let now = t("2026-01-10T10:00:00Z");
         let mut tr = refund(now);
         note_refunded_unit(&mut tr, &pack("2026-01-10T10:00:00Z"), now);
-        assert_eq!(tr.events[0].details["unit_usable"], false);
+        assert_eq!(tr.events[0].wire()["unit_usable"], false);
     }
 
     #[test]
@@ -384,9 +384,9 @@ mod tests {
         let mut other = pack("2026-01-10T10:00:00Z");
         other.pack_id = "pk_other".into();
         note_refunded_unit(&mut tr, &other, now);
-        assert!(!tr.events[0].details.contains_key("unit_usable"));
+        assert!(!tr.events[0].wire().contains_key("unit_usable"));
         tr.refund = false;
         note_refunded_unit(&mut tr, &pack("2026-01-10T10:00:00Z"), now);
-        assert!(!tr.events[0].details.contains_key("unit_usable"));
+        assert!(!tr.events[0].wire().contains_key("unit_usable"));
     }
 }

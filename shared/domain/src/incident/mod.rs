@@ -6,6 +6,7 @@
 mod actions;
 mod assignment;
 mod closure_requests;
+mod event;
 mod filter;
 mod model;
 mod notes;
@@ -17,6 +18,7 @@ mod signals;
 pub use actions::*;
 pub use assignment::*;
 pub use closure_requests::*;
+pub use event::*;
 pub use filter::*;
 pub use model::*;
 pub use notes::*;

@@ -1,8 +1,8 @@
+use super::event::Event;
 use crate::category::Category;
 use crate::time::{serde_instant, Instant};
 use crate::{CalendarId, Charge, Handling, IncidentStatus, Language, Severity, SlaOutcome};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// An incident's title, at most (a sub-problem's too).
 pub const MAX_TITLE: usize = 200;
@@ -206,89 +206,6 @@ impl IncidentView {
         }
         self
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    Submitted,
-    Response,
-    CustomerMessage,
-    ScopeProposed,
-    ScopeAccepted,
-    ScopeRejected,
-    SubProblemProposed,
-    SubProblemAccepted,
-    SubProblemDeclined,
-    SlaBreached,
-    Resolved,
-    ClosedUnresolved,
-    ClosureRequested,
-    ChargeDecided,
-    SlaWarning,
-    AttachmentAdded,
-    ContactBounced,
-    /// Ownership changed: `owner_account_id`, `previous_owner_account_id`, `note`.
-    Assigned,
-    /// The contact rated the handling: `score`, `comment`.
-    Rated,
-    /// Staff only (`note`): never shown to the customer, never mailed; stored apart from the
-    /// customer's timeline.
-    InternalNote,
-    /// The incident closed while the scope proposal awaited the customer.
-    ScopeWithdrawn,
-    /// The incident closed while a sub-problem proposal awaited the customer (`proposal_id`).
-    SubProblemWithdrawn,
-}
-
-impl EventKind {
-    /// Seen by staff only.
-    pub fn is_internal(self) -> bool {
-        self == EventKind::InternalNote
-    }
-}
-
-/// One entry of an incident's timeline: when, what, who, and the kind's own fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    #[serde(with = "serde_instant")]
-    pub at: Instant,
-    pub kind: EventKind,
-    pub actor_account_id: String,
-    /// The author as people read it: the token's `name`, else its e-mail before `@`; `null`
-    /// for the system (the sweep, bounces) and for events stored before names were kept.
-    #[serde(default)]
-    pub actor_display_name: Option<String>,
-    #[serde(flatten)]
-    pub details: Map<String, Value>,
-}
-
-impl Event {
-    pub fn new(at: Instant, kind: EventKind, actor: &str, details: Value) -> Event {
-        let details = match details {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        Event {
-            at,
-            kind,
-            actor_account_id: actor.to_string(),
-            actor_display_name: None,
-            details,
-        }
-    }
-
-    /// An event by `actor`, named for people (no name for the system).
-    pub fn by(at: Instant, kind: EventKind, actor: &crate::Actor, details: Value) -> Event {
-        let mut event = Event::new(at, kind, &actor.account_id, details);
-        event.actor_display_name = actor_name(actor);
-        event
-    }
-}
-
-/// How an event names its author: the actor's display name; `None` for the system.
-pub fn actor_name(actor: &crate::Actor) -> Option<String> {
-    (!actor.is_system()).then(|| actor.display_name())
 }
 
 /// A proposal that a sub-problem become its own incident (S1).

@@ -126,19 +126,17 @@ pub fn ensure_undecided(proposal: &SubProblemProposal) -> Result<(), ActionError
     }
 }
 
-/// The proposal after the owner's decision.
+/// The proposal after the owner's decision: accepted as `accepted_as`, or declined.
 pub fn decided_proposal(
     proposal: &SubProblemProposal,
-    accept: bool,
-    child_incident_id: Option<&str>,
+    accepted_as: Option<&super::ChildIncident>,
 ) -> SubProblemProposal {
     SubProblemProposal {
-        status: if accept {
-            ProposalStatus::Accepted
-        } else {
-            ProposalStatus::Declined
+        status: match accepted_as {
+            Some(_) => ProposalStatus::Accepted,
+            None => ProposalStatus::Declined,
         },
-        child_incident_id: child_incident_id.map(str::to_string),
+        child_incident_id: accepted_as.map(|c| c.incident_id.clone()),
         ..proposal.clone()
     }
 }
@@ -318,13 +316,17 @@ mod tests {
         }
         .into_proposal("inc_parent", "prop_1", "eng-1", now());
         assert_eq!(ensure_undecided(&open), Ok(()));
-        let accepted = decided_proposal(&open, true, Some("inc_child"));
+        let child = crate::incident::ChildIncident {
+            incident_id: "inc_child".into(),
+            number: "K7M-4QX9".into(),
+        };
+        let accepted = decided_proposal(&open, Some(&child));
         assert_eq!(accepted.status, ProposalStatus::Accepted);
         assert_eq!(accepted.child_incident_id.as_deref(), Some("inc_child"));
         assert!(
             matches!(ensure_undecided(&accepted), Err(ActionError::InvalidState(m)) if m.contains("inc_child"))
         );
-        let declined = decided_proposal(&open, false, None);
+        let declined = decided_proposal(&open, None);
         assert_eq!(declined.status, ProposalStatus::Declined);
         assert!(ensure_undecided(&declined).is_err());
     }

@@ -2,10 +2,10 @@
 //! deadline, each recorded at most once while the incident still awaits its first response.
 
 use super::actions::{authorize, breach, ActionError, Party, Transition};
-use super::model::{Event, EventKind, Incident};
-use crate::time::{format_instant, Instant};
+use super::event::{Event, EventDetails};
+use super::model::Incident;
+use crate::time::Instant;
 use crate::Actor;
-use serde_json::json;
 
 /// What the sweep records for `current` at `as_of`, as the system actor: an `sla_warning` once
 /// the warning instant has passed (once), and the breach once the deadline has passed (once;
@@ -31,15 +31,13 @@ pub fn sweep_signals(
     let mut events = Vec::new();
     if current.sla_warned_at.is_none() && current.first_response_warn_at < as_of {
         next.sla_warned_at = Some(stamp);
-        events.push(Event::new(
+        events.push(Event::system(
             stamp,
-            EventKind::SlaWarning,
-            crate::SYSTEM_ACCOUNT,
-            json!({
-                "severity": current.severity,
-                "first_response_warn_at": format_instant(current.first_response_warn_at),
-                "first_response_due_at": format_instant(current.first_response_due_at),
-            }),
+            EventDetails::SlaWarning {
+                severity: current.severity,
+                first_response_warn_at: current.first_response_warn_at,
+                first_response_due_at: current.first_response_due_at,
+            },
         ));
     }
     if as_of > current.first_response_due_at {

@@ -1,6 +1,8 @@
 use super::*;
+use crate::incident::EventKind;
 use crate::time::{parse_date, parse_instant};
 use crate::validation::FieldError;
+use serde_json::json;
 
 // ---------------------------------------------------------------------------------------------
 // Builders
@@ -629,12 +631,12 @@ fn a_new_incident_awaits_a_response_with_the_clock_running_and_the_unit_consumed
     assert_eq!(incident.description, s.description);
     assert_eq!(incident.contact, s.contact);
 
-    assert_eq!(event.kind, EventKind::Submitted);
+    assert_eq!(event.kind(), EventKind::Submitted);
     assert_eq!(event.at, now());
     assert_eq!(event.actor_account_id, "acct-owner");
-    assert_eq!(event.details.get("pack_id"), Some(&json!("pack-1")));
-    assert_eq!(event.details.get("severity"), Some(&json!("B")));
-    assert_eq!(event.details.get("parent_incident_id"), Some(&Value::Null));
+    assert_eq!(event.wire().get("pack_id"), Some(&json!("pack-1")));
+    assert_eq!(event.wire().get("severity"), Some(&json!("B")));
+    assert_eq!(event.wire().get("parent_incident_id"), Some(&Value::Null));
 }
 
 #[test]
@@ -642,7 +644,7 @@ fn a_sub_problem_incident_names_its_parent() {
     let (incident, event) = new_incident(&parsed(&body()), creation(Some("inc-1")));
     assert_eq!(incident.parent_incident_id.as_deref(), Some("inc-1"));
     assert_eq!(
-        event.details.get("parent_incident_id"),
+        event.wire().get("parent_incident_id"),
         Some(&json!("inc-1"))
     );
 }

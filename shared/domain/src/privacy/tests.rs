@@ -1,5 +1,5 @@
 use super::*;
-use crate::incident::{EventKind, Scope, ScopeStatus};
+use crate::incident::{Erasable, EventDetails, Scope, ScopeStatus};
 use crate::rating::tests::closed;
 use crate::rating::{Rating, Score};
 use crate::time::parse_instant;
@@ -188,19 +188,31 @@ fn erasing_an_incident_removes_every_personal_field_and_keeps_every_figure() {
 
 #[test]
 fn erasing_an_event_keeps_ids_and_figures_only() {
-    let event = Event::new(
+    let mut event = Event::new(
         at("2026-03-02T09:30:00Z"),
-        EventKind::Resolved,
         "eng-1",
-        json!({"solutions": ["call Anna at +48 600"], "charge": "consumed", "message": "hi",
-               "attachment_id": "att-1", "file_name": "anna.pdf", "size_bytes": 10}),
+        EventDetails::AttachmentAdded {
+            attachment_id: "att-1".into(),
+            file_name: Erasable::Kept("anna.pdf".into()),
+            content_type: "application/pdf".into(),
+            size_bytes: 10,
+        },
     );
+    event.actor_display_name = Some("Ewa".into());
     let erased = erase_event(&event);
-    let mut keys: Vec<&str> = erased.details.keys().map(String::as_str).collect();
-    keys.sort_unstable();
-    assert_eq!(keys, ["attachment_id", "charge", "size_bytes"]);
-    assert_eq!(erased.kind, event.kind);
+    assert_eq!(
+        erased.details,
+        EventDetails::AttachmentAdded {
+            attachment_id: "att-1".into(),
+            file_name: Erasable::Erased,
+            content_type: "application/pdf".into(),
+            size_bytes: 10,
+        }
+    );
+    assert_eq!(erased.actor_display_name, None);
+    assert_eq!(erased.kind(), event.kind());
     assert_eq!(erased.at, event.at);
+    assert_eq!(erased.actor_account_id, event.actor_account_id);
 }
 
 #[test]

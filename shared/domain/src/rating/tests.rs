@@ -1,8 +1,10 @@
 use super::*;
 use crate::category::Category;
+use crate::incident::EventKind;
 use crate::incident::{Contact, Owner};
 use crate::time::parse_instant;
 use crate::{CalendarId, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
+use serde_json::json;
 
 fn at(s: &str) -> Instant {
     parse_instant(s).expect("instant")
@@ -154,7 +156,7 @@ fn only_a_closed_incident_is_rated_and_a_later_rating_replaces_the_earlier() {
     );
     let first = rate(&closed(), &request(Score::Good), now).expect("rated");
     assert_eq!(first.events.len(), 1);
-    assert_eq!(first.events[0].kind, EventKind::Rated);
+    assert_eq!(first.events[0].kind(), EventKind::Rated);
     let later = now + chrono::Duration::hours(1);
     let second = rate(&first.incident, &request(Score::Bad), later).expect("again");
     let rating = second.incident.rating.clone().expect("rating");

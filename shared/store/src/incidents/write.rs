@@ -37,7 +37,7 @@ fn first_page_after(
     // The customer's timeline: internal notes are never part of it.
     let all: Vec<Event> = read
         .iter()
-        .chain(new.iter().filter(|e| !e.kind.is_internal()))
+        .chain(new.iter().filter(|e| !e.kind().is_internal()))
         .cloned()
         .collect();
     if all.len() <= max {
@@ -61,7 +61,7 @@ fn transition_items(
     let id = &stored.incident.incident_id;
     // Internal notes go to their own range (`keys::note`), everything else to the timeline.
     let (notes, events): (Vec<&Event>, Vec<&Event>) =
-        t.events.iter().partition(|e| e.kind.is_internal());
+        t.events.iter().partition(|e| e.kind().is_internal());
     let event_count = stored.event_count + events.len() as u64;
     let note_count = stored.note_count + notes.len() as u64;
     let last_event_at = t

@@ -1,5 +1,6 @@
 use super::*;
 use crate::category::Category;
+use crate::incident::EventKind;
 use crate::incident::{ensure_undecided, parse_assignment, MAX_NOTE};
 use crate::time::parse_instant;
 use crate::{CalendarId, Handling, Severity};
@@ -249,9 +250,10 @@ fn decide_sub_problem(accept: bool) -> Action {
     Action::DecideSubProblem {
         proposal_id: "sub-1".into(),
         title: "Backups fail too".into(),
-        accept,
-        child_incident_id: accept.then(|| "inc-2".to_string()),
-        child_number: accept.then(|| "K7M-4QX9".to_string()),
+        accepted_as: accept.then(|| ChildIncident {
+            incident_id: "inc-2".into(),
+            number: "K7M-4QX9".into(),
+        }),
     }
 }
 
@@ -289,11 +291,12 @@ fn apply_as_party(
 }
 
 fn kinds(events: &[Event]) -> Vec<EventKind> {
-    events.iter().map(|e| e.kind).collect()
+    events.iter().map(|e| e.kind()).collect()
 }
 
-fn detail<'a>(event: &'a Event, key: &str) -> &'a Value {
-    event.details.get(key).unwrap_or(&Value::Null)
+/// A field of the event's wire form (`null` when absent).
+fn detail(event: &Event, key: &str) -> Value {
+    event.wire().get(key).cloned().unwrap_or(Value::Null)
 }
 
 fn is_invalid_state<T>(r: &Result<T, ActionError>) -> bool {
@@ -634,7 +637,7 @@ fn a_resolution_consumes_the_charge_and_closes_the_incident() {
     assert_eq!(kinds(&t.events), [EventKind::Resolved]);
     assert_eq!(
         detail(&t.events[0], "solutions"),
-        &serde_json::json!(["Roll back KB123", "Apply the hotfix"])
+        serde_json::json!(["Roll back KB123", "Apply the hotfix"])
     );
 }
 
@@ -1001,10 +1004,7 @@ fn an_accepted_sub_problem_names_the_new_incident_and_a_declined_one_does_not() 
     .unwrap();
     assert_eq!(kinds(&declined.events), [EventKind::SubProblemDeclined]);
     assert_eq!(detail(&declined.events[0], "proposal_id"), "sub-1");
-    assert!(declined.events[0]
-        .details
-        .get("child_incident_id")
-        .is_none());
+    assert!(!declined.events[0].wire().contains_key("child_incident_id"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1232,12 +1232,12 @@ fn assigned_details(t: &Transition) -> (Value, Value, Value) {
     let e = t
         .events
         .iter()
-        .find(|e| e.kind == EventKind::Assigned)
+        .find(|e| e.kind() == EventKind::Assigned)
         .expect("an assigned event");
     (
-        e.details["owner_account_id"].clone(),
-        e.details["previous_owner_account_id"].clone(),
-        e.details["note"].clone(),
+        e.wire()["owner_account_id"].clone(),
+        e.wire()["previous_owner_account_id"].clone(),
+        e.wire()["note"].clone(),
     )
 }
 
@@ -1472,7 +1472,7 @@ fn a_note_is_an_engineers_internal_event_on_open_and_closed_incidents_alike() {
     for incident in [in_progress(), resolved(), closed_by_customer()] {
         let t = apply(&incident, &engineer(), note(), after_due()).expect("allowed");
         assert_eq!(kinds(&t.events), [EventKind::InternalNote]);
-        assert!(t.events[0].kind.is_internal());
+        assert!(t.events[0].kind().is_internal());
         assert_eq!(detail(&t.events[0], "note"), "Call the DBA");
         // Nothing about the incident changes.
         assert_eq!(t.incident, incident);
@@ -1509,7 +1509,7 @@ fn every_closure_withdraws_the_scope_proposal_awaiting_the_customer() {
         let withdrawn: Vec<&Event> = t
             .events
             .iter()
-            .filter(|e| e.kind == EventKind::ScopeWithdrawn)
+            .filter(|e| e.kind() == EventKind::ScopeWithdrawn)
             .collect();
         assert_eq!(withdrawn.len(), 1, "{name}");
         assert_eq!(withdrawn[0].actor_account_id, actor.account_id, "{name}");
@@ -1564,7 +1564,7 @@ fn a_closure_withdraws_each_open_sub_problem_proposal_once_and_nothing_else_does
     let events: Vec<&Event> = t
         .events
         .iter()
-        .filter(|e| e.kind == EventKind::SubProblemWithdrawn)
+        .filter(|e| e.kind() == EventKind::SubProblemWithdrawn)
         .collect();
     assert_eq!(events.len(), 2);
     assert_eq!(detail(events[0], "proposal_id"), "p-1");
@@ -1615,7 +1615,7 @@ fn events_name_their_author_for_people_and_the_system_stays_nameless() {
     assert_eq!(t.events[0].actor_display_name.as_deref(), Some("eng"));
     // The sweep's breach: no name.
     let t = apply(&awaiting(), &sweeper(), Action::Breach, after_due()).expect("breached");
-    assert_eq!(t.events[0].kind, EventKind::SlaBreached);
+    assert_eq!(t.events[0].kind(), EventKind::SlaBreached);
     assert_eq!(t.events[0].actor_display_name, None);
     // The name is a field of its own, beside the account id, whatever the kind.
     let json = serde_json::to_value(&t.events[0]).expect("json");

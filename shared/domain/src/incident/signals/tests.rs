@@ -1,5 +1,6 @@
 use super::*;
 use crate::category::Category;
+use crate::incident::EventKind;
 use crate::incident::{apply, Action, Contact};
 use crate::time::parse_instant;
 use crate::{CalendarId, Channel, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
@@ -52,7 +53,7 @@ fn system() -> Actor {
 }
 
 fn kinds(t: &Transition) -> Vec<EventKind> {
-    t.events.iter().map(|e| e.kind).collect()
+    t.events.iter().map(|e| e.kind()).collect()
 }
 
 #[test]
@@ -76,9 +77,9 @@ fn past_the_warning_instant_one_warning_is_recorded_with_the_deadline_and_severi
     let e = &t.events[0];
     assert_eq!(e.at, now);
     assert_eq!(e.actor_account_id, crate::SYSTEM_ACCOUNT);
-    assert_eq!(e.details["severity"], "B");
-    assert_eq!(e.details["first_response_warn_at"], "2026-03-02T12:00:00Z");
-    assert_eq!(e.details["first_response_due_at"], "2026-03-02T13:00:00Z");
+    assert_eq!(e.wire()["severity"], "B");
+    assert_eq!(e.wire()["first_response_warn_at"], "2026-03-02T12:00:00Z");
+    assert_eq!(e.wire()["first_response_due_at"], "2026-03-02T13:00:00Z");
     assert_eq!(t.incident.sla_warned_at, Some(now));
     assert_eq!(t.incident.sla, SlaOutcome::Pending);
     assert_eq!(t.incident.status, IncidentStatus::AwaitingResponse);
@@ -147,7 +148,7 @@ fn a_warned_incident_is_breached_past_its_deadline_without_a_second_warning() {
     assert_eq!(kinds(&t), [EventKind::SlaBreached]);
     assert_eq!(t.incident.sla, SlaOutcome::Breached);
     assert_eq!(t.incident.next_sla_signal_at(), None);
-    assert_eq!(t.events[0].details["severity"], "B");
+    assert_eq!(t.events[0].wire()["severity"], "B");
 }
 
 #[test]
