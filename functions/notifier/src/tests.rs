@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::plan::{plan, Context, Delivery, Outgoing, Role, Staff};
 use domain::calendar::Calendars;
-use domain::incident::{EventKind, Incident};
+use domain::incident::{Contact, EventKind, Incident};
 use domain::time::parse_instant;
 use domain::Language;
 use serde_json::{json, Map, Value};
@@ -28,19 +28,42 @@ fn config() -> Config {
 }
 
 fn incident(severity: &str, calendar: &str, language: Option<&str>) -> Incident {
-    serde_json::from_value(json!({
-        "incident_id": "inc_1", "number": "K7M-4QX9", "account_id": "acct_customer", "pack_id": "pck_1",
-        "parent_incident_id": null, "product_id": "windows-server-2022", "category": "configuration",
-        "severity": severity, "handling": "24x7", "calendar": calendar,
-        "title": "Klaster <nie> startuje",
-        "description": "…", "contact": {"name": "Ada", "email": "ada@customer.example",
-        "phone": "+48 22 123 45 67", "language": language},
-        "status": "awaiting_response", "created_at": "2026-12-22T09:00:00Z",
-        "first_response_due_at": "2026-12-22T13:00:00Z", "first_responded_at": null,
-        "first_response_warn_at": "2026-12-22T12:00:00Z",
-        "sla": "pending", "scope": null, "charge": "consumed", "closed_at": null
-    }))
-    .expect("incident")
+    let at = |s: &str| parse_instant(s).expect("instant");
+    Incident {
+        incident_id: "inc_1".into(),
+        number: "K7M-4QX9".into(),
+        account_id: "acct_customer".into(),
+        pack_id: "pck_1".into(),
+        parent_incident_id: None,
+        product_id: "windows-server-2022".into(),
+        category: domain::category::Category::Configuration,
+        severity: severity.parse().expect("a severity"),
+        handling: domain::Handling::TwentyFourSeven,
+        calendar: calendar.parse().expect("a calendar"),
+        title: "Klaster <nie> startuje".into(),
+        description: "…".into(),
+        contact: Contact {
+            name: "Ada".into(),
+            email: "ada@customer.example".into(),
+            phone: Some("+48 22 123 45 67".into()),
+            language: language.map(|l| l.parse().expect("a language")),
+        },
+        status: domain::IncidentStatus::AwaitingResponse,
+        created_at: at("2026-12-22T09:00:00Z"),
+        first_response_warn_at: at("2026-12-22T12:00:00Z"),
+        first_response_due_at: at("2026-12-22T13:00:00Z"),
+        first_responded_at: None,
+        sla_warned_at: None,
+        sla: domain::SlaOutcome::Pending,
+        scope: None,
+        charge: domain::Charge::Consumed,
+        charge_decided: false,
+        closed_at: None,
+        contact_unreachable: false,
+        owner: None,
+        rating: None,
+        attachments_deleted_at: None,
+    }
 }
 
 /// What an event of `kind` carries when a test names none of it.

@@ -138,8 +138,9 @@ pub async fn export_document(
             }
             attachments.push(v);
         }
-        let mut v =
-            serde_json::to_value(&incident).map_err(|e| Failure::Internal(e.to_string()))?;
+        // The incident as the API shows it, with its whole timeline beside it.
+        let mut v = serde_json::to_value(incident.view(None))
+            .map_err(|e| Failure::Internal(e.to_string()))?;
         v["events"] = Value::Array(events);
         v["sub_problem_proposals"] =
             serde_json::to_value(proposals).map_err(|e| Failure::Internal(e.to_string()))?;

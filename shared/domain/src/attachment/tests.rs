@@ -10,29 +10,12 @@ fn at(s: &str) -> Instant {
     parse_instant(s).expect("a valid RFC 3339 instant")
 }
 
-/// An incident as stored, in its serialised form.
 fn incident(status: IncidentStatus) -> Incident {
-    serde_json::from_value(json!({
-        "incident_id": "inc-1",
-        "account_id": OWNER,
-        "pack_id": "pack-1",
-        "parent_incident_id": null,
-        "product_id": "sql-server-2019",
-        "category": "error_or_crash",
-        "severity": "B",
-        "handling": "business_hours",
-        "calendar": "PL",
-        "title": "Service crashes on start",
-        "description": "Since the last update the service stops within a minute.",
-        "contact": {"name": "Ops", "email": "ops@customer.example"},
-        "status": status,
-        "created_at": "2026-03-02T09:00:00Z",
-        "first_response_warn_at": "2026-03-02T12:00:00Z",
-        "first_response_due_at": "2026-03-02T13:00:00Z",
-        "sla": "pending",
-        "charge": "consumed"
-    }))
-    .expect("an incident")
+    Incident {
+        account_id: OWNER.into(),
+        status,
+        ..crate::incident::sample_incident()
+    }
 }
 
 fn owner() -> Actor {

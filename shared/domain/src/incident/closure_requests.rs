@@ -317,18 +317,20 @@ mod tests {
     }
 
     fn closed_pending() -> Incident {
-        serde_json::from_value(json!({
-            "incident_id": "inc_1", "account_id": "acct_owner", "pack_id": "pk_1",
-            "parent_incident_id": null, "product_id": "windows-server-2022",
-            "category": "configuration", "severity": "C", "handling": "business_hours",
-            "calendar": "PL", "title": "t", "description": "d",
-            "contact": {"name": "n", "email": "n@example.com"},
-            "status": "closed_by_customer", "created_at": "2025-06-02T10:00:00Z",
-            "first_response_warn_at": "2025-06-03T08:00:00Z",
-            "first_response_due_at": "2025-06-03T10:00:00Z", "first_responded_at": null,
-            "sla": "withdrawn", "scope": null, "charge": "pending", "closed_at": "2025-06-02T11:00:00Z"
-        }))
-        .expect("incident")
+        Incident {
+            incident_id: "inc_1".into(),
+            account_id: "acct_owner".into(),
+            pack_id: "pk_1".into(),
+            severity: crate::Severity::C,
+            status: crate::IncidentStatus::ClosedByCustomer,
+            created_at: t("2025-06-02T10:00:00Z"),
+            first_response_warn_at: t("2025-06-03T08:00:00Z"),
+            first_response_due_at: t("2025-06-03T10:00:00Z"),
+            sla: crate::SlaOutcome::Withdrawn,
+            charge: Charge::Pending,
+            closed_at: Some(t("2025-06-02T11:00:00Z")),
+            ..crate::incident::sample_incident()
+        }
     }
 
     fn refund(now: Instant) -> Transition {

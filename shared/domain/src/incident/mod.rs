@@ -14,6 +14,7 @@ mod number;
 mod requests;
 mod score;
 mod signals;
+mod view;
 
 pub use actions::*;
 pub use assignment::*;
@@ -26,3 +27,4 @@ pub use number::*;
 pub use requests::*;
 pub use score::*;
 pub use signals::*;
+pub use view::*;

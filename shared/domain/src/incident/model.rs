@@ -1,4 +1,3 @@
-use super::event::Event;
 use crate::category::Category;
 use crate::time::{serde_instant, Instant};
 use crate::{CalendarId, Charge, Handling, IncidentStatus, Language, Severity, SlaOutcome};
@@ -64,12 +63,12 @@ impl Owner {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An incident's state: what the rules decide on. The store keeps it as its own item
+/// (`store::incidents::items`), the API shows it as an `IncidentView`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
     pub incident_id: String,
-    /// The short number people see and type (`number::incident_number`). Incidents stored
-    /// before numbers existed read with one derived from their id (the store fills it in).
-    #[serde(default)]
+    /// The short number people see and type (`number::incident_number`).
     pub number: String,
     pub account_id: String,
     pub pack_id: String,
@@ -83,41 +82,70 @@ pub struct Incident {
     pub description: String,
     pub contact: Contact,
     pub status: IncidentStatus,
-    #[serde(with = "serde_instant")]
     pub created_at: Instant,
     /// 75 % of the response window (fixed at intake with the deadline): the sweep's warning.
-    #[serde(with = "serde_instant")]
     pub first_response_warn_at: Instant,
-    #[serde(with = "serde_instant")]
     pub first_response_due_at: Instant,
-    #[serde(with = "serde_instant::option", default)]
     pub first_responded_at: Option<Instant>,
     /// When the sweep recorded the `sla_warning` (at most once).
-    #[serde(with = "serde_instant::option", default)]
     pub sla_warned_at: Option<Instant>,
     pub sla: SlaOutcome,
-    #[serde(default)]
     pub scope: Option<Scope>,
     pub charge: Charge,
     /// Set once staff (or the resolution itself) has decided the charge of a closed incident.
-    #[serde(default)]
     pub charge_decided: bool,
-    #[serde(with = "serde_instant::option", default)]
     pub closed_at: Option<Instant>,
     /// The contact's address bounced or complained: mail to it is no longer sent (v3).
-    #[serde(default)]
     pub contact_unreachable: bool,
-    /// The engineer who owns it; `None` while unowned (and for incidents stored before
-    /// ownership existed).
-    #[serde(default)]
+    /// The engineer who owns it; `None` while unowned.
     pub owner: Option<Owner>,
     /// The contact's rating of the handling (API.md "Satisfaction"); a later one replaces it.
-    #[serde(default)]
     pub rating: Option<super::Rating>,
     /// When the retention step deleted its attachments (closed longer than
     /// `ATTACHMENT_RETENTION_DAYS`); `null` while they are kept.
-    #[serde(with = "serde_instant::option", default)]
     pub attachments_deleted_at: Option<Instant>,
+}
+
+/// An incident awaiting its first response, for tests to change what they need of it.
+#[cfg(test)]
+pub(crate) fn sample_incident() -> Incident {
+    use crate::time::parse_instant;
+    let at = |s: &str| parse_instant(s).expect("an instant");
+    Incident {
+        incident_id: "inc-1".into(),
+        number: "K7M-4QX9".into(),
+        account_id: "acct-owner".into(),
+        pack_id: "pack-1".into(),
+        parent_incident_id: None,
+        product_id: "sql-server-2019".into(),
+        category: Category::ErrorOrCrash,
+        severity: Severity::B,
+        handling: Handling::BusinessHours,
+        calendar: CalendarId::Pl,
+        title: "Service crashes on start".into(),
+        description: "Since the last update the service stops within a minute.".into(),
+        contact: Contact {
+            name: "Ops".into(),
+            email: "ops@customer.example".into(),
+            phone: None,
+            language: None,
+        },
+        status: IncidentStatus::AwaitingResponse,
+        created_at: at("2026-03-02T09:00:00Z"),
+        first_response_warn_at: at("2026-03-02T12:00:00Z"),
+        first_response_due_at: at("2026-03-02T13:00:00Z"),
+        first_responded_at: None,
+        sla_warned_at: None,
+        sla: SlaOutcome::Pending,
+        scope: None,
+        charge: Charge::Consumed,
+        charge_decided: false,
+        closed_at: None,
+        contact_unreachable: false,
+        owner: None,
+        rating: None,
+        attachments_deleted_at: None,
+    }
 }
 
 impl Incident {
@@ -174,41 +202,8 @@ impl Incident {
             Some(_) => self.first_response_due_at,
         })
     }
-
-    /// The API's view; with a timeline (its first page), `timeline_next_cursor` is `null`
-    /// until `IncidentView::continued_by` sets it.
-    pub fn view(&self, timeline: Option<Vec<Event>>) -> IncidentView {
-        IncidentView {
-            incident: self.clone(),
-            timeline_next_cursor: timeline.as_ref().map(|_| None),
-            timeline,
-        }
-    }
 }
 
-/// An incident as the API shows it; the timeline is left out of list views.
-#[derive(Debug, Clone, Serialize)]
-pub struct IncidentView {
-    #[serde(flatten)]
-    pub incident: Incident,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeline: Option<Vec<Event>>,
-    /// Present exactly when `timeline` is: the cursor of the rest of the timeline, or `null`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeline_next_cursor: Option<Option<String>>,
-}
-
-impl IncidentView {
-    /// Says where the timeline goes on (`GET /incidents/{id}/timeline?cursor=`).
-    pub fn continued_by(mut self, cursor: Option<String>) -> IncidentView {
-        if self.timeline.is_some() {
-            self.timeline_next_cursor = Some(cursor);
-        }
-        self
-    }
-}
-
-/// A proposal that a sub-problem become its own incident (S1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubProblemProposal {
     pub proposal_id: String,

@@ -1,5 +1,6 @@
 //! The incident item and its events as stored.
 
+use super::record::IncidentRecord;
 use super::{StoredIncident, LAST_EVENT_AT, NOTE_COUNT};
 use crate::items::{from_item, key_attrs, n, s, to_item, with, Item, Record};
 use crate::keys;
@@ -68,7 +69,7 @@ pub(crate) fn incident_item(
             (BREACHES.sk, s(due)),
         ]);
     }
-    Ok(with(to_item(incident)?, attrs))
+    Ok(with(to_item(&IncidentRecord::from(incident))?, attrs))
 }
 
 pub(super) fn status_partition(status: IncidentStatus) -> String {
@@ -102,40 +103,14 @@ pub(super) fn event_from_item(mut item: Item) -> Result<Event, StoreError> {
     from_item(item)
 }
 
-/// Incidents stored before warnings existed carry no `first_response_warn_at`: they read with
-/// their deadline as the warning instant (their awaiting-index key is already the deadline), so
-/// the sweep warns and breaches them together at the deadline.
-///
-/// Incidents stored before numbers existed read with a number derived from their id
-/// (`domain::incident::legacy_incident_number`).
-fn upgrade_legacy(item: &mut Item) {
-    if !item.contains_key("first_response_warn_at") {
-        if let Some(due) = item.get("first_response_due_at").cloned() {
-            item.insert("first_response_warn_at".to_string(), due);
-        }
-    }
-    let numbered = item
-        .get("number")
-        .and_then(|v| v.as_s().ok())
-        .is_some_and(|n| !n.is_empty());
-    if !numbered {
-        if let Some(id) = item.get("incident_id").and_then(|v| v.as_s().ok()) {
-            let number = domain::incident::legacy_incident_number(id);
-            item.insert("number".to_string(), s(number));
-        }
-    }
-}
-
-/// An incident decodes itself, legacy items upgraded first.
+/// An incident decodes itself (its record upgrades items from older builds).
 impl Record for Incident {
-    fn from_record(mut item: Item) -> Result<Incident, StoreError> {
-        upgrade_legacy(&mut item);
-        from_item(item)
+    fn from_record(item: Item) -> Result<Incident, StoreError> {
+        from_item::<IncidentRecord>(item).map(Incident::from)
     }
 }
 
-pub(crate) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreError> {
-    upgrade_legacy(&mut item);
+pub(crate) fn stored_from_item(item: Item) -> Result<StoredIncident, StoreError> {
     let number = |name: &str| {
         item.get(name)
             .and_then(|v| v.as_n().ok())
@@ -150,7 +125,7 @@ pub(crate) fn stored_from_item(mut item: Item) -> Result<StoredIncident, StoreEr
         .and_then(|v| v.as_s().ok())
         .and_then(|v| parse_instant(v));
     Ok(StoredIncident {
-        incident: from_item(item)?,
+        incident: Incident::from_record(item)?,
         version,
         event_count,
         note_count,
@@ -247,6 +222,25 @@ mod tests {
             text(&item, BREACHES.sk).as_deref(),
             Some("2026-03-31T13:00:00Z#inc_1")
         );
+    }
+
+    #[test]
+    fn an_incident_reads_back_as_it_was_written() {
+        let closed = domain::incident::apply(
+            &awaiting(),
+            &Actor::customer("acct_1"),
+            domain::incident::Action::RequestClosure {
+                reason: "fixed".into(),
+            },
+            at("2026-03-31T10:00:00Z"),
+        )
+        .expect("closed")
+        .incident;
+        for incident in [awaiting(), closed] {
+            let item = incident_item(&incident, 4, 2).expect("item");
+            let stored = stored_from_item(item).expect("readable");
+            assert_eq!((stored.incident, stored.version), (incident, 4));
+        }
     }
 
     #[test]

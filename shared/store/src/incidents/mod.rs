@@ -16,6 +16,7 @@ use domain::time::Instant;
 
 pub(crate) mod items;
 mod read;
+mod record;
 mod sub_problems;
 mod write;
 
