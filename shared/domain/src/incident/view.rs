@@ -103,11 +103,11 @@ impl IncidentView {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::incident::sample_incident;
 
     #[test]
     fn the_view_shows_every_field_of_the_state_and_the_timeline_only_when_asked() {
-        let listed = serde_json::to_value(super::super::sample_incident().view(None)).unwrap();
+        let listed = serde_json::to_value(sample_incident().view(None)).unwrap();
         let mut keys: Vec<&str> = listed
             .as_object()
             .unwrap()
@@ -150,7 +150,7 @@ mod tests {
         );
         assert_eq!(listed["first_response_due_at"], "2026-03-02T13:00:00Z");
         assert_eq!(listed["first_responded_at"], serde_json::Value::Null);
-        let shown = super::super::sample_incident()
+        let shown = sample_incident()
             .view(Some(vec![]))
             .continued_by(Some("c1".into()));
         let shown = serde_json::to_value(shown).unwrap();
