@@ -5,37 +5,31 @@
 use crate::problem::ApiError;
 use crate::request::{Ctx, Reply};
 use lambda_http::http::StatusCode;
-use usecases::read::{Answered, IncidentPage};
+use usecases::read::IncidentPage;
 
 /// The route that continues an incident's timeline.
 pub fn timeline_path(incident_id: &str) -> String {
     format!("/incidents/{incident_id}/timeline")
 }
 
-/// The incident as `GET /incidents/{id}` shows it (`usecases::read::incident_with_first_page`),
-/// with `status`.
+/// The incident as `GET /incidents/{id}` shows it, or as a change left it (read with its
+/// timeline before the write, answered without a read after it): with `status`.
 pub fn incident_reply(
     ctx: &Ctx,
-    found: IncidentPage,
+    page: IncidentPage,
     status: StatusCode,
 ) -> Result<Reply, ApiError> {
-    let (stored, events, next) = found;
-    let cursor = ctx.seal_cursor_for(&timeline_path(&stored.incident.incident_id), &[], next);
+    let cursor = ctx.seal_cursor_for(&timeline_path(&page.incident.incident_id), &[], page.next);
     Reply::with_status(
         status,
-        stored.incident.view(Some(events)).continued_by(cursor),
+        page.incident
+            .view(Some(page.first_page))
+            .continued_by(cursor),
     )
 }
 
 /// The answer to a change of the incident: its state after the change with the first page of
-/// its timeline, as the store answered it without reading again (`usecases::read::Answered`).
-pub fn answered_reply(ctx: &Ctx, answered: Answered) -> Result<Reply, ApiError> {
-    let incident = answered.transition.incident;
-    let cursor = ctx.seal_cursor_for(&timeline_path(&incident.incident_id), &[], answered.next);
-    Reply::with_status(
-        StatusCode::OK,
-        incident
-            .view(Some(answered.first_page))
-            .continued_by(cursor),
-    )
+/// its timeline (`usecases::act::act_answered`).
+pub fn answered_reply(ctx: &Ctx, answered: IncidentPage) -> Result<Reply, ApiError> {
+    incident_reply(ctx, answered, StatusCode::OK)
 }

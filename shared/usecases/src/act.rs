@@ -2,11 +2,12 @@
 //! version it was decided on (`change`: the read-decide-write loop, under the one retry policy).
 
 use crate::change::{update_incident, update_incident_answered};
+use crate::read::IncidentPage;
 use crate::Failure;
 use domain::incident::{apply, can_view, withdraw_proposals, Action, Transition};
 use domain::time::Instant;
 use domain::Actor;
-use store::incidents::{Answered, IncidentHead, StoredIncident};
+use store::incidents::{IncidentHead, StoredIncident};
 use store::Store;
 
 /// Applies `action` to the incident; `NotFound` if it does not exist or the caller may not see
@@ -77,7 +78,7 @@ pub async fn act_answered<F>(
     action: Action,
     now: Instant,
     finish: F,
-) -> Result<Answered, Failure>
+) -> Result<IncidentPage, Failure>
 where
     F: FnMut(&mut Transition),
 {
@@ -104,7 +105,7 @@ where
         answered.first_page = events;
         answered.next = next;
     }
-    Ok(answered)
+    Ok(answered.into())
 }
 
 /// The wall clock in whole seconds, as requests read it.

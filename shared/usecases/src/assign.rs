@@ -6,11 +6,11 @@
 //! on the new version and are refused (`409`).
 
 use crate::act::act_answered;
+use crate::read::IncidentPage;
 use crate::Failure;
 use domain::incident::{Action, Assignee, AssignmentRequest, Owner};
 use domain::time::Instant;
 use domain::Actor;
-use store::incidents::Answered;
 use store::Store;
 
 pub async fn assign(
@@ -19,7 +19,7 @@ pub async fn assign(
     incident_id: &str,
     request: AssignmentRequest,
     now: Instant,
-) -> Result<Answered, Failure> {
+) -> Result<IncidentPage, Failure> {
     let lookup = async {
         Ok::<_, Failure>(match request.owner_account_id {
             None => Assignee::Nobody,

@@ -7,12 +7,13 @@
 //! refund reads the pack between the two (three).
 
 use crate::act::act_answered;
+use crate::read::IncidentPage;
 use crate::Failure;
 use domain::incident::{can_view, may_refund, note_refunded_unit, Action};
 use domain::pack::Pack;
 use domain::time::Instant;
 use domain::Actor;
-use store::incidents::{Answered, IncidentHead};
+use store::incidents::IncidentHead;
 use store::Store;
 
 /// Lets the domain decide `action`, writes it on the version it was decided on, and answers
@@ -23,7 +24,7 @@ pub async fn close(
     incident_id: &str,
     action: Action,
     now: Instant,
-) -> Result<Answered, Failure> {
+) -> Result<IncidentPage, Failure> {
     let (first, pack) = if may_refund(&action) {
         let head = visible_head(store, actor, incident_id).await?;
         let pack = incident_pack(store, &head).await?;

@@ -3,15 +3,29 @@
 //! shows.
 
 use crate::Failure;
-use domain::incident::{can_view, Event};
+use domain::incident::{can_view, Event, Incident};
 use domain::Actor;
-use store::incidents::{StoredIncident, TIMELINE_PAGE_MAX};
+use store::incidents::{Answered, TIMELINE_PAGE_MAX};
 use store::{Page, Store};
 
-pub use store::incidents::Answered;
+/// An incident as it now stands (as read, or as a change left it), the first page of its
+/// timeline and where the timeline goes on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentPage {
+    pub incident: Incident,
+    pub first_page: Vec<Event>,
+    pub next: Option<String>,
+}
 
-/// An incident as it now stands, its first timeline page and where the timeline goes on.
-pub type IncidentPage = (StoredIncident, Vec<Event>, Option<String>);
+impl From<Answered> for IncidentPage {
+    fn from(a: Answered) -> Self {
+        IncidentPage {
+            incident: a.transition.incident,
+            first_page: a.first_page,
+            next: a.next,
+        }
+    }
+}
 
 /// The incident as it now stands (read consistently), its first `TIMELINE_PAGE_MAX` events
 /// and where the timeline goes on, if it does.
@@ -24,9 +38,11 @@ pub async fn incident_with_first_page(
         .incident_first_page(incident_id, TIMELINE_PAGE_MAX, actor.is_staff())
         .await?
     {
-        Some((stored, events, next)) if can_view(&stored.incident, actor) => {
-            Ok((stored, events, next))
-        }
+        Some((stored, first_page, next)) if can_view(&stored.incident, actor) => Ok(IncidentPage {
+            incident: stored.incident,
+            first_page,
+            next,
+        }),
         _ => Err(Failure::NotFound),
     }
 }
