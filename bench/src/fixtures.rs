@@ -146,9 +146,9 @@ pub fn awaiting_incident(
     new_incident(
         submission,
         NewIncident {
-            incident_id: store::ids::new_id("inc"),
-            account_id,
-            pack_id,
+            incident_id: store::ids::new_id("inc").into(),
+            account_id: &domain::AccountId::from(account_id),
+            pack_id: &domain::PackId::from(pack_id),
             parent_incident_id: None,
             first_response_warn_at: warn_at,
             first_response_due_at: due_at,

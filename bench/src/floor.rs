@@ -32,7 +32,7 @@ pub async fn floor_pack(store: &Store, owner: &str) -> Result<String, String> {
         now(),
     );
     match store.purchase(&pack, &idem).await {
-        Ok(PurchaseOutcome::Created) => Ok(pack.pack_id),
+        Ok(PurchaseOutcome::Created) => Ok(pack.pack_id.to_string()),
         other => Err(format!("floor pack purchase: {other:?}")),
     }
 }
@@ -51,9 +51,9 @@ pub async fn floor_draw(
     let (incident, submitted) = new_incident(
         submission,
         NewIncident {
-            incident_id: store::ids::new_id("inc"),
-            account_id: owner,
-            pack_id,
+            incident_id: store::ids::new_id("inc").into(),
+            account_id: &domain::AccountId::from(owner),
+            pack_id: &domain::PackId::from(pack_id),
             parent_incident_id: None,
             first_response_warn_at: clock.warn_at,
             first_response_due_at: clock.due_at,
@@ -77,7 +77,7 @@ pub async fn floor_draw(
         .await;
     let took = started.elapsed();
     match outcome {
-        Ok(CreateOutcome::Created) => Ok((took, incident.incident_id)),
+        Ok(CreateOutcome::Created) => Ok((took, incident.incident_id.to_string())),
         other => Err(format!("floor draw: {other:?}")),
     }
 }

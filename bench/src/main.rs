@@ -267,7 +267,7 @@ async fn latency(
     let packs = launcher.start("pack-purchase").await?;
     let engineer = store::ids::new_id("acct");
     let engineer_actor = Actor {
-        account_id: engineer.clone(),
+        account_id: engineer.clone().into(),
         email: None,
         name: None,
         engineer: true,

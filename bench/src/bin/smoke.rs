@@ -278,8 +278,8 @@ async fn seed_reply(path: &std::path::Path, env: &[(String, String)]) -> Result<
     let (incident, submitted) = new_incident(
         &submission,
         NewIncident {
-            incident_id: store::ids::new_id("inc"),
-            account_id: &account,
+            incident_id: store::ids::new_id("inc").into(),
+            account_id: &domain::AccountId::from(account),
             pack_id: &pack.pack_id,
             parent_incident_id: None,
             first_response_warn_at: now + chrono::Duration::hours(6),

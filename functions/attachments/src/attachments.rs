@@ -18,7 +18,7 @@ pub async fn create(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         &app.store,
         &app.objects,
         &ctx.actor,
-        ctx.param("incident_id"),
+        &ctx.incident_id(),
         request,
         ctx.now,
     )
@@ -43,7 +43,7 @@ pub async fn complete_upload(app: &'static App, ctx: Ctx) -> Result<Reply, ApiEr
         &app.store,
         &app.objects,
         &ctx.actor,
-        ctx.param("incident_id"),
+        &ctx.incident_id(),
         ctx.param("attachment_id"),
     )
     .await?;
@@ -53,7 +53,7 @@ pub async fn complete_upload(app: &'static App, ctx: Ctx) -> Result<Reply, ApiEr
 /// `GET /incidents/{incident_id}/attachments` (the owner or staff).
 pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let mut items = Vec::new();
-    for a in attachment::list(&app.store, &ctx.actor, ctx.param("incident_id")).await? {
+    for a in attachment::list(&app.store, &ctx.actor, &ctx.incident_id()).await? {
         items.push(attachment::view(&app.objects, &a, ctx.now).await?);
     }
     Reply::ok(json!({"items": items, "next_cursor": null}))

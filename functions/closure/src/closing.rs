@@ -25,8 +25,8 @@ pub async fn decide_charge(app: &'static App, ctx: Ctx) -> Result<Reply, ApiErro
 /// Lets the domain decide (`usecases::closure`), then answers with the incident and its
 /// timeline as they stand after the change.
 async fn close(app: &'static App, ctx: &Ctx, action: Action) -> Result<Reply, ApiError> {
-    let incident_id = ctx.param("incident_id");
     let answered =
-        usecases::closure::close(&app.store, &ctx.actor, incident_id, action, ctx.now).await?;
+        usecases::closure::close(&app.store, &ctx.actor, &ctx.incident_id(), action, ctx.now)
+            .await?;
     api::timeline::answered_reply(ctx, answered)
 }

@@ -156,10 +156,12 @@ impl Inbound {
             Ok(ReplyOutcome::Posted { refused, .. }) => {
                 tracing::info!(key, incident_id = %reply.incident_id, refused = refused.len(), "posted");
                 if !refused.is_empty() {
-                    if let Some(incident) =
-                        usecases::notify::incident(&self.store, &reply.incident_id)
-                            .await
-                            .map_err(|e| Retry(e.to_string()))?
+                    if let Some(incident) = usecases::notify::incident(
+                        &self.store,
+                        &domain::IncidentId::from(&reply.incident_id),
+                    )
+                    .await
+                    .map_err(|e| Retry(e.to_string()))?
                     {
                         let link = format!(
                             "{}/incidents/{}",
@@ -220,9 +222,12 @@ impl Inbound {
         if inbound.automatic.is_some() {
             return Ok(outcome(key, "not_posted"));
         }
-        let incident = usecases::notify::incident(&self.store, &verified.incident_id)
-            .await
-            .map_err(|e| Retry(e.to_string()))?;
+        let incident = usecases::notify::incident(
+            &self.store,
+            &domain::IncidentId::from(&verified.incident_id),
+        )
+        .await
+        .map_err(|e| Retry(e.to_string()))?;
         if let Some(incident) = incident {
             let link = format!(
                 "{}/incidents/{}",
@@ -286,7 +291,7 @@ impl Inbound {
             .push(("Auto-Submitted".into(), "auto-replied".into()));
         email
             .tags
-            .push(("incident_id".into(), incident.incident_id.clone()));
+            .push(("incident_id".into(), incident.incident_id.to_string()));
         let once = Once {
             source,
             role,

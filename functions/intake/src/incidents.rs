@@ -153,8 +153,9 @@ fn staff_filter(ctx: &Ctx, status: Option<IncidentStatus>) -> Result<IncidentFil
 
 /// `GET /incidents/{incident_id}`: the incident with the first page of its timeline.
 pub async fn get(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    let id = ctx.param("incident_id");
-    let found = usecases::read::incident_with_first_page(&app.store, &ctx.actor, id).await?;
+    let found =
+        usecases::read::incident_with_first_page(&app.store, &ctx.actor, &ctx.incident_id())
+            .await?;
     api::timeline::incident_reply(&ctx, found, StatusCode::OK)
 }
 
@@ -170,7 +171,7 @@ pub async fn get_by_number(app: &'static App, ctx: Ctx) -> Result<Reply, ApiErro
 /// `GET /incidents/{incident_id}/timeline`: the rest of it, a page at a time, oldest first.
 pub async fn timeline(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let page = ctx.page()?;
-    let id = ctx.param("incident_id");
-    let (events, next) = usecases::read::timeline_page(&app.store, &ctx.actor, id, &page).await?;
+    let (events, next) =
+        usecases::read::timeline_page(&app.store, &ctx.actor, &ctx.incident_id(), &page).await?;
     Reply::page(&ctx, events, next)
 }

@@ -183,19 +183,26 @@ impl Notifier {
         };
         let context = match needs(&change) {
             Needs::Nothing => Context::None,
-            Needs::Incident(id) => match usecases::notify::incident(&self.store, &id).await? {
-                Some(incident) => {
-                    let staff = self.staff_for(&change, &incident).await?;
-                    Context::Incident(Box::new(incident), staff)
+            Needs::Incident(id) => {
+                match usecases::notify::incident(&self.store, &domain::IncidentId::from(&id))
+                    .await?
+                {
+                    Some(incident) => {
+                        let staff = self.staff_for(&change, &incident).await?;
+                        Context::Incident(Box::new(incident), staff)
+                    }
+                    None => {
+                        tracing::warn!(%source, "event of an incident that is not there; nothing sent");
+                        return Ok(0);
+                    }
                 }
-                None => {
-                    tracing::warn!(%source, "event of an incident that is not there; nothing sent");
-                    return Ok(0);
-                }
-            },
+            }
             Needs::Account(account_id) => {
-                let (email, billing_country) =
-                    usecases::notify::account_contact(&self.store, &account_id).await?;
+                let (email, billing_country) = usecases::notify::account_contact(
+                    &self.store,
+                    &domain::AccountId::from(&account_id),
+                )
+                .await?;
                 if email.is_none() {
                     tracing::warn!(%source, "no e-mail address known for the account; nothing sent");
                 }
@@ -242,7 +249,13 @@ impl Notifier {
         };
         let email_of = |account: Option<String>| async move {
             match account {
-                Some(account) => usecases::notify::engineer_email(&self.store, &account).await,
+                Some(account) => {
+                    usecases::notify::engineer_email(
+                        &self.store,
+                        &domain::AccountId::from(&account),
+                    )
+                    .await
+                }
                 None => Ok(None),
             }
         };
@@ -275,11 +288,11 @@ impl Notifier {
                     &i.contact.email,
                     &self.replies.domain,
                 ),
-                vec![("incident_id".to_string(), i.incident_id.clone())],
+                vec![("incident_id".to_string(), i.incident_id.to_string())],
             ),
             Some(i) => (
                 None,
-                vec![("incident_id".to_string(), i.incident_id.clone())],
+                vec![("incident_id".to_string(), i.incident_id.to_string())],
             ),
             None => (None, Vec::new()),
         };

@@ -169,7 +169,9 @@ pub fn told_of_assignment(e: &Event) -> Option<String> {
     else {
         return None;
     };
-    (e.actor_account_id != *owner).then(|| owner.clone())
+    (e.actor_account_id != *owner)
+        .then(|| owner.clone())
+        .map(String::from)
 }
 
 /// A personal text as written; empty once erased.

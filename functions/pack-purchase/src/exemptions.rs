@@ -34,7 +34,7 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let decided = exemption::decide(
         &app.store,
         &ctx.actor,
-        ctx.param("account_id"),
+        &domain::AccountId::from(ctx.param("account_id")),
         decision,
         ctx.now,
     )

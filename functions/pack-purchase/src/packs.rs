@@ -140,6 +140,6 @@ pub async fn list(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 
 /// `GET /packs/{pack_id}`: another account's pack is not found.
 pub async fn get(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
-    let pack = usecases::lists::pack(&app.store, &ctx.actor, ctx.param("pack_id")).await?;
+    let pack = usecases::lists::pack(&app.store, &ctx.actor, &ctx.pack_id()).await?;
     Reply::ok(pack.view(ctx.now))
 }

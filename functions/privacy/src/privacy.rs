@@ -82,7 +82,7 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         &app.store,
         &app.objects,
         &ctx.actor,
-        ctx.param("account_id"),
+        &domain::AccountId::from(ctx.param("account_id")),
         approve,
         note,
         ctx.now,

@@ -8,14 +8,7 @@ use usecases::act::act;
 /// apart from the customer's timeline (under its own sort key) and the notifier never hears of it.
 pub async fn add(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let action = ctx.read(parse_note)?;
-    let (_, t) = act(
-        &app.store,
-        &ctx.actor,
-        ctx.param("incident_id"),
-        action,
-        ctx.now,
-    )
-    .await?;
+    let (_, t) = act(&app.store, &ctx.actor, &ctx.incident_id(), action, ctx.now).await?;
     let note = t
         .events
         .into_iter()

@@ -8,14 +8,7 @@ use usecases::assign::assign;
 /// release; `200 Incident` as it stands after the change (a no-op answers it unchanged).
 pub async fn assignment(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let request = ctx.read(parse_assignment)?;
-    let answered = assign(
-        &app.store,
-        &ctx.actor,
-        ctx.param("incident_id"),
-        request,
-        ctx.now,
-    )
-    .await?;
+    let answered = assign(&app.store, &ctx.actor, &ctx.incident_id(), request, ctx.now).await?;
     answered_reply(&ctx, answered)
 }
 

@@ -18,7 +18,15 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 
 /// Acts, then answers with the incident as it stands after the change (two round trips).
 async fn answer(app: &'static App, ctx: &Ctx, action: Action) -> Result<Reply, ApiError> {
-    let id = ctx.param("incident_id");
-    let answered = act_answered(&app.store, &ctx.actor, id, None, action, ctx.now, |_| {}).await?;
+    let answered = act_answered(
+        &app.store,
+        &ctx.actor,
+        &ctx.incident_id(),
+        None,
+        action,
+        ctx.now,
+        |_| {},
+    )
+    .await?;
     answered_reply(ctx, answered)
 }

@@ -11,7 +11,7 @@ use usecases::sub_problem::{self, Decided};
 pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let request = ctx.read(SubProblemRequest::parse)?;
     let proposal_id =
-        sub_problem::propose(&app.store, &ctx.actor, ctx.param("incident_id"), &request).await?;
+        sub_problem::propose(&app.store, &ctx.actor, &ctx.incident_id(), &request).await?;
     Reply::created(json!({"proposal_id": proposal_id, "status": "proposed"}))
 }
 
@@ -24,7 +24,7 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         &app.store,
         app.calendars,
         &ctx.actor,
-        ctx.param("incident_id"),
+        &ctx.incident_id(),
         proposal_id,
         accept,
     )

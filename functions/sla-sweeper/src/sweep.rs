@@ -283,8 +283,8 @@ mod tests {
             &submission,
             domain::intake::NewIncident {
                 incident_id: "inc_1".into(),
-                account_id: "acct_1",
-                pack_id: "pack_1",
+                account_id: &domain::AccountId::from("acct_1"),
+                pack_id: &domain::PackId::from("pack_1"),
                 parent_incident_id: None,
                 first_response_warn_at: due - chrono::Duration::hours(2),
                 first_response_due_at: due,

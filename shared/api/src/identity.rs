@@ -63,7 +63,7 @@ fn is_account_id(sub: &str) -> bool {
 
 fn actor(sub: &str, email: Option<String>, name: Option<String>, groups: &[String]) -> Actor {
     Actor {
-        account_id: sub.to_string(),
+        account_id: sub.into(),
         email,
         // A display name, not a document: at most 200 characters, control characters dropped.
         name: name.map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect()),

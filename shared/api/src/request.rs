@@ -37,6 +37,16 @@ impl Ctx {
             .unwrap_or_default()
     }
 
+    /// The path's `{incident_id}`: the incident the route is about.
+    pub fn incident_id(&self) -> domain::IncidentId {
+        self.param("incident_id").into()
+    }
+
+    /// The path's `{pack_id}`: the pack the route is about.
+    pub fn pack_id(&self) -> domain::PackId {
+        self.param("pack_id").into()
+    }
+
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)
     }

@@ -6,7 +6,7 @@ use crate::cursor::CursorKey;
 use crate::problem::ApiError;
 use crate::request::{Ctx, MAX_BODY_BYTES};
 use chrono::{SubsecRound, Utc};
-use domain::Actor;
+use domain::{AccountId, Actor};
 use lambda_http::request::RequestContext;
 use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 use std::collections::HashMap;
@@ -164,7 +164,7 @@ pub async fn handle_with<A: Sync + 'static>(
     response
 }
 
-type Dispatched = Result<(crate::Reply, Option<String>), (ApiError, Option<String>)>;
+type Dispatched = Result<(crate::Reply, Option<AccountId>), (ApiError, Option<AccountId>)>;
 
 #[allow(clippy::too_many_arguments)]
 async fn dispatch<A: Sync + 'static>(

@@ -159,7 +159,7 @@ impl Attachment {
             content_type: request.content_type,
             size_bytes: request.size_bytes,
             status: AttachmentStatus::Pending,
-            uploaded_by: uploader.account_id.clone(),
+            uploaded_by: uploader.account_id.to_string(),
             created_at: now,
             uploaded_at: None,
         }

@@ -6,7 +6,10 @@ pub use crate::category::Category;
 use crate::incident::{Contact, Event, EventDetails, Incident, SubProblemProposal};
 use crate::time::{format_date, Instant};
 use crate::validation::{looks_like_email, looks_like_phone, FieldError, Fields};
-use crate::{CalendarId, Charge, Handling, IncidentStatus, Language, Severity, SlaOutcome};
+use crate::{
+    AccountId, CalendarId, Charge, Handling, IncidentId, IncidentStatus, Language, PackId,
+    Severity, SlaOutcome,
+};
 use serde_json::Value;
 
 pub use crate::incident::{MAX_DESCRIPTION, MAX_TITLE};
@@ -163,10 +166,10 @@ pub fn check(
 
 /// Where a new incident comes from: a customer's submission or an accepted sub-problem.
 pub struct NewIncident<'a> {
-    pub incident_id: String,
-    pub account_id: &'a str,
-    pub pack_id: &'a str,
-    pub parent_incident_id: Option<String>,
+    pub incident_id: IncidentId,
+    pub account_id: &'a AccountId,
+    pub pack_id: &'a PackId,
+    pub parent_incident_id: Option<IncidentId>,
     /// The warning and the deadline, from [`crate::calendar::first_response_clock`].
     pub first_response_warn_at: Instant,
     pub first_response_due_at: Instant,
@@ -182,8 +185,8 @@ pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
     let incident = Incident {
         incident_id: n.incident_id,
         number: n.number,
-        account_id: n.account_id.to_string(),
-        pack_id: n.pack_id.to_string(),
+        account_id: n.account_id.clone(),
+        pack_id: n.pack_id.clone(),
         parent_incident_id: n.parent_incident_id.clone(),
         product_id: s.product_id.clone(),
         category: s.category,
@@ -213,7 +216,7 @@ pub fn new_incident(s: &Submission, n: NewIncident<'_>) -> (Incident, Event) {
         n.now,
         n.account_id,
         EventDetails::Submitted {
-            pack_id: n.pack_id.to_string(),
+            pack_id: n.pack_id.clone(),
             parent_incident_id: n.parent_incident_id,
             severity: s.severity,
         },

@@ -31,6 +31,7 @@ pub mod catalogue;
 pub mod category;
 pub mod change;
 pub mod idempotency;
+pub mod ids;
 pub mod incident;
 pub mod intake;
 pub mod pack;
@@ -44,4 +45,5 @@ pub mod time;
 pub mod types;
 pub mod validation;
 
+pub use ids::{AccountId, IncidentId, PackId};
 pub use types::*;

@@ -2,15 +2,15 @@
 //! submission draws from.
 
 use crate::time::{serde_instant, Instant};
-use crate::{Money, Offer, PackState, PackStatus};
+use crate::{AccountId, Money, Offer, PackId, PackState, PackStatus};
 
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pack {
-    pub pack_id: String,
+    pub pack_id: PackId,
     pub offer: Offer,
-    pub owner_account_id: String,
+    pub owner_account_id: AccountId,
     pub incidents_total: u32,
     /// Units that can still be drawn: 0 until the order is paid, `incidents_total` from then on
     /// minus draws plus refunds (the ledger's opening is written with the payment).
@@ -59,9 +59,9 @@ pub struct PaymentMismatch {
 /// A pack as the API shows it (API.md `Pack`): the stored pack with its status as of now.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackView {
-    pub pack_id: String,
+    pub pack_id: PackId,
     pub offer: Offer,
-    pub owner_account_id: String,
+    pub owner_account_id: AccountId,
     pub incidents_total: u32,
     pub incidents_remaining: u32,
     pub status: PackStatus,
@@ -114,9 +114,9 @@ impl Pack {
         tax_exempt: bool,
     ) -> Pack {
         Pack {
-            pack_id,
+            pack_id: pack_id.into(),
             offer,
-            owner_account_id: owner.to_string(),
+            owner_account_id: owner.into(),
             incidents_total: offer.incidents(),
             incidents_remaining: 0,
             state: PackState::AwaitingPayment,

@@ -164,7 +164,7 @@ pub enum Role {
 /// Who is acting: the account (`sub`) and the staff groups it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     pub email: Option<String>,
     /// The token's `name` claim, when it carries one (what people are shown).
     pub name: Option<String>,
@@ -173,7 +173,7 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn customer(account_id: impl Into<String>) -> Self {
+    pub fn customer(account_id: impl Into<crate::AccountId>) -> Self {
         Actor {
             account_id: account_id.into(),
             email: None,
@@ -188,7 +188,7 @@ impl Actor {
     /// The scheduled sweep, acting on its own behalf (never an identity from a token).
     pub fn system() -> Self {
         Actor {
-            account_id: SYSTEM_ACCOUNT.to_string(),
+            account_id: SYSTEM_ACCOUNT.into(),
             email: None,
             name: None,
             engineer: false,
@@ -199,7 +199,7 @@ impl Actor {
     /// rating link): no account, no group.
     pub fn anonymous() -> Self {
         Actor {
-            account_id: ANONYMOUS_ACCOUNT.to_string(),
+            account_id: ANONYMOUS_ACCOUNT.into(),
             email: None,
             name: None,
             engineer: false,
@@ -221,7 +221,7 @@ impl Actor {
                     .and_then(|e| e.split('@').next().map(str::to_string))
                     .filter(|local| !local.is_empty())
             })
-            .unwrap_or_else(|| self.account_id.clone())
+            .unwrap_or_else(|| self.account_id.to_string())
     }
     pub fn is_system(&self) -> bool {
         self.account_id == SYSTEM_ACCOUNT && !self.engineer && !self.admin && self.email.is_none()

@@ -57,11 +57,11 @@ impl LedgerEntry {
 /// The ledger's opening: the pack's units, written once, when it is paid for.
 pub(crate) fn opening(pack: &Pack, reference: &str, paid_at: Instant) -> LedgerEntry {
     LedgerEntry {
-        pack_id: pack.pack_id.clone(),
+        pack_id: pack.pack_id.to_string(),
         kind: LedgerKind::Opening,
         units: i64::from(pack.incidents_total),
         reference: reference.to_string(),
-        account_id: pack.owner_account_id.clone(),
+        account_id: pack.owner_account_id.to_string(),
         at: format_instant(paid_at),
     }
 }
@@ -146,7 +146,7 @@ struct OrderNumberItem {
 
 fn order_number_item(pack: &Pack) -> Result<Item, StoreError> {
     let order = OrderNumberItem {
-        pack_id: pack.pack_id.clone(),
+        pack_id: pack.pack_id.to_string(),
     };
     Ok(with(
         to_item(&order)?,
@@ -377,7 +377,7 @@ pub struct PackDraw<'a> {
     /// Packs the index still lists although they have no unit left (their last unit went to a
     /// draw that had read more): taken out of the index in the same transaction, each only
     /// while it still has no unit.
-    pub used_up: &'a [String],
+    pub used_up: &'a [domain::PackId],
     /// The drawing account's e-mail address to keep on its profile in the same transaction (the
     /// identity hook's write folded into a write the request makes anyway; see
     /// `profiles::email_item`), or `None`.

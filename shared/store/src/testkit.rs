@@ -94,9 +94,9 @@ pub fn incident_for(owner: &str, pack_id: &str, at: Instant) -> (Incident, Event
     new_incident(
         &submission,
         NewIncident {
-            incident_id: crate::ids::new_id("inc"),
-            account_id: owner,
-            pack_id,
+            incident_id: crate::ids::new_id("inc").into(),
+            account_id: &domain::AccountId::from(owner),
+            pack_id: &domain::PackId::from(pack_id),
             parent_incident_id: None,
             first_response_warn_at: at + chrono::Duration::hours(6),
             first_response_due_at: at + chrono::Duration::hours(8),

@@ -444,7 +444,7 @@ async fn an_order_is_activated_once_in_one_transaction_with_its_ledger_opening()
     let notice = PaymentNotice {
         event_id: store::ids::new_id("evt"),
         kind: NoticeKind::Paid,
-        pack_id: Some(order.pack_id.clone()),
+        pack_id: Some(order.pack_id.to_string()),
         amount_total: Some(245_877),
         currency: Some("pln".into()),
         created: now - Duration::minutes(1),

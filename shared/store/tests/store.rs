@@ -48,7 +48,7 @@ async fn a_purchase_opens_the_ledger_and_reconciles() {
             .pack_id_by_order_number(&pack.order_confirmation_number)
             .await
             .expect("store"),
-        Some(pack.pack_id.clone())
+        Some(pack.pack_id.to_string())
     );
 }
 
@@ -505,7 +505,7 @@ async fn two_completions_decided_on_one_version_write_one_event() {
     assert!(stored_attachment.is_uploaded());
 }
 
-fn listed(packs: &[Pack]) -> Vec<(String, u32)> {
+fn listed(packs: &[Pack]) -> Vec<(domain::PackId, u32)> {
     packs
         .iter()
         .map(|p| (p.pack_id.clone(), p.incidents_remaining))
@@ -528,7 +528,7 @@ async fn the_usable_packs_index_lists_exactly_the_packs_that_may_still_be_drawn(
         "paid packs are listed under their owner only"
     );
 
-    let draw = |seen: u32, used_up: &'static [String]| PackDraw {
+    let draw = |seen: u32, used_up: &'static [domain::PackId]| PackDraw {
         seen: Some(seen),
         reindex: false,
         used_up,

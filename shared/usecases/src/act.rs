@@ -17,7 +17,7 @@ use store::Store;
 pub async fn act(
     store: &Store,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     action: Action,
     now: Instant,
 ) -> Result<(StoredIncident, Transition), Failure> {
@@ -29,7 +29,7 @@ pub async fn act(
 pub async fn act_then<F>(
     store: &Store,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     action: Action,
     now: Instant,
     finish: F,
@@ -73,7 +73,7 @@ where
 pub async fn act_answered<F>(
     store: &Store,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     first: Option<IncidentHead>,
     action: Action,
     now: Instant,
@@ -124,7 +124,7 @@ pub fn commit_now(stored: &StoredIncident) -> Instant {
 pub async fn visible(
     store: &Store,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
 ) -> Result<StoredIncident, Failure> {
     match store.incident(incident_id).await? {
         Some(stored) if can_view(&stored.incident, actor) => Ok(stored),

@@ -16,7 +16,7 @@ use store::Store;
 pub async fn assign(
     store: &Store,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     request: AssignmentRequest,
     now: Instant,
 ) -> Result<IncidentPage, Failure> {
@@ -29,7 +29,7 @@ pub async fn assign(
             }
             Some(id) => match store.engineer(&id).await? {
                 Some(e) => Assignee::Engineer(Owner {
-                    account_id: e.account_id,
+                    account_id: e.account_id.into(),
                     display_name: e.display_name,
                 }),
                 None => Assignee::Unknown(id),

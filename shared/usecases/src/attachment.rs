@@ -70,7 +70,7 @@ pub async fn declare<B: Bucket>(
     store: &Store,
     objects: &B,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     request: AttachmentRequest,
     now: Instant,
 ) -> Result<(Attachment, B::Upload), Failure> {
@@ -120,7 +120,7 @@ pub async fn complete<B: Bucket>(
     store: &Store,
     objects: &B,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     attachment_id: &str,
 ) -> Result<Attachment, Failure> {
     let stored = visible(store, actor, incident_id).await?;
@@ -165,7 +165,7 @@ pub async fn complete<B: Bucket>(
 pub async fn list(
     store: &Store,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
 ) -> Result<Vec<Attachment>, Failure> {
     let stored = visible(store, actor, incident_id).await?;
     may_read(&stored.incident, actor)?;

@@ -23,7 +23,7 @@ fn too_busy(incident_id: &str) -> Failure {
 /// incident as read and the transition written, or `None` when the incident does not exist.
 pub async fn update_incident<F>(
     store: &Store,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     clock: &(dyn Fn() -> Instant + Sync),
     rounds: &mut Rounds,
     mut decision: F,
@@ -50,7 +50,7 @@ where
 /// round trips. `with_proposals`: each round also reads the open sub-problem proposals.
 pub async fn update_incident_answered<F>(
     store: &Store,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     mut first: Option<IncidentHead>,
     with_proposals: bool,
     clock: &(dyn Fn() -> Instant + Sync),

@@ -21,7 +21,7 @@ use store::Store;
 pub async fn close(
     store: &Store,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     action: Action,
     now: Instant,
 ) -> Result<IncidentPage, Failure> {

@@ -58,7 +58,7 @@ pub async fn submit(
             actor: s.actor,
             submission: s.submission,
             now: s.now,
-            incident_id: s.incident_id.clone(),
+            incident_id: s.incident_id.clone().into(),
             number: new_number(),
             idempotency: s.idempotency.clone(),
             parent_incident_id: None,
@@ -124,11 +124,11 @@ pub(crate) struct Draw<'a> {
     pub actor: &'a Actor,
     pub submission: &'a Submission,
     pub now: Instant,
-    pub incident_id: String,
+    pub incident_id: domain::IncidentId,
     /// The new incident's number (`new_number`), reserved by the draw's transaction.
     pub number: String,
     pub idempotency: Option<IdempotencyWrite>,
-    pub parent_incident_id: Option<String>,
+    pub parent_incident_id: Option<domain::IncidentId>,
     pub parent: Option<ParentChange<'a>>,
     pub remember_email: Option<&'a str>,
 }
@@ -250,7 +250,7 @@ async fn draw_from(
 ) -> Result<Option<(Drawn, Option<Pack>)>, Failure> {
     let account = &draw.actor.account_id;
     let named = draw.submission.pack_id.as_deref();
-    let used_up: Vec<String> = if listed {
+    let used_up: Vec<domain::PackId> = if listed {
         packs
             .iter()
             .filter(|p| p.owner_account_id == *account && p.status(draw.now) == PackStatus::UsedUp)
@@ -259,7 +259,7 @@ async fn draw_from(
     } else {
         Vec::new()
     };
-    let mut clean_up: &[String] = &used_up;
+    let mut clean_up: &[domain::PackId] = &used_up;
     for (position, candidate) in draw_candidates(packs, account, named, draw.now)
         .into_iter()
         .enumerate()
@@ -322,7 +322,7 @@ async fn draw_one(
         NewIncident {
             incident_id: draw.incident_id.clone(),
             account_id: &draw.actor.account_id,
-            pack_id,
+            pack_id: &domain::PackId::from(pack_id),
             parent_incident_id: draw.parent_incident_id.clone(),
             first_response_warn_at: clock.warn_at,
             first_response_due_at: clock.due_at,
@@ -424,7 +424,7 @@ pub(crate) mod memory {
             m.insert(
                 account.to_string(),
                 Known {
-                    pack_id: pack.pack_id.clone(),
+                    pack_id: pack.pack_id.to_string(),
                     generation,
                     units_left,
                 },
@@ -621,7 +621,7 @@ mod memory_against_the_store {
             remember_email: None,
         };
         match submit(store, calendars, draw).await {
-            Ok(Submitted::Created { incident, .. }) => incident.pack_id,
+            Ok(Submitted::Created { incident, .. }) => incident.pack_id.to_string(),
             Ok(_) => panic!("not created"),
             Err(e) => panic!("{e:?}"),
         }
@@ -648,7 +648,7 @@ mod memory_against_the_store {
         assert_eq!(drawn_from(&store, calendars, &actor).await, later.pack_id);
         assert_eq!(
             memory::recall(&account).map(|k| k.pack_id),
-            Some(later.pack_id.clone())
+            Some(later.pack_id.to_string())
         );
         // A unit the generation does not know of: the memory's draw holds, so it takes `later`
         // (a draw that read the index would have taken `sooner`). Proof the memory decides.

@@ -40,7 +40,7 @@ pub async fn submit(
 pub async fn decide(
     store: &Store,
     actor: &Actor,
-    account_id: &str,
+    account_id: &domain::AccountId,
     decision: Decision,
     now: Instant,
 ) -> Result<TaxExemption, Failure> {

@@ -80,7 +80,7 @@ pub async fn own_packs(store: &Store, actor: &Actor, page: &Page) -> Result<List
 }
 
 /// One pack the caller may see (`NotFound` for another account's, never a hint it exists).
-pub async fn pack(store: &Store, actor: &Actor, pack_id: &str) -> Result<Pack, Failure> {
+pub async fn pack(store: &Store, actor: &Actor, pack_id: &domain::PackId) -> Result<Pack, Failure> {
     match store.pack(pack_id).await? {
         Some(pack) if may_view_pack(&pack, actor) => Ok(pack),
         _ => Err(Failure::NotFound),

@@ -116,20 +116,26 @@ where
 }
 
 /// The incident a message is about, as it now stands.
-pub async fn incident(store: &Store, incident_id: &str) -> Result<Option<Incident>, Failure> {
+pub async fn incident(
+    store: &Store,
+    incident_id: &domain::IncidentId,
+) -> Result<Option<Incident>, Failure> {
     Ok(store.incident(incident_id).await?.map(|s| s.incident))
 }
 
 /// Where an account's mail goes, and its billing country (the language of its mail).
 pub async fn account_contact(
     store: &Store,
-    account_id: &str,
+    account_id: &domain::AccountId,
 ) -> Result<(Option<String>, Option<String>), Failure> {
     let profile = store.account_profile(account_id).await?;
     Ok((profile.email, profile.billing_country))
 }
 
 /// A support engineer's address, from the registry.
-pub async fn engineer_email(store: &Store, account_id: &str) -> Result<Option<String>, Failure> {
+pub async fn engineer_email(
+    store: &Store,
+    account_id: &domain::AccountId,
+) -> Result<Option<String>, Failure> {
     Ok(store.engineer(account_id).await?.and_then(|e| e.email))
 }

@@ -107,7 +107,7 @@ pub async fn export_view(
 /// (`(archive path, object key)`).
 pub async fn export_document(
     store: &Store,
-    account_id: &str,
+    account_id: &domain::AccountId,
     now: Instant,
 ) -> Result<(Value, Vec<(String, String)>), Failure> {
     let profile = store.account_profile(account_id).await?;
@@ -171,7 +171,8 @@ pub async fn build_export(
     export: &DataExport,
     now: Instant,
 ) -> Result<bool, Failure> {
-    let (document, files) = export_document(store, &export.account_id, now).await?;
+    let (document, files) =
+        export_document(store, &domain::AccountId::from(&export.account_id), now).await?;
     let key = objects::keys::export(&export.account_id, &export.export_id);
     let mtime = u64::try_from(now.timestamp()).unwrap_or(0);
     let mut archive = objects.archive_begin(&key).await?;
@@ -244,7 +245,7 @@ pub async fn decide_erasure(
     store: &Store,
     objects: &Objects,
     actor: &Actor,
-    account_id: &str,
+    account_id: &domain::AccountId,
     approve: bool,
     note: Option<String>,
     now: Instant,

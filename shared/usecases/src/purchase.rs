@@ -202,7 +202,7 @@ async fn card_order<P: PaymentPage>(
     }
     let mut pack = draft.pack;
     let order = CardOrder {
-        pack_id: pack.pack_id.clone(),
+        pack_id: pack.pack_id.to_string(),
         amount: pack.price.gross,
         currency: pack.price.currency.clone(),
         product_name: product_name(pack.offer),

@@ -21,8 +21,8 @@ pub async fn rate(
     token: &str,
     request: &RatingRequest,
     now: Instant,
-) -> Result<(String, Rating), Failure> {
-    let incident_id = key.verify(token, now).ok_or(Failure::NotFound)?;
+) -> Result<(domain::IncidentId, Rating), Failure> {
+    let incident_id = domain::IncidentId::from(key.verify(token, now).ok_or(Failure::NotFound)?);
     let clock = move || commit_clock().max(now);
     let written = update_incident(
         store,

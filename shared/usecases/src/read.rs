@@ -32,7 +32,7 @@ impl From<Answered> for IncidentPage {
 pub async fn incident_with_first_page(
     store: &Store,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
 ) -> Result<IncidentPage, Failure> {
     match store
         .incident_first_page(incident_id, TIMELINE_PAGE_MAX, actor.is_staff())
@@ -50,13 +50,17 @@ pub async fn incident_with_first_page(
 /// The id of the incident a number names, typed as people type it (`404` for anything that is
 /// not a number, or a number no incident holds). Whether the caller may see the incident is
 /// the incident read's question (`incident_with_first_page`): another account's is `NotFound`.
-pub async fn incident_id_by_number(store: &Store, number: &str) -> Result<String, Failure> {
+pub async fn incident_id_by_number(
+    store: &Store,
+    number: &str,
+) -> Result<domain::IncidentId, Failure> {
     let Some(number) = domain::incident::normalise_incident_number(number) else {
         return Err(Failure::NotFound);
     };
     store
         .incident_by_number(&number)
         .await?
+        .map(domain::IncidentId::from)
         .ok_or(Failure::NotFound)
 }
 
@@ -64,7 +68,7 @@ pub async fn incident_id_by_number(store: &Store, number: &str) -> Result<String
 pub async fn timeline_page(
     store: &Store,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     page: &Page,
 ) -> Result<(Vec<Event>, Option<String>), Failure> {
     match store.incident(incident_id).await? {

@@ -156,7 +156,7 @@ pub async fn post<U: Uploads>(
         match store.post_inbound(&stored, &t, now, &reply.key).await? {
             PostOutcome::Posted => {
                 return Ok(ReplyOutcome::Posted {
-                    account_id: stored.incident.account_id.clone(),
+                    account_id: stored.incident.account_id.to_string(),
                     refused: refusals,
                 })
             }
@@ -217,7 +217,14 @@ async fn attach<U: Uploads>(
         }
     };
     uploads.put_pending(&attachment, &file.bytes).await?;
-    complete(store, uploads, customer, &reply.incident_id, &id).await?;
+    complete(
+        store,
+        uploads,
+        customer,
+        &domain::IncidentId::from(&reply.incident_id),
+        &id,
+    )
+    .await?;
     Ok(None)
 }
 
@@ -229,7 +236,7 @@ pub async fn bounced(
     address: &str,
     kind_of_failure: &str,
     incident_id: Option<&str>,
-) -> Result<Vec<String>, Failure> {
+) -> Result<Vec<domain::IncidentId>, Failure> {
     store
         .suppress_address(address, kind_of_failure, commit_clock())
         .await?;

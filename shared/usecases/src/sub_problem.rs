@@ -21,7 +21,7 @@ use store::Store;
 pub async fn propose(
     store: &Store,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     request: &SubProblemRequest,
 ) -> Result<String, Failure> {
     let proposal_id = new_id("prop");
@@ -68,14 +68,14 @@ pub async fn decide(
     store: &Store,
     calendars: &Calendars,
     actor: &Actor,
-    incident_id: &str,
+    incident_id: &domain::IncidentId,
     proposal_id: &str,
     accept: bool,
 ) -> Result<Decided, Failure> {
     // Fixed across rounds: a round that lost the race wrote nothing under it. The number is
     // drawn again only if it turns out taken.
     let mut child = accept.then(|| ChildIncident {
-        incident_id: new_id("inc"),
+        incident_id: new_id("inc").into(),
         number: new_number(),
     });
     let mut rounds = store.rounds();

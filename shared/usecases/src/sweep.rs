@@ -41,7 +41,7 @@ pub fn decide(
         Ok(t) => Ok(t),
         Err(ActionError::InvalidState(_)) => Ok(None),
         Err(reason) => Err(UnexpectedRefusal {
-            incident_id: incident.incident_id.clone(),
+            incident_id: incident.incident_id.to_string(),
             reason,
         }),
     }

@@ -176,7 +176,7 @@ async fn a_repeated_idempotency_key_replays_instead_of_drawing_again() {
 async fn incident_of(store: &Store, owner: &str) -> String {
     bought(store, owner, Offer::Single).await;
     match submit(store, &Actor::customer(owner), &submission(None), None).await {
-        Ok(Submitted::Created { incident, .. }) => incident.incident_id,
+        Ok(Submitted::Created { incident, .. }) => incident.incident_id.to_string(),
         other => panic!("not created: {:?}", other.err()),
     }
 }
@@ -186,11 +186,12 @@ async fn concurrent_changes_to_one_incident_each_commit_on_their_own_version() {
     let store = store().await;
     let id = incident_of(&store, "customer").await;
     let responders: Vec<Actor> = (0..5).map(|i| engineer(&format!("eng-{i}"))).collect();
+    let incident = domain::IncidentId::from(&id);
     let outcomes = join_all(responders.iter().map(|actor| {
         usecases::act::act(
             &store,
             actor,
-            &id,
+            &incident,
             Action::Respond {
                 message: format!("Looking at it ({})", actor.account_id),
                 channel: Channel::Email,
@@ -234,7 +235,7 @@ async fn an_incident_the_caller_may_not_see_is_not_found_and_unchanged() {
     let outcome = usecases::act::act(
         &store,
         &Actor::customer("another-customer"),
-        &id,
+        &domain::IncidentId::from(&id),
         Action::CustomerMessage {
             message: "hello".into(),
         },
@@ -495,20 +496,33 @@ async fn a_change_that_lost_a_round_is_stamped_at_its_commit_never_before_the_wi
     };
     let mut interrupted = false;
     let loser = decided("loser");
-    let (_, written) = update_incident(&store, &id, &loser_clock, &mut store.rounds(), |s, at| {
-        if !interrupted {
-            interrupted = true;
-            // Another writer commits while this round is deciding.
-            tokio::task::block_in_place(|| {
-                tokio::runtime::Handle::current().block_on(async {
-                    let winner = decided("winner");
-                    update_incident(&store, &id, &|| winner_at, &mut store.rounds(), winner).await
+    let (_, written) = update_incident(
+        &store,
+        &domain::IncidentId::from(&id),
+        &loser_clock,
+        &mut store.rounds(),
+        |s, at| {
+            if !interrupted {
+                interrupted = true;
+                // Another writer commits while this round is deciding.
+                tokio::task::block_in_place(|| {
+                    tokio::runtime::Handle::current().block_on(async {
+                        let winner = decided("winner");
+                        update_incident(
+                            &store,
+                            &domain::IncidentId::from(&id),
+                            &|| winner_at,
+                            &mut store.rounds(),
+                            winner,
+                        )
+                        .await
+                    })
                 })
-            })
-            .expect("the winner commits");
-        }
-        loser(s, at)
-    })
+                .expect("the winner commits");
+            }
+            loser(s, at)
+        },
+    )
     .await
     .expect("written")
     .expect("exists");

@@ -38,12 +38,18 @@ async fn add_messages(owner: &User, incident_id: &str, count: usize) {
     let clock = || chrono::Utc::now().trunc_subsecs(0);
     for n in 0..count {
         let mut rounds = store.rounds();
-        usecases::change::update_incident(&store, incident_id, &clock, &mut rounds, |s, at| {
-            let action = Action::CustomerMessage {
-                message: format!("Message {n}"),
-            };
-            Ok(apply(&s.incident, &actor, action, at)?)
-        })
+        usecases::change::update_incident(
+            &store,
+            &domain::IncidentId::from(incident_id),
+            &clock,
+            &mut rounds,
+            |s, at| {
+                let action = Action::CustomerMessage {
+                    message: format!("Message {n}"),
+                };
+                Ok(apply(&s.incident, &actor, action, at)?)
+            },
+        )
         .await
         .expect("written")
         .expect("the incident exists");

@@ -54,9 +54,9 @@ async fn mixed_table(as_of: Instant) -> (Store, Vec<String>) {
             new_incident(
                 &submission,
                 NewIncident {
-                    incident_id: store::ids::new_id("inc"),
-                    account_id: "acct_mix",
-                    pack_id: "pack_mix",
+                    incident_id: store::ids::new_id("inc").into(),
+                    account_id: &domain::AccountId::from("acct_mix"),
+                    pack_id: &domain::PackId::from("pack_mix"),
                     parent_incident_id: None,
                     first_response_warn_at: due - Duration::hours(1),
                     first_response_due_at: due,
@@ -72,7 +72,10 @@ async fn mixed_table(as_of: Instant) -> (Store, Vec<String>) {
         .load_awaiting_for_bench(&incidents, 4)
         .await
         .expect("loaded");
-    let ids = incidents.into_iter().map(|i| i.incident_id).collect();
+    let ids = incidents
+        .into_iter()
+        .map(|i| i.incident_id.into_string())
+        .collect();
     (store, ids)
 }
 
@@ -81,12 +84,15 @@ async fn mixed_table(as_of: Instant) -> (Store, Vec<String>) {
 async fn act(store: &Store, id: &str, actor: &Actor, action: Action, at: Instant) {
     for _ in 0..5 {
         let mut rounds = store.rounds();
-        let outcome =
-            usecases::change::update_incident(store, id, &|| at, &mut rounds, |stored, at| {
-                Ok(apply(&stored.incident, actor, action.clone(), at)?)
-            })
-            .await
-            .map_err(|e| e.to_string());
+        let outcome = usecases::change::update_incident(
+            store,
+            &domain::IncidentId::from(id),
+            &|| at,
+            &mut rounds,
+            |stored, at| Ok(apply(&stored.incident, actor, action.clone(), at)?),
+        )
+        .await
+        .map_err(|e| e.to_string());
         match outcome {
             Ok(_) => return,
             Err(why) if why.contains("closed") => return,
@@ -236,7 +242,7 @@ async fn the_counters_equal_a_recount_of_the_incidents_after_a_concurrent_mix_of
             for i in items {
                 assert_eq!(i.sla, SlaOutcome::Breached);
                 assert_eq!(Month::of(i.first_response_due_at), month);
-                assert!(listed.insert(i.incident_id), "listed twice");
+                assert!(listed.insert(i.incident_id.into_string()), "listed twice");
             }
             match next {
                 Some(c) => page.cursor = Some(c),

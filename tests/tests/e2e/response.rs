@@ -134,12 +134,18 @@ async fn close_as_customer(owner: &User, id: &str) {
     let actor = Actor::customer(owner.account_id.clone());
     let store = store().await;
     let mut rounds = store.rounds();
-    usecases::change::update_incident(&store, id, &|| now, &mut rounds, |s, at| {
-        let action = Action::RequestClosure {
-            reason: "Fixed it ourselves.".into(),
-        };
-        Ok(apply(&s.incident, &actor, action, at)?)
-    })
+    usecases::change::update_incident(
+        &store,
+        &domain::IncidentId::from(id),
+        &|| now,
+        &mut rounds,
+        |s, at| {
+            let action = Action::RequestClosure {
+                reason: "Fixed it ourselves.".into(),
+            };
+            Ok(apply(&s.incident, &actor, action, at)?)
+        },
+    )
     .await
     .expect("closed")
     .expect("the incident exists");

@@ -85,7 +85,7 @@ async fn five_packs(store: &Store, owner: &User, n: usize) -> Vec<String> {
             PurchaseOutcome::Created | PurchaseOutcome::Replayed(_) => {}
             other => panic!("purchase: {other:?}"),
         }
-        ids.push(pack.pack_id);
+        ids.push(pack.pack_id.into_string());
     }
     ids
 }
@@ -113,9 +113,9 @@ pub(crate) async fn awaiting_with(n: usize, warn: Instant, due: Instant) -> (Use
                 let (incident, submitted) = new_incident(
                     submission,
                     NewIncident {
-                        incident_id: id.clone(),
-                        account_id: &owner.account_id,
-                        pack_id: &packs[i / 5],
+                        incident_id: id.clone().into(),
+                        account_id: &domain::AccountId::from(&owner.account_id),
+                        pack_id: &domain::PackId::from(&packs[i / 5]),
                         parent_incident_id: None,
                         first_response_warn_at: warn,
                         first_response_due_at: due,
@@ -176,7 +176,10 @@ async fn awaiting_in_bulk(n: usize, due: Instant) -> (User, Vec<String>) {
         .expect("loaded");
     (
         owner,
-        incidents.into_iter().map(|i| i.incident_id).collect(),
+        incidents
+            .into_iter()
+            .map(|i| i.incident_id.into_string())
+            .collect(),
     )
 }
 
@@ -494,7 +497,10 @@ async fn table_with(due: usize, later: usize, at: Instant) -> (Store, Vec<String
         .load_awaiting_for_bench(&incidents, 4)
         .await
         .expect("loaded");
-    let ids = incidents.into_iter().map(|i| i.incident_id).collect();
+    let ids = incidents
+        .into_iter()
+        .map(|i| i.incident_id.into_string())
+        .collect();
     (store, ids)
 }
 

@@ -93,10 +93,10 @@ pub fn open_claim(
     }
     Ok(PackClaim {
         claim_id,
-        pack_id: pack.pack_id.clone(),
+        pack_id: pack.pack_id.to_string(),
         order_confirmation_number: Some(pack.order_confirmation_number.clone()),
         claimant_account_id: claimant_account_id.to_string(),
-        owner_account_id: pack.owner_account_id.clone(),
+        owner_account_id: pack.owner_account_id.to_string(),
         reason,
         status: ReviewStatus::Pending,
         submitted_at: now,
@@ -133,7 +133,7 @@ pub fn decide_claim(
 /// The pack as it stands after an approved claim: a new owner, nothing else changed.
 pub fn transferred(pack: &Pack, claim: &PackClaim) -> Pack {
     Pack {
-        owner_account_id: claim.claimant_account_id.clone(),
+        owner_account_id: claim.claimant_account_id.clone().into(),
         ..pack.clone()
     }
 }

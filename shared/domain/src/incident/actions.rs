@@ -8,7 +8,7 @@ use crate::{Actor, Channel, Charge, IncidentStatus, SlaOutcome};
 /// decision is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChildIncident {
-    pub incident_id: String,
+    pub incident_id: crate::IncidentId,
     pub number: String,
 }
 

@@ -7,7 +7,7 @@ use super::model::{Incident, Owner};
 use super::ActionError;
 use crate::time::Instant;
 use crate::validation::{FieldError, Fields};
-use crate::Actor;
+use crate::{AccountId, Actor};
 
 /// An assignment's note, at most (characters).
 pub const MAX_NOTE: usize = 2_000;
@@ -115,8 +115,8 @@ pub fn assigned_event(
         now,
         actor,
         EventDetails::Assigned {
-            owner_account_id: owner.map(str::to_string),
-            previous_owner_account_id: previous.map(str::to_string),
+            owner_account_id: owner.map(AccountId::from),
+            previous_owner_account_id: previous.map(AccountId::from),
             note: note.map(str::to_string).into(),
         },
     )

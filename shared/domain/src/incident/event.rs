@@ -10,7 +10,7 @@
 
 use super::Score;
 use crate::time::{serde_instant, Instant};
-use crate::{Channel, Charge, Severity};
+use crate::{AccountId, Channel, Charge, IncidentId, PackId, Severity};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -113,8 +113,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Erasable<T> {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventDetails {
     Submitted {
-        pack_id: String,
-        parent_incident_id: Option<String>,
+        pack_id: PackId,
+        parent_incident_id: Option<IncidentId>,
         severity: Severity,
     },
     Response {
@@ -154,7 +154,7 @@ pub enum EventDetails {
         proposal_id: String,
         #[serde(default, skip_serializing_if = "Erasable::is_erased")]
         title: Erasable<String>,
-        child_incident_id: String,
+        child_incident_id: IncidentId,
         /// Absent once erased, and for acceptances stored before incident numbers existed.
         #[serde(default, skip_serializing_if = "Erasable::is_erased")]
         child_number: Erasable<String>,
@@ -186,7 +186,7 @@ pub enum EventDetails {
     ChargeDecided {
         charge: Charge,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pack_id: Option<String>,
+        pack_id: Option<PackId>,
         /// Absent unless refunded, and once erased.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         unit_usable: Option<bool>,
@@ -214,8 +214,8 @@ pub enum EventDetails {
     },
     /// The new owner (`None`: released), the previous one, the assigning engineer's note.
     Assigned {
-        owner_account_id: Option<String>,
-        previous_owner_account_id: Option<String>,
+        owner_account_id: Option<AccountId>,
+        previous_owner_account_id: Option<AccountId>,
         #[serde(default, skip_serializing_if = "Erasable::is_erased")]
         note: Erasable<Option<String>>,
     },
@@ -372,7 +372,7 @@ impl EventDetails {
 pub struct Event {
     #[serde(with = "serde_instant")]
     pub at: Instant,
-    pub actor_account_id: String,
+    pub actor_account_id: AccountId,
     /// The author as people read it: the token's `name`, else its e-mail before `@`; `null`
     /// for the system (the sweep, bounces), once erased, and for events stored before names
     /// were kept.
@@ -388,7 +388,7 @@ impl Event {
     pub fn new(at: Instant, actor: &str, details: EventDetails) -> Event {
         Event {
             at,
-            actor_account_id: actor.to_string(),
+            actor_account_id: actor.into(),
             actor_display_name: None,
             details,
         }

@@ -1,6 +1,9 @@
 use crate::category::Category;
 use crate::time::{serde_instant, Instant};
-use crate::{CalendarId, Charge, Handling, IncidentStatus, Language, Severity, SlaOutcome};
+use crate::{
+    AccountId, CalendarId, Charge, Handling, IncidentId, IncidentStatus, Language, PackId,
+    Severity, SlaOutcome,
+};
 use serde::{Deserialize, Serialize};
 
 /// An incident's title, at most (a sub-problem's too).
@@ -48,7 +51,7 @@ pub struct Scope {
 /// The engineer who owns an incident (API.md, Ownership), as the incident shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
-    pub account_id: String,
+    pub account_id: AccountId,
     /// The engineer's token `name`, else the part of its e-mail before `@`.
     pub display_name: String,
 }
@@ -67,12 +70,12 @@ impl Owner {
 /// (`store::incidents::items`), the API shows it as an `IncidentView`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
-    pub incident_id: String,
+    pub incident_id: IncidentId,
     /// The short number people see and type (`number::incident_number`).
     pub number: String,
-    pub account_id: String,
-    pub pack_id: String,
-    pub parent_incident_id: Option<String>,
+    pub account_id: AccountId,
+    pub pack_id: PackId,
+    pub parent_incident_id: Option<IncidentId>,
     pub product_id: String,
     pub category: Category,
     pub severity: Severity,

@@ -136,7 +136,7 @@ pub fn decided_proposal(
             Some(_) => ProposalStatus::Accepted,
             None => ProposalStatus::Declined,
         },
-        child_incident_id: accepted_as.map(|c| c.incident_id.clone()),
+        child_incident_id: accepted_as.map(|c| c.incident_id.to_string()),
         ..proposal.clone()
     }
 }

@@ -4,17 +4,20 @@
 use super::{Contact, Event, Incident, Owner, Rating, Scope};
 use crate::category::Category;
 use crate::time::{serde_instant, Instant};
-use crate::{CalendarId, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
+use crate::{
+    AccountId, CalendarId, Charge, Handling, IncidentId, IncidentStatus, PackId, Severity,
+    SlaOutcome,
+};
 use serde::Serialize;
 
 /// An incident as the API shows it; the timeline is left out of list views.
 #[derive(Debug, Clone, Serialize)]
 pub struct IncidentView {
-    pub incident_id: String,
+    pub incident_id: IncidentId,
     pub number: String,
-    pub account_id: String,
-    pub pack_id: String,
-    pub parent_incident_id: Option<String>,
+    pub account_id: AccountId,
+    pub pack_id: PackId,
+    pub parent_incident_id: Option<IncidentId>,
     pub product_id: String,
     pub category: Category,
     pub severity: Severity,

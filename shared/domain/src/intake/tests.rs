@@ -590,9 +590,9 @@ fn exclusion_is_checked_before_severity_a() {
 fn creation<'a>(parent: Option<&str>) -> NewIncident<'a> {
     NewIncident {
         incident_id: "inc-7".into(),
-        account_id: "acct-owner",
-        pack_id: "pack-1",
-        parent_incident_id: parent.map(str::to_string),
+        account_id: Box::leak(Box::new("acct-owner".into())),
+        pack_id: Box::leak(Box::new("pack-1".into())),
+        parent_incident_id: parent.map(Into::into),
         first_response_warn_at: at("2026-11-25T13:00:00Z"),
         first_response_due_at: at("2026-11-25T14:00:00Z"),
         now: now(),

@@ -157,8 +157,8 @@ mod tests {
             &submission,
             NewIncident {
                 incident_id: "inc_1".into(),
-                account_id: "acct_1",
-                pack_id: "pack_1",
+                account_id: &domain::AccountId::from("acct_1"),
+                pack_id: &domain::PackId::from("pack_1"),
                 parent_incident_id: None,
                 first_response_warn_at: at("2026-03-31T12:00:00Z"),
                 first_response_due_at: at("2026-03-31T13:00:00Z"),

@@ -4,21 +4,24 @@
 use domain::category::Category;
 use domain::incident::{legacy_incident_number, Contact, Incident, Owner, Rating, Scope};
 use domain::time::{serde_instant, Instant};
-use domain::{CalendarId, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
+use domain::{
+    AccountId, CalendarId, Charge, Handling, IncidentId, IncidentStatus, PackId, Severity,
+    SlaOutcome,
+};
 use serde::{Deserialize, Serialize};
 
 /// The incident item's attributes besides its keys, indexes and counters (`items::incident_item`
 /// adds those). Written whole on every change.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct IncidentRecord {
-    incident_id: String,
+    incident_id: IncidentId,
     /// Absent on incidents stored before numbers existed.
     #[serde(default)]
     number: Option<String>,
-    account_id: String,
-    pack_id: String,
+    account_id: AccountId,
+    pack_id: PackId,
     #[serde(default)]
-    parent_incident_id: Option<String>,
+    parent_incident_id: Option<IncidentId>,
     product_id: String,
     category: Category,
     severity: Severity,

@@ -128,11 +128,11 @@ fn transition_items(
     }
     if t.refund {
         let credit = LedgerEntry {
-            pack_id: t.incident.pack_id.clone(),
+            pack_id: t.incident.pack_id.to_string(),
             kind: LedgerKind::Credit,
             units: 1,
-            reference: id.clone(),
-            account_id: t.incident.account_id.clone(),
+            reference: id.to_string(),
+            account_id: t.incident.account_id.to_string(),
             at: format_instant(now),
         };
         let owner = refund_owner.unwrap_or(&t.incident.account_id);
@@ -229,11 +229,11 @@ impl Store {
     ) -> Result<DrawOnce, StoreError> {
         let id = &incident.incident_id;
         let debit = LedgerEntry {
-            pack_id: incident.pack_id.clone(),
+            pack_id: incident.pack_id.to_string(),
             kind: LedgerKind::Debit,
             units: -1,
-            reference: id.clone(),
-            account_id: incident.account_id.clone(),
+            reference: id.to_string(),
+            account_id: incident.account_id.to_string(),
             at: format_instant(now),
         };
         let mut items = vec![
