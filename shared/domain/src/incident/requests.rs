@@ -149,7 +149,7 @@ mod tests {
     use crate::incident::Incident;
     use crate::intake::sub_problem_submission;
     use crate::time::parse_instant;
-    use crate::{CalendarId, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
+    use crate::{CalendarId, Handling, IncidentStatus, Severity, SlaOutcome};
     use serde_json::json;
 
     fn fields(r: Result<impl std::fmt::Debug, Vec<FieldError>>) -> Vec<String> {
@@ -252,10 +252,7 @@ mod tests {
     fn parent() -> Incident {
         Incident {
             incident_id: "inc_parent".into(),
-            number: "K7M-4QX9".into(),
-            account_id: "acct-owner".into(),
             pack_id: "pck_1".into(),
-            parent_incident_id: None,
             product_id: "sql-server-2022".into(),
             category: Category::Performance,
             severity: Severity::A,
@@ -274,16 +271,8 @@ mod tests {
             first_response_warn_at: now(),
             first_response_due_at: now(),
             first_responded_at: Some(now()),
-            sla_warned_at: None,
             sla: SlaOutcome::Met,
-            scope: None,
-            charge: Charge::Consumed,
-            charge_decided: false,
-            closed_at: None,
-            contact_unreachable: false,
-            owner: None,
-            rating: None,
-            attachments_deleted_at: None,
+            ..crate::incident::sample_incident()
         }
     }
 

@@ -1,9 +1,8 @@
 use super::*;
-use crate::category::Category;
 use crate::incident::EventKind;
 use crate::incident::{ensure_undecided, parse_assignment, MAX_NOTE};
 use crate::time::parse_instant;
-use crate::{CalendarId, Handling, Severity};
+use crate::{Handling, Severity};
 use chrono::Duration;
 use serde_json::Value;
 
@@ -86,39 +85,17 @@ fn actor_for(party: Party) -> Actor {
 /// A fresh incident, as intake creates it: awaiting a first response, clock running.
 fn awaiting() -> Incident {
     Incident {
-        incident_id: "inc-1".into(),
-        number: "K7M-4QX9".into(),
         account_id: OWNER.into(),
-        pack_id: "pack-1".into(),
-        parent_incident_id: None,
-        product_id: "sql-server-2019".into(),
-        category: Category::ErrorOrCrash,
         severity: Severity::A,
         handling: Handling::TwentyFourSeven,
-        calendar: CalendarId::Pl,
-        title: "Service crashes on start".into(),
-        description: "Since the last update the service stops within a minute.".into(),
         contact: Contact {
-            name: "Ops".into(),
-            email: "ops@customer.example".into(),
             phone: Some("+48 22 123 45 67".into()),
-            language: None,
+            ..crate::incident::sample_incident().contact
         },
-        status: IncidentStatus::AwaitingResponse,
         created_at: created(),
         first_response_warn_at: warn(),
         first_response_due_at: due(),
-        first_responded_at: None,
-        sla_warned_at: None,
-        sla: SlaOutcome::Pending,
-        scope: None,
-        charge: Charge::Consumed,
-        charge_decided: false,
-        closed_at: None,
-        contact_unreachable: false,
-        owner: None,
-        rating: None,
-        attachments_deleted_at: None,
+        ..crate::incident::sample_incident()
     }
 }
 

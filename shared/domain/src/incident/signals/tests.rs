@@ -1,9 +1,9 @@
 use super::*;
 use crate::category::Category;
 use crate::incident::EventKind;
-use crate::incident::{apply, Action, Contact};
+use crate::incident::{apply, Action};
 use crate::time::parse_instant;
-use crate::{CalendarId, Channel, Charge, Handling, IncidentStatus, Severity, SlaOutcome};
+use crate::{Channel, IncidentStatus, SlaOutcome};
 
 fn at(s: &str) -> Instant {
     parse_instant(s).expect("instant")
@@ -12,39 +12,10 @@ fn at(s: &str) -> Instant {
 /// Severity B, warned at 12:00Z, due at 13:00Z.
 fn awaiting() -> Incident {
     Incident {
-        incident_id: "inc-1".into(),
-        number: "K7M-4QX9".into(),
-        account_id: "acct-owner".into(),
-        pack_id: "pack-1".into(),
-        parent_incident_id: None,
-        product_id: "sql-server-2019".into(),
         category: Category::Performance,
-        severity: Severity::B,
-        handling: Handling::BusinessHours,
-        calendar: CalendarId::Pl,
         title: "Slow".into(),
         description: "Queries are slow".into(),
-        contact: Contact {
-            name: "Ops".into(),
-            email: "ops@customer.example".into(),
-            phone: None,
-            language: None,
-        },
-        status: IncidentStatus::AwaitingResponse,
-        created_at: at("2026-03-02T09:00:00Z"),
-        first_response_warn_at: at("2026-03-02T12:00:00Z"),
-        first_response_due_at: at("2026-03-02T13:00:00Z"),
-        first_responded_at: None,
-        sla_warned_at: None,
-        sla: SlaOutcome::Pending,
-        scope: None,
-        charge: Charge::Consumed,
-        charge_decided: false,
-        closed_at: None,
-        contact_unreachable: false,
-        owner: None,
-        rating: None,
-        attachments_deleted_at: None,
+        ..crate::incident::sample_incident()
     }
 }
 
