@@ -25,7 +25,7 @@ pub async fn floor_pack(store: &Store, owner: &str) -> Result<String, String> {
     };
     let pack = five_pack(owner, price, now());
     let idem = IdempotencyWrite::new(
-        owner,
+        &domain::AccountId::from(owner),
         "POST /packs",
         &store::ids::new_id("key"),
         "bench".into(),
@@ -63,7 +63,7 @@ pub async fn floor_draw(
         },
     );
     let mut idem = IdempotencyWrite::new(
-        owner,
+        &domain::AccountId::from(owner),
         "POST /incidents",
         &store::ids::new_id("key"),
         "bench".into(),

@@ -260,7 +260,7 @@ async fn seed_reply(path: &std::path::Path, env: &[(String, String)]) -> Result<
         false,
     );
     let idem = IdempotencyWrite::new(
-        &account,
+        &account.as_str().into(),
         "POST /packs",
         &store::ids::new_id("k"),
         "smoke".into(),

@@ -8,14 +8,18 @@ use usecases::act::act;
 /// way only.
 pub async fn respond(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let action = ctx.read(parse_response)?;
-    let (_, t) = act(&app.store, &ctx.actor, &ctx.incident_id(), action, ctx.now).await?;
+    let t = act(&app.store, &ctx.actor, &ctx.incident_id(), action, ctx.now)
+        .await?
+        .transition;
     Reply::created(posted(t, EventKind::Response)?)
 }
 
 /// `POST /incidents/{incident_id}/messages` (the incident's owner).
 pub async fn customer_message(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let action = ctx.read(parse_customer_message)?;
-    let (_, t) = act(&app.store, &ctx.actor, &ctx.incident_id(), action, ctx.now).await?;
+    let t = act(&app.store, &ctx.actor, &ctx.incident_id(), action, ctx.now)
+        .await?
+        .transition;
     Reply::created(posted(t, EventKind::CustomerMessage)?)
 }
 

@@ -8,7 +8,9 @@ use usecases::act::act;
 /// apart from the customer's timeline (under its own sort key) and the notifier never hears of it.
 pub async fn add(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let action = ctx.read(parse_note)?;
-    let (_, t) = act(&app.store, &ctx.actor, &ctx.incident_id(), action, ctx.now).await?;
+    let t = act(&app.store, &ctx.actor, &ctx.incident_id(), action, ctx.now)
+        .await?
+        .transition;
     let note = t
         .events
         .into_iter()

@@ -1,7 +1,44 @@
 //! The answer a creating request gave, kept under its `Idempotency-Key`: a repeat of the same
 //! request gets it again; the same key with another request is refused.
 
+use crate::time::Instant;
+use crate::AccountId;
 use serde_json::Value;
+
+/// What a creating request keeps beside its result, in the same transaction: whose request,
+/// which operation and the client's `Idempotency-Key` (together, where the record is kept), what
+/// made the request "the same" and the answer to give again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyWrite {
+    pub account_id: AccountId,
+    pub operation: &'static str,
+    pub client_key: String,
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: Value,
+    pub now: Instant,
+}
+
+impl IdempotencyWrite {
+    /// A `201 Created` whose body the creating use case fills in.
+    pub fn new(
+        account_id: &AccountId,
+        operation: &'static str,
+        client_key: &str,
+        fingerprint: String,
+        now: Instant,
+    ) -> Self {
+        IdempotencyWrite {
+            account_id: account_id.clone(),
+            operation,
+            client_key: client_key.to_string(),
+            fingerprint,
+            status: 201,
+            body: Value::Null,
+            now,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct IdempotencyRecord {

@@ -5,50 +5,31 @@ use crate::items::{from_item, key_attrs, put_new_returning_old, to_item, with, I
 use crate::keys::{self, Key};
 use crate::{Store, StoreError};
 use aws_sdk_dynamodb::types::TransactWriteItem;
-use domain::time::{format_instant, Instant};
+use domain::time::format_instant;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Kept 48 hours (the contract promises at least 24).
 pub const RETENTION_SECS: i64 = 48 * 3600;
 
-/// What a creating request writes beside its result.
-#[derive(Debug, Clone)]
-pub struct IdempotencyWrite {
-    pub key: Key,
-    pub fingerprint: String,
-    pub status: u16,
-    pub body: Value,
-    pub now: Instant,
+pub use domain::idempotency::IdempotencyWrite;
+
+/// Where `write`'s record is kept.
+pub(crate) fn key_of(write: &IdempotencyWrite) -> Key {
+    keys::idempotency(&write.account_id, write.operation, &write.client_key)
 }
 
-impl IdempotencyWrite {
-    pub fn new(
-        account_id: &str,
-        operation: &str,
-        client_key: &str,
-        fingerprint: String,
-        now: Instant,
-    ) -> Self {
-        IdempotencyWrite {
-            key: keys::idempotency(account_id, operation, client_key),
-            fingerprint,
-            status: 201,
-            body: Value::Null,
-            now,
-        }
-    }
-
-    pub(crate) fn transact_item(&self, table: &str) -> Result<TransactWriteItem, StoreError> {
-        let record = IdempotencyItem {
-            fingerprint: self.fingerprint.clone(),
-            status: self.status,
-            body: self.body.to_string(),
-            created_at: format_instant(self.now),
-            expires_ttl: self.now.timestamp() + RETENTION_SECS,
-        };
-        put_new_returning_old(table, with(to_item(&record)?, key_attrs(&self.key)))
-    }
+pub(crate) fn transact_item(
+    write: &IdempotencyWrite,
+    table: &str,
+) -> Result<TransactWriteItem, StoreError> {
+    let record = IdempotencyItem {
+        fingerprint: write.fingerprint.clone(),
+        status: write.status,
+        body: write.body.to_string(),
+        created_at: format_instant(write.now),
+        expires_ttl: write.now.timestamp() + RETENTION_SECS,
+    };
+    put_new_returning_old(table, with(to_item(&record)?, key_attrs(&key_of(write))))
 }
 
 /// The stored idempotency record besides its key: `status` and the TTL are numbers, the body
@@ -76,16 +57,17 @@ impl Store {
         if let Some(item) = handed_back {
             return from_item(item);
         }
-        self.idempotency_record(&write.key).await?.ok_or_else(|| {
+        self.idempotency_record(write).await?.ok_or_else(|| {
             StoreError::Unavailable("idempotency record not readable yet; retry".into())
         })
     }
 
+    /// The record kept for `write`'s request, if a request with its key came before.
     pub async fn idempotency_record(
         &self,
-        key: &Key,
+        write: &IdempotencyWrite,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.get(key).await?.map(from_item).transpose()
+        self.get(&key_of(write)).await?.map(from_item).transpose()
     }
 }
 
@@ -98,9 +80,9 @@ mod tests {
     #[test]
     fn the_record_keeps_its_attribute_names_and_types() {
         let now = chrono::Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap();
-        let mut write = IdempotencyWrite::new("acc_1", "purchase", "k1", "fp".into(), now);
+        let mut write = IdempotencyWrite::new(&"acc_1".into(), "purchase", "k1", "fp".into(), now);
         write.body = serde_json::json!({"pack_id": "pk_1"});
-        let put = write.transact_item("t").unwrap().put.unwrap();
+        let put = transact_item(&write, "t").unwrap().put.unwrap();
         let item = put.item;
         assert_eq!(
             attribute_types(&item),

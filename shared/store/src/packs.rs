@@ -165,7 +165,7 @@ impl Store {
     ) -> Result<PurchaseOutcome, StoreError> {
         let order = order_number_item(pack)?;
         let mut items = vec![
-            idempotency.transact_item(&self.table)?,
+            crate::idempotency::transact_item(idempotency, &self.table)?,
             put_new(&self.table, pack_item(pack)?)?,
             put_new(&self.table, order)?,
         ];

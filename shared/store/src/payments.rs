@@ -4,7 +4,7 @@
 //! exists until the session does. Each notification is applied in one conditional transaction
 //! that also writes its event id once.
 
-use crate::idempotency::RETENTION_SECS;
+use crate::idempotency::{IdempotencyWrite, RETENTION_SECS};
 use crate::items::{from_item, key_attrs, n, put, put_new, s, to_item, update, with, Cond, Item};
 use crate::keys::{self, Key};
 use crate::packs::{opening, usable_sort_key, PACK_STATE_ATTRIBUTE};
@@ -81,10 +81,11 @@ impl Store {
     /// The order reserved under this idempotency key, unless expired.
     pub async fn order_draft(
         &self,
-        idempotency: &Key,
+        idempotency: &IdempotencyWrite,
         now: Instant,
     ) -> Result<Option<OrderDraft>, StoreError> {
-        let Some(item) = self.get(&keys::order_draft(idempotency)).await? else {
+        let key = crate::idempotency::key_of(idempotency);
+        let Some(item) = self.get(&keys::order_draft(&key)).await? else {
             return Ok(None);
         };
         if !live(&item, now) {
@@ -103,11 +104,11 @@ impl Store {
     /// draft (the caller must then use that one).
     pub async fn reserve_order(
         &self,
-        idempotency: &Key,
+        idempotency: &IdempotencyWrite,
         draft: &OrderDraft,
         now: Instant,
     ) -> Result<OrderDraft, StoreError> {
-        let item = order_draft_item(idempotency, draft, now)?;
+        let item = order_draft_item(&crate::idempotency::key_of(idempotency), draft, now)?;
         let result = self
             .client
             .put_item()

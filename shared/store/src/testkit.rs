@@ -43,7 +43,7 @@ pub fn new_pack(owner: &str, offer: Offer, at: Instant) -> Pack {
 pub async fn bought(store: &Store, owner: &str, offer: Offer, at: Instant) -> Pack {
     let pack = new_pack(owner, offer, at);
     let key = crate::ids::new_id("key");
-    let write = IdempotencyWrite::new(owner, "POST /packs", &key, "fp".into(), at);
+    let write = IdempotencyWrite::new(&owner.into(), "POST /packs", &key, "fp".into(), at);
     let outcome = store.purchase(&pack, &write).await.expect("purchase");
     assert_eq!(outcome, PurchaseOutcome::Created, "the pack was bought");
     pack

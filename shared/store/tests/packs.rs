@@ -512,7 +512,13 @@ async fn an_order_is_activated_once_in_one_transaction_with_its_ledger_opening()
 async fn a_second_reservation_under_the_same_key_gets_the_first_draft() {
     let store = store::testkit::fresh_store().await.expect("table");
     let at = now();
-    let key = keys::idempotency("acc_res", "POST /orders", "k1");
+    let key = domain::idempotency::IdempotencyWrite::new(
+        &"acc_res".into(),
+        "POST /orders",
+        "k1",
+        "fp1".into(),
+        at,
+    );
     let first = store::payments::OrderDraft {
         fingerprint: "fp1".into(),
         pack: unpaid("acc_res", at),

@@ -55,7 +55,13 @@ async fn a_purchase_opens_the_ledger_and_reconciles() {
 #[tokio::test]
 async fn a_purchase_repeated_with_its_key_is_replayed_not_bought_again() {
     let store = fresh_store().await.expect("table");
-    let mut idem = IdempotencyWrite::new("buyer", "POST /packs", "same-key", "fp-1".into(), now());
+    let mut idem = IdempotencyWrite::new(
+        &domain::AccountId::from("buyer"),
+        "POST /packs",
+        "same-key",
+        "fp-1".into(),
+        now(),
+    );
     idem.body = json!({"pack_id": "first"});
     assert_eq!(
         store
@@ -658,7 +664,13 @@ async fn a_pack_whose_last_unit_went_to_a_draw_that_read_more_leaves_the_index_a
 async fn a_repeated_draw_learns_the_first_answer_from_its_own_cancellation() {
     let store = fresh_store().await.expect("table");
     let pack = bought(&store, "buyer", Offer::FivePack).await;
-    let mut idem = IdempotencyWrite::new("buyer", "POST /incidents", "k", "fp".into(), now());
+    let mut idem = IdempotencyWrite::new(
+        &domain::AccountId::from("buyer"),
+        "POST /incidents",
+        "k",
+        "fp".into(),
+        now(),
+    );
     idem.body = json!({"incident_id": "first"});
     let (i, e) = incident_for("buyer", &pack.pack_id);
     assert_eq!(

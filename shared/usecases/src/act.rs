@@ -4,44 +4,41 @@
 use crate::change::{update_incident, update_incident_answered};
 use crate::read::IncidentPage;
 use crate::Failure;
-use domain::incident::{apply, can_view, withdraw_proposals, Action, Transition};
+use domain::incident::{apply, can_view, withdraw_proposals, Action, Incident, Transition};
 use domain::time::Instant;
 use domain::Actor;
 use store::incidents::{IncidentHead, StoredIncident};
 use store::Store;
 
+/// A change written: the incident as it was read, the version the change was decided on, and
+/// the transition written (its `incident` is the state after it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acted {
+    pub before: Incident,
+    pub version: u64,
+    pub transition: Transition,
+}
+
 /// Applies `action` to the incident; `NotFound` if it does not exist or the caller may not see
-/// it. Returns the incident as it was read and the transition written. Its events are stamped
-/// when they commit: each round decides at the clock's reading then (never before `now`, the
-/// request's arrival, nor before the incident's latest event).
+/// it. Its events are stamped when they commit: each round decides at the clock's reading then
+/// (never before `now`, the request's arrival, nor before the incident's latest event).
 pub async fn act(
     store: &Store,
     actor: &Actor,
     incident_id: &domain::IncidentId,
     action: Action,
     now: Instant,
-) -> Result<(StoredIncident, Transition), Failure> {
-    act_then(store, actor, incident_id, action, now, |_| {}).await
-}
-
-/// Like `act`, with `finish` run on each decided transition before it is written (e.g. to add
-/// facts the domain was handed, such as whether a refunded unit is still usable).
-pub async fn act_then<F>(
-    store: &Store,
-    actor: &Actor,
-    incident_id: &domain::IncidentId,
-    action: Action,
-    now: Instant,
-    finish: F,
-) -> Result<(StoredIncident, Transition), Failure>
-where
-    F: FnMut(&mut Transition),
-{
+) -> Result<Acted, Failure> {
     let clock = move || commit_clock().max(now);
     let mut rounds = store.rounds();
-    let decide = decide(actor, &action, finish);
+    let decide = decide(actor, &action, |_| {});
     let outcome = update_incident(store, incident_id, &clock, &mut rounds, decide).await?;
-    outcome.ok_or(Failure::NotFound)
+    let (before, transition) = outcome.ok_or(Failure::NotFound)?;
+    Ok(Acted {
+        before: before.incident,
+        version: before.version,
+        transition,
+    })
 }
 
 /// What each round of an act decides on the incident as read: `NotFound` if the caller may not
@@ -67,7 +64,7 @@ where
     }
 }
 
-/// `act_then` for a change answered with the incident as it then stands: read with its timeline
+/// `act` for a change answered with the incident as it then stands: read with its timeline
 /// in one Query (or `first`, already read), decided, written, answered without a read after the
 /// write (`change::update_incident_answered`).
 pub async fn act_answered<F>(

@@ -5,6 +5,7 @@
 
 use crate::Failure;
 use domain::calendar::{first_response_clock, Calendars};
+use domain::idempotency::{IdempotencyRecord, IdempotencyWrite};
 use domain::incident::{Event, Incident};
 use domain::intake::{check, new_incident, NewIncident, Submission};
 use domain::pack::draw_candidates;
@@ -12,7 +13,6 @@ use domain::pack::Pack;
 use domain::time::Instant;
 use domain::Actor;
 use domain::PackStatus;
-use store::idempotency::{IdempotencyRecord, IdempotencyWrite};
 use store::incidents::CreateOutcome::{
     Created, NumberTaken, PackUnusable, ParentChanged, Replayed,
 };

@@ -5,12 +5,12 @@ use crate::Failure;
 use store::Store;
 
 pub use domain::idempotency::IdempotencyRecord;
-pub use store::idempotency::IdempotencyWrite;
+pub use domain::idempotency::IdempotencyWrite;
 
 /// The answer an earlier request under this key gave, if one did.
 pub async fn earlier(
     store: &Store,
     idempotency: &IdempotencyWrite,
 ) -> Result<Option<IdempotencyRecord>, Failure> {
-    Ok(store.idempotency_record(&idempotency.key).await?)
+    Ok(store.idempotency_record(idempotency).await?)
 }

@@ -177,7 +177,7 @@ async fn card_order<P: PaymentPage>(
     idempotency: &IdempotencyWrite,
     now: Instant,
 ) -> Result<Pack, Failure> {
-    let draft = match store.order_draft(&idempotency.key, now).await? {
+    let draft = match store.order_draft(idempotency, now).await? {
         Some(draft) => draft,
         None => {
             let (price, exempt) = price(store, prices, account, request).await?;
@@ -194,7 +194,7 @@ async fn card_order<P: PaymentPage>(
                 fingerprint: idempotency.fingerprint.clone(),
                 pack,
             };
-            store.reserve_order(&idempotency.key, &draft, now).await?
+            store.reserve_order(idempotency, &draft, now).await?
         }
     };
     if draft.fingerprint != idempotency.fingerprint {

@@ -67,7 +67,7 @@ async fn five_packs(store: &Store, owner: &User, n: usize) -> Vec<String> {
         };
         let pack = bench::fixtures::five_pack(&owner.account_id, price, at);
         let key = IdempotencyWrite::new(
-            &owner.account_id,
+            &domain::AccountId::from(&owner.account_id),
             "POST /packs",
             &new_key(),
             "sweeper test".into(),

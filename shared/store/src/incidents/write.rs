@@ -269,7 +269,7 @@ impl Store {
         )?);
         let idempotency_at = idempotency.map(|_| items.len());
         if let Some(w) = idempotency {
-            items.push(w.transact_item(&self.table)?);
+            items.push(crate::idempotency::transact_item(w, &self.table)?);
         }
         let parent_at = parent.map(|_| items.len());
         if let Some(p) = parent {
