@@ -183,20 +183,16 @@ impl Notifier {
         };
         let context = match needs(&change) {
             Needs::Nothing => Context::None,
-            Needs::Incident(id) => {
-                match usecases::notify::incident(&self.store, &domain::IncidentId::from(&id))
-                    .await?
-                {
-                    Some(incident) => {
-                        let staff = self.staff_for(&change, &incident).await?;
-                        Context::Incident(Box::new(incident), staff)
-                    }
-                    None => {
-                        tracing::warn!(%source, "event of an incident that is not there; nothing sent");
-                        return Ok(0);
-                    }
+            Needs::Incident(id) => match usecases::notify::incident(&self.store, &id).await? {
+                Some(incident) => {
+                    let staff = self.staff_for(&change, &incident).await?;
+                    Context::Incident(Box::new(incident), staff)
                 }
-            }
+                None => {
+                    tracing::warn!(%source, "event of an incident that is not there; nothing sent");
+                    return Ok(0);
+                }
+            },
             Needs::Account(account_id) => {
                 let (email, billing_country) = usecases::notify::account_contact(
                     &self.store,

@@ -93,7 +93,7 @@ pub enum Context {
 /// The incident a change is about, or the account whose profile it needs.
 pub enum Needs {
     Nothing,
-    Incident(String),
+    Incident(domain::IncidentId),
     Account(String),
 }
 

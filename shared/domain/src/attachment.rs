@@ -118,7 +118,7 @@ fn size_bytes(f: &mut Fields, body: &Value) -> Option<u64> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub attachment_id: String,
-    pub incident_id: String,
+    pub incident_id: crate::IncidentId,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: u64,
@@ -154,7 +154,7 @@ impl Attachment {
     ) -> Attachment {
         Attachment {
             attachment_id: attachment_id.to_string(),
-            incident_id: incident_id.to_string(),
+            incident_id: incident_id.into(),
             file_name: request.file_name,
             content_type: request.content_type,
             size_bytes: request.size_bytes,

@@ -10,7 +10,7 @@ use crate::time::Instant;
 /// One timeline event as committed, with its place on the timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineEntry {
-    pub incident_id: String,
+    pub incident_id: crate::IncidentId,
     pub seq: u64,
     /// `None` for a kind this build does not know (added by a newer writer): it reaches the
     /// notifier, which tells nobody, instead of failing the batch.

@@ -118,7 +118,7 @@ fn timeline_entry(incident_id: &str, seq: u64, item: Item) -> Result<TimelineEnt
         None
     };
     Ok(TimelineEntry {
-        incident_id: incident_id.to_string(),
+        incident_id: incident_id.into(),
         seq,
         event,
     })

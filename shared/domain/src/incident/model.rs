@@ -210,7 +210,7 @@ impl Incident {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubProblemProposal {
     pub proposal_id: String,
-    pub incident_id: String,
+    pub incident_id: IncidentId,
     pub title: String,
     pub description: String,
     pub status: ProposalStatus,
@@ -218,7 +218,7 @@ pub struct SubProblemProposal {
     #[serde(with = "serde_instant")]
     pub proposed_at: Instant,
     #[serde(default)]
-    pub child_incident_id: Option<String>,
+    pub child_incident_id: Option<IncidentId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

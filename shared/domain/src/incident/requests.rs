@@ -89,7 +89,7 @@ impl SubProblemRequest {
     ) -> SubProblemProposal {
         SubProblemProposal {
             proposal_id: proposal_id.to_string(),
-            incident_id: parent_incident_id.to_string(),
+            incident_id: parent_incident_id.into(),
             title: self.title,
             description: self.description,
             status: ProposalStatus::Proposed,
@@ -136,7 +136,7 @@ pub fn decided_proposal(
             Some(_) => ProposalStatus::Accepted,
             None => ProposalStatus::Declined,
         },
-        child_incident_id: accepted_as.map(|c| c.incident_id.to_string()),
+        child_incident_id: accepted_as.map(|c| c.incident_id.clone()),
         ..proposal.clone()
     }
 }
