@@ -194,11 +194,8 @@ impl Notifier {
                 }
             },
             Needs::Account(account_id) => {
-                let (email, billing_country) = usecases::notify::account_contact(
-                    &self.store,
-                    &domain::AccountId::from(&account_id),
-                )
-                .await?;
+                let (email, billing_country) =
+                    usecases::notify::account_contact(&self.store, &account_id).await?;
                 if email.is_none() {
                     tracing::warn!(%source, "no e-mail address known for the account; nothing sent");
                 }
@@ -243,22 +240,17 @@ impl Notifier {
         }) else {
             return Ok(Staff::default());
         };
-        let email_of = |account: Option<String>| async move {
+        let email_of = |account: Option<domain::AccountId>| async move {
             match account {
-                Some(account) => {
-                    usecases::notify::engineer_email(
-                        &self.store,
-                        &domain::AccountId::from(&account),
-                    )
-                    .await
-                }
+                Some(account) => usecases::notify::engineer_email(&self.store, &account).await,
                 None => Ok(None),
             }
         };
         let owner = incident
-            .owner_id()
+            .owner
+            .as_ref()
             .filter(|_| needs_owner(e.kind()))
-            .map(str::to_string);
+            .map(|o| o.account_id.clone());
         let (owner_email, new_owner_email) =
             futures::join!(email_of(owner), email_of(told_of_assignment(e)));
         Ok(Staff {

@@ -94,7 +94,7 @@ pub enum Context {
 pub enum Needs {
     Nothing,
     Incident(domain::IncidentId),
-    Account(String),
+    Account(domain::AccountId),
 }
 
 pub fn needs(change: &Change) -> Needs {
@@ -161,7 +161,7 @@ pub fn needs_owner(kind: EventKind) -> bool {
 
 /// The engineer an `assigned` event tells: the new owner, unless released or the engineer took
 /// it itself (a self-take and a first response's assignment need no mail to their author).
-pub fn told_of_assignment(e: &Event) -> Option<String> {
+pub fn told_of_assignment(e: &Event) -> Option<domain::AccountId> {
     let EventDetails::Assigned {
         owner_account_id: Some(owner),
         ..
@@ -169,9 +169,7 @@ pub fn told_of_assignment(e: &Event) -> Option<String> {
     else {
         return None;
     };
-    (e.actor_account_id != *owner)
-        .then(|| owner.clone())
-        .map(String::from)
+    (e.actor_account_id != *owner).then(|| owner.clone())
 }
 
 /// A personal text as written; empty once erased.

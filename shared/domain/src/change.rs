@@ -20,8 +20,8 @@ pub struct TimelineEntry {
 /// What the buyer is told when a pack becomes active.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivatedPack {
-    pub pack_id: String,
-    pub owner_account_id: String,
+    pub pack_id: crate::PackId,
+    pub owner_account_id: crate::AccountId,
     pub order_confirmation_number: String,
     pub incidents_total: u64,
     pub expires_at: Option<Instant>,

@@ -44,7 +44,7 @@ wire_enum!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataExport {
     pub export_id: String,
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     pub status: ExportStatus,
     #[serde(with = "serde_instant")]
     pub requested_at: Instant,
@@ -56,7 +56,7 @@ impl DataExport {
     pub fn new(export_id: &str, account_id: &str, now: Instant) -> DataExport {
         DataExport {
             export_id: export_id.to_string(),
-            account_id: account_id.to_string(),
+            account_id: account_id.into(),
             status: ExportStatus::Preparing,
             requested_at: now,
             ready_at: None,
@@ -102,7 +102,7 @@ pub fn exportable_events(events: Vec<Value>) -> Vec<Value> {
 /// An account's erasure request, and where its erasure stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErasureRequest {
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     pub status: ErasureStatus,
     pub reason: String,
     #[serde(with = "serde_instant")]
@@ -182,7 +182,7 @@ pub fn request_erasure(
     }
     erasable(incidents)?;
     Ok(Some(ErasureRequest {
-        account_id: account_id.to_string(),
+        account_id: account_id.into(),
         status: ErasureStatus::Pending,
         reason: reason.to_string(),
         requested_at: now,

@@ -387,11 +387,11 @@ impl Store {
                     .value(":previous", s(&decided.owner_account_id)),
             )?);
             let transfer = LedgerEntry {
-                pack_id: decided.pack_id.clone(),
+                pack_id: decided.pack_id.to_string(),
                 kind: LedgerKind::Transfer,
                 units: 0,
                 reference: decided.claim_id.clone(),
-                account_id: decided.claimant_account_id.clone(),
+                account_id: decided.claimant_account_id.to_string(),
                 at: format_instant(at),
             };
             items.push(transfer.transact_item(&self.table)?);

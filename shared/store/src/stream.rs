@@ -136,8 +136,8 @@ fn activated_pack(old: &Item, new: &Item) -> Option<ActivatedPack> {
         return None;
     }
     Some(ActivatedPack {
-        pack_id: text(new, "pack_id")?.to_string(),
-        owner_account_id: text(new, "owner_account_id")?.to_string(),
+        pack_id: text(new, "pack_id")?.into(),
+        owner_account_id: text(new, "owner_account_id")?.into(),
         order_confirmation_number: text(new, "order_confirmation_number")?.to_string(),
         incidents_total: number(new, "incidents_total").unwrap_or(0),
         expires_at: text(new, "expires_at").and_then(parse_instant),

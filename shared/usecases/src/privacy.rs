@@ -171,8 +171,7 @@ pub async fn build_export(
     export: &DataExport,
     now: Instant,
 ) -> Result<bool, Failure> {
-    let (document, files) =
-        export_document(store, &domain::AccountId::from(&export.account_id), now).await?;
+    let (document, files) = export_document(store, &export.account_id, now).await?;
     let key = objects::keys::export(&export.account_id, &export.export_id);
     let mtime = u64::try_from(now.timestamp()).unwrap_or(0);
     let mut archive = objects.archive_begin(&key).await?;

@@ -42,14 +42,14 @@ impl ClaimRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackClaim {
     pub claim_id: String,
-    pub pack_id: String,
+    pub pack_id: crate::PackId,
     /// The pack's order confirmation number, as the claimant proved it (what people read
     /// instead of the pack id). `None` for claims stored before it was kept.
     #[serde(default)]
     pub order_confirmation_number: Option<String>,
-    pub claimant_account_id: String,
+    pub claimant_account_id: crate::AccountId,
     /// The owner when the claim was made; approval moves the pack only from this owner.
-    pub owner_account_id: String,
+    pub owner_account_id: crate::AccountId,
     pub reason: String,
     pub status: ReviewStatus,
     #[serde(with = "serde_instant")]
@@ -93,10 +93,10 @@ pub fn open_claim(
     }
     Ok(PackClaim {
         claim_id,
-        pack_id: pack.pack_id.to_string(),
+        pack_id: pack.pack_id.clone(),
         order_confirmation_number: Some(pack.order_confirmation_number.clone()),
-        claimant_account_id: claimant_account_id.to_string(),
-        owner_account_id: pack.owner_account_id.to_string(),
+        claimant_account_id: claimant_account_id.into(),
+        owner_account_id: pack.owner_account_id.clone(),
         reason,
         status: ReviewStatus::Pending,
         submitted_at: now,
@@ -133,7 +133,7 @@ pub fn decide_claim(
 /// The pack as it stands after an approved claim: a new owner, nothing else changed.
 pub fn transferred(pack: &Pack, claim: &PackClaim) -> Pack {
     Pack {
-        owner_account_id: claim.claimant_account_id.clone().into(),
+        owner_account_id: claim.claimant_account_id.clone(),
         ..pack.clone()
     }
 }

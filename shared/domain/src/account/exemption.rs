@@ -11,7 +11,7 @@ use serde_json::Value;
 /// replaces it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaxExemption {
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     pub jurisdiction: String,
     pub certificate_reference: String,
     pub status: ExemptionStatus,
@@ -90,7 +90,7 @@ pub fn submit_exemption(
         return Err(ExemptionRefusal::AlreadyVerified);
     }
     Ok(TaxExemption {
-        account_id: account_id.to_string(),
+        account_id: account_id.into(),
         jurisdiction: request.jurisdiction,
         certificate_reference: request.certificate_reference,
         status: ExemptionStatus::Pending,
