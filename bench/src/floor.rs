@@ -45,40 +45,99 @@ pub async fn floor_draw(
     pack_id: &str,
     submission: &Submission,
 ) -> Result<(Duration, String), String> {
-    let at = now();
-    let calendars = Calendars::shipped().map_err(|e| e.to_string())?;
-    let clock = first_response_clock(calendars.get(submission.calendar), submission.severity, at);
-    let (incident, submitted) = new_incident(
-        submission,
-        NewIncident {
-            incident_id: store::ids::new_id("inc").into(),
-            account_id: &domain::AccountId::from(owner),
-            pack_id: &domain::PackId::from(pack_id),
-            parent_incident_id: None,
-            first_response_warn_at: clock.warn_at,
-            first_response_due_at: clock.due_at,
-            now: at,
-            number: domain::incident::incident_number(&store::ids::random_bytes::<5>()),
-            actor_display_name: None,
-        },
-    );
-    let mut idem = IdempotencyWrite::new(
-        &domain::AccountId::from(owner),
-        "POST /incidents",
-        &store::ids::new_id("key"),
-        "bench".into(),
-        at,
-    );
-    idem.body = serde_json::to_value(incident.view(Some(vec![submitted.clone()])))
-        .map_err(|e| e.to_string())?;
+    let draw = FloorDraw::new(owner, pack_id, submission)?;
     let started = std::time::Instant::now();
-    let outcome = store
-        .create_incident(&incident, &submitted, at, Some(&idem), None)
-        .await;
-    let took = started.elapsed();
-    match outcome {
-        Ok(CreateOutcome::Created) => Ok((took, incident.incident_id.to_string())),
-        other => Err(format!("floor draw: {other:?}")),
+    let id = draw.write(store).await?;
+    Ok((started.elapsed(), id))
+}
+
+/// The floor of an intake without a named pack on an account's first request in a process:
+/// what DynamoDB needs for it at the least — the account's usable packs (the `usable_packs`
+/// Query) beside its pack generation (one GetItem), then the draw transaction from the
+/// soonest-expiring of them — made straight and timed together. On an account of its own with
+/// one five-pack, bought through the store before the clock starts.
+pub async fn floor_find_and_draw(
+    store: &Store,
+    submission: &Submission,
+) -> Result<Duration, String> {
+    let owner = store::ids::new_id("acct");
+    floor_pack(store, &owner).await?;
+    let started = std::time::Instant::now();
+    let (packs, generation) = tokio::join!(
+        store.usable_packs_of(&owner, now()),
+        store.pack_generation(&owner)
+    );
+    generation.map_err(|e| e.to_string())?;
+    let packs = packs.map_err(|e| e.to_string())?;
+    let soonest = packs
+        .first()
+        .ok_or("the floor's pack is not listed usable")?;
+    FloorDraw::new(&owner, &soonest.pack_id, submission)?
+        .write(store)
+        .await?;
+    Ok(started.elapsed())
+}
+
+/// One draw transaction of the floor, built as intake builds it.
+struct FloorDraw {
+    incident: domain::incident::Incident,
+    submitted: domain::incident::Event,
+    idempotency: IdempotencyWrite,
+    at: domain::time::Instant,
+}
+
+impl FloorDraw {
+    fn new(owner: &str, pack_id: &str, submission: &Submission) -> Result<FloorDraw, String> {
+        let at = now();
+        let calendars = Calendars::shipped().map_err(|e| e.to_string())?;
+        let clock =
+            first_response_clock(calendars.get(submission.calendar), submission.severity, at);
+        let (incident, submitted) = new_incident(
+            submission,
+            NewIncident {
+                incident_id: store::ids::new_id("inc").into(),
+                account_id: &domain::AccountId::from(owner),
+                pack_id: &domain::PackId::from(pack_id),
+                parent_incident_id: None,
+                first_response_warn_at: clock.warn_at,
+                first_response_due_at: clock.due_at,
+                now: at,
+                number: domain::incident::incident_number(&store::ids::random_bytes::<5>()),
+                actor_display_name: None,
+            },
+        );
+        let mut idempotency = IdempotencyWrite::new(
+            &domain::AccountId::from(owner),
+            "POST /incidents",
+            &store::ids::new_id("key"),
+            "bench".into(),
+            at,
+        );
+        idempotency.body = serde_json::to_value(incident.view(Some(vec![submitted.clone()])))
+            .map_err(|e| e.to_string())?;
+        Ok(FloorDraw {
+            incident,
+            submitted,
+            idempotency,
+            at,
+        })
+    }
+
+    /// The transaction; the new incident's id.
+    async fn write(self, store: &Store) -> Result<String, String> {
+        let outcome = store
+            .create_incident(
+                &self.incident,
+                &self.submitted,
+                self.at,
+                Some(&self.idempotency),
+                None,
+            )
+            .await;
+        match outcome {
+            Ok(CreateOutcome::Created) => Ok(self.incident.incident_id.to_string()),
+            other => Err(format!("floor draw: {other:?}")),
+        }
     }
 }
 

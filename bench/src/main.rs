@@ -30,12 +30,13 @@ use cli::Options;
 use domain::catalogue::{parse_catalogue, SHIPPED_CATALOGUE};
 use domain::incident::{parse_resolution, parse_response};
 use domain::Actor;
-use floor::{clear_table, floor_draw, floor_pack, floor_transition};
+use floor::{clear_table, floor_draw, floor_find_and_draw, floor_pack, floor_transition};
 use results::{
-    Results, Run, Throughput, Timing, BUY, CLAIM, CLOSURE, CONCURRENCY, ENGINEERS, HAND_OFF, HELLO,
-    HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, INTAKE_FIRST, INTAKE_NAMED, INTAKE_NAMED_FIRST, LIST,
-    OWNED_OPEN_LIST, OWNERSHIP, OWNER_FILTERED_LIST, QUEUE_MINE, READ_FLOOR, REFUND, RESPONSE,
-    SEVERITY_LIST, SWEEP_DUE, SWEEP_NONE_DUE, SWEEP_WITH_DUE, TAKE,
+    Results, Run, Throughput, Timing, BUY, CLAIM, CLOSURE, CONCURRENCY, ENGINEERS,
+    FIND_AND_DRAW_FLOOR, HAND_OFF, HELLO, HELLO_ECHO, INCIDENTS_PER_PACK, INTAKE, INTAKE_FIRST,
+    INTAKE_NAMED, INTAKE_NAMED_FIRST, LIST, OWNED_OPEN_LIST, OWNERSHIP, OWNER_FILTERED_LIST,
+    QUEUE_MINE, READ_FLOOR, REFUND, RESPONSE, SEVERITY_LIST, SWEEP_DUE, SWEEP_NONE_DUE,
+    SWEEP_WITH_DUE, TAKE,
 };
 use serde_json::{json, Value};
 use stats::Sample;
@@ -343,6 +344,14 @@ async fn latency(
             let (owner, pack) = &floor_packs[i / INCIDENTS_PER_PACK];
             let (took, floor_id) = floor_draw(store, owner, pack, &submission).await?;
             results.floors.entry(INTAKE).or_default().push(took);
+            if label == INTAKE_FIRST {
+                let took = floor_find_and_draw(store, &submission).await?;
+                results
+                    .floors
+                    .entry(FIND_AND_DRAW_FLOOR)
+                    .or_default()
+                    .push(took);
+            }
             incidents.push((id, floor_id));
         }
 

@@ -83,6 +83,9 @@ pub const COUNTED: [&str; 19] = [
 /// Concurrency levels of the throughput run.
 pub const CONCURRENCY: [usize; 3] = [1, 8, 64];
 pub const READ_FLOOR: &str = "GetItem of an incident";
+/// The floor of intake without a named pack on an account's first request in a process: the
+/// usable packs' Query beside the pack generation's GetItem, then the draw transaction.
+pub const FIND_AND_DRAW_FLOOR: &str = "usable packs' Query and generation GetItem, then the draw";
 
 /// A load's latencies, and its first request's in ms (a fresh connection to the store).
 #[derive(Clone, Debug)]

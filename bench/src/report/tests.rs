@@ -287,6 +287,7 @@ fn the_floored_routes_are_the_three_handlers_and_all_are_counted() {
             INTAKE_NAMED_FIRST,
             INTAKE_NAMED,
             INTAKE_FIRST,
+            INTAKE_FIRST,
             INTAKE,
             RESPONSE,
             CLOSURE
@@ -320,4 +321,38 @@ fn samples_keep_every_latency_in_order() {
     assert_eq!(j["peak_rss_kib"][HELLO], 5120);
     assert_eq!(j["round_trips"][INTAKE], serde_json::json!([3, 5, 3]));
     assert_eq!(j["throughput"]["concurrency 8"][0], 80.0);
+}
+
+#[test]
+fn the_first_intake_without_a_pack_is_shown_against_its_own_floor_when_measured() {
+    let mut r = results();
+    r.handlers.insert(INTAKE_FIRST, timing(&[18, 20, 16]));
+    r.floors.insert(INTAKE, sample(&[9, 9, 9]));
+    let without = render(&r, &run()).expect("report");
+    let rows = |md: &str, label: &str| -> Vec<String> {
+        md.lines()
+            .filter(|l| l.starts_with(&format!("| {label} |")))
+            .map(str::to_string)
+            .collect()
+    };
+    let first = rows(&without, INTAKE_FIRST);
+    assert_eq!(
+        first.len(),
+        1,
+        "only against the draw transaction: {first:?}"
+    );
+    assert!(
+        first[0].contains("| draw transaction | 9.00 |"),
+        "{}",
+        first[0]
+    );
+    assert!(first[0].contains("| 2.00× |"), "{}", first[0]);
+
+    r.floors.insert(FIND_AND_DRAW_FLOOR, sample(&[15, 16, 17]));
+    let with = render(&r, &run()).expect("report");
+    let first = rows(&with, INTAKE_FIRST);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert!(first[1].contains("| its own: "), "{}", first[1]);
+    assert!(first[1].contains("| 16.00 |"), "{}", first[1]);
+    assert!(first[1].contains("| 1.12× |"), "{}", first[1]);
 }
