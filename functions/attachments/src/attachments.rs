@@ -44,7 +44,7 @@ pub async fn complete_upload(app: &'static App, ctx: Ctx) -> Result<Reply, ApiEr
         &app.objects,
         &ctx.actor,
         &ctx.incident_id(),
-        ctx.param("attachment_id"),
+        &ctx.attachment_id(),
     )
     .await?;
     Reply::ok(attachment::view(&app.objects, &completed, ctx.now).await?)

@@ -27,13 +27,6 @@ pub async fn list_pending(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError
 /// claimant with its units and expiry, in one transaction; a claim is decided once.
 pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let decision = ctx.read(Decision::parse)?;
-    let decided = claim::decide(
-        &app.store,
-        &ctx.actor,
-        ctx.param("claim_id"),
-        decision,
-        ctx.now,
-    )
-    .await?;
+    let decided = claim::decide(&app.store, &ctx.actor, &ctx.claim_id(), decision, ctx.now).await?;
     Reply::ok(answer(&decided))
 }

@@ -31,14 +31,8 @@ pub async fn submit(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 /// pending proof the admin read; if it was resubmitted meanwhile, the admin must look again.
 pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let decision = ctx.read(Decision::parse)?;
-    let decided = exemption::decide(
-        &app.store,
-        &ctx.actor,
-        &domain::AccountId::from(ctx.param("account_id")),
-        decision,
-        ctx.now,
-    )
-    .await?;
+    let decided =
+        exemption::decide(&app.store, &ctx.actor, &ctx.account_id(), decision, ctx.now).await?;
     Reply::ok(view(&decided))
 }
 

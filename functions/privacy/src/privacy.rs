@@ -38,7 +38,7 @@ pub async fn export(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         &app.store,
         &app.objects,
         &ctx.actor,
-        ctx.param("export_id"),
+        &ctx.export_id(),
         ctx.now,
     )
     .await?;
@@ -82,7 +82,7 @@ pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
         &app.store,
         &app.objects,
         &ctx.actor,
-        &domain::AccountId::from(ctx.param("account_id")),
+        &ctx.account_id(),
         approve,
         note,
         ctx.now,

@@ -19,13 +19,13 @@ pub async fn propose(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
 /// No `Idempotency-Key`: a proposal is decided once, so a repeat is `409`, never a second draw.
 pub async fn decide(app: &'static App, ctx: Ctx) -> Result<Reply, ApiError> {
     let accept = ctx.read(parse_sub_problem_decision)?;
-    let proposal_id = ctx.param("proposal_id");
+    let proposal_id = ctx.proposal_id();
     match sub_problem::decide(
         &app.store,
         app.calendars,
         &ctx.actor,
         &ctx.incident_id(),
-        proposal_id,
+        &proposal_id,
         accept,
     )
     .await?

@@ -47,6 +47,32 @@ impl Ctx {
         self.param("pack_id").into()
     }
 
+    /// The path's `{account_id}`: the account a staff route decides about (never the caller's
+    /// own identity, which is `Actor::account_id`).
+    pub fn account_id(&self) -> domain::AccountId {
+        self.param("account_id").into()
+    }
+
+    /// The path's `{proposal_id}`: a sub-problem proposal of the route's incident.
+    pub fn proposal_id(&self) -> domain::ProposalId {
+        self.param("proposal_id").into()
+    }
+
+    /// The path's `{attachment_id}`: an attachment of the route's incident.
+    pub fn attachment_id(&self) -> domain::AttachmentId {
+        self.param("attachment_id").into()
+    }
+
+    /// The path's `{claim_id}`: a claim on a pack.
+    pub fn claim_id(&self) -> domain::ClaimId {
+        self.param("claim_id").into()
+    }
+
+    /// The path's `{export_id}`: one of the caller's data exports.
+    pub fn export_id(&self) -> domain::ExportId {
+        self.param("export_id").into()
+    }
+
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)
     }

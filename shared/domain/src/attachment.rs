@@ -117,13 +117,13 @@ fn size_bytes(f: &mut Fields, body: &Value) -> Option<u64> {
 /// One attachment as stored. `uploaded_at` is set by its completion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
-    pub attachment_id: String,
+    pub attachment_id: crate::AttachmentId,
     pub incident_id: crate::IncidentId,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: u64,
     pub status: AttachmentStatus,
-    pub uploaded_by: String,
+    pub uploaded_by: crate::AccountId,
     #[serde(with = "serde_instant")]
     pub created_at: Instant,
     #[serde(with = "serde_instant::option", default)]
@@ -133,12 +133,12 @@ pub struct Attachment {
 /// An attachment as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttachmentView {
-    pub attachment_id: String,
+    pub attachment_id: crate::AttachmentId,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: u64,
     pub status: AttachmentStatus,
-    pub uploaded_by: String,
+    pub uploaded_by: crate::AccountId,
     #[serde(with = "serde_instant")]
     pub created_at: Instant,
     pub download_url: Option<String>,
@@ -148,18 +148,18 @@ impl Attachment {
     pub fn new(
         request: AttachmentRequest,
         incident_id: &str,
-        attachment_id: &str,
+        attachment_id: &crate::AttachmentId,
         uploader: &Actor,
         now: Instant,
     ) -> Attachment {
         Attachment {
-            attachment_id: attachment_id.to_string(),
+            attachment_id: attachment_id.clone(),
             incident_id: incident_id.into(),
             file_name: request.file_name,
             content_type: request.content_type,
             size_bytes: request.size_bytes,
             status: AttachmentStatus::Pending,
-            uploaded_by: uploader.account_id.to_string(),
+            uploaded_by: uploader.account_id.clone(),
             created_at: now,
             uploaded_at: None,
         }

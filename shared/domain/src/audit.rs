@@ -46,7 +46,7 @@ pub struct Subject {
 pub struct AuditEntry {
     #[serde(with = "crate::time::serde_instant")]
     pub at: Instant,
-    pub actor_account_id: String,
+    pub actor_account_id: crate::AccountId,
     pub action: AuditAction,
     pub subject: Subject,
     pub details: Map<String, Value>,
@@ -62,7 +62,7 @@ impl AuditEntry {
     ) -> AuditEntry {
         AuditEntry {
             at,
-            actor_account_id: actor.to_string(),
+            actor_account_id: actor.into(),
             action,
             subject: Subject {
                 kind: subject.0,

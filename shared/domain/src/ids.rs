@@ -131,6 +131,22 @@ id!(
     /// A pack of incidents (`pck_…`).
     PackId
 );
+id!(
+    /// A sub-problem an engineer proposed on an incident (`prop_…`).
+    ProposalId
+);
+id!(
+    /// A file attached to an incident (`att_…`).
+    AttachmentId
+);
+id!(
+    /// An account's claim on another account's pack (`clm_…`).
+    ClaimId
+);
+id!(
+    /// One data export of an account (`exp_…`).
+    ExportId
+);
 
 #[cfg(test)]
 mod tests {

@@ -45,5 +45,5 @@ pub mod time;
 pub mod types;
 pub mod validation;
 
-pub use ids::{AccountId, IncidentId, PackId};
+pub use ids::{AccountId, AttachmentId, ClaimId, ExportId, IncidentId, PackId, ProposalId};
 pub use types::*;

@@ -43,7 +43,7 @@ wire_enum!(
 /// One data export of an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataExport {
-    pub export_id: String,
+    pub export_id: crate::ExportId,
     pub account_id: crate::AccountId,
     pub status: ExportStatus,
     #[serde(with = "serde_instant")]
@@ -53,9 +53,9 @@ pub struct DataExport {
 }
 
 impl DataExport {
-    pub fn new(export_id: &str, account_id: &str, now: Instant) -> DataExport {
+    pub fn new(export_id: crate::ExportId, account_id: &str, now: Instant) -> DataExport {
         DataExport {
-            export_id: export_id.to_string(),
+            export_id,
             account_id: account_id.into(),
             status: ExportStatus::Preparing,
             requested_at: now,
@@ -110,7 +110,7 @@ pub struct ErasureRequest {
     #[serde(with = "serde_instant::option", default)]
     pub decided_at: Option<Instant>,
     #[serde(default)]
-    pub decided_by: Option<String>,
+    pub decided_by: Option<crate::AccountId>,
     #[serde(default)]
     pub note: Option<String>,
     #[serde(with = "serde_instant::option", default)]
@@ -216,7 +216,7 @@ pub fn decide_erasure(
         ErasureStatus::Rejected
     };
     next.decided_at = Some(now);
-    next.decided_by = Some(admin.to_string());
+    next.decided_by = Some(admin.into());
     next.note = note;
     Ok(next)
 }

@@ -301,7 +301,7 @@ impl Store {
         let marker_key = keys::open_claim(&claim.pack_id, &claim.claimant_account_id);
         let marker = with(
             to_item(&OpenClaimMarker {
-                claim_id: claim.claim_id.clone(),
+                claim_id: claim.claim_id.to_string(),
             })?,
             key_attrs(&marker_key),
         );
@@ -390,7 +390,7 @@ impl Store {
                 pack_id: decided.pack_id.to_string(),
                 kind: LedgerKind::Transfer,
                 units: 0,
-                reference: decided.claim_id.clone(),
+                reference: decided.claim_id.to_string(),
                 account_id: decided.claimant_account_id.to_string(),
                 at: format_instant(at),
             };

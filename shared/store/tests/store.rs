@@ -366,7 +366,13 @@ fn pending_attachment(incident_id: &str, by: &Actor, n: usize) -> domain::attach
         "file_name": format!("part-{n}.log"), "content_type": "text/plain", "size_bytes": 100
     }))
     .expect("valid");
-    domain::attachment::Attachment::new(request, incident_id, &store::ids::new_id("att"), by, now())
+    domain::attachment::Attachment::new(
+        request,
+        incident_id,
+        &domain::AttachmentId::from(&store::ids::new_id("att")),
+        by,
+        now(),
+    )
 }
 
 async fn stored_incident(store: &Store) -> store::incidents::StoredIncident {

@@ -77,7 +77,13 @@ pub async fn declare<B: Bucket>(
     let stored = visible(store, actor, incident_id).await?;
     let incident = &stored.incident;
     may_attach(incident, actor)?;
-    let attachment = Attachment::new(request, &incident.incident_id, &new_id("att"), actor, now);
+    let attachment = Attachment::new(
+        request,
+        &incident.incident_id,
+        &domain::AttachmentId::from(&new_id("att")),
+        actor,
+        now,
+    );
     // Signed before anything is written: a failure here leaves no pending attachment behind.
     let upload = objects
         .presign_upload(&attachment, now.into(), window(UPLOAD_WINDOW_SECS)?)
@@ -121,7 +127,7 @@ pub async fn complete<B: Bucket>(
     objects: &B,
     actor: &Actor,
     incident_id: &domain::IncidentId,
-    attachment_id: &str,
+    attachment_id: &domain::AttachmentId,
 ) -> Result<Attachment, Failure> {
     let stored = visible(store, actor, incident_id).await?;
     let attachment = store

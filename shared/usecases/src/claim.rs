@@ -41,7 +41,7 @@ pub async fn submit(
             }
         };
         let claim = open_claim(
-            store::ids::new_id("clm"),
+            store::ids::new_id("clm").into(),
             &pack,
             account,
             request.reason.clone(),
@@ -68,7 +68,7 @@ pub async fn submit(
 pub async fn decide(
     store: &Store,
     actor: &Actor,
-    claim_id: &str,
+    claim_id: &domain::ClaimId,
     decision: Decision,
     now: Instant,
 ) -> Result<PackClaim, Failure> {

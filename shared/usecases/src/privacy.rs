@@ -52,7 +52,7 @@ pub async fn request_export(
     actor: &Actor,
     now: Instant,
 ) -> Result<DataExport, Failure> {
-    let export = DataExport::new(&store::ids::new_id("exp"), &actor.account_id, now);
+    let export = DataExport::new(store::ids::new_id("exp").into(), &actor.account_id, now);
     let since = now - chrono::Duration::hours(rules::EXPORT_INTERVAL_HOURS);
     let entry = domain::audit::of_data_export(&export);
     match store.start_export(&export, since, &entry).await? {
@@ -74,7 +74,7 @@ pub async fn export_view(
     store: &Store,
     objects: &Objects,
     actor: &Actor,
-    export_id: &str,
+    export_id: &domain::ExportId,
     now: Instant,
 ) -> Result<ExportView, Failure> {
     let Some(export) = store.data_export(&actor.account_id, export_id).await? else {

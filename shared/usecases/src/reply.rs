@@ -75,7 +75,7 @@ pub trait Uploads: Bucket {
 }
 
 /// The attachment id of the `index`-th file of message `key` (same message, same ids).
-pub fn attachment_id(key: &str, index: usize) -> String {
+pub fn attachment_id(key: &str, index: usize) -> domain::AttachmentId {
     let digest = Sha256::new()
         .chain_update(b"inbound attachment\0")
         .chain_update(key.as_bytes())
@@ -86,7 +86,7 @@ pub fn attachment_id(key: &str, index: usize) -> String {
     let value = u128::from_be_bytes(bytes);
     let mut out = String::from("att_");
     out.extend(domain::base32::encode(value, 26).map(|c| c.to_ascii_lowercase()));
-    out
+    out.into()
 }
 
 fn refused(file_name: &str, reason: impl Into<String>) -> Refused {

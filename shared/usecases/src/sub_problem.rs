@@ -29,7 +29,7 @@ pub async fn propose(
     while rounds.start().await {
         let stored = visible(store, actor, incident_id).await?;
         let action = Action::ProposeSubProblem {
-            proposal_id: proposal_id.clone(),
+            proposal_id: proposal_id.clone().into(),
             title: request.title.clone(),
             description: request.description.clone(),
         };
@@ -38,7 +38,7 @@ pub async fn propose(
         let t = apply(&stored.incident, actor, action, now)?;
         let proposal = request.clone().into_proposal(
             &stored.incident.incident_id,
-            &proposal_id,
+            &domain::ProposalId::from(&proposal_id),
             &actor.account_id,
             now,
         );
@@ -69,7 +69,7 @@ pub async fn decide(
     calendars: &Calendars,
     actor: &Actor,
     incident_id: &domain::IncidentId,
-    proposal_id: &str,
+    proposal_id: &domain::ProposalId,
     accept: bool,
 ) -> Result<Decided, Failure> {
     // Fixed across rounds: a round that lost the race wrote nothing under it. The number is
@@ -84,7 +84,7 @@ pub async fn decide(
         let parent_id = stored.incident.incident_id.clone();
         let proposal = store.proposal(&parent_id, proposal_id).await?;
         let action = Action::DecideSubProblem {
-            proposal_id: proposal_id.to_string(),
+            proposal_id: proposal_id.clone(),
             title: proposal
                 .as_ref()
                 .map(|p| p.title.clone())

@@ -41,7 +41,7 @@ impl ClaimRequest {
 /// A request by another account of the same customer to take over a pack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackClaim {
-    pub claim_id: String,
+    pub claim_id: crate::ClaimId,
     pub pack_id: crate::PackId,
     /// The pack's order confirmation number, as the claimant proved it (what people read
     /// instead of the pack id). `None` for claims stored before it was kept.
@@ -57,7 +57,7 @@ pub struct PackClaim {
     #[serde(with = "serde_instant::option", default)]
     pub decided_at: Option<Instant>,
     #[serde(default)]
-    pub decided_by: Option<String>,
+    pub decided_by: Option<crate::AccountId>,
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -82,7 +82,7 @@ impl ClaimRefusal {
 
 /// A claim on a pack whose number the claimant proved by knowing it.
 pub fn open_claim(
-    claim_id: String,
+    claim_id: crate::ClaimId,
     pack: &Pack,
     claimant_account_id: &str,
     reason: String,
@@ -124,7 +124,7 @@ pub fn decide_claim(
             ReviewStatus::Rejected
         },
         decided_at: Some(now),
-        decided_by: Some(admin_account_id.to_string()),
+        decided_by: Some(admin_account_id.into()),
         note: decision.note,
         ..claim.clone()
     })

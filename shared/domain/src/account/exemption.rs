@@ -20,7 +20,7 @@ pub struct TaxExemption {
     #[serde(with = "serde_instant::option", default)]
     pub decided_at: Option<Instant>,
     #[serde(default)]
-    pub decided_by: Option<String>,
+    pub decided_by: Option<crate::AccountId>,
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -118,7 +118,7 @@ pub fn decide_exemption(
             ExemptionStatus::Rejected
         },
         decided_at: Some(now),
-        decided_by: Some(admin_account_id.to_string()),
+        decided_by: Some(admin_account_id.into()),
         note: decision.note,
         ..current.clone()
     })

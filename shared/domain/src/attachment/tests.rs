@@ -61,7 +61,13 @@ fn pending(by: &Actor) -> Attachment {
         json!(5_242_880),
     ))
     .expect("valid");
-    Attachment::new(request, "inc-1", "att-1", by, at("2026-03-02T10:00:00Z"))
+    Attachment::new(
+        request,
+        "inc-1",
+        &crate::AttachmentId::from("att-1"),
+        by,
+        at("2026-03-02T10:00:00Z"),
+    )
 }
 
 #[test]

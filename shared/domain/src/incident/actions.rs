@@ -40,12 +40,12 @@ pub enum Action {
         comment: Option<String>,
     },
     ProposeSubProblem {
-        proposal_id: String,
+        proposal_id: crate::ProposalId,
         title: String,
         description: String,
     },
     DecideSubProblem {
-        proposal_id: String,
+        proposal_id: crate::ProposalId,
         /// The proposal's title (the event says which sub-problem was decided).
         title: String,
         /// The new incident when accepted; `None` declines.
@@ -274,7 +274,7 @@ pub fn apply(
                 problem_statement,
                 resolution_criteria,
                 status: ScopeStatus::Proposed,
-                proposed_by: who.to_string(),
+                proposed_by: who.into(),
                 proposed_at: now,
                 decided_at: None,
                 comment: None,

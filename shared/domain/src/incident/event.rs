@@ -144,14 +144,14 @@ pub enum EventDetails {
         comment: Erasable<Option<String>>,
     },
     SubProblemProposed {
-        proposal_id: String,
+        proposal_id: crate::ProposalId,
         #[serde(default, skip_serializing_if = "Erasable::is_erased")]
         title: Erasable<String>,
         #[serde(default, skip_serializing_if = "Erasable::is_erased")]
         description: Erasable<String>,
     },
     SubProblemAccepted {
-        proposal_id: String,
+        proposal_id: crate::ProposalId,
         #[serde(default, skip_serializing_if = "Erasable::is_erased")]
         title: Erasable<String>,
         child_incident_id: IncidentId,
@@ -160,7 +160,7 @@ pub enum EventDetails {
         child_number: Erasable<String>,
     },
     SubProblemDeclined {
-        proposal_id: String,
+        proposal_id: crate::ProposalId,
         #[serde(default, skip_serializing_if = "Erasable::is_erased")]
         title: Erasable<String>,
     },
@@ -202,7 +202,7 @@ pub enum EventDetails {
         first_response_due_at: Instant,
     },
     AttachmentAdded {
-        attachment_id: String,
+        attachment_id: crate::AttachmentId,
         #[serde(default, skip_serializing_if = "Erasable::is_erased")]
         file_name: Erasable<String>,
         content_type: String,
@@ -230,7 +230,7 @@ pub enum EventDetails {
     },
     ScopeWithdrawn,
     SubProblemWithdrawn {
-        proposal_id: String,
+        proposal_id: crate::ProposalId,
         #[serde(default, skip_serializing_if = "Erasable::is_erased")]
         title: Erasable<String>,
     },

@@ -39,7 +39,7 @@ pub struct Scope {
     pub problem_statement: String,
     pub resolution_criteria: String,
     pub status: ScopeStatus,
-    pub proposed_by: String,
+    pub proposed_by: crate::AccountId,
     #[serde(with = "serde_instant")]
     pub proposed_at: Instant,
     #[serde(with = "serde_instant::option", default)]
@@ -209,12 +209,12 @@ impl Incident {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubProblemProposal {
-    pub proposal_id: String,
+    pub proposal_id: crate::ProposalId,
     pub incident_id: IncidentId,
     pub title: String,
     pub description: String,
     pub status: ProposalStatus,
-    pub proposed_by: String,
+    pub proposed_by: crate::AccountId,
     #[serde(with = "serde_instant")]
     pub proposed_at: Instant,
     #[serde(default)]

@@ -83,17 +83,17 @@ impl SubProblemRequest {
     pub fn into_proposal(
         self,
         parent_incident_id: &str,
-        proposal_id: &str,
+        proposal_id: &crate::ProposalId,
         proposed_by: &str,
         now: Instant,
     ) -> SubProblemProposal {
         SubProblemProposal {
-            proposal_id: proposal_id.to_string(),
+            proposal_id: proposal_id.clone(),
             incident_id: parent_incident_id.into(),
             title: self.title,
             description: self.description,
             status: ProposalStatus::Proposed,
-            proposed_by: proposed_by.to_string(),
+            proposed_by: proposed_by.into(),
             proposed_at: now,
             child_incident_id: None,
         }
@@ -282,7 +282,12 @@ mod tests {
             title: "Tempdb contention".into(),
             description: "Separate from the index issue".into(),
         }
-        .into_proposal("inc_parent", "prop_1", "eng-1", now());
+        .into_proposal(
+            "inc_parent",
+            &crate::ProposalId::from("prop_1"),
+            "eng-1",
+            now(),
+        );
         let s = sub_problem_submission(&parent(), &proposal);
         let p = parent();
         assert_eq!(
@@ -303,7 +308,12 @@ mod tests {
             title: "t".into(),
             description: "d".into(),
         }
-        .into_proposal("inc_parent", "prop_1", "eng-1", now());
+        .into_proposal(
+            "inc_parent",
+            &crate::ProposalId::from("prop_1"),
+            "eng-1",
+            now(),
+        );
         assert_eq!(ensure_undecided(&open), Ok(()));
         let child = crate::incident::ChildIncident {
             incident_id: "inc_child".into(),
