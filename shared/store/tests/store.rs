@@ -369,7 +369,7 @@ fn pending_attachment(incident_id: &str, by: &Actor, n: usize) -> domain::attach
     domain::attachment::Attachment::new(
         request,
         incident_id,
-        &domain::AttachmentId::from(&store::ids::new_id("att")),
+        &store::ids::new_id("att").into(),
         by,
         now(),
     )

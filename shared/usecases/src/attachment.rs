@@ -80,7 +80,7 @@ pub async fn declare<B: Bucket>(
     let attachment = Attachment::new(
         request,
         &incident.incident_id,
-        &domain::AttachmentId::from(&new_id("att")),
+        &new_id("att").into(),
         actor,
         now,
     );

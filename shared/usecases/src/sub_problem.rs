@@ -23,13 +23,13 @@ pub async fn propose(
     actor: &Actor,
     incident_id: &domain::IncidentId,
     request: &SubProblemRequest,
-) -> Result<String, Failure> {
-    let proposal_id = new_id("prop");
+) -> Result<domain::ProposalId, Failure> {
+    let proposal_id = domain::ProposalId::from(new_id("prop"));
     let mut rounds = store.rounds();
     while rounds.start().await {
         let stored = visible(store, actor, incident_id).await?;
         let action = Action::ProposeSubProblem {
-            proposal_id: proposal_id.clone().into(),
+            proposal_id: proposal_id.clone(),
             title: request.title.clone(),
             description: request.description.clone(),
         };
@@ -38,7 +38,7 @@ pub async fn propose(
         let t = apply(&stored.incident, actor, action, now)?;
         let proposal = request.clone().into_proposal(
             &stored.incident.incident_id,
-            &domain::ProposalId::from(&proposal_id),
+            &proposal_id,
             &actor.account_id,
             now,
         );
